@@ -1,0 +1,51 @@
+from django.contrib import admin
+
+from certification.models import (
+    Application,
+    Attempt,
+    AuditEvent,
+    Certificate,
+    Certification,
+    Exam,
+    ExamItem,
+)
+
+
+class ExamItemInline(admin.TabularInline):
+    model = ExamItem
+    extra = 0
+
+
+@admin.register(Exam)
+class ExamAdmin(admin.ModelAdmin):
+    inlines = [ExamItemInline]
+
+
+@admin.register(Certification)
+class CertificationAdmin(admin.ModelAdmin):
+    list_display = ["name", "level", "domain", "cut_score", "is_open"]
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "certification", "state", "created_at"]
+    list_filter = ["state", "certification"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Append-only: nothing here can be added, changed or deleted."""
+
+    list_display = ["at", "actor", "action", "object_type", "object_id"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+admin.site.register([Attempt, Certificate])

@@ -1,0 +1,258 @@
+"""RDF Dataset Canonicalization (URDNA2015 / RDFC-1.0) with pinned contexts only.
+
+pyld silently drops JSON data it cannot map to RDF: a key that no context defines, a
+``type`` that is not a defined term or an absolute IRI, an ``id`` that is a relative
+IRI (``base`` is ``None``). Anything dropped is not signed, so a document carrying such
+data is refused here (``strict=True``) or reported (:func:`canonical_form`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pyld import jsonld  # type: ignore[import-untyped]
+
+from .contexts import document_loader
+from .errors import CanonicalizationError, ContextNotPinnedError, UndefinedTermError
+
+# RFC 3987 scheme ":" ... (what pyld itself calls absolute), or a blank node label.
+_ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*|_):[^\s]*$")
+
+_OPTIONS: dict[str, Any] = {
+    "algorithm": "URDNA2015",
+    "format": "application/n-quads",
+    "base": None,
+    "documentLoader": document_loader,
+}
+
+
+@dataclass(frozen=True)
+class Canonical:
+    """A canonical N-Quads string and what JSON-LD processing had to leave out of it."""
+
+    nquads: str
+    undefined_terms: tuple[str, ...]
+
+
+# Memo of pyld's context processing: (active context, local context, flags) -> new
+# active context. pyld caches processed *remote* contexts but re-processes every
+# type-scoped context (Achievement, Profile, Result, ...) on every node, which was half
+# of the time spent canonicalising a credential. Active contexts are never mutated
+# after creation (pyld clones before changing one), so handing out the same result
+# object is safe; entries keep references to their key objects, so ids are not reused.
+_PROCESSED_MAX = 4096
+_processed: dict[tuple[Any, ...], tuple[Any, Any, Any]] = {}
+
+
+_EXPANDED_IRIS_MAX = 65536
+_expanded_iris: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+
+
+class _ById(int):
+    """Key part for an object compared by identity (a context dict)."""
+
+
+def _local_context_key(local_ctx: Any) -> Any:
+    if isinstance(local_ctx, str):
+        return local_ctx
+    if isinstance(local_ctx, list) and all(isinstance(item, str) for item in local_ctx):
+        return tuple(local_ctx)
+    return _ById(id(local_ctx))
+
+
+class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """Remembers dropped keys and the expanded form of the last ``expand`` call, and
+    memoises context processing (see ``_processed``)."""
+
+    def __init__(self) -> None:
+        super().__init__(on_property_dropped=self._dropped)
+        self.dropped: list[str | None] = []
+        self.expanded: Any = None
+        # > 0 while pyld builds an active context: results may be provisional then.
+        self._processing_context = 0
+
+    def _dropped(self, expanded_property: str | None) -> None:
+        self.dropped.append(expanded_property)
+
+    def expand(self, input_: Any, options: Any) -> Any:
+        self.expanded = super().expand(input_, options)
+        return self.expanded
+
+    def _expand_iri(
+        self,
+        active_ctx: Any,
+        value: Any,
+        base: Any = None,
+        vocab: bool = False,
+        local_ctx: Any = None,
+        defined: Any = None,
+    ) -> Any:
+        # Only plain look-ups (outside context processing) are pure enough to memoise.
+        if self._processing_context or local_ctx is not None or not isinstance(value, str):
+            return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        key = (id(active_ctx), value, base, vocab)
+        hit = _expanded_iris.get(key)
+        if hit is not None and hit[0] is active_ctx:
+            return hit[1]
+        result = super()._expand_iri(active_ctx, value, base, vocab)
+        if len(_expanded_iris) >= _EXPANDED_IRIS_MAX:
+            _expanded_iris.clear()
+        _expanded_iris[key] = (active_ctx, result)
+        return result
+
+    def _process_context(
+        self,
+        active_ctx: Any,
+        local_ctx: Any,
+        options: Any,
+        override_protected: bool = False,
+        propagate: bool = True,
+        validate_scoped: bool = True,
+        cycles: Any = None,
+    ) -> Any:
+        args = (override_protected, propagate, validate_scoped)
+        if cycles is not None:
+            self._processing_context += 1
+            try:
+                return super()._process_context(active_ctx, local_ctx, options, *args, cycles)
+            finally:
+                self._processing_context -= 1
+        key = (id(active_ctx), _local_context_key(local_ctx), *args)
+        hit = _processed.get(key)
+        if (
+            hit is not None
+            and hit[0] is active_ctx
+            and (not isinstance(key[1], _ById) or hit[1] is local_ctx)
+        ):
+            return hit[2]
+        self._processing_context += 1
+        try:
+            result = super()._process_context(active_ctx, local_ctx, options, *args)
+        finally:
+            self._processing_context -= 1
+        if len(_processed) >= _PROCESSED_MAX:
+            _processed.clear()
+        _processed[key] = (active_ctx, local_ctx, result)
+        return result
+
+
+def canonical_form(*, document: Mapping[str, Any]) -> Canonical:
+    """Canonicalise ``document`` and list the terms/IRIs that were left out of it.
+
+    Returns :class:`Canonical`. Raises :class:`ContextNotPinnedError` for a context
+    that is not pinned and :class:`CanonicalizationError` for invalid JSON-LD. Pure;
+    safe to call repeatedly.
+    """
+    processor = _Processor()
+    try:
+        nquads: str = processor.normalize(document, _OPTIONS)
+    except jsonld.JsonLdError as exc:
+        pinned = _find_cause(exc, ContextNotPinnedError)
+        if pinned is not None:
+            raise pinned from exc
+        raise CanonicalizationError(f"JSON-LD processing failed: {_describe(exc)}") from exc
+    problems: list[str] = []
+    for term in processor.dropped:
+        problems.extend(_name_dropped(document, term))
+    for kind, value in _relative_iris(processor.expanded):
+        problems.extend(_name_relative(document, kind, value))
+    return Canonical(nquads=nquads, undefined_terms=tuple(dict.fromkeys(problems)))
+
+
+def canonicalize(*, document: Mapping[str, Any]) -> str:
+    """Canonical N-Quads of ``document``, refusing anything that would be left out.
+
+    Raises :class:`UndefinedTermError` (naming each offending term with its JSON
+    path) if any key, type or id would be dropped by JSON-LD processing; otherwise as
+    :func:`canonical_form`.
+    """
+    canonical = canonical_form(document=document)
+    if canonical.undefined_terms:
+        raise UndefinedTermError(canonical.undefined_terms)
+    return canonical.nquads
+
+
+def _find_cause(exc: BaseException, kind: type[ContextNotPinnedError]) -> Any:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _describe(exc: BaseException) -> str:
+    messages = []
+    current: BaseException | None = exc
+    while current is not None and len(messages) < 5:
+        text = current.args[0] if current.args else type(current).__name__
+        messages.append(str(text).splitlines()[0])
+        current = current.__cause__
+    return " <- ".join(messages)
+
+
+def _relative_iris(expanded: Any) -> Iterator[tuple[str, str]]:
+    """Yield ``("id"|"type", value)`` for every non-absolute IRI in expanded JSON-LD."""
+    if isinstance(expanded, list):
+        for item in expanded:
+            yield from _relative_iris(item)
+        return
+    if not isinstance(expanded, dict):
+        return
+    if "@value" in expanded:
+        datatype = expanded.get("@type")
+        if isinstance(datatype, str) and datatype != "@json" and not _ABSOLUTE_IRI.match(
+            datatype
+        ):
+            yield "type", datatype
+        return
+    node_id = expanded.get("@id")
+    if isinstance(node_id, str) and not _ABSOLUTE_IRI.match(node_id):
+        yield "id", node_id
+    for node_type in expanded.get("@type", ()):
+        if isinstance(node_type, str) and not _ABSOLUTE_IRI.match(node_type):
+            yield "type", node_type
+    for key, value in expanded.items():
+        if key not in ("@id", "@type"):
+            yield from _relative_iris(value)
+
+
+def _paths(node: Any, prefix: str = "") -> Iterator[tuple[str, str, Any]]:
+    """Yield ``(path, key, value)`` for every key of every object in ``node``."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _paths(item, prefix)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@context":
+                continue
+            path = f"{prefix}.{key}" if prefix else key
+            yield path, key, value
+            yield from _paths(value, path)
+
+
+def _name_dropped(document: Mapping[str, Any], term: str | None) -> list[str]:
+    if term is None:
+        return ["a term mapped to null"]
+    found = [path for path, key, _ in _paths(document) if key == term]
+    return found or [term]
+
+
+def _name_relative(document: Mapping[str, Any], kind: str, value: str) -> list[str]:
+    found = []
+    for path, _, node_value in _paths(document):
+        values = node_value if isinstance(node_value, list) else [node_value]
+        if value in values or any(
+            isinstance(v, dict) and v.get("id") == value for v in values
+        ):
+            found.append(f"{path}={value!r}")
+    if kind == "type":
+        label = f"type {value!r} (not a defined term or absolute IRI)"
+    else:
+        label = f"id {value!r} (not an absolute IRI)"
+    return [f"{label} at {', '.join(found)}" if found else label]

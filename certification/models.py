@@ -1,0 +1,229 @@
+"""The programme, applications, written exams and attempts, results, certificates."""
+
+import secrets
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from training.models import Domain, Level, PracticalTask, Question
+
+
+class Certification(models.Model):
+    """One certification = level × domain. Its blueprint (component weights and the
+    cut score) belongs to it, so the composite result never hard-codes them."""
+
+    slug = models.SlugField(unique=True)
+    level = models.ForeignKey(Level, on_delete=models.PROTECT)
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT)
+    name = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    written_exam = models.ForeignKey(
+        "Exam", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    practical_task = models.ForeignKey(
+        PracticalTask, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    written_weight = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.5"))
+    practical_weight = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.5"))
+    written_minimum = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
+    practical_minimum = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
+    cut_score = models.DecimalField(
+        max_digits=5, decimal_places=2, help_text=_("Composite cut score, 0–100.")
+    )
+    validity_days = models.PositiveIntegerField(default=3 * 365)
+    is_open = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["level__rank", "domain__slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["level", "domain"], name="certification_level_domain"),
+            models.CheckConstraint(
+                condition=models.Q(written_weight__gte=0) & models.Q(practical_weight__gte=0),
+                name="certification_weights_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cut_score__gte=0) & models.Q(cut_score__lte=100),
+                name="certification_cut_score_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Application(models.Model):
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("待审核")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("未通过审核")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications"
+    )
+    certification = models.ForeignKey(Certification, on_delete=models.PROTECT)
+    full_name = models.CharField(max_length=120)
+    learning_history = models.TextField()
+    project_experience = models.TextField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.SUBMITTED)
+    decision_reason = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One live application per candidate and certification.
+            models.UniqueConstraint(
+                fields=["candidate", "certification"],
+                condition=models.Q(state__in=["submitted", "approved"]),
+                name="application_one_live_per_certification",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} → {self.certification}"
+
+
+class Exam(models.Model):
+    """A written exam: fixed items in order, a time limit and a pass mark."""
+
+    title = models.CharField(max_length=200)
+    time_limit_minutes = models.PositiveIntegerField(default=30)
+    pass_mark = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal(60), help_text=_("Percent, 0–100.")
+    )
+    grace_seconds = models.PositiveIntegerField(
+        default=30, help_text=_("Answers this late are kept and flagged, not discarded.")
+    )
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ExamItem(models.Model):
+    exam = models.ForeignKey(Exam, related_name="items", on_delete=models.CASCADE)
+    question = models.ForeignKey(Question, on_delete=models.PROTECT)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["exam", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["exam", "position"], name="exam_item_position"),
+            models.UniqueConstraint(fields=["exam", "question"], name="exam_item_question"),
+        ]
+
+
+class Attempt(models.Model):
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("进行中")
+        SUBMITTED = "submitted", _("已交卷")
+        GRADED = "graded", _("已评分")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    exam = models.ForeignKey(Exam, on_delete=models.PROTECT, related_name="attempts")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="attempts")
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempts"
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_PROGRESS)
+    started_at = models.DateTimeField()
+    deadline = models.DateTimeField(help_text=_("Kept by the server; the browser only shows it."))
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    max_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "exam"],
+                condition=models.Q(state="in_progress"),
+                name="attempt_one_active_per_exam",
+            )
+        ]
+
+    @property
+    def percent(self) -> Decimal | None:
+        if self.score is None or not self.max_score:
+            return None
+        return (self.score * 100 / self.max_score).quantize(Decimal("0.01"))
+
+
+class Answer(models.Model):
+    attempt = models.ForeignKey(Attempt, related_name="answers", on_delete=models.CASCADE)
+    item = models.ForeignKey(ExamItem, on_delete=models.PROTECT)
+    response = models.JSONField()
+    saved_at = models.DateTimeField()
+    revision = models.PositiveIntegerField(default=1)
+    late = models.BooleanField(default=False, help_text=_("Arrived within the grace period."))
+    points = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "item"], name="answer_one_per_item")
+        ]
+
+
+def _certificate_code() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Certificate(models.Model):
+    class Status(models.TextChoices):
+        VALID = "valid", _("有效")
+        REVOKED = "revoked", _("已撤销")
+
+    code = models.CharField(max_length=32, unique=True, default=_certificate_code, editable=False)
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="certificate"
+    )
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates"
+    )
+    holder_name = models.CharField(max_length=120)
+    certification = models.ForeignKey(Certification, on_delete=models.PROTECT)
+    written_percent = models.DecimalField(max_digits=5, decimal_places=2)
+    practical_percent = models.DecimalField(max_digits=5, decimal_places=2)
+    composite = models.DecimalField(max_digits=5, decimal_places=2)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.VALID)
+    credential = models.JSONField(default=dict, blank=True, help_text=_("Signed credential."))
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.holder_name}"
+
+
+class AuditEvent(models.Model):
+    """Append-only record of every committee and examiner action."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]

@@ -1,0 +1,148 @@
+"""Reads. Access checks live here: an object the user may not see answers exactly like
+one that does not exist (NotFound)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from certification.models import Application, Attempt, Certificate, Certification
+from certification.roles import Role, has_role
+from config.errors import NotFound
+from grading.models import Submission
+
+
+def application_get_for_candidate(*, candidate: Any, application_id: int) -> Application:
+    try:
+        return Application.objects.select_related("certification").get(
+            pk=application_id, candidate=candidate
+        )
+    except Application.DoesNotExist as exc:
+        raise NotFound("Not found.") from exc
+
+
+def applications_for_review(*, reviewer: Any) -> QuerySet[Application]:
+    if not has_role(reviewer, Role.COMMITTEE):
+        raise NotFound("Not found.")
+    return (
+        Application.objects.filter(state=Application.State.SUBMITTED)
+        .exclude(candidate=reviewer)
+        .select_related("candidate", "certification")
+        .order_by("created_at")
+    )
+
+
+def attempt_get_for_candidate(*, candidate: Any, public_id: Any) -> Attempt:
+    try:
+        return Attempt.objects.select_related("exam").get(public_id=public_id, candidate=candidate)
+    except (Attempt.DoesNotExist, ValueError) as exc:
+        raise NotFound("Not found.") from exc
+
+
+def approved_application(*, candidate: Any, certification: Certification) -> Application:
+    application = Application.objects.filter(
+        candidate=candidate, certification=certification, state=Application.State.APPROVED
+    ).first()
+    if application is None:
+        raise NotFound("Not found.")
+    return application
+
+
+@dataclass(frozen=True)
+class CompositeResult:
+    """The composite of one application, derived from its components on every read."""
+
+    application: Application
+    written_attempt: Attempt | None
+    practical_submission: Submission | None
+    written_percent: Decimal | None
+    practical_percent: Decimal | None
+    composite: Decimal | None
+    passed: bool | None
+
+    @property
+    def complete(self) -> bool:
+        return self.composite is not None
+
+
+def result_for_application(application: Application) -> CompositeResult:
+    """Weights, per-component minimums and the cut score come from the certification.
+    Written: the graded attempt. Practical: the best graded submission's hidden-set
+    score. The composite exists only when every weighted component has a score."""
+    cert = application.certification
+    attempt = Attempt.objects.filter(application=application, state=Attempt.State.GRADED).first()
+    written = attempt.percent if attempt else None
+    submission = None
+    practical = None
+    if cert.practical_task_id:
+        submission = (
+            Submission.objects.filter(
+                candidate_id=application.candidate_id,
+                task_id=cert.practical_task_id,
+                state=Submission.State.DONE,
+                test_score__isnull=False,
+                created_at__gte=application.created_at,
+            )
+            .order_by("-test_score", "created_at")
+            .first()
+        )
+        if submission is not None and submission.test_score is not None:
+            practical = (Decimal(str(submission.test_score)) * 100).quantize(Decimal("0.01"))
+    components = [
+        (cert.written_weight, written, cert.written_minimum),
+        (cert.practical_weight, practical, cert.practical_minimum),
+    ]
+    weighted = [(w, s, m) for w, s, m in components if w > 0]
+    composite = passed = None
+    if weighted and all(s is not None for _, s, _ in weighted):
+        total_weight = sum(w for w, _, _ in weighted)
+        composite = (sum(w * s for w, s, _ in weighted) / total_weight).quantize(Decimal("0.01"))
+        passed = composite >= cert.cut_score and all(s >= m for _, s, m in weighted)
+    return CompositeResult(
+        application=application,
+        written_attempt=attempt,
+        practical_submission=submission,
+        written_percent=written,
+        practical_percent=practical,
+        composite=composite,
+        passed=passed,
+    )
+
+
+def results_for_committee(*, reviewer: Any) -> list[CompositeResult]:
+    if not has_role(reviewer, Role.COMMITTEE):
+        raise NotFound("Not found.")
+    applications = (
+        Application.objects.filter(state=Application.State.APPROVED)
+        .exclude(candidate=reviewer)
+        .select_related("certification", "candidate")
+        .prefetch_related("certificate")
+        .order_by("created_at")
+    )
+    return [result_for_application(application) for application in applications]
+
+
+@dataclass(frozen=True)
+class CertificateStatus:
+    certificate: Certificate
+    status: str  # valid, expired, revoked
+
+
+def certificate_status(*, code: str, now: Any = None) -> CertificateStatus:
+    """Public: anyone may look up a certificate by its code."""
+    now = now or timezone.now()
+    try:
+        certificate = Certificate.objects.select_related(
+            "certification__level", "certification__domain"
+        ).get(code=code)
+    except Certificate.DoesNotExist as exc:
+        raise NotFound("Not found.") from exc
+    if certificate.status == Certificate.Status.REVOKED:
+        status = "revoked"
+    elif certificate.valid_until < now:
+        status = "expired"
+    else:
+        status = "valid"
+    return CertificateStatus(certificate=certificate, status=status)

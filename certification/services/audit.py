@@ -1,0 +1,24 @@
+from typing import Any
+
+from django.db import models
+
+from certification.models import AuditEvent
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Appends one audit row. Call inside the transaction of the action it records."""
+    return AuditEvent.objects.create(
+        actor=actor,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        before=before or {},
+        after=after or {},
+    )

@@ -1,0 +1,28 @@
+"""The one domain error type. Services raise these; the API's exception handler and
+the HTML views turn them into one JSON shape or a readable message."""
+
+
+class ApplicationError(Exception):
+    """A rule of the domain refused the request. ``message`` is shown to the user."""
+
+    status_code = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, extra: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra or {}
+
+
+class NotFound(ApplicationError):
+    """The object does not exist, or the user may not see it: both answer the same."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(ApplicationError):
+    """The object is not in a state that allows the request."""
+
+    status_code = 409
+    code = "conflict"

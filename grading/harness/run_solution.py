@@ -1,0 +1,43 @@
+"""Runs inside the sandbox: loads the candidate's ``solution.py`` and calls it.
+
+This file is mounted read-only next to the submission. It is the *submission
+contract* (docs/practical.md):
+
+    def train(train_dir: pathlib.Path, model_dir: pathlib.Path) -> None
+    def predict(model_dir: pathlib.Path, inputs: numpy.ndarray) -> numpy.ndarray
+
+Stage ``train`` reads ``/data/train`` and may write to ``/model``. Stage ``predict``
+reads the model read-only and writes one ``.npy`` file per input set to ``/output``.
+The hidden labels are never inside this container; whatever this script writes is
+validated by the worker before it is scored.
+"""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+def load_solution():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("solution", "/submission/solution.py")
+    if spec is None or spec.loader is None:
+        sys.exit("solution.py could not be loaded")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(stage: str) -> None:
+    solution = load_solution()
+    if stage == "train":
+        solution.train(Path("/data/train"), Path("/model"))
+        return
+    for name in ("dev", "test"):
+        inputs = np.load(f"/data/{name}/X.npy", allow_pickle=False)
+        predictions = np.asarray(solution.predict(Path("/model"), inputs))
+        np.save(f"/output/{name}.npy", predictions, allow_pickle=False)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,62 @@
+"""Practical submissions and their grading runs."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from training.models import PracticalTask
+
+
+class Submission(models.Model):
+    """A candidate's solution to a practical task. The file is stored privately and
+    checksummed; grading claims the row by moving it from QUEUED to RUNNING."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("运行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("系统错误")
+
+    class Verdict(models.TextChoices):
+        OK = "ok", _("通过运行")
+        RUNTIME_ERROR = "runtime_error", _("运行错误")
+        TIME_LIMIT = "time_limit", _("超时")
+        MEMORY_LIMIT = "memory_limit", _("内存超限")
+        OUTPUT_LIMIT = "output_limit", _("输出超限")
+        INVALID_OUTPUT = "invalid_output", _("预测结果无效")
+        SANDBOX_ERROR = "sandbox_error", _("系统错误")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    task = models.ForeignKey(PracticalTask, on_delete=models.PROTECT, related_name="submissions")
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions"
+    )
+    file_name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.PositiveIntegerField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    stage = models.CharField(max_length=16, blank=True, help_text=_("train / predict / score"))
+    verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
+    message = models.TextField(blank=True)
+    dev_score = models.FloatField(null=True, blank=True)
+    test_score = models.FloatField(null=True, blank=True)
+    passed = models.BooleanField(null=True)
+    stages = models.JSONField(default=dict, blank=True)
+    train_log = models.TextField(blank=True)
+    infra_failures = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["candidate", "task", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.task.slug} / {self.candidate} / {self.state}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in {self.State.DONE, self.State.FAILED}

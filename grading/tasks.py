@@ -1,0 +1,36 @@
+"""Celery tasks: ids in, claim the row, call a service. Retry only what can heal."""
+
+import logging
+
+from celery import Task, shared_task
+
+from grading import practical
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=practical.MAX_INFRA_RETRIES,
+)
+def submission_grade_task(self: Task, submission_id: int) -> None:
+    try:
+        practical.submission_grade(submission_id=submission_id)
+    except practical.SandboxUnavailable as exc:
+        if self.request.retries >= practical.MAX_INFRA_RETRIES:
+            practical.submission_fail_infrastructure(
+                submission_id=submission_id,
+                message="评测系统多次失败，已停止重试，不计入提交次数 / "
+                f"Infrastructure kept failing; not counted against your quota. ({exc})",
+            )
+            return
+        raise self.retry(exc=exc, countdown=min(300, 10 * 2**self.request.retries)) from exc
+
+
+@shared_task(acks_late=True)
+def submissions_requeue_stuck_task() -> None:
+    requeued = practical.submissions_requeue_stuck()
+    if requeued:
+        logger.warning("re-queued stuck submissions %s", requeued)

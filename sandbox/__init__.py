@@ -1,0 +1,37 @@
+"""Runs untrusted code in fresh, locked-down containers. Knows nothing about exams.
+
+The public contract::
+
+    run(spec, *, backend=None) -> RunResult
+    read_output_files(directory, *, max_total_bytes, max_files) -> dict[str, bytes]
+    default_image() -> str
+    janitor_sweep(max_age_seconds) -> int
+
+See docs/sandbox.md.
+"""
+
+from sandbox.images.builder import default_image
+from sandbox.janitor import janitor_sweep
+from sandbox.outputs import (
+    OutputFileError,
+    OutputTooLargeError,
+    UnsafeOutputFileError,
+    read_output_files,
+)
+from sandbox.runner import run
+from sandbox.types import Limits, Mount, RunResult, RunSpec, Verdict
+
+__all__ = [
+    "Limits",
+    "Mount",
+    "OutputFileError",
+    "OutputTooLargeError",
+    "RunResult",
+    "RunSpec",
+    "UnsafeOutputFileError",
+    "Verdict",
+    "default_image",
+    "janitor_sweep",
+    "read_output_files",
+    "run",
+]

@@ -1,0 +1,51 @@
+"""Removing what a crashed worker left behind."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+
+import docker
+import requests
+
+from sandbox import cgroups
+from sandbox.docker_backend import LABEL, LABEL_CREATED, LABEL_RUN_ID, api_client
+
+logger = logging.getLogger(__name__)
+
+
+def janitor_sweep(max_age_seconds: float, *, labels: Mapping[str, str] | None = None) -> int:
+    """Force-remove sandbox containers (label ``cert-engine.sandbox=1``, plus ``labels``
+    when given) created more than ``max_age_seconds`` ago, and their cgroup parents.
+
+    Returns how many containers were removed. A run never lasts longer than its wall
+    limit plus a few seconds, so a ``max_age_seconds`` above the largest wall limit only
+    ever removes orphans. Safe to call twice and concurrently (a container already gone
+    is skipped).
+    """
+    client = api_client()
+    filters = [f"{LABEL}=1", *(f"{key}={value}" for key, value in (labels or {}).items())]
+    now = time.time()
+    removed = 0
+    for container in client.containers(all=True, filters={"label": filters}):
+        container_labels = container.get("Labels") or {}
+        created = float(container_labels.get(LABEL_CREATED) or container.get("Created") or 0)
+        if now - created < max_age_seconds:
+            continue
+        try:
+            client.remove_container(container["Id"], force=True)
+        except docker.errors.NotFound:
+            continue
+        except (docker.errors.APIError, requests.RequestException):
+            logger.exception("janitor could not remove container %s", container["Id"])
+            continue
+        removed += 1
+        run_id = container_labels.get(LABEL_RUN_ID)
+        if run_id:
+            cgroups.remove_parent(run_id)
+        logger.info("janitor removed orphan sandbox container %s", container["Id"][:12])
+    if not labels:
+        for run_id in cgroups.stale_parents(max_age_seconds):
+            cgroups.remove_parent(run_id)
+    return removed
