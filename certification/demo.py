@@ -22,10 +22,16 @@ from training.models import (
     QuestionBank,
 )
 
-LEVELS = [("beginner", "初级", "Beginner", 1), ("intermediate", "中级", "Intermediate", 2),
-          ("advanced", "高级", "Advanced", 3)]
-DOMAINS = [("nlp", "自然语言处理", "NLP"), ("cv", "计算机视觉", "Computer vision"),
-           ("speech", "语音识别", "Speech")]
+LEVELS = [
+    ("beginner", "初级", "Beginner", 1),
+    ("intermediate", "中级", "Intermediate", 2),
+    ("advanced", "高级", "Advanced", 3),
+]
+DOMAINS = [
+    ("nlp", "自然语言处理", "NLP"),
+    ("cv", "计算机视觉", "Computer vision"),
+    ("speech", "语音识别", "Speech"),
+]
 
 DEMO_ACCOUNTS = [
     # username, password, role, is_staff
@@ -36,31 +42,70 @@ DEMO_ACCOUNTS = [
 ]
 
 LESSONS = [
-    ("AI 大模型概述 Overview", "从感知机、多层感知机到 2012 年的 AlexNet；输入层、隐藏层、输出层；"
-     "神经网络、深度学习框架、大数据处理、分布式计算与优化算法。"),
-    ("数学基础 Maths", "线性代数：向量、矩阵、行列式、矩阵乘法与矩阵求导。\n\n概率与统计：条件概率、"
-     "贝叶斯定理、常见分布与期望。\n\n优化：损失函数、梯度、SGD 与 Adam、收敛。"),
-    ("计算基础 Computing", "神经元与激活函数（sigmoid、ReLU、tanh），多层感知机，前向传播与反向传播。"
-     "\n\n```python\nimport torch\nfrom torch import nn\nmodel = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))\n```"),
-    ("图像识别入门 Image recognition", "卷积神经网络、数据归一化与增强、训练/验证/测试集划分、"
-     "早停与学习率调度。实操：用 PyTorch 识别 8×8 手写数字。"),
+    (
+        "AI 大模型概述 Overview",
+        "从感知机、多层感知机到 2012 年的 AlexNet；输入层、隐藏层、输出层；"
+        "神经网络、深度学习框架、大数据处理、分布式计算与优化算法。",
+    ),
+    (
+        "数学基础 Maths",
+        "线性代数：向量、矩阵、行列式、矩阵乘法与矩阵求导。\n\n概率与统计：条件概率、"
+        "贝叶斯定理、常见分布与期望。\n\n优化：损失函数、梯度、SGD 与 Adam、收敛。",
+    ),
+    (
+        "计算基础 Computing",
+        "神经元与激活函数（sigmoid、ReLU、tanh），多层感知机，前向传播与反向传播。"
+        "\n\n```python\nimport torch\nfrom torch import nn\nmodel = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))\n```",
+    ),
+    (
+        "图像识别入门 Image recognition",
+        "卷积神经网络、数据归一化与增强、训练/验证/测试集划分、"
+        "早停与学习率调度。实操：用 PyTorch 识别 8×8 手写数字。",
+    ),
 ]
 
 QUESTIONS = [
-    (Question.Kind.SINGLE_CHOICE, "哪一年 AlexNet 在 ImageNet 竞赛中取得突破？",
-     ["2006", "2012", "2016", "2020"], {"correct": 1}),
-    (Question.Kind.SINGLE_CHOICE, "ReLU 激活函数的定义是？",
-     ["1/(1+e^-x)", "max(0, x)", "tanh(x)", "x^2"], {"correct": 1}),
-    (Question.Kind.SINGLE_CHOICE, "用于防止过拟合、在验证集损失不再下降时停止训练的方法是？",
-     ["批归一化 Batch normalisation", "早停 Early stopping", "数据增强 Augmentation", "学习率预热 Warm-up"],
-     {"correct": 1}),
-    (Question.Kind.SINGLE_CHOICE, "在 PyTorch 中，计算分类交叉熵损失的函数是？",
-     ["nn.functional.mse_loss", "nn.functional.cross_entropy", "torch.argmax", "torch.softmax"],
-     {"correct": 1}),
-    (Question.Kind.FILL_IN, "卷积神经网络的英文缩写是 ____。", [],
-     {"accepted": ["CNN"], "case_sensitive": False}),
-    (Question.Kind.FILL_IN, "常用的自适应学习率优化器，名字取自 Adaptive Moment Estimation：____。", [],
-     {"accepted": ["Adam"], "case_sensitive": False}),
+    (
+        Question.Kind.SINGLE_CHOICE,
+        "哪一年 AlexNet 在 ImageNet 竞赛中取得突破？",
+        ["2006", "2012", "2016", "2020"],
+        {"correct": 1},
+    ),
+    (
+        Question.Kind.SINGLE_CHOICE,
+        "ReLU 激活函数的定义是？",
+        ["1/(1+e^-x)", "max(0, x)", "tanh(x)", "x^2"],
+        {"correct": 1},
+    ),
+    (
+        Question.Kind.SINGLE_CHOICE,
+        "用于防止过拟合、在验证集损失不再下降时停止训练的方法是？",
+        [
+            "批归一化 Batch normalisation",
+            "早停 Early stopping",
+            "数据增强 Augmentation",
+            "学习率预热 Warm-up",
+        ],
+        {"correct": 1},
+    ),
+    (
+        Question.Kind.SINGLE_CHOICE,
+        "在 PyTorch 中，计算分类交叉熵损失的函数是？",
+        ["nn.functional.mse_loss", "nn.functional.cross_entropy", "torch.argmax", "torch.softmax"],
+        {"correct": 1},
+    ),
+    (
+        Question.Kind.FILL_IN,
+        "卷积神经网络的英文缩写是 ____。",
+        [],
+        {"accepted": ["CNN"], "case_sensitive": False},
+    ),
+    (
+        Question.Kind.FILL_IN,
+        "常用的自适应学习率优化器，名字取自 Adaptive Moment Estimation：____。",
+        [],
+        {"accepted": ["Adam"], "case_sensitive": False},
+    ),
 ]
 
 
@@ -81,8 +126,12 @@ def demo_load() -> dict[str, object]:
     User = get_user_model()
     for username, password, role, is_staff in DEMO_ACCOUNTS:
         user, created = User.objects.get_or_create(
-            username=username, defaults={"email": f"{username}@example.org", "is_staff": is_staff,
-                                         "is_superuser": is_staff}
+            username=username,
+            defaults={
+                "email": f"{username}@example.org",
+                "is_staff": is_staff,
+                "is_superuser": is_staff,
+            },
         )
         if created:
             user.set_password(password)
@@ -92,10 +141,13 @@ def demo_load() -> dict[str, object]:
 
     curriculum, _ = Curriculum.objects.update_or_create(
         slug="beginner-cv",
-        defaults={"level": levels["beginner"], "domain": domains["cv"],
-                  "title": "初级 · 计算机视觉 Beginner Computer Vision",
-                  "summary": "入门阶段：概念、数学、神经网络与 PyTorch 框架的使用。",
-                  "author": users["instructor"]},
+        defaults={
+            "level": levels["beginner"],
+            "domain": domains["cv"],
+            "title": "初级 · 计算机视觉 Beginner Computer Vision",
+            "summary": "入门阶段：概念、数学、神经网络与 PyTorch 框架的使用。",
+            "author": users["instructor"],
+        },
     )
     for position, (title, body) in enumerate(LESSONS, start=1):
         Lesson.objects.update_or_create(
@@ -113,7 +165,9 @@ def demo_load() -> dict[str, object]:
         question, _ = Question.objects.update_or_create(
             bank=bank, stem=stem, defaults={"kind": kind, "choices": choices, "key": key}
         )
-        ExamItem.objects.get_or_create(exam=exam, position=position, defaults={"question": question})
+        ExamItem.objects.get_or_create(
+            exam=exam, position=position, defaults={"question": question}
+        )
 
     bundle_dir = "bundles/digits-v1"
     root = Path(settings.PRIVATE_STORAGE_DIR) / bundle_dir
@@ -121,16 +175,23 @@ def demo_load() -> dict[str, object]:
         digits_bundle_write(root)
     task, _ = PracticalTask.objects.update_or_create(
         slug="digits-pytorch",
-        defaults={"title": "手写数字识别 Digits (PyTorch)",
-                  "statement": (root / "public/statement.md").read_text(encoding="utf-8"),
-                  "framework": "pytorch", "pass_threshold": 0.9, "bundle_dir": bundle_dir,
-                  "train_seconds": 180, "predict_seconds": 60, "memory_mb": 1536},
+        defaults={
+            "title": "手写数字识别 Digits (PyTorch)",
+            "statement": (root / "public/statement.md").read_text(encoding="utf-8"),
+            "framework": "pytorch",
+            "pass_threshold": 0.9,
+            "bundle_dir": bundle_dir,
+            "train_seconds": 180,
+            "predict_seconds": 60,
+            "memory_mb": 1536,
+        },
     )
     for level in levels.values():
         for domain in domains.values():
             is_demo = level.slug == "beginner" and domain.slug == "cv"
             Certification.objects.update_or_create(
-                level=level, domain=domain,
+                level=level,
+                domain=domain,
                 defaults={
                     "slug": f"{level.slug}-{domain.slug}",
                     "name": f"{level.name}{domain.name}工程师认证",

@@ -124,6 +124,9 @@ class ExamItem(models.Model):
             models.UniqueConstraint(fields=["exam", "question"], name="exam_item_question"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.exam_id}#{self.position}"
+
 
 class Attempt(models.Model):
     class State(models.TextChoices):
@@ -154,6 +157,9 @@ class Attempt(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.candidate_id} / {self.exam_id} / {self.state}"
+
     @property
     def percent(self) -> Decimal | None:
         if self.score is None or not self.max_score:
@@ -174,6 +180,9 @@ class Answer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["attempt", "item"], name="answer_one_per_item")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} / {self.item_id}"
 
 
 def _certificate_code() -> str:
@@ -227,3 +236,6 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"

@@ -15,11 +15,11 @@ class Role(StrEnum):
 def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[Role]:
     if not user.is_authenticated:
         return frozenset()
-    cached = getattr(user, "_cert_roles", None)
+    cached: frozenset[Role] | None = getattr(user, "_cert_roles", None)
     if cached is None:
         names = user.groups.values_list("name", flat=True)  # type: ignore[attr-defined]
         cached = frozenset(Role(name) for name in names if name in Role._value2member_map_)
-        user._cert_roles = cached  # type: ignore[union-attr]
+        setattr(user, "_cert_roles", cached)  # noqa: B010 - a per-request cache on the user
     return cached
 
 

@@ -91,15 +91,18 @@ def result_for_application(application: Application) -> CompositeResult:
         if submission is not None and submission.test_score is not None:
             practical = (Decimal(str(submission.test_score)) * 100).quantize(Decimal("0.01"))
     components = [
-        (cert.written_weight, written, cert.written_minimum),
-        (cert.practical_weight, practical, cert.practical_minimum),
+        (Decimal(cert.written_weight), written, Decimal(cert.written_minimum)),
+        (Decimal(cert.practical_weight), practical, Decimal(cert.practical_minimum)),
     ]
-    weighted = [(w, s, m) for w, s, m in components if w > 0]
-    composite = passed = None
-    if weighted and all(s is not None for _, s, _ in weighted):
-        total_weight = sum(w for w, _, _ in weighted)
-        composite = (sum(w * s for w, s, _ in weighted) / total_weight).quantize(Decimal("0.01"))
-        passed = composite >= cert.cut_score and all(s >= m for _, s, m in weighted)
+    weighted = [(weight, score, minimum) for weight, score, minimum in components if weight > 0]
+    scored = [(w, s, m) for w, s, m in weighted if s is not None]
+    composite: Decimal | None = None
+    passed: bool | None = None
+    if weighted and len(scored) == len(weighted):
+        total_weight = sum((w for w, _, _ in scored), Decimal(0))
+        weighted_sum = sum((w * s for w, s, _ in scored), Decimal(0))
+        composite = (weighted_sum / total_weight).quantize(Decimal("0.01"))
+        passed = composite >= cert.cut_score and all(s >= m for _, s, m in scored)
     return CompositeResult(
         application=application,
         written_attempt=attempt,

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from certification import selectors
-from certification.models import Application, Attempt, Certification
+from certification.models import Application, Certification
 from certification.roles import Role, has_role
 from certification.services import accounts, applications, certificates, exams
 from config.errors import ApplicationError, NotFound
@@ -82,7 +82,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if has_role(request.user, Role.COMMITTEE):
         return redirect("committee-applications")
     own = (
-        Application.objects.filter(candidate=request.user)
+        Application.objects.filter(candidate_id=request.user.pk)
         .select_related("certification__written_exam", "certification__practical_task")
         .prefetch_related("attempts")
     )
@@ -131,6 +131,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def exam_start(request: HttpRequest, slug: str) -> HttpResponse:
     certification = get_object_or_404(Certification, slug=slug, written_exam__isnull=False)
+    assert certification.written_exam is not None
     try:
         attempt = exams.attempt_start(candidate=request.user, exam=certification.written_exam)
     except NotFound:
@@ -178,7 +179,7 @@ def practical_page(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("已提交，正在评测 / Submitted; grading has started."))
             return redirect("practical", slug=slug)
-    submissions = Submission.objects.filter(task=task, candidate=request.user)
+    submissions = Submission.objects.filter(task=task, candidate_id=request.user.pk)
     return render(
         request,
         "certification/practical.html",

@@ -184,3 +184,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+CELERY_BEAT_SCHEDULE = {
+    "submit-overdue-attempts": {
+        "task": "certification.tasks.attempts_submit_overdue_task",
+        "schedule": 30.0,
+    },
+    "requeue-stuck-submissions": {
+        "task": "grading.tasks.submissions_requeue_stuck_task",
+        "schedule": 120.0,
+    },
+}

@@ -10,6 +10,7 @@ import io
 import logging
 import shutil
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,7 @@ def submission_create(*, task: PracticalTask, candidate: Any, upload: UploadedFi
 
         from grading.tasks import submission_grade_task
 
-        submission_grade_task.delay_on_commit(submission.pk)
+        transaction.on_commit(partial(submission_grade_task.delay, submission.pk))
     return submission
 
 
@@ -281,7 +282,10 @@ def _inputs_only(bundle: BundlePaths, scratch: Path) -> Path:
     """A folder holding only the dev and test *inputs*, assembled by hard links or
     copies, so that no label file is reachable from the predict container."""
     data = scratch / "data"
-    for split, source in (("dev", bundle.dev_dir / "X.npy"), ("test", bundle.test_inputs_dir / "X.npy")):
+    for split, source in (
+        ("dev", bundle.dev_dir / "X.npy"),
+        ("test", bundle.test_inputs_dir / "X.npy"),
+    ):
         (data / split).mkdir(parents=True)
         shutil.copyfile(source, data / split / "X.npy")
     return data
@@ -298,7 +302,9 @@ def _stage_report(result: sandbox.RunResult) -> dict[str, Any]:
         "verdict": str(result.verdict),
         "exit_code": result.exit_code,
         "wall_seconds": round(result.wall_seconds, 2),
-        "peak_memory_mb": None if result.peak_memory_mb is None else round(result.peak_memory_mb, 1),
+        "peak_memory_mb": None
+        if result.peak_memory_mb is None
+        else round(result.peak_memory_mb, 1),
     }
 
 
@@ -313,7 +319,9 @@ _FAILURE_MESSAGES = {
 def _failed(report: dict[str, Any], result: sandbox.RunResult, *, stage: str) -> dict[str, Any]:
     if result.verdict == sandbox.Verdict.SANDBOX_ERROR:
         report["verdict"] = Submission.Verdict.SANDBOX_ERROR
-        report["message"] = f"评测系统暂时不可用，将自动重试，不计入次数 / Infrastructure error: {result.detail}"
+        report["message"] = (
+            f"评测系统暂时不可用，将自动重试，不计入次数 / Infrastructure error: {result.detail}"
+        )
         return report
     report["verdict"] = str(result.verdict)
     report["message"] = _FAILURE_MESSAGES[result.verdict].format(stage=stage)
@@ -362,7 +370,11 @@ def predictions_parse(data: bytes | None, *, expected: int) -> NDArray[np.int64]
         shape = getattr(array, "shape", None)
         raise InvalidPredictions(f"expected shape ({expected},), got {shape}")
     if array.dtype.kind not in "iu":
-        if array.dtype.kind == "f" and np.all(np.isfinite(array)) and np.all(array == np.round(array)):
+        if (
+            array.dtype.kind == "f"
+            and np.all(np.isfinite(array))
+            and np.all(array == np.round(array))
+        ):
             array = array.astype(np.int64)
         else:
             raise InvalidPredictions(f"expected integer class labels, got dtype {array.dtype}")

@@ -13,7 +13,9 @@ class Level(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=80)
     name_en = models.CharField(max_length=80)
-    rank = models.PositiveSmallIntegerField(unique=True, help_text=_("1 = 初级, 2 = 中级, 3 = 高级"))
+    rank = models.PositiveSmallIntegerField(
+        unique=True, help_text=_("1 = 初级, 2 = 中级, 3 = 高级")
+    )
 
     class Meta:
         ordering = ["rank"]
@@ -60,7 +62,9 @@ class Lesson(models.Model):
     class Meta:
         ordering = ["curriculum", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["curriculum", "position"], name="lesson_position_unique")
+            models.UniqueConstraint(
+                fields=["curriculum", "position"], name="lesson_position_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -100,7 +104,11 @@ class Question(models.Model):
 
     class Meta:
         ordering = ["bank", "id"]
-        constraints = [models.CheckConstraint(condition=models.Q(points__gt=0), name="question_points_positive")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(points__gt=0), name="question_points_positive"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.stem[:60]

@@ -1,9 +1,11 @@
 """Input and output shapes of the API, one pair per operation where they differ."""
 
+from typing import Any
+
 from rest_framework import serializers
 
-from certification.services.exams import seconds_left
 from certification.models import Application, Attempt, Certification, ExamItem
+from certification.services.exams import seconds_left
 from grading.models import Submission
 
 
@@ -13,11 +15,21 @@ class CertificationOut(serializers.ModelSerializer[Certification]):
 
     class Meta:
         model = Certification
-        fields = ["id", "slug", "name", "name_en", "level", "domain", "cut_score",
-                  "written_weight", "practical_weight", "is_open"]
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "name_en",
+            "level",
+            "domain",
+            "cut_score",
+            "written_weight",
+            "practical_weight",
+            "is_open",
+        ]
 
 
-class ApplicationIn(serializers.Serializer[None]):
+class ApplicationIn(serializers.Serializer[Any]):
     certification = serializers.SlugField()
     full_name = serializers.CharField(max_length=120)
     learning_history = serializers.CharField(max_length=5000)
@@ -29,11 +41,18 @@ class ApplicationOut(serializers.ModelSerializer[Application]):
 
     class Meta:
         model = Application
-        fields = ["id", "certification", "full_name", "state", "decision_reason", "created_at",
-                  "reviewed_at"]
+        fields = [
+            "id",
+            "certification",
+            "full_name",
+            "state",
+            "decision_reason",
+            "created_at",
+            "reviewed_at",
+        ]
 
 
-class RejectIn(serializers.Serializer[None]):
+class RejectIn(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=2000)
 
 
@@ -59,8 +78,19 @@ class AttemptOut(serializers.ModelSerializer[Attempt]):
 
     class Meta:
         model = Attempt
-        fields = ["id", "state", "started_at", "deadline", "seconds_left", "submitted_at",
-                  "score", "max_score", "percent", "items", "answers"]
+        fields = [
+            "id",
+            "state",
+            "started_at",
+            "deadline",
+            "seconds_left",
+            "submitted_at",
+            "score",
+            "max_score",
+            "percent",
+            "items",
+            "answers",
+        ]
 
     def get_items(self, attempt: Attempt) -> list[dict[str, object]]:
         items = attempt.exam.items.select_related("question").order_by("position")
@@ -76,19 +106,19 @@ class AttemptOut(serializers.ModelSerializer[Attempt]):
         return seconds_left(attempt)
 
 
-class AnswerIn(serializers.Serializer[None]):
+class AnswerIn(serializers.Serializer[Any]):
     response = serializers.JSONField()
     revision = serializers.IntegerField(min_value=1)
 
 
-class AnswerOut(serializers.Serializer[None]):
+class AnswerOut(serializers.Serializer[Any]):
     item = serializers.IntegerField(source="item_id")
     revision = serializers.IntegerField()
     saved_at = serializers.DateTimeField()
     late = serializers.BooleanField()
 
 
-class SubmissionIn(serializers.Serializer[None]):
+class SubmissionIn(serializers.Serializer[Any]):
     file = serializers.FileField()
 
 
@@ -100,11 +130,23 @@ class SubmissionOut(serializers.ModelSerializer[Submission]):
 
     class Meta:
         model = Submission
-        fields = ["id", "task", "state", "stage", "verdict", "message", "dev_score", "passed",
-                  "stages", "train_log", "created_at", "finished_at"]
+        fields = [
+            "id",
+            "task",
+            "state",
+            "stage",
+            "verdict",
+            "message",
+            "dev_score",
+            "passed",
+            "stages",
+            "train_log",
+            "created_at",
+            "finished_at",
+        ]
 
 
-class ResultOut(serializers.Serializer[None]):
+class ResultOut(serializers.Serializer[Any]):
     application = serializers.IntegerField(source="application.id")
     candidate = serializers.CharField(source="application.full_name")
     certification = serializers.CharField(source="application.certification.slug")
@@ -115,7 +157,7 @@ class ResultOut(serializers.Serializer[None]):
     complete = serializers.BooleanField()
 
 
-class CertificateOut(serializers.Serializer[None]):
+class CertificateOut(serializers.Serializer[Any]):
     code = serializers.CharField(source="certificate.code")
     status = serializers.CharField()
     holder_name = serializers.CharField(source="certificate.holder_name")

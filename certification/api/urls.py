@@ -18,7 +18,9 @@ urlpatterns = [
         views.ApplicationRejectApi.as_view(),
         name="api-application-reject",
     ),
-    path("exams/<int:exam_id>/attempts/", views.AttemptStartApi.as_view(), name="api-attempt-start"),
+    path(
+        "exams/<int:exam_id>/attempts/", views.AttemptStartApi.as_view(), name="api-attempt-start"
+    ),
     path("attempts/<uuid:attempt_id>/", views.AttemptDetailApi.as_view(), name="api-attempt"),
     path(
         "attempts/<uuid:attempt_id>/answers/<int:item_id>/",

@@ -39,7 +39,9 @@ class ApplicationListCreateApi(APIView):
     @extend_schema(responses=s.ApplicationOut(many=True))
     def get(self, request: Request) -> Response:
         _require(request.user, Role.CANDIDATE)
-        queryset = Application.objects.filter(candidate=request.user).select_related("certification")
+        queryset = Application.objects.filter(candidate_id=request.user.pk).select_related(
+            "certification"
+        )
         return Response(s.ApplicationOut(queryset, many=True).data)
 
     @extend_schema(request=s.ApplicationIn, responses={201: s.ApplicationOut})
@@ -122,7 +124,9 @@ class AttemptSubmitApi(APIView):
 class SubmissionCreateApi(APIView):
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request={"multipart/form-data": s.SubmissionIn}, responses={201: s.SubmissionOut})
+    @extend_schema(
+        request={"multipart/form-data": s.SubmissionIn}, responses={201: s.SubmissionOut}
+    )
     def post(self, request: Request, certification_slug: str) -> Response:
         _require(request.user, Role.CANDIDATE)
         certification = Certification.objects.filter(slug=certification_slug).first()
@@ -144,7 +148,7 @@ class SubmissionDetailApi(APIView):
     def get(self, request: Request, submission_id: str) -> Response:
         submission = (
             Submission.objects.select_related("task")
-            .filter(public_id=submission_id, candidate=request.user)
+            .filter(public_id=submission_id, candidate_id=request.user.pk)
             .first()
         )
         if submission is None:

@@ -44,7 +44,9 @@ ACHIEVEMENT = AchievementSpec(
     id="https://cert.example.org/achievements/nlp-intermediate",
     name=_text("人工智能技能认证(中级·自然语言处理)", "AI Skills Certification, Intermediate, NLP"),
     description=_text("通过笔试、实操与面试。", "Passed the written, practical and oral exams."),
-    criteria=_text("综合成绩不低于 70 分,各部分达到最低分。", "Composite >= 70, every minimum met."),
+    criteria=_text(
+        "综合成绩不低于 70 分,各部分达到最低分。", "Composite >= 70, every minimum met."
+    ),
     level="intermediate",
     domain=_text("自然语言处理", "Natural language processing"),
     human_code="AISC-NLP-2",
@@ -58,8 +60,12 @@ def run(count: int) -> float:
         id=f"{ISSUER.id}#key-1", controller=ISSUER.id, public_key=private_key.public_key()
     )
     lists = {
-        REVOCATION_URL: StatusList(url=REVOCATION_URL, purpose="revocation", bits=bytes(status_bits_new())),
-        SUSPENSION_URL: StatusList(url=SUSPENSION_URL, purpose="suspension", bits=bytes(status_bits_new())),
+        REVOCATION_URL: StatusList(
+            url=REVOCATION_URL, purpose="revocation", bits=bytes(status_bits_new())
+        ),
+        SUSPENSION_URL: StatusList(
+            url=SUSPENSION_URL, purpose="suspension", bits=bytes(status_bits_new())
+        ),
     }
     now = datetime.now(UTC)
     documents = [
@@ -73,20 +79,42 @@ def run(count: int) -> float:
             valid_from=now,
             valid_until=now + timedelta(days=730),
             results=[
-                ComponentResult(key="written", name=_text("笔试", "Written exam"),
-                                result_type="Percent", value=str(60 + n % 40),
-                                required_value="60", value_min="0", value_max="100"),
-                ComponentResult(key="practical", name=_text("实操", "Practical"),
-                                result_type="Percent", value=str(70 + n % 30),
-                                required_value="60", value_min="0", value_max="100"),
-                ComponentResult(key="interview", name=_text("面试", "Interview"),
-                                result_type="Status", value="Passed"),
+                ComponentResult(
+                    key="written",
+                    name=_text("笔试", "Written exam"),
+                    result_type="Percent",
+                    value=str(60 + n % 40),
+                    required_value="60",
+                    value_min="0",
+                    value_max="100",
+                ),
+                ComponentResult(
+                    key="practical",
+                    name=_text("实操", "Practical"),
+                    result_type="Percent",
+                    value=str(70 + n % 30),
+                    required_value="60",
+                    value_min="0",
+                    value_max="100",
+                ),
+                ComponentResult(
+                    key="interview",
+                    name=_text("面试", "Interview"),
+                    result_type="Status",
+                    value="Passed",
+                ),
             ],
             status_entries=[
-                StatusEntry(list_credential=REVOCATION_URL, index=status_index_random(),
-                            purpose="revocation"),
-                StatusEntry(list_credential=SUSPENSION_URL, index=status_index_random(),
-                            purpose="suspension"),
+                StatusEntry(
+                    list_credential=REVOCATION_URL,
+                    index=status_index_random(),
+                    purpose="revocation",
+                ),
+                StatusEntry(
+                    list_credential=SUSPENSION_URL,
+                    index=status_index_random(),
+                    purpose="suspension",
+                ),
             ],
         )
         for n in range(count)

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pyld import jsonld  # type: ignore[import-untyped]
+from pyld import jsonld
 
 from .contexts import document_loader
 from .errors import CanonicalizationError, ContextNotPinnedError, UndefinedTermError
@@ -43,11 +43,11 @@ class Canonical:
 # of the time spent canonicalising a credential. Active contexts are never mutated
 # after creation (pyld clones before changing one), so handing out the same result
 # object is safe; entries keep references to their key objects, so ids are not reused.
-_PROCESSED_MAX = 4096
+_PROCESSED_MAX = 1024
 _processed: dict[tuple[Any, ...], tuple[Any, Any, Any]] = {}
 
 
-_EXPANDED_IRIS_MAX = 65536
+_EXPANDED_IRIS_MAX = 16384
 _expanded_iris: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 
 
@@ -63,7 +63,7 @@ def _local_context_key(local_ctx: Any) -> Any:
     return _ById(id(local_ctx))
 
 
-class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+class _Processor(jsonld.JsonLdProcessor):
     """Remembers dropped keys and the expanded form of the last ``expand`` call, and
     memoises context processing (see ``_processed``)."""
 
@@ -154,6 +154,9 @@ def canonical_form(*, document: Mapping[str, Any]) -> Canonical:
         if pinned is not None:
             raise pinned from exc
         raise CanonicalizationError(f"JSON-LD processing failed: {_describe(exc)}") from exc
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
+        # pyld assumes well-formed JSON-LD; hostile input can trip it anywhere.
+        raise CanonicalizationError(f"JSON-LD processing failed: {exc!r}") from exc
     problems: list[str] = []
     for term in processor.dropped:
         problems.extend(_name_dropped(document, term))
@@ -187,7 +190,7 @@ def _find_cause(exc: BaseException, kind: type[ContextNotPinnedError]) -> Any:
 
 
 def _describe(exc: BaseException) -> str:
-    messages = []
+    messages: list[str] = []
     current: BaseException | None = exc
     while current is not None and len(messages) < 5:
         text = current.args[0] if current.args else type(current).__name__
@@ -206,9 +209,7 @@ def _relative_iris(expanded: Any) -> Iterator[tuple[str, str]]:
         return
     if "@value" in expanded:
         datatype = expanded.get("@type")
-        if isinstance(datatype, str) and datatype != "@json" and not _ABSOLUTE_IRI.match(
-            datatype
-        ):
+        if isinstance(datatype, str) and datatype != "@json" and not _ABSOLUTE_IRI.match(datatype):
             yield "type", datatype
         return
     node_id = expanded.get("@id")
@@ -247,9 +248,7 @@ def _name_relative(document: Mapping[str, Any], kind: str, value: str) -> list[s
     found = []
     for path, _, node_value in _paths(document):
         values = node_value if isinstance(node_value, list) else [node_value]
-        if value in values or any(
-            isinstance(v, dict) and v.get("id") == value for v in values
-        ):
+        if value in values or any(isinstance(v, dict) and v.get("id") == value for v in values):
             found.append(f"{path}={value!r}")
     if kind == "type":
         label = f"type {value!r} (not a defined term or absolute IRI)"

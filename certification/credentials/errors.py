@@ -19,9 +19,7 @@ class ContextNotPinnedError(CredentialError):
 
     def __init__(self, url: str) -> None:
         self.url = url
-        super().__init__(
-            f"JSON-LD context {url!r} is not pinned locally; refusing to fetch it"
-        )
+        super().__init__(f"JSON-LD context {url!r} is not pinned locally; refusing to fetch it")
 
 
 class UndefinedTermError(CredentialError):

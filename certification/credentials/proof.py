@@ -154,16 +154,14 @@ def proof_parts(*, document: Mapping[str, Any]) -> ProofParts:
         raise ProofError("document has no proof")
     if isinstance(proof, list):
         if len(proof) != 1:
-            raise ProofError("exactly one proof is supported, found %d" % len(proof))
+            raise ProofError(f"exactly one proof is supported, found {len(proof)}")
         proof = proof[0]
     if not isinstance(proof, dict):
         raise ProofError("proof is not an object")
     if proof.get("type") != PROOF_TYPE:
         raise ProofError(f"proof type is {proof.get('type')!r}, expected {PROOF_TYPE!r}")
     if proof.get("cryptosuite") != CRYPTOSUITE:
-        raise ProofError(
-            f"cryptosuite is {proof.get('cryptosuite')!r}, expected {CRYPTOSUITE!r}"
-        )
+        raise ProofError(f"cryptosuite is {proof.get('cryptosuite')!r}, expected {CRYPTOSUITE!r}")
     verification_method = proof.get("verificationMethod")
     if not isinstance(verification_method, str) or not verification_method:
         raise ProofError("proof has no verificationMethod")
@@ -215,9 +213,7 @@ def proof_verify(
     """
     parts = proof_parts(document=document)
     if parts.proof_purpose != expected_purpose:
-        raise ProofError(
-            f"proofPurpose is {parts.proof_purpose!r}, expected {expected_purpose!r}"
-        )
+        raise ProofError(f"proofPurpose is {parts.proof_purpose!r}, expected {expected_purpose!r}")
     hash_data = proof_hash_data(
         document=parts.unsecured_document, proof_config=parts.proof_config, strict=strict
     )

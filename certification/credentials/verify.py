@@ -89,8 +89,10 @@ class VerificationReport:
             return "invalid"
         for check in (Check.REVOCATION, Check.SUSPENSION):
             if check in failed:
-                return failed[check].code if failed[check].code in ("revoked", "suspended") else (
-                    "invalid"
+                return (
+                    failed[check].code
+                    if failed[check].code in ("revoked", "suspended")
+                    else ("invalid")
                 )
         if Check.DATES in failed:
             code = failed[Check.DATES].code
@@ -162,9 +164,7 @@ def _check_contexts(document: Mapping[str, Any], allowed: Collection[str]) -> Ch
     if not isinstance(contexts, list) or not contexts:
         return _fail(Check.CONTEXTS, "@context must be a non-empty list of context URLs")
     if contexts[0] != VC_V2:
-        return _fail(
-            Check.CONTEXTS, f"the first @context must be {VC_V2}, found {contexts[0]!r}"
-        )
+        return _fail(Check.CONTEXTS, f"the first @context must be {VC_V2}, found {contexts[0]!r}")
     for ctx in contexts:
         if not isinstance(ctx, str):
             return _fail(Check.CONTEXTS, "embedded (inline) contexts are not accepted")
@@ -275,6 +275,12 @@ def credential_verify(
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    if not isinstance(document, Mapping):
+        return VerificationReport(
+            checks=tuple(_fail(check, "the credential is not a JSON object") for check in Check),
+            credential_id=None,
+            issuer_id=None,
+        )
     issuer_id = _issuer_id(document)
     credential_id = document.get("id") if isinstance(document.get("id"), str) else None
     results: dict[Check, CheckResult] = {}

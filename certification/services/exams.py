@@ -44,9 +44,7 @@ def attempt_start(*, candidate: Any, exam: Exam) -> Attempt:
             )
     except IntegrityError:
         # A second tab started it at the same moment: the database kept one.
-        return Attempt.objects.get(
-            candidate=candidate, exam=exam, state=Attempt.State.IN_PROGRESS
-        )
+        return Attempt.objects.get(candidate=candidate, exam=exam, state=Attempt.State.IN_PROGRESS)
 
 
 def answer_save(
@@ -74,7 +72,12 @@ def answer_save(
         answer = Answer.objects.filter(attempt=attempt, item=item).first()
         if answer is None:
             answer = Answer.objects.create(
-                attempt=attempt, item=item, response=clean, saved_at=now, revision=revision, late=late
+                attempt=attempt,
+                item=item,
+                response=clean,
+                saved_at=now,
+                revision=revision,
+                late=late,
             )
         elif revision >= answer.revision:
             answer.response, answer.saved_at, answer.revision = clean, now, revision
@@ -101,7 +104,9 @@ def attempt_submit(*, attempt: Attempt, now: Any = None) -> Attempt:
         if attempt.state != Attempt.State.IN_PROGRESS:
             return attempt
         attempt.state = Attempt.State.SUBMITTED
-        attempt.submitted_at = min(now, attempt.deadline + timedelta(seconds=attempt.exam.grace_seconds))
+        attempt.submitted_at = min(
+            now, attempt.deadline + timedelta(seconds=attempt.exam.grace_seconds)
+        )
         attempt.save(update_fields=["state", "submitted_at"])
         _grade(attempt)
     return attempt
@@ -113,7 +118,9 @@ def _grade(attempt: Attempt) -> None:
     total, maximum = Decimal(0), Decimal(0)
     for item in items:
         answer = answers.get(item.pk)
-        points = response_score(question=item.question, response=answer.response if answer else None)
+        points = response_score(
+            question=item.question, response=answer.response if answer else None
+        )
         maximum += item.question.points
         total += points
         if answer is not None and answer.points != points:
@@ -136,7 +143,9 @@ def attempts_submit_overdue(*, now: Any = None) -> int:
     """Submits every attempt whose deadline and grace have passed (closed browsers).
     Returns how many it submitted. Safe to run concurrently and repeatedly."""
     now = now or timezone.now()
-    overdue = Attempt.objects.filter(state=Attempt.State.IN_PROGRESS, deadline__lt=now).select_related("exam")
+    overdue = Attempt.objects.filter(
+        state=Attempt.State.IN_PROGRESS, deadline__lt=now
+    ).select_related("exam")
     count = 0
     for attempt in overdue:
         if attempt_close_if_overdue(attempt=attempt, now=now).state != Attempt.State.IN_PROGRESS:

@@ -325,7 +325,8 @@ def build_image(
     the tag. Raises ``ImageBuildError``. Safe to call twice and concurrently (a lock in
     the build cache serialises builds)."""
     recipe = _recipe(framework)
-    tag = image_tag(framework)
+    digest = content_hash(recipe)
+    tag = f"{IMAGE_REPOSITORY}-{recipe.name}:{digest[:16]}"
     if not force and image_exists(tag):
         log(f"image {tag} is up to date")
         return tag
@@ -359,7 +360,6 @@ def build_image(
             log(f"wheels installed after {time.monotonic() - started:.1f}s")
             _add_user(root)
             _strip(root)
-            digest = content_hash(recipe)
             changes = [
                 f"USER {SANDBOX_UID}:{SANDBOX_UID}",
                 "WORKDIR /work",

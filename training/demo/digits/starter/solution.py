@@ -8,7 +8,7 @@ import numpy as np
 def train(train_dir: Path, model_dir: Path) -> None:
     X = np.load(train_dir / "X.npy")
     y = np.load(train_dir / "y.npy")
-    print(f"training on {len(X)} images")
+    print(f"training on {len(X)} images, {len(set(y.tolist()))} classes")
     # TODO: build and train a torch model, then save it under model_dir.
 
 

@@ -1,0 +1,84 @@
+"""Shared fixtures. Tests run on PostgreSQL and Redis (see the Makefile's `pytest`
+target); Docker tests use the real engine and the real sandbox image."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from certification.roles import Role, role_grant
+
+# Playwright's sync API runs an event loop in the test thread; Django's guard
+# against async-unsafe calls would trip over it in the browser tests.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Hashing demo passwords with PBKDF2 in every test costs seconds; tests need no
+    # strong hashes.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_storage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Each test session (each xdist worker) gets its own private storage."""
+    root = tmp_path_factory.mktemp("private")
+    root.chmod(0o755)  # the sandbox user must be able to reach mounted bundle files
+    original = settings.PRIVATE_STORAGE_DIR
+    settings.PRIVATE_STORAGE_DIR = root
+    yield root
+    settings.PRIVATE_STORAGE_DIR = original
+
+
+@pytest.fixture
+def demo(db: None) -> dict[str, Any]:
+    from certification.demo import demo_load
+    from certification.models import Certification
+
+    demo_load()
+    User = get_user_model()
+    return {
+        "certification": Certification.objects.get(slug="beginner-cv"),
+        **{u.username: u for u in User.objects.filter(username__in=["committee", "instructor", "examiner", "candidate"])},
+    }
+
+
+def make_user(username: str, role: Role | None) -> Any:
+    user = get_user_model().objects.create_user(
+        username=username, email=f"{username}@example.org", password="correct horse battery staple"
+    )
+    if role is not None:
+        role_grant(user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def candidate(db: None) -> Any:
+    return make_user("alice", Role.CANDIDATE)
+
+
+@pytest.fixture
+def other_candidate(db: None) -> Any:
+    return make_user("bob", Role.CANDIDATE)
+
+
+@pytest.fixture
+def committee(db: None) -> Any:
+    return make_user("carol", Role.COMMITTEE)
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+def client_for(user: Any) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client

@@ -1,0 +1,137 @@
+"""Canonicalisation: pinned contexts only, undefined terms refused, caches harmless."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from pyld import jsonld
+
+from certification.credentials import (
+    OB_V3P0,
+    VC_V2,
+    ContextNotPinnedError,
+    UndefinedTermError,
+    canonical_form,
+    canonicalize,
+    credential_sign,
+    document_loader,
+)
+from certification.credentials.canon import _OPTIONS
+
+from .conftest import KEY_URL, build_credential, vector_json
+
+
+def test_loader_serves_pinned_contexts() -> None:
+    remote = document_loader(VC_V2)
+
+    assert remote["documentUrl"] == VC_V2
+    assert remote["document"]["@context"]["@protected"] is True
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://w3id.org/security/data-integrity/v2",
+        "https://www.w3.org/2018/credentials/v1",
+        "http://www.w3.org/ns/credentials/v2",  # not the pinned (https) URL
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json",
+    ],
+)
+def test_loader_refuses_every_other_url(url: str) -> None:
+    with pytest.raises(ContextNotPinnedError, match="not pinned"):
+        document_loader(url)
+
+
+def test_unpinned_context_in_a_document_raises_before_any_fetch() -> None:
+    document = build_credential()
+    document["@context"] = [VC_V2, "https://evil.example/context.json"]
+
+    with pytest.raises(ContextNotPinnedError) as caught:
+        canonicalize(document=document)
+    assert caught.value.url == "https://evil.example/context.json"
+
+
+def test_loader_documents_are_copies() -> None:
+    document_loader(OB_V3P0)["document"]["@context"]["name"] = "https://evil.example/name"
+
+    assert document_loader(OB_V3P0)["document"]["@context"]["name"] == {
+        "@id": "https://schema.org/name"
+    }
+
+
+def test_refuses_an_undefined_top_level_term() -> None:
+    document = build_credential()
+    document["grade"] = "A+"
+
+    with pytest.raises(UndefinedTermError, match="grade") as caught:
+        canonicalize(document=document)
+    assert caught.value.terms == ("grade",)
+
+
+def test_names_the_path_of_a_nested_undefined_term() -> None:
+    document = build_credential()
+    document["credentialSubject"]["achievement"]["level"] = "intermediate"
+
+    with pytest.raises(UndefinedTermError) as caught:
+        canonicalize(document=document)
+    assert caught.value.terms == ("credentialSubject.achievement.level",)
+
+
+def test_refuses_an_undefined_type() -> None:
+    document = build_credential()
+    document["type"].append("SuperCredential")
+
+    with pytest.raises(UndefinedTermError, match="SuperCredential"):
+        canonicalize(document=document)
+
+
+def test_refuses_a_relative_id() -> None:
+    document = build_credential()
+    document["credentialSubject"]["id"] = "candidate-42"
+
+    with pytest.raises(UndefinedTermError, match="candidate-42"):
+        canonicalize(document=document)
+
+
+def test_refuses_to_sign_an_undefined_term(issuer_key: Any) -> None:
+    document = build_credential()
+    document["issuer"]["motto"] = "We certify"
+
+    with pytest.raises(UndefinedTermError, match=r"issuer\.motto"):
+        credential_sign(document=document, private_key=issuer_key, verification_method=KEY_URL)
+
+
+def test_canonical_form_reports_instead_of_raising() -> None:
+    document = build_credential()
+    document["extra"] = 1
+
+    canonical = canonical_form(document=document)
+
+    assert canonical.undefined_terms == ("extra",)
+    assert "extra" not in canonical.nquads
+    assert canonical.nquads == canonicalize(document=build_credential())
+
+
+def test_same_result_as_plain_pyld() -> None:
+    # The context-processing and IRI memos must not change any output: compare with a
+    # fresh, unmemoised pyld processor on several documents, twice (cold and warm).
+    documents = [
+        build_credential(),
+        build_credential(holder_name=None, results=(), status_entries=()),
+        vector_json("w3c-vc-di-eddsa/unsigned.json"),
+    ]
+    for _ in range(2):
+        for document in documents:
+            plain = jsonld.JsonLdProcessor().normalize(copy.deepcopy(document), dict(_OPTIONS))
+            assert canonicalize(document=document) == plain
+
+
+def test_does_not_modify_its_input() -> None:
+    document = build_credential()
+    before = copy.deepcopy(document)
+
+    canonicalize(document=document)
+
+    assert document == before

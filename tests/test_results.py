@@ -1,0 +1,119 @@
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from certification.models import Certificate
+from certification.selectors import certificate_status, result_for_application
+from certification.services import certificates, exams
+from config.errors import Conflict, NotFound
+from grading.models import Submission
+from tests.factories import approved_application
+
+pytestmark = pytest.mark.django_db
+
+
+def graded_written(application, percent_correct_items):
+    attempt = exams.attempt_start(candidate=application.candidate, exam=application.certification.written_exam)
+    for item in list(attempt.exam.items.select_related("question").order_by("position"))[:percent_correct_items]:
+        q = item.question
+        response = {"choice": q.key["correct"]} if q.kind == "single_choice" else {"text": q.key["accepted"][0]}
+        exams.answer_save(attempt=attempt, item_id=item.pk, response=response, revision=1)
+    return exams.attempt_submit(attempt=attempt)
+
+
+def graded_practical(application, score):
+    # A finished grading run as the worker records it (the sandbox path is tested in
+    # tests/test_practical.py and tests/test_e2e.py).
+    return Submission.objects.create(
+        task=application.certification.practical_task,
+        candidate=application.candidate,
+        file_name="solution.py",
+        sha256="0" * 64,
+        size_bytes=1,
+        state=Submission.State.DONE,
+        verdict=Submission.Verdict.OK,
+        test_score=score,
+        dev_score=score,
+        passed=score >= 0.9,
+        finished_at=timezone.now(),
+    )
+
+
+@pytest.fixture
+def application(demo, candidate, committee):
+    return approved_application(candidate=candidate, certification=demo["certification"], committee=committee)
+
+
+def test_composite_is_pending_until_every_weighted_component_is_scored(application):
+    assert result_for_application(application).composite is None
+    graded_written(application, 6)
+    result = result_for_application(application)
+    assert (result.written_percent, result.composite, result.passed) == (Decimal("100.00"), None, None)
+
+
+def test_composite_uses_the_certifications_weights_and_cut(application):
+    graded_written(application, 3)  # 50 %
+    graded_practical(application, 0.95)
+    result = result_for_application(application)
+    # 0.4 × 50 + 0.6 × 95 = 77 ≥ cut 70
+    assert (result.composite, result.passed) == (Decimal("77.00"), True)
+
+    cert = application.certification
+    cert.cut_score = Decimal(80)
+    cert.save()
+    assert result_for_application(application).passed is False
+
+
+def test_component_minimum_fails_a_high_composite(application):
+    cert = application.certification
+    cert.written_minimum = Decimal(60)
+    cert.save()
+    graded_written(application, 3)
+    graded_practical(application, 1.0)
+    result = result_for_application(application)
+    assert result.composite == Decimal("80.00")
+    assert result.passed is False
+
+
+def test_best_practical_submission_counts(application):
+    graded_written(application, 6)
+    graded_practical(application, 0.5)
+    graded_practical(application, 0.97)
+    assert result_for_application(application).practical_percent == Decimal("97.00")
+
+
+def test_issue_certificate_once_and_verify(application, committee):
+    graded_written(application, 6)
+    graded_practical(application, 0.95)
+    certificate = certificates.certificate_issue(application_id=application.pk, issued_by=committee)
+    again = certificates.certificate_issue(application_id=application.pk, issued_by=committee)
+    assert again.pk == certificate.pk
+    assert Certificate.objects.count() == 1
+    assert certificate.composite == Decimal("97.00")
+    assert certificate_status(code=certificate.code).status == "valid"
+    assert certificate_status(code=certificate.code, now=certificate.valid_until + timezone.timedelta(days=1)).status == "expired"
+
+
+def test_no_certificate_below_the_cut_or_before_completion(application, committee):
+    with pytest.raises(Conflict):
+        certificates.certificate_issue(application_id=application.pk, issued_by=committee)
+    graded_written(application, 1)
+    graded_practical(application, 0.3)
+    with pytest.raises(Conflict):
+        certificates.certificate_issue(application_id=application.pk, issued_by=committee)
+    assert not Certificate.objects.exists()
+
+
+def test_only_committee_issues(application, candidate, other_candidate):
+    graded_written(application, 6)
+    graded_practical(application, 0.95)
+    for user in (candidate, other_candidate):
+        with pytest.raises(NotFound):
+            certificates.certificate_issue(application_id=application.pk, issued_by=user)
+    assert not Certificate.objects.exists()
+
+
+def test_unknown_certificate_is_not_found():
+    with pytest.raises(NotFound):
+        certificate_status(code="nope")
