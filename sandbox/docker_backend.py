@@ -46,7 +46,7 @@ SECCOMP_PROFILE = Path(__file__).resolve().parent / "seccomp" / "profile.json"
 CONTAINER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 POLL_SECONDS = 0.05
 CONTAINER_TMP = "/tmp"  # noqa: S108 - a private tmpfs inside the container
-WRITABLE_SCAN_SECONDS = 0.2
+WRITABLE_SCAN_SECONDS = 0.05
 SIGXCPU_EXIT = 128 + signal.SIGXCPU
 SIGXFSZ_EXIT = 128 + signal.SIGXFSZ
 

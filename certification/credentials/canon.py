@@ -237,9 +237,22 @@ def _paths(node: Any, prefix: str = "") -> Iterator[tuple[str, str, Any]]:
             yield from _paths(value, path)
 
 
+_KEYWORDS = frozenset(
+    "@base @container @context @direction @graph @id @import @included @index @json "
+    "@language @list @nest @none @prefix @propagate @protected @reverse @set @type "
+    "@value @version @vocab".split()
+)
+
+
 def _name_dropped(document: Mapping[str, Any], term: str | None) -> list[str]:
     if term is None:
-        return ["a term mapped to null"]
+        # pyld passes None for a keyword look-alike ("@foo") or a term mapped to null.
+        found = [
+            path
+            for path, key, _ in _paths(document)
+            if key.startswith("@") and key not in _KEYWORDS
+        ]
+        return found or ["a term mapped to null"]
     found = [path for path, key, _ in _paths(document) if key == term]
     return found or [term]
 

@@ -79,6 +79,15 @@ def test_names_the_path_of_a_nested_undefined_term() -> None:
     assert caught.value.terms == ("credentialSubject.achievement.level",)
 
 
+def test_names_a_keyword_look_alike() -> None:
+    document = build_credential()
+    document["issuer"]["@motto"] = "x"
+
+    with pytest.raises(UndefinedTermError) as caught:
+        canonicalize(document=document)
+    assert caught.value.terms == ("issuer.@motto",)
+
+
 def test_refuses_an_undefined_type() -> None:
     document = build_credential()
     document["type"].append("SuperCredential")

@@ -1,0 +1,146 @@
+"""One matrix of roles × endpoints on the thin path. What a role may not do answers
+404, exactly like something that does not exist; anonymous users are asked to log in.
+A refused write changes nothing."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from certification.models import Application, Attempt, AuditEvent, Certificate
+from certification.roles import Role
+from certification.services import exams
+from grading.models import Submission
+from tests.conftest import make_user
+from tests.factories import approved_application
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "owner", "other_candidate", "instructor", "examiner", "committee"]
+
+
+@dataclass
+class World:
+    users: dict[str, Any]
+    application: Application
+    attempt: Attempt
+    submission: Submission
+    pending: Application
+
+
+@pytest.fixture
+def world(demo) -> World:
+    users = {
+        "owner": make_user("owner", Role.CANDIDATE),
+        "other_candidate": make_user("other", Role.CANDIDATE),
+        "instructor": make_user("teacher", Role.INSTRUCTOR),
+        "examiner": make_user("judge", Role.EXAMINER),
+        "committee": make_user("chair", Role.COMMITTEE),
+    }
+    application = approved_application(candidate=users["owner"], certification=demo["certification"], committee=users["committee"])
+    attempt = exams.attempt_start(candidate=users["owner"], exam=demo["certification"].written_exam)
+    submission = Submission.objects.create(
+        task=demo["certification"].practical_task, candidate=users["owner"], file_name="solution.py",
+        sha256="0" * 64, size_bytes=1, state=Submission.State.DONE,
+    )
+    from certification.services import applications
+
+    pending = applications.application_submit(
+        candidate=users["other_candidate"], certification=demo["certification"], full_name="B",
+        learning_history="-", project_experience="-",
+    )
+    return World(users, application, attempt, submission, pending)
+
+
+# name: (method, url(world), body, roles allowed, status when allowed)
+API = {
+    "certifications": ("get", lambda w: "/api/v1/certifications/", None, set(ROLES), 200),
+    "own applications": ("get", lambda w: "/api/v1/applications/", None, {"owner", "other_candidate"}, 200),
+    "apply": ("post", lambda w: "/api/v1/applications/", {"certification": "beginner-cv", "full_name": "X", "learning_history": "-", "project_experience": "-"}, {"owner", "other_candidate"}, 409),
+    "review queue": ("get", lambda w: "/api/v1/review/applications/", None, {"committee"}, 200),
+    "approve": ("post", lambda w: f"/api/v1/review/applications/{w.pending.pk}/approve/", None, {"committee"}, 200),
+    "reject": ("post", lambda w: f"/api/v1/review/applications/{w.pending.pk}/reject/", {"reason": "no"}, {"committee"}, 200),
+    "start exam": ("post", lambda w: f"/api/v1/exams/{w.attempt.exam_id}/attempts/", None, {"owner"}, 201),
+    "attempt": ("get", lambda w: f"/api/v1/attempts/{w.attempt.public_id}/", None, {"owner"}, 200),
+    "save answer": ("put", lambda w: f"/api/v1/attempts/{w.attempt.public_id}/answers/{w.attempt.exam.items.first().pk}/", {"response": {"choice": 1}, "revision": 1}, {"owner"}, 200),
+    "submit exam": ("post", lambda w: f"/api/v1/attempts/{w.attempt.public_id}/submit/", None, {"owner"}, 200),
+    "upload solution": ("post", lambda w: "/api/v1/certifications/beginner-cv/submissions/", {}, {"owner"}, 400),
+    "submission": ("get", lambda w: f"/api/v1/submissions/{w.submission.public_id}/", None, {"owner"}, 200),
+    "results": ("get", lambda w: "/api/v1/results/", None, {"committee"}, 200),
+    "issue certificate": ("post", lambda w: f"/api/v1/results/{w.application.pk}/certificate/", None, {"committee"}, 409),
+}
+
+
+def state(w: World) -> tuple:
+    return (
+        sorted(Application.objects.values_list("pk", "state")),
+        sorted(Attempt.objects.values_list("pk", "state")),
+        Submission.objects.count(),
+        Certificate.objects.count(),
+        AuditEvent.objects.count(),
+        list(w.attempt.answers.values_list("pk", "revision")),
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", list(API))
+def test_api_matrix(world: World, endpoint: str, role: str) -> None:
+    method, url, body, allowed, ok_status = API[endpoint]
+    client = APIClient()
+    if role != "anonymous":
+        client.force_authenticate(world.users[role])
+    before = state(world)
+    response = getattr(client, method)(url(world), body, format="multipart" if endpoint == "upload solution" else "json")
+    if role in allowed:
+        assert response.status_code == ok_status, response.content
+    elif role == "anonymous":
+        assert response.status_code in (401, 403)
+        assert state(world) == before
+    else:
+        assert response.status_code == 404, response.content
+        assert response.json() == {"error": {"code": "not_found", "message": "Not found."}} or response.json()["error"]["code"] == "not_found"
+        assert state(world) == before
+
+
+PAGES = {
+    "dashboard": ("get", lambda w: "/dashboard/", {"owner", "other_candidate", "instructor", "examiner", "committee"}),
+    "apply": ("get", lambda w: "/certifications/beginner-cv/apply/", {"owner", "other_candidate"}),
+    "attempt page": ("get", lambda w: f"/attempts/{w.attempt.public_id}/", {"owner"}),
+    "practical page": ("get", lambda w: "/certifications/beginner-cv/practical/", {"owner"}),
+    "review queue": ("get", lambda w: "/committee/applications/", {"committee"}),
+    "decide": ("post", lambda w: f"/committee/applications/{w.pending.pk}/decide/", {"committee"}),
+    "results": ("get", lambda w: "/committee/results/", {"committee"}),
+    "issue": ("post", lambda w: f"/committee/results/{w.application.pk}/issue/", {"committee"}),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_matrix(world: World, page: str, role: str) -> None:
+    method, url, allowed = PAGES[page]
+    client = Client()
+    if role != "anonymous":
+        client.force_login(world.users[role])
+    before = state(world)
+    response = getattr(client, method)(url(world), {"decision": "approve"} if method == "post" else None)
+    if role in allowed:
+        assert response.status_code in (200, 302)
+        if response.status_code == 302:
+            assert "/accounts/login/" not in response["Location"]
+    elif role == "anonymous":
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+        assert state(world) == before
+    else:
+        assert response.status_code == 404
+        assert state(world) == before
+
+
+def test_public_pages_need_no_login(world: World) -> None:
+    client = Client()
+    assert client.get("/").status_code == 200
+    assert client.get("/curricula/beginner-cv/").status_code == 200
+    assert client.get("/verify/unknown-code/").status_code == 404
+    assert client.get("/api/schema/").status_code == 200
+    assert client.get("/api/docs/").status_code == 200
