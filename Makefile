@@ -51,7 +51,7 @@ typecheck: venv
 	.venv/bin/mypy .
 
 pytest: venv
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SANDBOX_BACKEND=docker \
 	  $(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 ## test: everything the tests need, then ruff, mypy and every test

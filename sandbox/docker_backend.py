@@ -14,10 +14,12 @@ import logging
 import math
 import os
 import signal
+import subprocess
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +29,8 @@ from docker.types import DeviceRequest, LogConfig, Ulimit
 from docker.types import Mount as DockerMount
 from docker.utils.socket import demux_adaptor, frames_iter
 
-from sandbox import cgroups, conf
-from sandbox.types import MB, RunResult, RunSpec, Verdict
+from sandbox import cgroups, conf, writable
+from sandbox.types import MB, Mount, RunResult, RunSpec, Verdict
 from sandbox.watch import (
     DISK_FULL_MARKERS,
     OutputStream,
@@ -254,6 +256,14 @@ def _kill(client: docker.APIClient, container_id: str) -> None:
         client.kill(container_id)
 
 
+def _tmpfs_areas_enabled() -> bool:
+    setting = conf.get("SANDBOX_WRITABLE_TMPFS", "auto")
+    if str(setting).lower() == "auto":
+        host = os.environ.get("DOCKER_HOST", "")
+        return writable.available() and (host == "" or host.startswith("unix://"))
+    return conf.get_bool("SANDBOX_WRITABLE_TMPFS", False)
+
+
 def run(spec: RunSpec) -> RunResult:
     """Run ``spec`` in a fresh container and return its result; never raises for the
     candidate's failures, and turns infrastructure failures into ``sandbox_error``."""
@@ -266,19 +276,43 @@ def run(spec: RunSpec) -> RunResult:
         client = api_client()
         use_parent = _use_cgroup_parent()
         uid = conf.sandbox_uid()
-        for mount in spec.mounts:
-            if not Path(mount.host_path).exists():
-                raise SandboxInfrastructureError(f"mount source {mount.host_path} does not exist")
-            if mount.writable:
-                _prepare_writable(Path(mount.host_path), uid)
-        container_id = create_container(spec, run_id=run_id)
-        return _watch(client, spec, run_id, container_id, use_parent)
+        use_tmpfs = _tmpfs_areas_enabled()
+        with contextlib.ExitStack() as stack:
+            mounts: list[Mount] = []
+            areas: list[writable.WritableArea] = []
+            for mount in spec.mounts:
+                host = Path(mount.host_path)
+                if not host.exists():
+                    raise SandboxInfrastructureError(f"mount source {host} does not exist")
+                if mount.writable and use_tmpfs:
+                    if not host.is_dir() or host.is_symlink():
+                        raise SandboxInfrastructureError(
+                            f"writable mount {host} is not a directory"
+                        )
+                    area = stack.enter_context(
+                        writable.WritableArea(
+                            host,
+                            size_mb=spec.limits.writable_mb,
+                            max_files=spec.limits.writable_files,
+                            uid=uid,
+                        )
+                    )
+                    areas.append(area)
+                    assert area.path is not None
+                    mount = replace(mount, host_path=area.path)
+                elif mount.writable:
+                    _prepare_writable(host, uid)
+                mounts.append(mount)
+            effective = replace(spec, mounts=tuple(mounts))
+            container_id = create_container(effective, run_id=run_id)
+            return _watch(client, effective, run_id, container_id, use_parent, areas)
     except docker.errors.ImageNotFound as exc:
         return _infra_result(run_id, started, f"image {spec.image!r} not found: {exc.explanation}")
     except (
         docker.errors.DockerException,
         requests.RequestException,
         SandboxInfrastructureError,
+        subprocess.SubprocessError,
         OSError,
     ) as exc:
         logger.exception("sandbox run %s failed in the infrastructure", run_id)
@@ -307,7 +341,12 @@ def _infra_result(run_id: str, started: float, detail: str) -> RunResult:
 
 
 def _watch(
-    client: docker.APIClient, spec: RunSpec, run_id: str, container_id: str, use_parent: bool
+    client: docker.APIClient,
+    spec: RunSpec,
+    run_id: str,
+    container_id: str,
+    use_parent: bool,
+    areas: list[writable.WritableArea],
 ) -> RunResult:
     limits = spec.limits
     wake = threading.Event()
@@ -324,7 +363,8 @@ def _watch(
     reader = _Reader(frames, limits.output_bytes, wake)
     reader.start()
     writable = WritableUsage()
-    has_writable = any(m.writable for m in spec.mounts)
+    # Without tmpfs areas the writable directories are polled (the weaker fallback).
+    has_writable = not areas and any(m.writable for m in spec.mounts)
     timed_out = False
     polled_oom = 0
     killed_for = ""
@@ -374,6 +414,10 @@ def _watch(
     reading = cgroups.read_parent(run_id) if use_parent else cgroups.CgroupReading(None, None, 0)
     if has_writable and not writable.over:
         scan_writable(spec, writable, final=True)
+    for area in areas:
+        reason = area.full()
+        if reason and not writable.over:
+            writable.over, writable.reason = True, reason
 
     peak_mb = None if reading.peak_memory_bytes is None else reading.peak_memory_bytes / MB
     oom = oom_flag or polled_oom > 0 or reading.oom_kills > 0

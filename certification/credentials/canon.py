@@ -238,9 +238,31 @@ def _paths(node: Any, prefix: str = "") -> Iterator[tuple[str, str, Any]]:
 
 
 _KEYWORDS = frozenset(
-    "@base @container @context @direction @graph @id @import @included @index @json "
-    "@language @list @nest @none @prefix @propagate @protected @reverse @set @type "
-    "@value @version @vocab".split()
+    [
+        "@base",
+        "@container",
+        "@context",
+        "@direction",
+        "@graph",
+        "@id",
+        "@import",
+        "@included",
+        "@index",
+        "@json",
+        "@language",
+        "@list",
+        "@nest",
+        "@none",
+        "@prefix",
+        "@propagate",
+        "@protected",
+        "@reverse",
+        "@set",
+        "@type",
+        "@value",
+        "@version",
+        "@vocab",
+    ]
 )
 
 

@@ -8,13 +8,14 @@ any other URL. See ``contexts/NOTICE.md`` for provenance and licences.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from .errors import ContextNotPinnedError
+from .errors import ContextNotPinnedError, CredentialError
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 VC_EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
@@ -24,6 +25,15 @@ _FILES: dict[str, str] = {
     VC_V2: "credentials-v2.jsonld",
     VC_EXAMPLES_V2: "credentials-examples-v2.jsonld",
     OB_V3P0: "ob-context-3.0.3.json",
+}
+
+# SHA-256 of each file as published (the VC 2.0 one is the digest the VC Data Model
+# 2.0 specification lists for its context). Editing a file would silently change
+# every canonical form and so break every signature: refuse to load it instead.
+_SHA256: dict[str, str] = {
+    VC_V2: "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734",
+    VC_EXAMPLES_V2: "57393fbc69d6efb9b9b5dc9cb6b9880b0944360abfe2eaf459c9e58cf2279d7c",
+    OB_V3P0: "ef2fa9c7846dce233cc166b43639027278be4ee44f00bb1d45c75de2dd0cd761",
 }
 
 #: Every URL the document loader will serve.
@@ -37,8 +47,10 @@ PRODUCTION_CONTEXTS: frozenset[str] = frozenset({VC_V2, OB_V3P0})
 @cache
 def _context_document(url: str) -> Mapping[str, Any]:
     name = _FILES[url]
-    text = resources.files(__package__).joinpath("contexts").joinpath(name).read_text("utf-8")
-    document: Mapping[str, Any] = json.loads(text)
+    raw = resources.files(__package__).joinpath("contexts").joinpath(name).read_bytes()
+    if hashlib.sha256(raw).hexdigest() != _SHA256[url]:
+        raise CredentialError(f"pinned context file {name} does not match its SHA-256 digest")
+    document: Mapping[str, Any] = json.loads(raw)
     return document
 
 

@@ -10,6 +10,7 @@ from pyld import jsonld
 
 from certification.credentials import (
     OB_V3P0,
+    PINNED_CONTEXTS,
     VC_V2,
     ContextNotPinnedError,
     UndefinedTermError,
@@ -144,3 +145,11 @@ def test_does_not_modify_its_input() -> None:
     canonicalize(document=document)
 
     assert document == before
+
+
+def test_pinned_context_files_are_the_published_ones() -> None:
+    from certification.credentials.contexts import _FILES, _SHA256, _context_document
+
+    assert set(_SHA256) == set(_FILES) == PINNED_CONTEXTS
+    for url in PINNED_CONTEXTS:
+        _context_document(url)  # raises if a file no longer matches its digest

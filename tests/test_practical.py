@@ -1,0 +1,232 @@
+"""Practical grading on the real Docker engine and the real sandbox image."""
+
+import io
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from config.errors import Conflict
+from grading import practical
+from grading.bundles import bundle_paths
+from grading.models import Submission
+
+pytestmark = [pytest.mark.django_db, pytest.mark.docker]
+
+CRASH = b"def train(train_dir, model_dir):\n    raise RuntimeError('boom in training')\n\ndef predict(model_dir, inputs):\n    return inputs\n"
+
+# A candidate who looks for the hidden labels: any integer .npy of the right length
+# anywhere in the predict container is used as the predictions. If the labels were
+# reachable, this would score 1.0.
+CHEAT = b'''
+import os
+import numpy as np
+
+def train(train_dir, model_dir):
+    pass
+
+def predict(model_dir, inputs):
+    for top in ("/", ):
+        for folder, dirs, files in os.walk(top):
+            if folder.startswith(("/proc", "/sys", "/usr", "/dev")):
+                dirs[:] = []
+                continue
+            for name in files:
+                path = os.path.join(folder, name)
+                try:
+                    found = np.load(path, allow_pickle=False)
+                except Exception:
+                    continue
+                if found.ndim == 1 and len(found) == len(inputs) and found.dtype.kind in "iu":
+                    return found
+    return np.zeros(len(inputs), dtype=np.int64)
+'''
+
+# Writes pickled .npy files itself and exits before the harness can replace them:
+# the worker must refuse them without unpickling.
+PICKLE = b"""
+import os
+import numpy as np
+
+def train(train_dir, model_dir):
+    pass
+
+def predict(model_dir, inputs):
+    for name in ("dev", "test"):
+        np.save(f"/output/{name}.npy", np.array([{"x": 1}] * len(inputs), dtype=object), allow_pickle=True)
+    os._exit(0)
+"""
+
+
+def submit(task, candidate, content: bytes, name: str = "solution.py") -> Submission:
+    return practical.submission_create(task=task, candidate=candidate, upload=SimpleUploadedFile(name, content))
+
+
+@pytest.fixture
+def task(demo):
+    return demo["certification"].practical_task
+
+
+def reference(task) -> bytes:
+    return bundle_paths(task).reference_solution.read_bytes()
+
+
+def test_reference_passes_and_reports_time_memory_and_log(task, candidate):
+    submission = submit(task, candidate, reference(task))
+    practical.submission_grade(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert (submission.state, submission.verdict, submission.passed) == ("done", "ok", True)
+    assert submission.test_score >= 0.9 and submission.dev_score >= 0.9
+    for stage in ("train", "predict"):
+        assert submission.stages[stage]["verdict"] == "ok"
+        assert submission.stages[stage]["wall_seconds"] > 0
+        assert submission.stages[stage]["peak_memory_mb"] > 0
+    assert "epoch 40" in submission.train_log
+
+
+def test_baseline_runs_but_fails_the_threshold(task, candidate):
+    baseline = (bundle_paths(task).root / "solutions/baseline/solution.py").read_bytes()
+    submission = submit(task, candidate, baseline)
+    practical.submission_grade(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert (submission.verdict, submission.passed) == ("ok", False)
+    assert submission.test_score < 0.2
+
+
+def test_a_crash_is_a_final_verdict_with_the_log(task, candidate):
+    submission = submit(task, candidate, CRASH)
+    practical.submission_grade(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert (submission.state, submission.verdict, submission.passed) == ("done", "runtime_error", False)
+    assert "boom in training" in submission.train_log
+    assert "predict" not in submission.stages
+
+
+def test_hidden_labels_are_not_reachable_from_the_predict_stage(task, candidate):
+    submission = submit(task, candidate, CHEAT)
+    practical.submission_grade(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert submission.verdict == "ok"
+    assert submission.test_score < 0.2
+
+
+def test_pickled_predictions_are_refused_not_loaded(task, candidate):
+    submission = submit(task, candidate, PICKLE)
+    practical.submission_grade(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert submission.verdict == "invalid_output"
+    assert "Invalid predictions" in submission.message
+
+
+def test_second_delivery_finds_nothing_to_claim(task, candidate):
+    submission = submit(task, candidate, CRASH)
+    practical.submission_grade(submission_id=submission.pk)
+    finished = Submission.objects.get(pk=submission.pk)
+    practical.submission_grade(submission_id=submission.pk)
+    again = Submission.objects.get(pk=submission.pk)
+    assert (again.finished_at, again.verdict) == (finished.finished_at, finished.verdict)
+
+
+def test_infrastructure_failure_requeues_and_never_costs_the_quota(task, candidate, settings):
+    settings.SANDBOX_IMAGE = "cert-engine/no-such-image:0"
+    task.submission_quota = 1
+    task.save()
+    submission = submit(task, candidate, CRASH)
+    with pytest.raises(practical.SandboxUnavailable):
+        practical.submission_grade(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert (submission.state, submission.infra_failures, submission.verdict) == ("queued", 1, "")
+
+    practical.submission_fail_infrastructure(submission_id=submission.pk, message="gave up")
+    assert practical.submissions_used(task=task, candidate=candidate) == 0
+    submit(task, candidate, CRASH)  # the quota is still there
+
+
+@pytest.mark.parametrize(
+    "name,content,reason",
+    [
+        ("model.pt", b"x", "Python"),
+        ("solution.py", b"\xff\xfe\x00", "UTF-8"),
+        ("solution.py", b"   ", "empty"),
+    ],
+)
+def test_bad_uploads_are_refused_and_nothing_is_stored(task, candidate, name, content, reason):
+    with pytest.raises(practical.InvalidSubmission, match=reason):
+        submit(task, candidate, content, name)
+    assert not Submission.objects.exists()
+
+
+def test_upload_size_is_capped(task, candidate, settings):
+    settings.SOLUTION_MAX_BYTES = 10
+    with pytest.raises(practical.InvalidSubmission):
+        submit(task, candidate, b"x = 1\n" * 10)
+
+
+def test_quota_is_enforced(task, candidate):
+    task.submission_quota = 2
+    task.save()
+    submit(task, candidate, CRASH)
+    submit(task, candidate, CRASH)
+    with pytest.raises(Conflict):
+        submit(task, candidate, CRASH)
+    assert Submission.objects.count() == 2
+
+
+def test_stored_solution_is_checksummed(task, candidate):
+    submission = submit(task, candidate, CRASH)
+    stored = practical.submission_dir(submission) / "solution.py"
+    import hashlib
+
+    assert hashlib.sha256(stored.read_bytes()).hexdigest() == submission.sha256
+
+
+def test_stuck_running_submission_is_requeued_once(task, candidate):
+    submission = submit(task, candidate, CRASH)
+    assert practical.submission_claim(submission_id=submission.pk)
+    later = timezone.now() + timedelta(seconds=task.train_seconds + task.predict_seconds + 301)
+    assert practical.submissions_requeue_stuck(now=timezone.now()) == []
+    assert practical.submissions_requeue_stuck(now=later) == [submission.pk]
+    assert practical.submissions_requeue_stuck(now=later) == []
+    assert Submission.objects.get(pk=submission.pk).state == "queued"
+
+
+@pytest.mark.parametrize(
+    "array,error",
+    [
+        (np.zeros(3, dtype=np.int64), None),
+        (np.array([1.0, 2.0, 3.0]), None),
+        (np.array([1.5, 2.0, 3.0]), "integer"),
+        (np.zeros((3, 1), dtype=np.int64), "shape"),
+        (np.zeros(4, dtype=np.int64), "shape"),
+    ],
+)
+def test_predictions_parse(array, error):
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    if error is None:
+        assert practical.predictions_parse(buffer.getvalue(), expected=3).dtype == np.int64
+    else:
+        with pytest.raises(practical.InvalidPredictions, match=error):
+            practical.predictions_parse(buffer.getvalue(), expected=3)
+
+
+def test_predictions_parse_rejects_garbage_and_missing():
+    with pytest.raises(practical.InvalidPredictions):
+        practical.predictions_parse(b"not numpy", expected=3)
+    with pytest.raises(practical.InvalidPredictions):
+        practical.predictions_parse(None, expected=3)
+
+
+def test_bundle_dir_cannot_escape_private_storage(task):
+    task.bundle_dir = "../../etc"
+    with pytest.raises(ValueError):
+        bundle_paths(task)
+
+
+def test_hidden_labels_never_inside_a_mounted_folder(task):
+    bundle = bundle_paths(task)
+    mounted = [bundle.train_dir, bundle.dev_dir, bundle.test_inputs_dir]
+    assert all(not Path(bundle.test_labels_file).is_relative_to(folder) for folder in mounted)
