@@ -43,9 +43,15 @@ class Canonical:
 # of the time spent canonicalising a credential. Active contexts are never mutated
 # after creation (pyld clones before changing one), so handing out the same result
 # object is safe; entries keep references to their key objects, so ids are not reused.
+# Local contexts are memoised by value when they are URLs, and by identity only when
+# they are scoped contexts that came out of the pinned documents (``_trusted``): an
+# inline context in a caller's document could be mutated between two calls.
 _PROCESSED_MAX = 1024
 _processed: dict[tuple[Any, ...], tuple[Any, Any, Any]] = {}
 
+
+_TRUSTED_MAX = 1024
+_trusted: dict[int, Any] = {}
 
 _EXPANDED_IRIS_MAX = 16384
 _expanded_iris: dict[tuple[Any, ...], tuple[Any, Any]] = {}
@@ -120,23 +126,35 @@ class _Processor(jsonld.JsonLdProcessor):
                 return super()._process_context(active_ctx, local_ctx, options, *args, cycles)
             finally:
                 self._processing_context -= 1
-        key = (id(active_ctx), _local_context_key(local_ctx), *args)
-        hit = _processed.get(key)
-        if (
-            hit is not None
-            and hit[0] is active_ctx
-            and (not isinstance(key[1], _ById) or hit[1] is local_ctx)
-        ):
-            return hit[2]
+        local_key = _local_context_key(local_ctx)
+        memoise = not isinstance(local_key, _ById) or _trusted.get(local_key) is local_ctx
+        key = (id(active_ctx), local_key, *args)
+        if memoise:
+            hit = _processed.get(key)
+            # The entry holds its key objects, so a matching id is the same object.
+            if hit is not None and hit[0] is active_ctx:
+                return hit[2]
         self._processing_context += 1
         try:
             result = super()._process_context(active_ctx, local_ctx, options, *args)
         finally:
             self._processing_context -= 1
-        if len(_processed) >= _PROCESSED_MAX:
-            _processed.clear()
-        _processed[key] = (active_ctx, local_ctx, result)
+        if memoise:
+            if len(_processed) >= _PROCESSED_MAX:
+                _processed.clear()
+            _processed[key] = (active_ctx, local_ctx, result)
+            _trust_scoped_contexts(result)
         return result
+
+
+def _trust_scoped_contexts(active_ctx: Any) -> None:
+    """Mark the scoped contexts of a context built from pinned documents as trusted."""
+    if len(_trusted) >= _TRUSTED_MAX:
+        _trusted.clear()
+    for mapping in active_ctx.get("mappings", {}).values():
+        scoped = mapping.get("@context") if isinstance(mapping, dict) else None
+        if isinstance(scoped, (dict, list)):
+            _trusted[id(scoped)] = scoped
 
 
 def canonical_form(*, document: Mapping[str, Any]) -> Canonical:

@@ -6,6 +6,7 @@ value is the Ed25519 signature of hashData, multibase base58btc encoded.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -112,8 +113,9 @@ def credential_sign(
     ``created`` defaults to now (UTC). Raises :class:`ProofError` if the document
     already has a proof, :class:`UndefinedTermError` if it uses a term the pinned
     contexts do not define (it would not be signed), :class:`ContextNotPinnedError`
-    for an unknown context. Pure: the input is not modified; deterministic for a
-    fixed ``created`` (Ed25519 signatures are deterministic).
+    for an unknown context. Pure: returns a deep copy, the input is not modified;
+    deterministic for a fixed ``created`` (Ed25519 signatures are deterministic), so
+    safe to call twice.
     """
     if "proof" in document:
         raise ProofError("document already has a proof; sign the unsecured document")
@@ -126,7 +128,7 @@ def credential_sign(
     hash_data = proof_hash_data(document=document, proof_config=config)
     proof = {key: value for key, value in config.items() if key != "@context"}
     proof["proofValue"] = multibase_base58btc_encode(private_key.sign(hash_data.combined))
-    signed = dict(document)
+    signed = copy.deepcopy(dict(document))
     signed["proof"] = proof
     return signed
 

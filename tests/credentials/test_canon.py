@@ -153,3 +153,20 @@ def test_pinned_context_files_are_the_published_ones() -> None:
     assert set(_SHA256) == set(_FILES) == PINNED_CONTEXTS
     for url in PINNED_CONTEXTS:
         _context_document(url)  # raises if a file no longer matches its digest
+
+
+def test_an_inline_context_changed_in_place_is_processed_again() -> None:
+    # Memoisation must not key a caller's (mutable) inline context by identity.
+    inline = {"motto": "https://example.org/vocab#motto"}
+    document = {
+        "@context": [VC_V2, inline],
+        "id": "urn:uuid:0d7e9c1e-0000-4000-8000-000000000001",
+        "motto": "first",
+    }
+    first = canonicalize(document=document)
+    inline["motto"] = "https://example.org/vocab#slogan"
+
+    second = canonicalize(document=document)
+
+    assert "vocab#motto" in first
+    assert "vocab#slogan" in second

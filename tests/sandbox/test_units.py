@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from sandbox import Limits, Mount, RunSpec, conf
 from sandbox.docker_backend import SECCOMP_PROFILE, container_config
@@ -88,10 +89,10 @@ def test_container_config_carries_every_isolation_measure() -> None:
     assert host["device_requests"] == []
 
 
-def test_backend_setting(monkeypatch: pytest.MonkeyPatch, settings: object) -> None:
-    settings.SANDBOX_BACKEND = "docker"  # type: ignore[attr-defined]
+def test_backend_setting(settings: SettingsWrapper) -> None:
+    settings.SANDBOX_BACKEND = "docker"
     assert conf.backend_name() == "docker"
-    settings.SANDBOX_BACKEND = "podman"  # type: ignore[attr-defined]
+    settings.SANDBOX_BACKEND = "podman"
     with pytest.raises(ValueError):
         conf.backend_name()
 
