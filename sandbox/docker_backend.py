@@ -86,12 +86,15 @@ def engine_available(timeout: float = 3.0) -> bool:
         return False
 
 
-@functools.cache
+_cgroup_driver: str | None = None
+
+
 def _engine_cgroup_driver() -> str:
-    try:
-        return str(api_client().info().get("CgroupDriver", ""))
-    except (docker.errors.DockerException, requests.RequestException):
-        return ""
+    """The engine's cgroup driver, remembered once the engine has answered."""
+    global _cgroup_driver
+    if _cgroup_driver is None:
+        _cgroup_driver = str(api_client().info().get("CgroupDriver", ""))
+    return _cgroup_driver
 
 
 def _use_cgroup_parent() -> bool:

@@ -31,5 +31,6 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium chromium-driver
 fi
 command -v msgfmt >/dev/null || apt_install gettext
+command -v debootstrap >/dev/null || apt_install debootstrap
 
 scripts/docker/ensure_engine.sh

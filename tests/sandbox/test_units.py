@@ -119,3 +119,17 @@ def test_mirror_comes_from_apt_sources() -> None:
     one_line = "deb [arch=amd64] http://mirror.example/debian bookworm main\n"
     assert builder._mirror_in(one_line, False) == "http://mirror.example/debian"
     assert builder._mirror_in("deb http://x/debian-security bookworm-security main", False) is None
+
+
+@pytest.mark.parametrize(
+    "name", ["pytorch-cpu", "pytorch-cuda", "tensorflow-cpu", "tensorflow-cuda"]
+)
+def test_registry_dockerfiles_run_as_the_sandbox_user_and_hold_no_secrets(name: str) -> None:
+    dockerfile = Path(builder.HERE / "docker" / f"{name}.Dockerfile").read_text()
+    lines = [line.strip() for line in dockerfile.splitlines()]
+
+    assert "USER 10001:10001" in lines
+    assert "WORKDIR /work" in lines
+    instructions = "\n".join(line for line in lines if not line.startswith("#")).upper()
+    assert not any(word in instructions for word in ("PASSWORD", "TOKEN", "SECRET", "API_KEY"))
+    assert "://" not in dockerfile  # no registry or index host baked in

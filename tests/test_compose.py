@@ -1,0 +1,67 @@
+"""docker-compose.yml describes production; it cannot run here, so its consistency
+with the settings and with itself is checked instead."""
+
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+from django.conf import settings
+
+COMPOSE = Path(__file__).resolve().parent.parent / "docker-compose.yml"
+APP_SERVICES = ("web", "worker", "beat")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def test_services_are_the_production_set(compose) -> None:
+    assert set(compose["services"]) == {"web", "worker", "beat", "postgres", "redis"}
+    assert "gunicorn config.wsgi:application" in compose["services"]["web"]["command"]
+    assert compose["services"]["beat"]["command"].startswith("celery -A config beat")
+
+
+def test_app_services_share_settings_and_private_storage(compose) -> None:
+    envs = [compose["services"][name]["environment"] for name in APP_SERVICES]
+    assert all(env == envs[0] for env in envs)
+    env = envs[0]
+    assert env["DJANGO_PRODUCTION"] == "1" and env["SANDBOX_BACKEND"] == "docker"
+    for name in APP_SERVICES:
+        mounts = compose["services"][name]["volumes"]
+        assert f"{env['PRIVATE_STORAGE_DIR']}:{env['PRIVATE_STORAGE_DIR']}" in mounts, name
+
+
+def test_database_and_broker_urls_point_at_the_services(compose) -> None:
+    env = compose["services"]["web"]["environment"]
+    # Interpolate ${VAR:?message} the way compose does, with a stand-in value.
+    database = urlparse(re.sub(r"\$\{[^}]*\}", "secret", env["DATABASE_URL"]))
+    postgres = compose["services"]["postgres"]["environment"]
+    assert (database.hostname, database.path.lstrip("/"), database.username) == (
+        "postgres", postgres["POSTGRES_DB"], postgres["POSTGRES_USER"])
+    assert urlparse(env["REDIS_URL"]).hostname == "redis"
+    for name in APP_SERVICES:
+        assert set(compose["services"][name]["depends_on"]) == {"postgres", "redis"}
+
+
+def test_worker_has_the_engine_and_consumes_every_routed_queue(compose) -> None:
+    worker = compose["services"]["worker"]
+    assert "/var/run/docker.sock:/var/run/docker.sock" in worker["volumes"]
+    queues = set(worker["command"].split("-Q ")[1].split()[0].split(","))
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert routed | {settings.CELERY_TASK_DEFAULT_QUEUE} <= queues
+    for name in ("web", "beat"):
+        assert "/var/run/docker.sock:/var/run/docker.sock" not in compose["services"][name]["volumes"]
+
+
+def test_no_secret_is_written_into_the_file(compose) -> None:
+    env = compose["services"]["web"]["environment"]
+    assert env["DJANGO_SECRET_KEY"].startswith("${")
+    assert compose["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${")
+
+
+def test_broker_visibility_outlasts_the_longest_task() -> None:
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > settings.CELERY_TASK_TIME_LIMIT
+    assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
