@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from certification.models import (
+    Accommodation,
     Application,
     Attempt,
     AuditEvent,
@@ -9,7 +10,14 @@ from certification.models import (
     Certification,
     Exam,
     ExamItem,
+    ExamSection,
 )
+
+
+class ExamSectionInline(admin.StackedInline):
+    model = ExamSection
+    extra = 0
+    filter_horizontal = ["draw_tags"]
 
 
 class ExamItemInline(admin.TabularInline):
@@ -19,6 +27,12 @@ class ExamItemInline(admin.TabularInline):
 
 @admin.register(Exam)
 class ExamAdmin(admin.ModelAdmin):
+    list_display = ["title", "mode", "time_limit_minutes", "opens_at", "closes_at"]
+    inlines = [ExamSectionInline]
+
+
+@admin.register(ExamSection)
+class ExamSectionAdmin(admin.ModelAdmin):
     inlines = [ExamItemInline]
 
 
@@ -49,4 +63,4 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.register([Attempt, Certificate])
+admin.site.register([Attempt, Certificate, Accommodation])

@@ -3,24 +3,29 @@ curriculum, a question bank, a written exam, the digits practical task, the
 Beginner CV certification and one account per role. ``demo_load`` is idempotent."""
 
 from decimal import Decimal
-from pathlib import Path
+from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
-from certification.models import Certification, Exam, ExamItem
+from certification.models import Application, Certificate, Certification, Exam
 from certification.roles import Role, role_grant
-from training.demo.bundles import digits_bundle_write
+from grading.demo import practical_demo_install
 from training.models import (
+    Category,
     Curriculum,
     Domain,
     Lesson,
     Level,
-    PracticalTask,
     Question,
     QuestionBank,
+    QuestionVersion,
+    Rubric,
+    Tag,
 )
+
+Kind = QuestionVersion.Kind
 
 LEVELS = [
     ("beginner", "初级", "Beginner", 1),
@@ -64,49 +69,298 @@ LESSONS = [
     ),
 ]
 
-QUESTIONS = [
+
+def _choices(*texts: str) -> list[dict[str, str]]:
+    return [{"id": chr(ord("a") + i), "text": text} for i, text in enumerate(texts)]
+
+
+CASE_RUBRIC = {
+    "title": "案例分析评分量表 Case analysis rubric",
+    "criteria": [
+        {
+            "id": "diagnosis",
+            "name": "问题诊断 Diagnosis",
+            "levels": [
+                {"id": "0", "label": "未识别", "descriptor": "没有指出过拟合", "points": 0},
+                {"id": "1", "label": "部分", "descriptor": "指出过拟合但无依据", "points": 1},
+                {
+                    "id": "2",
+                    "label": "完整",
+                    "descriptor": "用训练/验证曲线说明过拟合",
+                    "points": 2,
+                },
+            ],
+        },
+        {
+            "id": "remedy",
+            "name": "改进措施 Remedies",
+            "levels": [
+                {"id": "0", "label": "无", "descriptor": "没有可行措施", "points": 0},
+                {"id": "1", "label": "一项", "descriptor": "一项合理措施", "points": 1},
+                {
+                    "id": "2",
+                    "label": "多项",
+                    "descriptor": "数据增强、正则化、早停等多项并说明取舍",
+                    "points": 2,
+                },
+            ],
+        },
+    ],
+}
+
+# (category, tags, kind, stem, data, key, feedback, points)
+QUESTIONS: list[
+    tuple[str, list[str], str, str, dict[str, Any], dict[str, Any], dict[str, Any], str]
+] = [
     (
-        Question.Kind.SINGLE_CHOICE,
+        "说明 Notes",
+        [],
+        Kind.DESCRIPTION,
+        "**考试说明**：共 10 题（含本说明），限时 30 分钟。答案随作答自动保存；断网时保存在本机并在恢复后自动重发。"
+        "公式如 $E = mc^2$，代码如 `torch.nn`。",
+        {},
+        {},
+        {},
+        "0",
+    ),
+    (
+        "基础 Foundations",
+        ["difficulty:easy", "topic:history"],
+        Kind.SINGLE_CHOICE,
         "哪一年 AlexNet 在 ImageNet 竞赛中取得突破？",
-        ["2006", "2012", "2016", "2020"],
-        {"correct": 1},
+        {"choices": _choices("2006", "2012", "2016", "2020")},
+        {"fractions": {"b": 1}},
+        {"general": "AlexNet 于 2012 年赢得 ILSVRC。"},
+        "1",
     ),
     (
-        Question.Kind.SINGLE_CHOICE,
+        "基础 Foundations",
+        ["difficulty:easy", "topic:activation"],
+        Kind.SINGLE_CHOICE,
         "ReLU 激活函数的定义是？",
-        ["1/(1+e^-x)", "max(0, x)", "tanh(x)", "x^2"],
-        {"correct": 1},
+        {"choices": _choices("$1/(1+e^{-x})$", "$\\max(0, x)$", "$\\tanh(x)$", "$x^2$")},
+        {"fractions": {"b": 1}},
+        {"general": "ReLU(x) = max(0, x)。"},
+        "1",
     ),
     (
-        Question.Kind.SINGLE_CHOICE,
-        "用于防止过拟合、在验证集损失不再下降时停止训练的方法是？",
-        [
-            "批归一化 Batch normalisation",
-            "早停 Early stopping",
-            "数据增强 Augmentation",
-            "学习率预热 Warm-up",
-        ],
-        {"correct": 1},
+        "训练 Training",
+        ["difficulty:medium", "topic:regularisation"],
+        Kind.MULTIPLE_CHOICE,
+        "以下哪些方法可以缓解过拟合？（多选）",
+        {
+            "choices": _choices(
+                "数据增强 Augmentation",
+                "早停 Early stopping",
+                "增大学习率到发散",
+                "L2 正则化 Weight decay",
+            )
+        },
+        {"fractions": {"a": 0.34, "b": 0.33, "c": -1, "d": 0.33}},
+        {"general": "增大学习率不会缓解过拟合，还可能使训练发散。"},
+        "2",
     ),
     (
-        Question.Kind.SINGLE_CHOICE,
-        "在 PyTorch 中，计算分类交叉熵损失的函数是？",
-        ["nn.functional.mse_loss", "nn.functional.cross_entropy", "torch.argmax", "torch.softmax"],
-        {"correct": 1},
+        "训练 Training",
+        ["difficulty:easy", "topic:data"],
+        Kind.TRUE_FALSE,
+        "测试集可以用来调整超参数。",
+        {},
+        {"correct": False},
+        {"general": "超参数应在验证集上调整；测试集只用于最终评估。"},
+        "1",
     ),
     (
-        Question.Kind.FILL_IN,
-        "卷积神经网络的英文缩写是 ____。",
-        [],
-        {"accepted": ["CNN"], "case_sensitive": False},
+        "基础 Foundations",
+        ["difficulty:easy", "topic:activation"],
+        Kind.SINGLE_CHOICE,
+        "sigmoid 函数的取值范围是？",
+        {"choices": _choices("$(-1, 1)$", "$(0, 1)$", "$[0, +\\infty)$", "全体实数")},
+        {"fractions": {"b": 1}},
+        {"general": "sigmoid(x) = 1 / (1 + e^{-x}) ∈ (0, 1)。"},
+        "1",
     ),
     (
-        Question.Kind.FILL_IN,
-        "常用的自适应学习率优化器，名字取自 Adaptive Moment Estimation：____。",
-        [],
-        {"accepted": ["Adam"], "case_sensitive": False},
+        "计算 Computing",
+        ["difficulty:medium", "topic:cnn"],
+        Kind.FILL_IN,
+        "卷积神经网络的英文缩写是 [[1]]；一张 8×8 的灰度图展平后是 [[2]] 维向量。",
+        {"blanks": ["1", "2"]},
+        {
+            "blanks": {
+                "1": [{"match": "ci", "value": "CNN", "fraction": 1}],
+                "2": [{"match": "numeric", "value": "64", "tolerance": 0, "fraction": 1}],
+            }
+        },
+        {"general": "CNN = Convolutional Neural Network；8 × 8 = 64。"},
+        "2",
+    ),
+    (
+        "计算 Computing",
+        ["difficulty:medium", "topic:frameworks"],
+        Kind.MATCHING,
+        "把 PyTorch 的函数与用途配对。",
+        {
+            "prompts": [
+                {"id": "p1", "text": "`nn.functional.cross_entropy`"},
+                {"id": "p2", "text": "`torch.argmax`"},
+                {"id": "p3", "text": "`torch.optim.Adam`"},
+            ],
+            "options": [
+                {"id": "o1", "text": "分类损失"},
+                {"id": "o2", "text": "取预测类别"},
+                {"id": "o3", "text": "自适应优化器"},
+            ],
+        },
+        {"pairs": {"p1": "o1", "p2": "o2", "p3": "o3"}},
+        {},
+        "3",
+    ),
+    (
+        "训练 Training",
+        ["difficulty:hard", "topic:workflow"],
+        Kind.ORDERING,
+        "按正确顺序排列一次训练迭代的步骤。",
+        {
+            "items": [
+                {"id": "i1", "text": "前向传播计算损失"},
+                {"id": "i2", "text": "`optimizer.zero_grad()`"},
+                {"id": "i3", "text": "`loss.backward()`"},
+                {"id": "i4", "text": "`optimizer.step()`"},
+            ]
+        },
+        {"order": ["i2", "i1", "i3", "i4"]},
+        {},
+        "2",
+    ),
+    (
+        "案例 Cases",
+        ["difficulty:hard", "topic:overfitting"],
+        Kind.CASE_ANALYSIS,
+        "某团队训练手写数字分类器：训练集准确率 99.9%，验证集只有 82%。请分析原因并提出改进方案。",
+        {},
+        {"model_answer": "过拟合；数据增强、正则化、早停、减小模型。", "rubric": "case"},
+        {},
+        "4",
+    ),
+    (
+        "编程 Programming",
+        ["difficulty:medium", "topic:python"],
+        Kind.PROGRAMMING,
+        "实现 `accuracy(predictions, labels)`：返回预测正确的比例（0 到 1 的浮点数）。",
+        {
+            "language": "python",
+            "starter": "def accuracy(predictions, labels):\n    ...\n",
+            "sample_tests": [
+                {
+                    "name": "sample",
+                    "call": "accuracy([1, 2, 3], [1, 2, 0])",
+                    "expected": repr(2 / 3),
+                }
+            ],
+        },
+        {
+            "tests": [
+                {
+                    "name": "all right",
+                    "call": "accuracy([0, 1], [0, 1])",
+                    "expected": "1.0",
+                    "weight": 1,
+                },
+                {
+                    "name": "all wrong",
+                    "call": "accuracy([1, 0], [0, 1])",
+                    "expected": "0.0",
+                    "weight": 1,
+                },
+                {
+                    "name": "half",
+                    "call": "accuracy([1, 1, 0, 0], [1, 0, 0, 1])",
+                    "expected": "0.5",
+                    "weight": 2,
+                },
+            ],
+            "time_limit": 10,
+        },
+        {},
+        "3",
     ),
 ]
+
+
+def _demo_questions(bank: QuestionBank, instructor: Any) -> list[Question]:
+    rubric, _ = Rubric.objects.update_or_create(
+        title=CASE_RUBRIC["title"],
+        defaults={"criteria": CASE_RUBRIC["criteria"], "created_by": instructor},
+    )
+    questions = []
+    for category_name, tags, kind, stem, data, key, feedback, points in QUESTIONS:
+        category, _ = Category.objects.get_or_create(bank=bank, parent=None, name=category_name)
+        if key.get("rubric") == "case":
+            key = {**key, "rubric": rubric.pk}
+        question, _ = Question.objects.get_or_create(
+            bank=bank, name=stem[:200], defaults={"category": category, "created_by": instructor}
+        )
+        latest = question.latest_version()
+        content = {
+            "kind": kind,
+            "stem": stem,
+            "data": data,
+            "key": key,
+            "feedback": feedback,
+            "points": Decimal(points),
+        }
+        if latest is None or any(getattr(latest, f) != v for f, v in content.items()):
+            QuestionVersion.objects.create(
+                question=question,
+                number=(latest.number + 1) if latest else 1,
+                created_by=instructor,
+                **content,
+            )
+        question.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
+        questions.append(question)
+    return questions
+
+
+def _demo_exam(questions: list[Question]) -> Exam:
+    """Every item kind: the notes, a fixed section, and a section that draws two of
+    the three easy foundation items, different per candidate."""
+    exam, _ = Exam.objects.get_or_create(
+        title="初级计算机视觉笔试 Beginner CV written exam",
+        defaults={"time_limit_minutes": 30, "pass_mark": Decimal(60), "attempts_allowed": 2},
+    )
+    if exam.sections.exists():
+        return exam
+    foundations = next(
+        q.category for q in questions if q.category and q.category.name.startswith("基础")
+    )
+    notes = exam.sections.create(position=1, title="说明 Notes")
+    fixed = exam.sections.create(position=2, title="综合题 Mixed")
+    exam.sections.create(
+        position=3,
+        title="基础抽题 Drawn foundations",
+        draw_count=2,
+        draw_category=foundations,
+        difficulty_mix={"easy": 2},
+    )
+    others = [q for q in questions if q.category_id != foundations.pk]
+    for position, question in enumerate(others, start=1):
+        section = notes if question.latest_version().kind == Kind.DESCRIPTION else fixed
+        section.fixed_items.create(question=question, position=position)
+    return exam
+    fixed = exam.sections.create(position=1, title="综合题 Mixed")
+    foundations = next(
+        q.category for q in questions if q.category and q.category.name.startswith("基础")
+    )
+    drawn = exam.sections.create(
+        position=2, title="基础抽题 Drawn foundations", draw_count=2, draw_category=foundations
+    )
+    drawn.difficulty_mix = {"easy": 1, "medium": 1}
+    drawn.save(update_fields=["difficulty_mix"])
+    mixed = [q for q in questions if q.category_id != foundations.pk]
+    for position, question in enumerate(mixed, start=1):
+        fixed.fixed_items.create(question=question, position=position)
+    return exam
 
 
 @transaction.atomic
@@ -157,35 +411,9 @@ def demo_load() -> dict[str, object]:
     bank, _ = QuestionBank.objects.update_or_create(
         slug="beginner-cv-bank", defaults={"title": "初级 CV 题库", "owner": users["instructor"]}
     )
-    exam, _ = Exam.objects.get_or_create(
-        title="初级计算机视觉笔试 Beginner CV written exam",
-        defaults={"time_limit_minutes": 30, "pass_mark": Decimal(60)},
-    )
-    for position, (kind, stem, choices, key) in enumerate(QUESTIONS, start=1):
-        question, _ = Question.objects.update_or_create(
-            bank=bank, stem=stem, defaults={"kind": kind, "choices": choices, "key": key}
-        )
-        ExamItem.objects.get_or_create(
-            exam=exam, position=position, defaults={"question": question}
-        )
+    exam = _demo_exam(_demo_questions(bank, users["instructor"]))
 
-    bundle_dir = "bundles/digits-v1"
-    root = Path(settings.PRIVATE_STORAGE_DIR) / bundle_dir
-    if not (root / "hidden/labels/y.npy").exists():
-        digits_bundle_write(root)
-    task, _ = PracticalTask.objects.update_or_create(
-        slug="digits-pytorch",
-        defaults={
-            "title": "手写数字识别 Digits (PyTorch)",
-            "statement": (root / "public/statement.md").read_text(encoding="utf-8"),
-            "framework": "pytorch",
-            "pass_threshold": 0.9,
-            "bundle_dir": bundle_dir,
-            "train_seconds": 180,
-            "predict_seconds": 60,
-            "memory_mb": 1536,
-        },
-    )
+    task = practical_demo_install(uploaded_by=users["instructor"])["digits-pytorch"]
     for level in levels.values():
         for domain in domains.values():
             is_demo = level.slug == "beginner" and domain.slug == "cv"
@@ -204,4 +432,50 @@ def demo_load() -> dict[str, object]:
                     "is_open": is_demo,
                 },
             )
-    return {"accounts": [(u, p, r.value) for u, p, r, _ in DEMO_ACCOUNTS]}
+    certificate = _demo_certificate(certification_slug="beginner-cv", committee=users["committee"])
+    return {
+        "accounts": [(u, p, r.value) for u, p, r, _ in DEMO_ACCOUNTS],
+        "certificate": certificate.code,
+    }
+
+
+# A holder with an issued certificate, so that the verification page, the signed
+# credential, the PDF and the committee's certificate actions have something to show.
+DEMO_HOLDER = ("holder", "holder-demo-2026", "李华")
+
+
+def _demo_certificate(*, certification_slug: str, committee: Any) -> Certificate:
+    from certification.services.certificates import certificate_record_issue
+
+    username, password, full_name = DEMO_HOLDER
+    User = get_user_model()
+    holder, created = User.objects.get_or_create(
+        username=username, defaults={"email": f"{username}@example.org"}
+    )
+    if created:
+        holder.set_password(password)
+        holder.save(update_fields=["password"])
+    role_grant(user=holder, role=Role.CANDIDATE)
+    certification = Certification.objects.get(slug=certification_slug)
+    application, _ = Application.objects.get_or_create(
+        candidate=holder,
+        certification=certification,
+        state=Application.State.APPROVED,
+        defaults={
+            "full_name": full_name,
+            "learning_history": "初级计算机视觉课程（在线）",
+            "project_experience": "手写数字识别、商品图片分类",
+            "reviewed_by": committee,
+            "reviewed_at": timezone.now(),
+        },
+    )
+    existing = Certificate.objects.filter(application=application).first()
+    if existing is not None:
+        return existing
+    return certificate_record_issue(
+        application=application,
+        issued_by=committee,
+        written_percent=Decimal("85.00"),
+        practical_percent=Decimal("93.50"),
+        composite=Decimal("90.10"),
+    )

@@ -1,8 +1,14 @@
 from django.urls import path
 
-from certification import views
+from certification import views, views_exam
 
 urlpatterns = [
+    path("examiner/grading/", views_exam.grading_queue, name="grading-queue"),
+    path("examiner/grading/<int:item_id>/", views_exam.grading_item, name="grading-item"),
+    path("exams/<int:exam_id>/analysis/", views_exam.item_analysis_page, name="item-analysis"),
+    path(
+        "exams/<int:exam_id>/analysis.csv", views_exam.item_analysis_csv, name="item-analysis-csv"
+    ),
     path("", views.home, name="home"),
     path("accounts/register/", views.register, name="register"),
     path("dashboard/", views.dashboard, name="dashboard"),
@@ -23,4 +29,22 @@ urlpatterns = [
         name="committee-issue",
     ),
     path("verify/<str:code>/", views.verify, name="verify"),
+    path("verify/<str:code>/credential.json", views.verify_json, name="verify-json"),
+    path("verify/<str:code>/badge.svg", views.verify_badge, name="verify-badge"),
+    path("verifier/", views.verify_credential, name="verifier"),
+    path("issuer", views.credential_issuer, name="credential-issuer"),
+    path(
+        "credentials/status/<str:purpose>/<int:number>",
+        views.credential_status_list,
+        name="credential-status-list",
+    ),
+    path("achievements/<slug:slug>", views.credential_achievement, name="credential-achievement"),
+    path("certificates/<str:code>/", views.certificate_holder, name="certificate-holder"),
+    path("certificates/<str:code>/pdf/", views.certificate_pdf, name="certificate-pdf"),
+    path("committee/certificates/", views.committee_certificates, name="committee-certificates"),
+    path(
+        "committee/certificates/<str:code>/<str:action>/",
+        views.committee_certificate_action,
+        name="committee-certificate-action",
+    ),
 ]

@@ -154,7 +154,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"grading.tasks.submission_grade_task": {"queue": "sandbox-cpu"}}
+# Practical grading: CPU tasks on "sandbox-cpu", GPU tasks on "sandbox-gpu" (the
+# queue is chosen per submission by grading.practical.submission_enqueue; only GPU
+# hosts run `celery worker -Q sandbox-gpu`, one GPU per run, concurrency = GPUs).
+CELERY_TASK_ROUTES = {
+    "grading.tasks.submission_grade_task": {"queue": "sandbox-cpu"},
+    "grading.tasks.submissions_reap_task": {"queue": "default"},
+    # Programming questions run candidates' code too: only sandbox workers take them.
+    "certification.tasks.programming_item_grade_task": {"queue": "sandbox-cpu"},
+}
+# Infrastructure retries of a practical run back off from this many seconds.
+PRACTICAL_RETRY_BASE_SECONDS = env_int("PRACTICAL_RETRY_BASE_SECONDS", 10)
 # The longest practical run (two stages at their wall limits plus overhead) must fit
 # well inside the visibility timeout, or Redis would hand the task to a second worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
@@ -187,11 +197,11 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "submit-overdue-attempts": {
-        "task": "certification.tasks.attempts_submit_overdue_task",
+        "task": "certification.tasks.attempts_sweep_task",
         "schedule": 30.0,
     },
-    "requeue-stuck-submissions": {
-        "task": "grading.tasks.submissions_requeue_stuck_task",
+    "reap-practical-runs": {
+        "task": "grading.tasks.submissions_reap_task",
         "schedule": 120.0,
     },
 }

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from training.models import PracticalTask
+from training.models import BundleVersion, PracticalTask
 
 
 class Submission(models.Model):
@@ -30,6 +30,9 @@ class Submission(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     task = models.ForeignKey(PracticalTask, on_delete=models.PROTECT, related_name="submissions")
+    bundle_version = models.ForeignKey(
+        BundleVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="submissions"
+    )
     candidate = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions"
     )
@@ -42,10 +45,19 @@ class Submission(models.Model):
     message = models.TextField(blank=True)
     dev_score = models.FloatField(null=True, blank=True)
     test_score = models.FloatField(null=True, blank=True)
+    test_ci_low = models.FloatField(null=True, blank=True)
+    test_ci_high = models.FloatField(null=True, blank=True)
     passed = models.BooleanField(null=True)
     stages = models.JSONField(default=dict, blank=True)
     train_log = models.TextField(blank=True)
     infra_failures = models.PositiveSmallIntegerField(default=0)
+    # Claims so far: the number of the run that holds the submission while RUNNING.
+    # A worker writes its result only while this is still its run's number.
+    run_count = models.PositiveSmallIntegerField(default=0)
+    rerun_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    queued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -60,3 +72,48 @@ class Submission(models.Model):
     @property
     def is_final(self) -> bool:
         return self.state in {self.State.DONE, self.State.FAILED}
+
+
+class GradingRun(models.Model):
+    """One attempt at grading a submission. Created when a worker claims the
+    submission; kept forever, so a committee re-run adds a row and the earlier
+    results stay readable."""
+
+    class Trigger(models.TextChoices):
+        SUBMISSION = "submission", _("提交")
+        RERUN = "rerun", _("委员会重评")
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("运行中")
+        DONE = "done", _("已完成")
+        INFRA_ERROR = "infra_error", _("系统错误")
+        ABANDONED = "abandoned", _("已放弃（工作进程中断）")
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="runs")
+    number = models.PositiveSmallIntegerField()
+    trigger = models.CharField(max_length=12, choices=Trigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=12, choices=State.choices, default=State.RUNNING)
+    worker = models.CharField(max_length=200, blank=True)
+    verdict = models.CharField(max_length=20, choices=Submission.Verdict.choices, blank=True)
+    message = models.TextField(blank=True)
+    dev_score = models.FloatField(null=True, blank=True)
+    test_score = models.FloatField(null=True, blank=True)
+    test_ci_low = models.FloatField(null=True, blank=True)
+    test_ci_high = models.FloatField(null=True, blank=True)
+    passed = models.BooleanField(null=True)
+    stages = models.JSONField(default=dict, blank=True)
+    train_log = models.TextField(blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["submission", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "number"], name="grading_run_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} #{self.number} {self.state}"

@@ -1,8 +1,14 @@
-"""Celery tasks: ids in, claim the row, call a service. Retry only what can heal."""
+"""Celery tasks: ids in, claim the row, call a service. Retry only what can heal.
+
+``submission_grade_task`` is sent to ``sandbox-cpu`` or ``sandbox-gpu`` by
+``practical.submission_enqueue``; it acknowledges late and is rejected (so requeued)
+when its worker dies, and a second delivery finds nothing to claim.
+"""
 
 import logging
 
 from celery import Task, shared_task
+from django.conf import settings
 
 from grading import practical
 
@@ -26,11 +32,12 @@ def submission_grade_task(self: Task, submission_id: int) -> None:
                 f"Infrastructure kept failing; not counted against your quota. ({exc})",
             )
             return
-        raise self.retry(exc=exc, countdown=min(300, 10 * 2**self.request.retries)) from exc
+        base = getattr(settings, "PRACTICAL_RETRY_BASE_SECONDS", 10)
+        raise self.retry(exc=exc, countdown=min(300, base * 2**self.request.retries)) from exc
 
 
 @shared_task(acks_late=True)
-def submissions_requeue_stuck_task() -> None:
-    requeued = practical.submissions_requeue_stuck()
-    if requeued:
-        logger.warning("re-queued stuck submissions %s", requeued)
+def submissions_reap_task() -> None:
+    outcome = practical.submissions_reap()
+    if any(outcome.values()):
+        logger.warning("reaper: %s", outcome)

@@ -365,7 +365,7 @@ def _watch(
     frames = (demux_adaptor(*frame) for frame in frames_iter(sock, tty=False))
     reader = _Reader(frames, limits.output_bytes, wake)
     reader.start()
-    writable = WritableUsage()
+    usage = WritableUsage()
     # Without tmpfs areas the writable directories are polled (the weaker fallback).
     has_writable = not areas and any(m.writable for m in spec.mounts)
     timed_out = False
@@ -390,9 +390,9 @@ def _watch(
         if use_parent:
             polled_oom = max(polled_oom, cgroups.container_oom_kills(run_id, container_id))
         if has_writable and time.monotonic() >= next_scan:
-            scan_writable(spec, writable, final=False)
+            scan_writable(spec, usage, final=False)
             next_scan = time.monotonic() + WRITABLE_SCAN_SECONDS
-            if writable.over:
+            if usage.over:
                 killed_for = "writable space"
                 break
     if not killed_for:
@@ -408,19 +408,21 @@ def _watch(
         status = client.wait(container_id, timeout=max(conf.docker_timeout(), 5))
     wall = time.monotonic() - start
     reader.join(timeout=5)
-    if reader.is_alive():
-        with contextlib.suppress(OSError):
-            sock.close()
+    for candidate in (getattr(sock, "_sock", None), sock):
+        close = getattr(candidate, "close", None)
+        if close is not None:
+            with contextlib.suppress(OSError):
+                close()
     state = client.inspect_container(container_id)["State"]
     exit_code = int(state.get("ExitCode", status.get("StatusCode", -1)))
     oom_flag = bool(state.get("OOMKilled"))
     reading = cgroups.read_parent(run_id) if use_parent else cgroups.CgroupReading(None, None, 0)
-    if has_writable and not writable.over:
-        scan_writable(spec, writable, final=True)
+    if has_writable and not usage.over:
+        scan_writable(spec, usage, final=True)
     for area in areas:
         reason = area.full()
-        if reason and not writable.over:
-            writable.over, writable.reason = True, reason
+        if reason and not usage.over:
+            usage.over, usage.reason = True, reason
 
     peak_mb = None if reading.peak_memory_bytes is None else reading.peak_memory_bytes / MB
     oom = oom_flag or polled_oom > 0 or reading.oom_kills > 0
@@ -444,8 +446,8 @@ def _watch(
     elif reader.stdout.over or reader.stderr.over:
         verdict = Verdict.OUTPUT_LIMIT
         details = [f"stdout/stderr over {limits.output_bytes} bytes"]
-    elif writable.over:
-        verdict, details = Verdict.OUTPUT_LIMIT, [writable.reason]
+    elif usage.over:
+        verdict, details = Verdict.OUTPUT_LIMIT, [usage.reason]
     elif exit_code == SIGXFSZ_EXIT or disk_full:
         verdict, details = Verdict.OUTPUT_LIMIT, ["writable space full"]
     elif exit_code != 0:

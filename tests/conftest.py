@@ -35,16 +35,32 @@ def _private_storage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
     settings.PRIVATE_STORAGE_DIR = original
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any, _private_storage: Path) -> None:
+    """Loads the demo data once per test database; each test's transaction is rolled
+    back, so tests see it fresh."""
+    from certification.demo import demo_load
+
+    with django_db_blocker.unblock():
+        demo_load()
+
+
 @pytest.fixture
 def demo(db: None) -> dict[str, Any]:
     from certification.demo import demo_load
     from certification.models import Certification
 
-    demo_load()
+    if not Certification.objects.filter(slug="beginner-cv", written_exam__isnull=False).exists():
+        demo_load()  # a transactional test flushed the database
     User = get_user_model()
     return {
         "certification": Certification.objects.get(slug="beginner-cv"),
-        **{u.username: u for u in User.objects.filter(username__in=["committee", "instructor", "examiner", "candidate"])},
+        **{
+            u.username: u
+            for u in User.objects.filter(
+                username__in=["committee", "instructor", "examiner", "candidate"]
+            )
+        },
     }
 
 

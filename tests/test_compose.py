@@ -40,7 +40,10 @@ def test_database_and_broker_urls_point_at_the_services(compose) -> None:
     database = urlparse(re.sub(r"\$\{[^}]*\}", "secret", env["DATABASE_URL"]))
     postgres = compose["services"]["postgres"]["environment"]
     assert (database.hostname, database.path.lstrip("/"), database.username) == (
-        "postgres", postgres["POSTGRES_DB"], postgres["POSTGRES_USER"])
+        "postgres",
+        postgres["POSTGRES_DB"],
+        postgres["POSTGRES_USER"],
+    )
     assert urlparse(env["REDIS_URL"]).hostname == "redis"
     for name in APP_SERVICES:
         assert set(compose["services"][name]["depends_on"]) == {"postgres", "redis"}
@@ -53,7 +56,9 @@ def test_worker_has_the_engine_and_consumes_every_routed_queue(compose) -> None:
     routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
     assert routed | {settings.CELERY_TASK_DEFAULT_QUEUE} <= queues
     for name in ("web", "beat"):
-        assert "/var/run/docker.sock:/var/run/docker.sock" not in compose["services"][name]["volumes"]
+        assert (
+            "/var/run/docker.sock:/var/run/docker.sock" not in compose["services"][name]["volumes"]
+        )
 
 
 def test_no_secret_is_written_into_the_file(compose) -> None:
@@ -63,5 +68,8 @@ def test_no_secret_is_written_into_the_file(compose) -> None:
 
 
 def test_broker_visibility_outlasts_the_longest_task() -> None:
-    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > settings.CELERY_TASK_TIME_LIMIT
+    assert (
+        settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+        > settings.CELERY_TASK_TIME_LIMIT
+    )
     assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST

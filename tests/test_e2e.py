@@ -18,7 +18,9 @@ import requests
 from django.conf import settings
 
 from certification.demo import demo_load
+from certification.models import AttemptItem
 from grading.bundles import bundle_paths
+from tests.factories import correct_response
 from training.models import PracticalTask
 
 pytestmark = [pytest.mark.docker, pytest.mark.worker, pytest.mark.xdist_group("worker")]
@@ -37,10 +39,29 @@ def worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
         "SANDBOX_BACKEND": "docker",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "sandbox-cpu",
-         "--concurrency", "1", "--pool", "solo", "--purge", "--loglevel", "INFO",
-         "--hostname", f"e2e-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            "sandbox-cpu",
+            "--concurrency",
+            "1",
+            "--pool",
+            "solo",
+            "--purge",
+            "--loglevel",
+            "INFO",
+            "--hostname",
+            f"e2e-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     yield process
     process.terminate()
@@ -64,13 +85,30 @@ class Browser(requests.Session):
 
     def form(self, path: str, data: dict[str, str], files: dict | None = None) -> requests.Response:
         return self.post(
-            f"{self.base}{path}", data={**data, "csrfmiddlewaretoken": self.csrf()}, files=files,
-            headers={"Referer": f"{self.base}{path}"}, timeout=30,
+            f"{self.base}{path}",
+            data={**data, "csrfmiddlewaretoken": self.csrf()},
+            files=files,
+            headers={"Referer": f"{self.base}{path}"},
+            timeout=30,
         )
 
     def api(self, method: str, path: str, **kwargs: object) -> requests.Response:
         headers = {"X-CSRFToken": self.csrf(), "Referer": self.base + path}
         return self.request(method, f"{self.base}{path}", headers=headers, timeout=30, **kwargs)  # type: ignore[arg-type]
+
+
+def wait_for(read, done, worker, *, what: str, seconds: float = 240):
+    """Polls ``read()`` until ``done(value)``, failing with the worker's log."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = read()
+        if done(value):
+            return value
+        if worker.poll() is not None:
+            pytest.fail(f"the worker died; log:\n{worker.stdout.read().decode()[-4000:]}")
+        time.sleep(0.5)
+    worker.terminate()
+    pytest.fail(f"{what}: not in time; worker log:\n{worker.communicate()[0].decode()[-4000:]}")
 
 
 def login(browser: Browser, username: str, password: str) -> None:
@@ -84,10 +122,23 @@ def test_from_application_to_verified_certificate(live_server, worker) -> None:
 
     # 2. A candidate registers and applies; a committee member approves.
     alice = Browser(base)
-    response = alice.form("/accounts/register/", {"username": "alice", "email": "alice@example.org", "password": "a-long-unusual-passphrase"})
+    response = alice.form(
+        "/accounts/register/",
+        {
+            "username": "alice",
+            "email": "alice@example.org",
+            "password": "a-long-unusual-passphrase",
+        },
+    )
     assert response.url.endswith("/dashboard/")
-    response = alice.form("/certifications/beginner-cv/apply/", {
-        "full_name": "李爱丽", "learning_history": "初级课程全部完成", "project_experience": "MNIST 分类"})
+    response = alice.form(
+        "/certifications/beginner-cv/apply/",
+        {
+            "full_name": "李爱丽",
+            "learning_history": "初级课程全部完成",
+            "project_experience": "MNIST 分类",
+        },
+    )
     assert "待审核" in response.text
 
     committee = Browser(base)
@@ -97,42 +148,79 @@ def test_from_application_to_verified_certificate(live_server, worker) -> None:
     approved = committee.api("POST", f"/api/v1/review/applications/{application['id']}/approve/")
     assert approved.json()["state"] == "approved"
 
-    # 3. The written exam: start (twice: same attempt), answer, autosave, submit twice.
+    # 3. The written exam (every item kind): start twice (same attempt), answer each
+    # item through the autosave endpoint, submit twice; the programming item is run
+    # by the worker in the sandbox and the case analysis is scored by an examiner.
     page = alice.form("/certifications/beginner-cv/exam/", {})
     attempt_id = re.search(r"/attempts/([0-9a-f-]{36})/", page.url).group(1)
     attempt = alice.api("GET", f"/api/v1/attempts/{attempt_id}/").json()
     assert 0 < attempt["seconds_left"] <= 30 * 60
-    assert all("key" not in item for item in attempt["items"])
-    from training.models import Question
-
+    assert all("key" not in item and "feedback" not in item for item in attempt["items"])
+    kinds = {item["kind"] for item in attempt["items"]}
+    assert {
+        "description",
+        "single_choice",
+        "multiple_choice",
+        "true_false",
+        "fill_in",
+        "matching",
+        "ordering",
+        "case_analysis",
+        "programming",
+    } <= kinds
     for item in attempt["items"]:
-        question = Question.objects.get(stem=item["stem"])
-        answer = {"choice": question.key["correct"]} if item["kind"] == "single_choice" else {"text": question.key["accepted"][0]}
-        saved = alice.api("PUT", f"/api/v1/attempts/{attempt_id}/answers/{item['id']}/", json={"response": answer, "revision": 1})
+        response = correct_response(AttemptItem.objects.get(pk=item["id"]).version)
+        if response is None:
+            continue
+        saved = alice.api(
+            "PUT",
+            f"/api/v1/attempts/{attempt_id}/answers/{item['id']}/",
+            json={"response": response, "revision": 1},
+        )
         assert saved.status_code == 200, saved.text
     first = alice.api("POST", f"/api/v1/attempts/{attempt_id}/submit/").json()
     second = alice.api("POST", f"/api/v1/attempts/{attempt_id}/submit/").json()
-    assert first["state"] == second["state"] == "graded"
-    assert first["percent"] == second["percent"] == "100.00"
+    assert first["state"] == second["state"] == "submitted"
+
+    examiner = Browser(base)
+    login(examiner, "examiner", "examiner-demo-2026")
+    queue = examiner.api("GET", "/api/v1/grading/manual/").json()
+    [case] = [entry for entry in queue if entry["kind"] == "case_analysis"]
+    assert "candidate" not in case and "attempt" not in case  # anonymised
+    graded = examiner.api(
+        "POST",
+        f"/api/v1/grading/manual/{case['id']}/",
+        json={"levels": {"diagnosis": "2", "remedy": "2"}, "comment": "清楚"},
+    )
+    assert graded.status_code == 201, graded.text
+    attempt = wait_for(
+        lambda: alice.api("GET", f"/api/v1/attempts/{attempt_id}/").json(),
+        lambda a: a["state"] == "graded",
+        worker,
+        what="programming item graded",
+    )
+    assert attempt["percent"] == "100.00", attempt
 
     # 4. The practical: upload, the worker grades in Docker, progress without reload.
     task = PracticalTask.objects.get(slug="digits-pytorch")
     solution = bundle_paths(task).reference_solution.read_bytes()
-    created = alice.api("POST", "/api/v1/certifications/beginner-cv/submissions/", files={"file": ("solution.py", solution)})
+    created = alice.api(
+        "POST",
+        "/api/v1/certifications/beginner-cv/submissions/",
+        files={"file": ("solution.py", solution)},
+    )
     assert created.status_code == 201, created.text
     submission_id = created.json()["id"]
     seen_states = set()
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
+
+    def poll() -> dict:
         status = alice.api("GET", f"/api/v1/submissions/{submission_id}/").json()
         seen_states.add((status["state"], status["stage"]))
-        if status["state"] in ("done", "failed"):
-            break
-        assert worker.poll() is None, worker.stdout.read().decode()
-        time.sleep(0.5)
-    else:
-        worker.terminate()
-        pytest.fail(f"not graded in time; worker log:\n{worker.communicate()[0].decode()[-4000:]}")
+        return status
+
+    status = wait_for(
+        poll, lambda st: st["state"] in ("done", "failed"), worker, what="practical graded"
+    )
     assert (status["state"], status["verdict"], status["passed"]) == ("done", "ok", True), status
     assert "test_score" not in status  # the hidden-set score is for the committee
     assert any(state == "running" for state, _ in seen_states) or ("queued", "") in seen_states
@@ -150,4 +238,6 @@ def test_from_application_to_verified_certificate(live_server, worker) -> None:
     public = requests.get(f"{base}/verify/{code}/", timeout=10)
     assert public.status_code == 200 and "证书有效" in public.text and "李爱丽" in public.text
     assert requests.get(f"{base}/verify/not-a-code/", timeout=10).status_code == 404
-    assert requests.get(f"{base}/api/v1/certificates/{code}/", timeout=10).json()["status"] == "valid"
+    assert (
+        requests.get(f"{base}/api/v1/certificates/{code}/", timeout=10).json()["status"] == "valid"
+    )

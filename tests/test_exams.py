@@ -5,108 +5,358 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from certification.models import Answer, Attempt
-from certification.services import exams
+from certification.models import (
+    Accommodation,
+    Answer,
+    AnswerEvent,
+    Attempt,
+    AttemptItem,
+    AuditEvent,
+    Exam,
+)
+from certification.services import accommodations, exams
 from config.errors import Conflict, NotFound
-from tests.factories import approved_application
+from grading.objective import InvalidResponse
+from tests.factories import (
+    answer_all,
+    approved_application,
+    choices,
+    correct_response,
+    objective_exam,
+    question,
+)
+from training.models import Category, QuestionBank, QuestionVersion, Tag
 
 pytestmark = pytest.mark.django_db
+Kind = QuestionVersion.Kind
 
 
 @pytest.fixture
-def attempt(demo, candidate, committee):
-    approved_application(candidate=candidate, certification=demo["certification"], committee=committee)
-    return exams.attempt_start(candidate=candidate, exam=demo["certification"].written_exam)
+def exam(demo, candidate, committee):
+    exam = objective_exam(certification=demo["certification"])
+    approved_application(
+        candidate=candidate, certification=demo["certification"], committee=committee
+    )
+    return exam
+
+
+@pytest.fixture
+def attempt(exam, candidate):
+    return exams.attempt_start(candidate=candidate, exam=exam)
 
 
 def items(attempt):
-    return list(attempt.exam.items.select_related("question").order_by("position"))
+    return list(attempt.items.select_related("version").order_by("position"))
 
 
 def test_start_sets_the_server_deadline_and_resumes_the_same_attempt(attempt, candidate):
-    assert attempt.deadline - attempt.started_at == timedelta(minutes=attempt.exam.time_limit_minutes)
+    assert attempt.deadline - attempt.started_at == timedelta(
+        minutes=attempt.exam.time_limit_minutes
+    )
+    assert [i.version.kind for i in items(attempt)] == [
+        Kind.SINGLE_CHOICE,
+        Kind.TRUE_FALSE,
+        Kind.FILL_IN,
+    ]
     again = exams.attempt_start(candidate=candidate, exam=attempt.exam)
     assert again.pk == attempt.pk
     assert Attempt.objects.count() == 1
 
 
-def test_no_attempt_without_an_approved_application(demo, candidate):
+def test_no_attempt_without_an_approved_application(demo, other_candidate):
+    exam = objective_exam(certification=demo["certification"])
     with pytest.raises(NotFound):
-        exams.attempt_start(candidate=candidate, exam=demo["certification"].written_exam)
+        exams.attempt_start(candidate=other_candidate, exam=exam)
     assert not Attempt.objects.exists()
+
+
+def test_window_and_attempts_allowed(exam, candidate):
+    now = timezone.now()
+    exam.opens_at, exam.closes_at = now + timedelta(hours=1), now + timedelta(hours=2)
+    exam.save()
+    with pytest.raises(Conflict):
+        exams.attempt_start(candidate=candidate, exam=exam)
+    with pytest.raises(Conflict):
+        exams.attempt_start(candidate=candidate, exam=exam, now=now + timedelta(hours=2))
+    first = exams.attempt_start(candidate=candidate, exam=exam, now=now + timedelta(minutes=61))
+    exams.attempt_submit(attempt=first)
+    with pytest.raises(Conflict):
+        exams.attempt_start(candidate=candidate, exam=exam, now=now + timedelta(minutes=62))
+
+
+def test_deadline_gets_extra_time_and_is_capped_by_the_close_time(exam, candidate, committee):
+    accommodations.accommodation_grant(
+        candidate=candidate, exam=exam, extra_minutes=15, reason="dyslexia", granted_by=committee
+    )
+    attempt = exams.attempt_start(candidate=candidate, exam=exam)
+    assert attempt.deadline - attempt.started_at == timedelta(minutes=45)
+    assert AuditEvent.objects.filter(action="accommodation.grant").exists()
+
+    closes = attempt.started_at + timedelta(minutes=20)
+    exam.closes_at = closes
+    exam.save()
+    accommodations.accommodation_grant(
+        candidate=candidate, exam=exam, extra_minutes=30, reason="more", granted_by=committee
+    )
+    attempt.refresh_from_db()
+    assert attempt.deadline == closes
+    assert Accommodation.objects.count() == 1
+
+
+def test_only_the_committee_grants_extra_time(exam, candidate, other_candidate):
+    with pytest.raises(NotFound):
+        accommodations.accommodation_grant(
+            candidate=candidate, exam=exam, extra_minutes=5, reason="x", granted_by=other_candidate
+        )
+    assert not Accommodation.objects.exists()
 
 
 def test_database_allows_one_active_attempt_per_candidate_and_exam(attempt):
     with pytest.raises(IntegrityError), transaction.atomic():
         Attempt.objects.create(
             exam=attempt.exam,
-            application=attempt.application,
             candidate=attempt.candidate,
+            number=2,
+            seed=1,
             started_at=timezone.now(),
             deadline=timezone.now(),
+            state=Attempt.State.OVERDUE,
         )
 
 
-def test_older_revision_never_overwrites_a_newer_answer(attempt):
+def test_older_revision_never_overwrites_a_newer_answer_and_every_step_is_logged(attempt):
     item = items(attempt)[0]
-    exams.answer_save(attempt=attempt, item_id=item.pk, response={"choice": 2}, revision=3)
-    exams.answer_save(attempt=attempt, item_id=item.pk, response={"choice": 0}, revision=2)
-    exams.answer_save(attempt=attempt, item_id=item.pk, response={"choice": 2}, revision=3)  # re-sent copy
-    answer = Answer.objects.get(attempt=attempt, item=item)
-    assert (answer.response, answer.revision) == ({"choice": 2}, 3)
+    exams.answer_save(attempt=attempt, item_id=item.pk, response={"choice": "c"}, revision=3)
+    exams.answer_save(attempt=attempt, item_id=item.pk, response={"choice": "a"}, revision=2)
+    exams.answer_save(attempt=attempt, item_id=item.pk, response={"choice": "c"}, revision=3)
+    answer = Answer.objects.get(item=item)
+    assert (answer.response, answer.revision) == ({"choice": "c"}, 3)
+    assert list(AnswerEvent.objects.filter(item=item).values_list("revision", "applied")) == [
+        (3, True),
+        (2, False),
+        (3, True),
+    ]
 
 
 def test_answers_in_grace_are_kept_and_flagged_later_ones_refused(attempt):
-    first, second, *_ = items(attempt)
+    first, second, _ = items(attempt)
     in_grace = attempt.deadline + timedelta(seconds=attempt.exam.grace_seconds - 1)
-    answer = exams.answer_save(attempt=attempt, item_id=first.pk, response={"choice": 1}, revision=1, now=in_grace)
+    answer = exams.answer_save(
+        attempt=attempt, item_id=first.pk, response={"choice": "b"}, revision=1, now=in_grace
+    )
     assert answer.late is True
-
     too_late = attempt.deadline + timedelta(seconds=attempt.exam.grace_seconds + 1)
     with pytest.raises(Conflict):
-        exams.answer_save(attempt=attempt, item_id=second.pk, response={"choice": 1}, revision=1, now=too_late)
+        exams.answer_save(
+            attempt=attempt, item_id=second.pk, response={"value": False}, revision=1, now=too_late
+        )
     assert not Answer.objects.filter(item=second).exists()
 
 
-def test_item_of_another_exam_is_not_found(attempt):
-    from certification.models import Exam, ExamItem
-
-    other = Exam.objects.create(title="other")
-    foreign = ExamItem.objects.create(exam=other, question=items(attempt)[0].question, position=1)
+def test_bad_answers_change_nothing(attempt, demo, other_candidate, committee):
+    item = items(attempt)[0]
+    with pytest.raises(InvalidResponse):
+        exams.answer_save(attempt=attempt, item_id=item.pk, response={"choice": "zz"}, revision=1)
+    approved_application(
+        candidate=other_candidate, certification=demo["certification"], committee=committee
+    )
+    foreign = exams.attempt_start(candidate=other_candidate, exam=attempt.exam)
     with pytest.raises(NotFound):
-        exams.answer_save(attempt=attempt, item_id=foreign.pk, response={"choice": 1}, revision=1)
+        exams.answer_save(
+            attempt=attempt, item_id=items(foreign)[0].pk, response={"choice": "b"}, revision=1
+        )
+    assert not Answer.objects.exists() and not AnswerEvent.objects.exists()
 
 
-def test_submit_grades_objective_items_and_is_idempotent(attempt):
-    for item in items(attempt):
-        q = item.question
-        response = {"choice": q.key["correct"]} if q.kind == "single_choice" else {"text": q.key["accepted"][0].lower()}
-        exams.answer_save(attempt=attempt, item_id=item.pk, response=response, revision=1)
-    wrong = items(attempt)[0]
-    exams.answer_save(attempt=attempt, item_id=wrong.pk, response={"choice": 3}, revision=2)
-
+def test_submit_grades_and_is_idempotent_and_closes_saving(attempt):
+    answer_all(attempt, correct=2)  # 1 + 2 of 6 points
     graded = exams.attempt_submit(attempt=attempt)
     assert graded.state == Attempt.State.GRADED
-    assert (graded.score, graded.max_score) == (Decimal(5), Decimal(6))
-    assert graded.percent == Decimal("83.33")
-
+    assert (graded.score, graded.max_score, graded.percent) == (
+        Decimal(3),
+        Decimal(6),
+        Decimal("50.00"),
+    )
     again = exams.attempt_submit(attempt=attempt)
-    assert (again.state, again.score, again.submitted_at) == (graded.state, graded.score, graded.submitted_at)
+    assert (again.state, again.score, again.submitted_at) == (
+        graded.state,
+        graded.score,
+        graded.submitted_at,
+    )
     with pytest.raises(Conflict):
-        exams.answer_save(attempt=attempt, item_id=wrong.pk, response={"choice": 1}, revision=3)
+        exams.answer_save(
+            attempt=attempt, item_id=items(attempt)[0].pk, response={"choice": "a"}, revision=9
+        )
 
 
-def test_sweeper_submits_only_attempts_past_deadline_and_grace(attempt):
-    assert exams.attempts_submit_overdue() == 0
-    later = attempt.deadline + timedelta(seconds=attempt.exam.grace_seconds + 5)
-    assert exams.attempts_submit_overdue(now=later) == 1
+def test_sweeper_marks_overdue_then_submits_and_abandons_empty_attempts(
+    attempt, demo, other_candidate, committee
+):
+    approved_application(
+        candidate=other_candidate, certification=demo["certification"], committee=committee
+    )
+    empty = exams.attempt_start(candidate=other_candidate, exam=attempt.exam)
+    answer_all(attempt)
+    assert exams.attempts_sweep() == 0
+    in_grace = attempt.deadline + timedelta(seconds=1)
+    assert exams.attempts_sweep(now=in_grace) == 0
     attempt.refresh_from_db()
-    assert attempt.state == Attempt.State.GRADED
+    assert attempt.state == Attempt.State.OVERDUE
+    later = attempt.deadline + timedelta(seconds=attempt.exam.grace_seconds + 5)
+    assert exams.attempts_sweep(now=later) == 2
+    attempt.refresh_from_db()
+    empty.refresh_from_db()
+    assert (attempt.state, attempt.score) == (Attempt.State.GRADED, Decimal(6))
     assert attempt.submitted_at == attempt.deadline + timedelta(seconds=attempt.exam.grace_seconds)
-    assert exams.attempts_submit_overdue(now=later) == 0
+    assert empty.state == Attempt.State.ABANDONED
+    assert exams.attempts_sweep(now=later) == 0
 
 
-def test_second_attempt_after_finishing_is_refused(attempt, candidate):
+def test_regrade_previews_then_applies_a_corrected_key(attempt, committee):
+    answer_all(attempt)
+    first = items(attempt)[0]
+    exams.answer_save(attempt=attempt, item_id=first.pk, response={"choice": "c"}, revision=2)
     exams.attempt_submit(attempt=attempt)
-    with pytest.raises(Conflict):
-        exams.attempt_start(candidate=candidate, exam=attempt.exam)
+    attempt.refresh_from_db()
+    assert attempt.score == Decimal(5)
+    # The instructor finds the key was wrong: "c" is right. Editing makes version 2.
+    old = first.version
+    QuestionVersion.objects.create(
+        question=old.question,
+        number=2,
+        kind=old.kind,
+        stem=old.stem,
+        data=old.data,
+        key={"fractions": {"c": 1}},
+        points=old.points,
+    )
+
+    preview = exams.exam_regrade(exam=attempt.exam, dry_run=True)
+    assert [(c.position, c.old_points, c.new_points) for c in preview] == [
+        (1, Decimal(0), Decimal(1))
+    ]
+    attempt.refresh_from_db()
+    assert attempt.score == Decimal(5)
+
+    exams.exam_regrade(exam=attempt.exam, dry_run=False, by=committee)
+    attempt.refresh_from_db()
+    assert attempt.score == Decimal(6)
+    assert AttemptItem.objects.get(pk=first.pk).version == old  # the stem shown is kept
+    assert AuditEvent.objects.filter(action="exam.regrade").count() == 1
+    assert exams.exam_regrade(exam=attempt.exam, dry_run=False) == []
+
+
+def test_manual_items_wait_for_an_examiner(demo, candidate, committee):
+    from certification.roles import Role
+    from certification.services import manual
+    from tests.conftest import make_user
+    from training.models import Rubric
+
+    exam = objective_exam(certification=demo["certification"])
+    rubric = Rubric.objects.create(
+        title="r",
+        criteria=[
+            {"id": "c", "name": "c", "levels": [{"id": "0", "points": 0}, {"id": "1", "points": 2}]}
+        ],
+    )
+    case = question(
+        QuestionBank.objects.get(slug="test-bank"),
+        Kind.CASE_ANALYSIS,
+        {},
+        {"rubric": rubric.pk},
+        "4",
+    )
+    exam.sections.get().fixed_items.create(question=case, position=4)
+    approved_application(
+        candidate=candidate, certification=demo["certification"], committee=committee
+    )
+    attempt = exams.attempt_start(candidate=candidate, exam=exam)
+    answer_all(attempt)
+    attempt = exams.attempt_submit(attempt=attempt)
+    assert attempt.state == Attempt.State.SUBMITTED and attempt.score is None
+
+    examiner = make_user("eve", Role.EXAMINER)
+    [queued] = manual.manual_queue(examiner=examiner)
+    assert queued.version.kind == Kind.CASE_ANALYSIS
+    with pytest.raises(NotFound):
+        manual.manual_queue(examiner=candidate)
+    manual.manual_grade(examiner=examiner, item_id=queued.pk, levels={"c": "1"}, comment="good")
+    attempt.refresh_from_db()
+    assert (attempt.state, attempt.score) == (Attempt.State.GRADED, Decimal(10))
+    assert manual.manual_queue(examiner=examiner) == []
+
+
+def test_practice_mode_gives_immediate_feedback(demo, candidate):
+    exam = objective_exam(mode=Exam.Mode.PRACTICE)
+    attempt = exams.attempt_start(candidate=candidate, exam=exam)
+    item = items(attempt)[0]
+    exams.answer_save(attempt=attempt, item_id=item.pk, response={"choice": "b"}, revision=1)
+    assert exams.practice_check(attempt=attempt, item_id=item.pk).fraction == 1
+    real = objective_exam()
+    with pytest.raises(NotFound):
+        exams.practice_check(attempt=Attempt(exam=real), item_id=item.pk)
+
+
+def test_blueprint_draws_by_category_tags_and_difficulty_reproducibly(db):
+    bank = QuestionBank.objects.create(slug="b", title="b")
+    root = Category.objects.create(bank=bank, name="root")
+    child = Category.objects.create(bank=bank, parent=root, name="child")
+    easy, hard, cv = (
+        Tag.objects.get_or_create(name=n)[0]
+        for n in ("difficulty:easy", "difficulty:hard", "domain:cv")
+    )
+    for i in range(6):
+        q = question(
+            bank,
+            Kind.SINGLE_CHOICE,
+            {"choices": choices()},
+            {"fractions": {"a": 1}},
+            category=None,
+            name=f"q{i}",
+        )
+        q.category = child if i % 2 else root
+        q.save()
+        q.tags.set([easy if i < 4 else hard, cv])
+    outside = question(bank, Kind.TRUE_FALSE, {}, {"correct": True}, name="outside")
+    outside.tags.set([easy, cv])
+    exam = Exam.objects.create(title="drawn")
+    section = exam.sections.create(
+        position=1, draw_count=3, draw_category=root, difficulty_mix={"easy": 2, "hard": 1}
+    )
+    section.draw_tags.set([cv])
+
+    drawn = exams.blueprint_draw(exam=exam, seed=42)
+    assert drawn == exams.blueprint_draw(exam=exam, seed=42)
+    names = [version.question.name for _, version in drawn]
+    assert len(names) == 3 and "outside" not in names
+    assert sum(name in {"q4", "q5"} for name in names) == 1
+    assert (
+        len(
+            {
+                tuple(v.question.name for _, v in exams.blueprint_draw(exam=exam, seed=s))
+                for s in range(20)
+            }
+        )
+        > 1
+    )
+
+    section.difficulty_mix = {"hard": 3}
+    section.save()
+    with pytest.raises(exams.BlueprintError):
+        exams.blueprint_draw(exam=exam, seed=1)
+
+
+def test_choices_are_shuffled_per_attempt_from_the_seed(
+    demo, candidate, other_candidate, committee
+):
+    exam = objective_exam(certification=demo["certification"], shuffle_choices=True)
+    orders = set()
+    for user in (candidate, other_candidate):
+        approved_application(
+            candidate=user, certification=demo["certification"], committee=committee
+        )
+        attempt = exams.attempt_start(candidate=user, exam=exam)
+        order = items(attempt)[0].choice_order
+        assert sorted(order) == ["a", "b", "c", "d"]
+        orders.add(tuple(order))
+    assert correct_response(items(attempt)[0].version) == {"choice": "b"}

@@ -9,12 +9,19 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from certification.models import Application, Attempt, AuditEvent, Certificate
+from certification.models import (
+    Accommodation,
+    AnswerEvent,
+    Application,
+    Attempt,
+    AuditEvent,
+    Certificate,
+)
 from certification.roles import Role
 from certification.services import exams
 from grading.models import Submission
 from tests.conftest import make_user
-from tests.factories import approved_application
+from tests.factories import approved_application, objective_exam
 
 pytestmark = pytest.mark.django_db
 
@@ -39,17 +46,27 @@ def world(demo) -> World:
         "examiner": make_user("judge", Role.EXAMINER),
         "committee": make_user("chair", Role.COMMITTEE),
     }
-    application = approved_application(candidate=users["owner"], certification=demo["certification"], committee=users["committee"])
+    objective_exam(certification=demo["certification"])
+    application = approved_application(
+        candidate=users["owner"], certification=demo["certification"], committee=users["committee"]
+    )
     attempt = exams.attempt_start(candidate=users["owner"], exam=demo["certification"].written_exam)
     submission = Submission.objects.create(
-        task=demo["certification"].practical_task, candidate=users["owner"], file_name="solution.py",
-        sha256="0" * 64, size_bytes=1, state=Submission.State.DONE,
+        task=demo["certification"].practical_task,
+        candidate=users["owner"],
+        file_name="solution.py",
+        sha256="0" * 64,
+        size_bytes=1,
+        state=Submission.State.DONE,
     )
     from certification.services import applications
 
     pending = applications.application_submit(
-        candidate=users["other_candidate"], certification=demo["certification"], full_name="B",
-        learning_history="-", project_experience="-",
+        candidate=users["other_candidate"],
+        certification=demo["certification"],
+        full_name="B",
+        learning_history="-",
+        project_experience="-",
     )
     return World(users, application, attempt, submission, pending)
 
@@ -57,19 +74,122 @@ def world(demo) -> World:
 # name: (method, url(world), body, roles allowed, status when allowed)
 API = {
     "certifications": ("get", lambda w: "/api/v1/certifications/", None, set(ROLES), 200),
-    "own applications": ("get", lambda w: "/api/v1/applications/", None, {"owner", "other_candidate"}, 200),
-    "apply": ("post", lambda w: "/api/v1/applications/", {"certification": "beginner-cv", "full_name": "X", "learning_history": "-", "project_experience": "-"}, {"owner", "other_candidate"}, 409),
+    "own applications": (
+        "get",
+        lambda w: "/api/v1/applications/",
+        None,
+        {"owner", "other_candidate"},
+        200,
+    ),
+    "apply": (
+        "post",
+        lambda w: "/api/v1/applications/",
+        {
+            "certification": "beginner-cv",
+            "full_name": "X",
+            "learning_history": "-",
+            "project_experience": "-",
+        },
+        {"owner", "other_candidate"},
+        409,
+    ),
     "review queue": ("get", lambda w: "/api/v1/review/applications/", None, {"committee"}, 200),
-    "approve": ("post", lambda w: f"/api/v1/review/applications/{w.pending.pk}/approve/", None, {"committee"}, 200),
-    "reject": ("post", lambda w: f"/api/v1/review/applications/{w.pending.pk}/reject/", {"reason": "no"}, {"committee"}, 200),
-    "start exam": ("post", lambda w: f"/api/v1/exams/{w.attempt.exam_id}/attempts/", None, {"owner"}, 201),
+    "approve": (
+        "post",
+        lambda w: f"/api/v1/review/applications/{w.pending.pk}/approve/",
+        None,
+        {"committee"},
+        200,
+    ),
+    "reject": (
+        "post",
+        lambda w: f"/api/v1/review/applications/{w.pending.pk}/reject/",
+        {"reason": "no"},
+        {"committee"},
+        200,
+    ),
+    "start exam": (
+        "post",
+        lambda w: f"/api/v1/exams/{w.attempt.exam_id}/attempts/",
+        None,
+        {"owner"},
+        201,
+    ),
     "attempt": ("get", lambda w: f"/api/v1/attempts/{w.attempt.public_id}/", None, {"owner"}, 200),
-    "save answer": ("put", lambda w: f"/api/v1/attempts/{w.attempt.public_id}/answers/{w.attempt.exam.items.first().pk}/", {"response": {"choice": 1}, "revision": 1}, {"owner"}, 200),
-    "submit exam": ("post", lambda w: f"/api/v1/attempts/{w.attempt.public_id}/submit/", None, {"owner"}, 200),
-    "upload solution": ("post", lambda w: "/api/v1/certifications/beginner-cv/submissions/", {}, {"owner"}, 400),
-    "submission": ("get", lambda w: f"/api/v1/submissions/{w.submission.public_id}/", None, {"owner"}, 200),
+    "save answer": (
+        "put",
+        lambda w: (
+            f"/api/v1/attempts/{w.attempt.public_id}/answers/{w.attempt.items.order_by('position').first().pk}/"
+        ),
+        {"response": {"choice": "b"}, "revision": 1},
+        {"owner"},
+        200,
+    ),
+    "submit exam": (
+        "post",
+        lambda w: f"/api/v1/attempts/{w.attempt.public_id}/submit/",
+        None,
+        {"owner"},
+        200,
+    ),
+    "upload solution": (
+        "post",
+        lambda w: "/api/v1/certifications/beginner-cv/submissions/",
+        {},
+        {"owner"},
+        400,
+    ),
+    "submission": (
+        "get",
+        lambda w: f"/api/v1/submissions/{w.submission.public_id}/",
+        None,
+        {"owner"},
+        200,
+    ),
     "results": ("get", lambda w: "/api/v1/results/", None, {"committee"}, 200),
-    "issue certificate": ("post", lambda w: f"/api/v1/results/{w.application.pk}/certificate/", None, {"committee"}, 409),
+    "practice check": (
+        "post",
+        lambda w: (
+            f"/api/v1/attempts/{w.attempt.public_id}/items/{w.attempt.items.first().pk}/check/"
+        ),
+        None,
+        {"owner"},
+        404,
+    ),
+    "manual queue": ("get", lambda w: "/api/v1/grading/manual/", None, {"examiner"}, 200),
+    "manual grade": (
+        "post",
+        lambda w: f"/api/v1/grading/manual/{w.attempt.items.first().pk}/",
+        {"levels": {"c": "1"}},
+        {"examiner"},
+        404,
+    ),
+    "regrade": (
+        "post",
+        lambda w: f"/api/v1/exams/{w.attempt.exam_id}/regrade/",
+        {"dry_run": True},
+        {"committee"},
+        200,
+    ),
+    "accommodation": (
+        "post",
+        lambda w: "/api/v1/accommodations/",
+        lambda w: {
+            "candidate": "owner",
+            "exam": w.attempt.exam_id,
+            "extra_minutes": 10,
+            "reason": "x",
+        },
+        {"committee"},
+        201,
+    ),
+    "issue certificate": (
+        "post",
+        lambda w: f"/api/v1/results/{w.application.pk}/certificate/",
+        None,
+        {"committee"},
+        409,
+    ),
 }
 
 
@@ -80,7 +200,8 @@ def state(w: World) -> tuple:
         Submission.objects.count(),
         Certificate.objects.count(),
         AuditEvent.objects.count(),
-        list(w.attempt.answers.values_list("pk", "revision")),
+        list(AnswerEvent.objects.values_list("pk", "revision")),
+        Accommodation.objects.count(),
     )
 
 
@@ -92,7 +213,11 @@ def test_api_matrix(world: World, endpoint: str, role: str) -> None:
     if role != "anonymous":
         client.force_authenticate(world.users[role])
     before = state(world)
-    response = getattr(client, method)(url(world), body, format="multipart" if endpoint == "upload solution" else "json")
+    if callable(body):
+        body = body(world)
+    response = getattr(client, method)(
+        url(world), body, format="multipart" if endpoint == "upload solution" else "json"
+    )
     if role in allowed:
         assert response.status_code == ok_status, response.content
     elif role == "anonymous":
@@ -100,12 +225,19 @@ def test_api_matrix(world: World, endpoint: str, role: str) -> None:
         assert state(world) == before
     else:
         assert response.status_code == 404, response.content
-        assert response.json() == {"error": {"code": "not_found", "message": "Not found."}} or response.json()["error"]["code"] == "not_found"
+        assert (
+            response.json() == {"error": {"code": "not_found", "message": "Not found."}}
+            or response.json()["error"]["code"] == "not_found"
+        )
         assert state(world) == before
 
 
 PAGES = {
-    "dashboard": ("get", lambda w: "/dashboard/", {"owner", "other_candidate", "instructor", "examiner", "committee"}),
+    "dashboard": (
+        "get",
+        lambda w: "/dashboard/",
+        {"owner", "other_candidate", "instructor", "examiner", "committee"},
+    ),
     "apply": ("get", lambda w: "/certifications/beginner-cv/apply/", {"owner", "other_candidate"}),
     "attempt page": ("get", lambda w: f"/attempts/{w.attempt.public_id}/", {"owner"}),
     "practical page": ("get", lambda w: "/certifications/beginner-cv/practical/", {"owner"}),
@@ -124,7 +256,9 @@ def test_page_matrix(world: World, page: str, role: str) -> None:
     if role != "anonymous":
         client.force_login(world.users[role])
     before = state(world)
-    response = getattr(client, method)(url(world), {"decision": "approve"} if method == "post" else None)
+    response = getattr(client, method)(
+        url(world), {"decision": "approve"} if method == "post" else None
+    )
     if role in allowed:
         assert response.status_code in (200, 302)
         if response.status_code == 302:

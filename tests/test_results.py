@@ -8,17 +8,18 @@ from certification.selectors import certificate_status, result_for_application
 from certification.services import certificates, exams
 from config.errors import Conflict, NotFound
 from grading.models import Submission
-from tests.factories import approved_application
+from tests.factories import answer_all, approved_application, objective_exam
 
 pytestmark = pytest.mark.django_db
 
 
-def graded_written(application, percent_correct_items):
-    attempt = exams.attempt_start(candidate=application.candidate, exam=application.certification.written_exam)
-    for item in list(attempt.exam.items.select_related("question").order_by("position"))[:percent_correct_items]:
-        q = item.question
-        response = {"choice": q.key["correct"]} if q.kind == "single_choice" else {"text": q.key["accepted"][0]}
-        exams.answer_save(attempt=attempt, item_id=item.pk, response=response, revision=1)
+def graded_written(application, correct_items):
+    """The objective exam's items are worth 1, 2 and 3 points: 1 correct → 16.67 %,
+    2 → 50 %, 3 → 100 %."""
+    attempt = exams.attempt_start(
+        candidate=application.candidate, exam=application.certification.written_exam
+    )
+    answer_all(attempt, correct=correct_items)
     return exams.attempt_submit(attempt=attempt)
 
 
@@ -42,18 +43,25 @@ def graded_practical(application, score):
 
 @pytest.fixture
 def application(demo, candidate, committee):
-    return approved_application(candidate=candidate, certification=demo["certification"], committee=committee)
+    objective_exam(certification=demo["certification"])
+    return approved_application(
+        candidate=candidate, certification=demo["certification"], committee=committee
+    )
 
 
 def test_composite_is_pending_until_every_weighted_component_is_scored(application):
     assert result_for_application(application).composite is None
-    graded_written(application, 6)
+    graded_written(application, 3)
     result = result_for_application(application)
-    assert (result.written_percent, result.composite, result.passed) == (Decimal("100.00"), None, None)
+    assert (result.written_percent, result.composite, result.passed) == (
+        Decimal("100.00"),
+        None,
+        None,
+    )
 
 
 def test_composite_uses_the_certifications_weights_and_cut(application):
-    graded_written(application, 3)  # 50 %
+    graded_written(application, 2)  # 50 %
     graded_practical(application, 0.95)
     result = result_for_application(application)
     # 0.4 × 50 + 0.6 × 95 = 77 ≥ cut 70
@@ -69,7 +77,7 @@ def test_component_minimum_fails_a_high_composite(application):
     cert = application.certification
     cert.written_minimum = Decimal(60)
     cert.save()
-    graded_written(application, 3)
+    graded_written(application, 2)
     graded_practical(application, 1.0)
     result = result_for_application(application)
     assert result.composite == Decimal("80.00")
@@ -77,22 +85,27 @@ def test_component_minimum_fails_a_high_composite(application):
 
 
 def test_best_practical_submission_counts(application):
-    graded_written(application, 6)
+    graded_written(application, 3)
     graded_practical(application, 0.5)
     graded_practical(application, 0.97)
     assert result_for_application(application).practical_percent == Decimal("97.00")
 
 
 def test_issue_certificate_once_and_verify(application, committee):
-    graded_written(application, 6)
+    graded_written(application, 3)
     graded_practical(application, 0.95)
     certificate = certificates.certificate_issue(application_id=application.pk, issued_by=committee)
     again = certificates.certificate_issue(application_id=application.pk, issued_by=committee)
     assert again.pk == certificate.pk
-    assert Certificate.objects.count() == 1
+    assert Certificate.objects.filter(application=application).count() == 1
     assert certificate.composite == Decimal("97.00")
     assert certificate_status(code=certificate.code).status == "valid"
-    assert certificate_status(code=certificate.code, now=certificate.valid_until + timezone.timedelta(days=1)).status == "expired"
+    assert (
+        certificate_status(
+            code=certificate.code, now=certificate.valid_until + timezone.timedelta(days=1)
+        ).status
+        == "expired"
+    )
 
 
 def test_no_certificate_below_the_cut_or_before_completion(application, committee):
@@ -102,16 +115,16 @@ def test_no_certificate_below_the_cut_or_before_completion(application, committe
     graded_practical(application, 0.3)
     with pytest.raises(Conflict):
         certificates.certificate_issue(application_id=application.pk, issued_by=committee)
-    assert not Certificate.objects.exists()
+    assert not Certificate.objects.filter(application=application).exists()
 
 
 def test_only_committee_issues(application, candidate, other_candidate):
-    graded_written(application, 6)
+    graded_written(application, 3)
     graded_practical(application, 0.95)
     for user in (candidate, other_candidate):
         with pytest.raises(NotFound):
             certificates.certificate_issue(application_id=application.pk, issued_by=user)
-    assert not Certificate.objects.exists()
+    assert not Certificate.objects.filter(application=application).exists()
 
 
 def test_unknown_certificate_is_not_found():

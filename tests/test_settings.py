@@ -11,12 +11,23 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_settings(**env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "SANDBOX_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "SANDBOX_"))
+    }
     return subprocess.run(
-        [sys.executable, "-c", "import django; from django.conf import settings; django.setup(); "
-         "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_TASK_ALWAYS_EAGER, settings.SANDBOX_BACKEND)"],
-        cwd=ROOT, env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import django; from django.conf import settings; django.setup(); "
+            "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_TASK_ALWAYS_EAGER, settings.SANDBOX_BACKEND)",
+        ],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -27,7 +38,9 @@ def test_embedded_default_is_sqlite_with_in_process_tasks() -> None:
 
 
 def test_database_and_redis_urls_switch_to_postgres_and_a_real_broker() -> None:
-    result = load_settings(DATABASE_URL="postgres://u@127.0.0.1:5432/x", REDIS_URL="redis://127.0.0.1:6379/0")
+    result = load_settings(
+        DATABASE_URL="postgres://u@127.0.0.1:5432/x", REDIS_URL="redis://127.0.0.1:6379/0"
+    )
     assert result.stdout.split() == ["django.db.backends.postgresql", "False", "auto"]
 
 
@@ -49,9 +62,23 @@ def test_bad_configuration_stops_start_up_with_a_message(env: dict[str, str], me
 
 def test_production_never_allows_the_local_sandbox() -> None:
     result = subprocess.run(
-        [sys.executable, "-c", "import django; from django.conf import settings; django.setup(); print(settings.SANDBOX_ALLOW_LOCAL)"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_PRODUCTION": "1", "DJANGO_SECRET_KEY": "x" * 50,
-             "DATABASE_URL": "postgres://u@127.0.0.1/x", "DJANGO_ALLOWED_HOSTS": "example.org", "SANDBOX_ALLOW_LOCAL": "1"},
+        [
+            sys.executable,
+            "-c",
+            "import django; from django.conf import settings; django.setup(); print(settings.SANDBOX_ALLOW_LOCAL)",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_PRODUCTION": "1",
+            "DJANGO_SECRET_KEY": "x" * 50,
+            "DATABASE_URL": "postgres://u@127.0.0.1/x",
+            "DJANGO_ALLOWED_HOSTS": "example.org",
+            "SANDBOX_ALLOW_LOCAL": "1",
+        },
     )
     assert result.stdout.strip() == "False", result.stderr

@@ -1,6 +1,19 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
-from training.models import Curriculum, Domain, Lesson, Level, PracticalTask, Question, QuestionBank
+from training.models import (
+    Category,
+    Curriculum,
+    Domain,
+    Lesson,
+    Level,
+    PracticalTask,
+    Question,
+    QuestionBank,
+    QuestionVersion,
+    Rubric,
+    Tag,
+)
 
 
 class LessonInline(admin.StackedInline):
@@ -14,10 +27,28 @@ class CurriculumAdmin(admin.ModelAdmin):
     inlines = [LessonInline]
 
 
+class QuestionVersionInline(admin.StackedInline):
+    """Versions are immutable: add a new one to edit an item."""
+
+    model = QuestionVersion
+    extra = 0
+    readonly_fields = ["created_at", "created_by"]
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
-    list_display = ["stem", "kind", "bank", "points"]
-    list_filter = ["kind", "bank"]
+    list_display = ["__str__", "bank", "category"]
+    list_filter = ["bank", "tags"]
+    filter_horizontal = ["tags"]
+    inlines = [QuestionVersionInline]
 
 
-admin.site.register([Level, Domain, QuestionBank, PracticalTask])
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "bank", "parent"]
+
+
+admin.site.register([Level, Domain, QuestionBank, Tag, Rubric, PracticalTask])

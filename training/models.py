@@ -82,64 +82,236 @@ class QuestionBank(models.Model):
         return self.title
 
 
-class Question(models.Model):
-    """One version of an item. The grading key lives in ``key`` and never leaves the
-    server before the attempt is graded; ``choices`` is what the candidate sees."""
+class Category(models.Model):
+    """A node in a bank's category tree."""
 
-    class Kind(models.TextChoices):
-        SINGLE_CHOICE = "single_choice", _("单选题")
-        FILL_IN = "fill_in", _("填空题")
-
-    bank = models.ForeignKey(QuestionBank, related_name="questions", on_delete=models.PROTECT)
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    stem = models.TextField()
-    choices = models.JSONField(default=list, blank=True, help_text=_("Choice texts, in order."))
-    key = models.JSONField(
-        help_text=_(
-            'single_choice: {"correct": <index>}; fill_in: {"accepted": [...], '
-            '"case_sensitive": false}'
-        )
+    bank = models.ForeignKey(QuestionBank, related_name="categories", on_delete=models.CASCADE)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, related_name="children", on_delete=models.CASCADE
     )
-    points = models.DecimalField(max_digits=6, decimal_places=2, default=1)
+    name = models.CharField(max_length=200)
 
     class Meta:
-        ordering = ["bank", "id"]
+        verbose_name_plural = "categories"
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(points__gt=0), name="question_points_positive"
-            )
+            models.UniqueConstraint(
+                fields=["bank", "parent", "name"], name="category_unique_name_under_parent"
+            ),
+            models.UniqueConstraint(
+                fields=["bank", "name"],
+                condition=models.Q(parent__isnull=True),
+                name="category_unique_root_name",
+            ),
         ]
 
     def __str__(self) -> str:
-        return self.stem[:60]
+        return self.name
+
+    def subtree_ids(self) -> list[int]:
+        """This category and every category below it (a bank's tree is small)."""
+        ids, frontier = [self.pk], [self.pk]
+        while frontier:
+            frontier = list(
+                Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            )
+            ids.extend(frontier)
+        return ids
+
+
+class Tag(models.Model):
+    """``facet:value`` labels such as ``level:beginner``, ``domain:cv``, ``topic:cnn``,
+    ``difficulty:easy``."""
+
+    name = models.CharField(max_length=100, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Question(models.Model):
+    """An item's stable identity. Its content lives in versions (docs/items.md)."""
+
+    bank = models.ForeignKey(QuestionBank, related_name="questions", on_delete=models.PROTECT)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, related_name="questions", on_delete=models.SET_NULL
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="questions")
+    name = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["bank", "id"]
+
+    def __str__(self) -> str:
+        return self.name or f"Q{self.pk}"
+
+    def latest_version(self) -> "QuestionVersion":
+        return self.versions.order_by("-number").first()  # type: ignore[return-value]
+
+
+class QuestionVersion(models.Model):
+    """One immutable version of an item. Attempts point at the version they showed;
+    editing an item that has been used makes a new version."""
+
+    class Kind(models.TextChoices):
+        SINGLE_CHOICE = "single_choice", _("单选题")
+        MULTIPLE_CHOICE = "multiple_choice", _("多选题")
+        TRUE_FALSE = "true_false", _("判断题")
+        FILL_IN = "fill_in", _("填空题")
+        MATCHING = "matching", _("匹配题")
+        ORDERING = "ordering", _("排序题")
+        SHORT_ANSWER = "short_answer", _("简答题")
+        CASE_ANALYSIS = "case_analysis", _("案例分析题")
+        PROGRAMMING = "programming", _("编程题")
+        DESCRIPTION = "description", _("说明")
+
+    MANUAL_KINDS = frozenset({Kind.SHORT_ANSWER, Kind.CASE_ANALYSIS})
+
+    question = models.ForeignKey(Question, related_name="versions", on_delete=models.CASCADE)
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    stem = models.TextField(help_text=_("Markdown with LaTeX and code blocks."))
+    data = models.JSONField(default=dict, blank=True, help_text=_("What the candidate sees."))
+    key = models.JSONField(default=dict, blank=True, help_text=_("How it is graded; secret."))
+    feedback = models.JSONField(default=dict, blank=True)
+    points = models.DecimalField(max_digits=6, decimal_places=2, default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["question", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "number"], name="question_version_number"),
+            models.CheckConstraint(
+                condition=models.Q(points__gte=0), name="question_version_points_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question} v{self.number}"
+
+    @property
+    def is_manual(self) -> bool:
+        return self.kind in self.MANUAL_KINDS
+
+
+class Rubric(models.Model):
+    """Criteria × performance levels, each level with a descriptor and points. Used
+    for case-analysis and short-answer items and for interviews.
+
+    ``criteria``: ``[{"id": "c1", "name": "…", "levels": [{"id": "l1", "label": "…",
+    "descriptor": "…", "points": 2}]}]``
+    """
+
+    title = models.CharField(max_length=200)
+    criteria = models.JSONField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def max_points(self) -> float:
+        return sum(max(float(level["points"]) for level in c["levels"]) for c in self.criteria)
+
+    def points_for(self, levels: dict[str, str]) -> float:
+        """Total points of the chosen level per criterion. Raises ValueError when a
+        criterion is missing or a level does not belong to it."""
+        total = 0.0
+        for criterion in self.criteria:
+            chosen = levels.get(criterion["id"])
+            match = [lv for lv in criterion["levels"] if lv["id"] == chosen]
+            if not match:
+                raise ValueError(f"choose a level for {criterion['name']}")
+            total += float(match[0]["points"])
+        return total
 
 
 class PracticalTask(models.Model):
     """A practical task: its bundle (public and hidden material) lives in private
-    storage under ``bundle_dir`` and is never served over HTTP."""
+    storage under ``bundle_dir`` and is never served over HTTP. Uploading a bundle
+    (``grading.bundles.bundle_upload``) creates a :class:`BundleVersion` and points
+    ``current_version`` and ``bundle_dir`` at it."""
 
     class Metric(models.TextChoices):
         ACCURACY = "accuracy", _("Accuracy")
+        MACRO_F1 = "macro_f1", _("Macro-F1")
+        TOP_K = "top_k_accuracy", _("Top-k accuracy")
+        MSE = "mse", _("MSE")
+        MAE = "mae", _("MAE")
+        R2 = "r2", _("R²")
+        BLEU = "bleu", _("BLEU")
+        CHRF = "chrf", _("chrF")
+        WER = "wer", _("WER")
+        CER = "cer", _("CER")
+        MAP = "map", _("mAP")
 
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=200)
     statement = models.TextField(help_text=_("Markdown"))
     framework = models.CharField(max_length=20, default="pytorch")
+    image = models.CharField(
+        max_length=200, blank=True, help_text=_("Sandbox image tag; empty: the framework's.")
+    )
     metric = models.CharField(max_length=20, choices=Metric.choices, default=Metric.ACCURACY)
+    metric_options = models.JSONField(default=dict, blank=True)
     pass_threshold = models.FloatField()
     bundle_dir = models.CharField(max_length=300, help_text=_("Relative to PRIVATE_STORAGE_DIR."))
+    current_version = models.ForeignKey(
+        "BundleVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     train_seconds = models.PositiveIntegerField(default=300)
     predict_seconds = models.PositiveIntegerField(default=120)
     memory_mb = models.PositiveIntegerField(default=2048)
+    gpu = models.BooleanField(default=False, help_text=_("Runs only on GPU workers."))
     submission_quota = models.PositiveSmallIntegerField(default=5)
+    show_test_score = models.BooleanField(
+        default=False, help_text=_("Show candidates the hidden-set score, not only pass/fail.")
+    )
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(pass_threshold__gte=0) & models.Q(pass_threshold__lte=1),
-                name="task_threshold_in_unit_interval",
+                condition=models.Q(pass_threshold__gte=0), name="task_threshold_non_negative"
             )
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class BundleVersion(models.Model):
+    """One accepted upload of a task's bundle: immutable, checksummed, stored under
+    ``storage_dir`` (relative to PRIVATE_STORAGE_DIR). ``files`` maps every file's
+    relative path to its SHA-256; ``sha256`` is the hash of that listing."""
+
+    task = models.ForeignKey(
+        PracticalTask, on_delete=models.PROTECT, related_name="bundle_versions"
+    )
+    number = models.PositiveIntegerField()
+    storage_dir = models.CharField(max_length=300)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.BigIntegerField()
+    files = models.JSONField()
+    manifest = models.JSONField()
+    trial = models.JSONField(default=dict, help_text=_("Reference and baseline trial runs."))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["task", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "number"], name="bundle_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task.slug} v{self.number}"

@@ -1,5 +1,8 @@
 from django.urls import path
 
-from training import views
+from training import views, views_interchange
 
-urlpatterns = [path("curricula/<slug:slug>/", views.curriculum_detail, name="curriculum")]
+urlpatterns = [
+    path("curricula/<slug:slug>/", views.curriculum_detail, name="curriculum"),
+    path("banks/<slug:slug>/import/", views_interchange.question_import, name="question-import"),
+]

@@ -4,7 +4,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from certification.models import Application, Attempt, Certification, ExamItem
+from certification.models import Application, Attempt, Certification
+from certification.presentation import attempt_view
 from certification.services.exams import seconds_left
 from grading.models import Submission
 
@@ -56,30 +57,25 @@ class RejectIn(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=2000)
 
 
-class ExamItemOut(serializers.ModelSerializer[ExamItem]):
-    """What a candidate sees of an item: never its key."""
-
-    kind = serializers.CharField(source="question.kind")
-    stem = serializers.CharField(source="question.stem")
-    choices = serializers.JSONField(source="question.choices")
-    points = serializers.DecimalField(source="question.points", max_digits=6, decimal_places=2)
-
-    class Meta:
-        model = ExamItem
-        fields = ["id", "position", "kind", "stem", "choices", "points"]
-
-
 class AttemptOut(serializers.ModelSerializer[Attempt]):
+    """The candidate's view of an attempt (certification/presentation.py): items in
+    the attempt's order, choices in its shuffle, never a key; score and feedback
+    only when the exam's review options allow."""
+
     id = serializers.UUIDField(source="public_id")
+    exam = serializers.CharField(source="exam.title")
     items = serializers.SerializerMethodField()
-    answers = serializers.SerializerMethodField()
     seconds_left = serializers.SerializerMethodField()
-    percent = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True)
+    score = serializers.SerializerMethodField()
+    max_score = serializers.DecimalField(max_digits=7, decimal_places=2, read_only=True)
+    percent = serializers.SerializerMethodField()
 
     class Meta:
         model = Attempt
         fields = [
             "id",
+            "exam",
+            "number",
             "state",
             "started_at",
             "deadline",
@@ -89,21 +85,31 @@ class AttemptOut(serializers.ModelSerializer[Attempt]):
             "max_score",
             "percent",
             "items",
-            "answers",
         ]
 
-    def get_items(self, attempt: Attempt) -> list[dict[str, object]]:
-        items = attempt.exam.items.select_related("question").order_by("position")
-        return ExamItemOut(items, many=True).data  # type: ignore[return-value]
+    def _view(self, attempt: Attempt) -> dict[str, Any]:
+        cached: dict[str, Any] | None = getattr(attempt, "_view", None)
+        if cached is None:
+            cached = attempt_view(attempt)
+            attempt._view = cached  # type: ignore[attr-defined]
+        return cached
 
-    def get_answers(self, attempt: Attempt) -> dict[str, object]:
-        return {
-            str(a.item_id): {"response": a.response, "revision": a.revision}
-            for a in attempt.answers.all()
-        }
+    def get_items(self, attempt: Attempt) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = self._view(attempt)["items"]
+        return items
 
     def get_seconds_left(self, attempt: Attempt) -> int:
         return seconds_left(attempt)
+
+    def get_score(self, attempt: Attempt) -> str | None:
+        if not self._view(attempt)["rights"].score or attempt.score is None:
+            return None
+        return str(attempt.score)
+
+    def get_percent(self, attempt: Attempt) -> str | None:
+        if not self._view(attempt)["rights"].score or attempt.percent is None:
+            return None
+        return str(attempt.percent)
 
 
 class AnswerIn(serializers.Serializer[Any]):
@@ -113,9 +119,61 @@ class AnswerIn(serializers.Serializer[Any]):
 
 class AnswerOut(serializers.Serializer[Any]):
     item = serializers.IntegerField(source="item_id")
-    revision = serializers.IntegerField()
+    applied_revision = serializers.IntegerField(source="revision")
     saved_at = serializers.DateTimeField()
     late = serializers.BooleanField()
+
+
+class PracticeFeedbackOut(serializers.Serializer[Any]):
+    fraction = serializers.FloatField(allow_null=True)
+    feedback = serializers.JSONField()
+    key = serializers.JSONField()
+
+
+class ProgrammingRunOut(serializers.Serializer[Any]):
+    verdict = serializers.CharField()
+    fraction = serializers.FloatField()
+    tests = serializers.JSONField()
+    stderr = serializers.CharField()
+
+
+class ManualItemOut(serializers.Serializer[Any]):
+    """An answer in the examiners' queue: anonymised, no candidate or attempt id."""
+
+    id = serializers.IntegerField(source="pk")
+    kind = serializers.CharField(source="version.kind")
+    stem = serializers.CharField(source="version.stem")
+    points = serializers.DecimalField(source="version.points", max_digits=6, decimal_places=2)
+    response = serializers.JSONField(source="answer.response", default=None)
+
+
+class ManualGradeIn(serializers.Serializer[Any]):
+    levels = serializers.DictField(child=serializers.CharField(max_length=40))
+    comment = serializers.CharField(max_length=5000, allow_blank=True, default="")
+
+
+class ManualGradeOut(serializers.Serializer[Any]):
+    item = serializers.IntegerField(source="item_id")
+    points = serializers.DecimalField(max_digits=6, decimal_places=2)
+
+
+class RegradeChangeOut(serializers.Serializer[Any]):
+    attempt_id = serializers.IntegerField()
+    position = serializers.IntegerField()
+    question_id = serializers.IntegerField()
+    old_points = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    new_points = serializers.DecimalField(max_digits=6, decimal_places=2)
+
+
+class RegradeIn(serializers.Serializer[Any]):
+    dry_run = serializers.BooleanField(default=True)
+
+
+class AccommodationIn(serializers.Serializer[Any]):
+    candidate = serializers.CharField(max_length=150, help_text="username")
+    exam = serializers.IntegerField(required=False, allow_null=True)
+    extra_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60)
+    reason = serializers.CharField(max_length=300)
 
 
 class SubmissionIn(serializers.Serializer[Any]):
@@ -168,3 +226,52 @@ class CertificateOut(serializers.Serializer[Any]):
     )
     issued_at = serializers.DateTimeField(source="certificate.issued_at")
     valid_until = serializers.DateTimeField(source="certificate.valid_until")
+
+
+class CertificateDetailOut(CertificateOut):
+    """The public certificate with its credential id and the shown results."""
+
+    credential_id = serializers.CharField(source="certificate.credential_id")
+    valid_from = serializers.DateTimeField(source="certificate.valid_from")
+    verify_url = serializers.SerializerMethodField()
+
+    def get_verify_url(self, found: Any) -> str:
+        from certification.services.issuer import absolute_url
+
+        return absolute_url(f"/verify/{found.certificate.code}/")
+
+
+class CertificateReasonIn(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=2000)
+
+
+class CertificateRenewIn(CertificateReasonIn):
+    basis = serializers.ChoiceField(choices=["reexamination", "continuing_education"])
+    credits = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+
+
+class CertificateRenameIn(CertificateReasonIn):
+    holder_name = serializers.CharField(max_length=120)
+
+
+class CertificatePrivacyIn(serializers.Serializer[Any]):
+    show_name = serializers.BooleanField()
+    shown_results = serializers.ListField(
+        child=serializers.ChoiceField(choices=["written", "practical", "composite"]),
+        allow_empty=True,
+    )
+
+
+class CheckOut(serializers.Serializer[Any]):
+    check = serializers.CharField()
+    passed = serializers.BooleanField()
+    code = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class VerificationOut(serializers.Serializer[Any]):
+    valid = serializers.BooleanField()
+    status = serializers.CharField()
+    credential_id = serializers.CharField(allow_null=True)
+    issuer = serializers.CharField(allow_null=True)
+    checks = CheckOut(many=True)

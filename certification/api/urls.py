@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
-from certification.api import views
+from certification.api import exam_views, views
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
@@ -28,6 +28,24 @@ urlpatterns = [
         name="api-answer-save",
     ),
     path(
+        "attempts/<uuid:attempt_id>/items/<int:item_id>/check/",
+        exam_views.PracticeCheckApi.as_view(),
+        name="api-practice-check",
+    ),
+    path(
+        "attempts/<uuid:attempt_id>/items/<int:item_id>/samples/",
+        exam_views.ProgrammingSamplesApi.as_view(),
+        name="api-programming-samples",
+    ),
+    path("grading/manual/", exam_views.ManualQueueApi.as_view(), name="api-manual-queue"),
+    path(
+        "grading/manual/<int:item_id>/",
+        exam_views.ManualGradeApi.as_view(),
+        name="api-manual-grade",
+    ),
+    path("exams/<int:exam_id>/regrade/", exam_views.ExamRegradeApi.as_view(), name="api-regrade"),
+    path("accommodations/", exam_views.AccommodationApi.as_view(), name="api-accommodations"),
+    path(
         "attempts/<uuid:attempt_id>/submit/",
         views.AttemptSubmitApi.as_view(),
         name="api-attempt-submit",
@@ -49,4 +67,29 @@ urlpatterns = [
         name="api-certificate-issue",
     ),
     path("certificates/<str:code>/", views.CertificateVerifyApi.as_view(), name="api-certificate"),
+    path(
+        "certificates/<str:code>/credential/",
+        views.CertificateCredentialApi.as_view(),
+        name="api-certificate-credential",
+    ),
+    path(
+        "certificates/<str:code>/privacy/",
+        views.CertificatePrivacyApi.as_view(),
+        name="api-certificate-privacy",
+    ),
+    path("credentials/verify/", views.CredentialVerifyApi.as_view(), name="api-credential-verify"),
+    *[
+        path(
+            f"committee/certificates/<str:code>/{action}/",
+            view.as_view(),
+            name=f"api-certificate-{action}",
+        )
+        for action, view in [
+            ("revoke", views.CertificateRevokeApi),
+            ("suspend", views.CertificateSuspendApi),
+            ("unsuspend", views.CertificateUnsuspendApi),
+            ("renew", views.CertificateRenewApi),
+            ("rename", views.CertificateRenameApi),
+        ]
+    ],
 ]

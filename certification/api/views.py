@@ -4,8 +4,8 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
-from rest_framework.parsers import MultiPartParser
+from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,7 +15,7 @@ from certification import selectors
 from certification.api import serializers as s
 from certification.models import Application, Certification, Exam
 from certification.roles import Role, has_role
-from certification.services import applications, certificates, exams
+from certification.services import applications, certificates, exams, verification
 from config.errors import NotFound
 from grading import practical
 from grading.models import Submission
@@ -179,3 +179,110 @@ class CertificateVerifyApi(APIView):
     @extend_schema(responses=s.CertificateOut)
     def get(self, request: Request, code: str) -> Response:
         return Response(s.CertificateOut(selectors.certificate_status(code=code)).data)
+
+
+# --- Certificates and credentials (issue 7) ---
+
+
+class CertificateCredentialApi(APIView):
+    """The signed OpenBadgeCredential of a certificate (public)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, code: str) -> Response:
+        found = selectors.certificate_status(code=code)
+        return Response(found.certificate.credential)
+
+
+class CredentialVerifyApi(APIView):
+    """Any credential JSON in (the request body is the credential), every check out."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=dict, responses=s.VerificationOut)
+    def post(self, request: Request) -> Response:
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit() or int(length) > verification.CREDENTIAL_MAX_BYTES:
+            raise verification.PayloadTooLarge(
+                f"凭证过大 / Credential larger than {verification.CREDENTIAL_MAX_BYTES} bytes."
+            )
+        report = verification.credential_check(document=request.data)
+        return Response(report.to_json())
+
+
+class CertificatePrivacyApi(APIView):
+    """The holder's choice of what the public page and credential show."""
+
+    @extend_schema(request=s.CertificatePrivacyIn, responses=s.CertificateDetailOut)
+    def put(self, request: Request, code: str) -> Response:
+        data = s.CertificatePrivacyIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        certificates.certificate_privacy_set(holder=request.user, code=code, **data.validated_data)
+        found = selectors.certificate_get_for_holder(holder=request.user, code=code)
+        return Response(s.CertificateDetailOut(found).data)
+
+
+class _CommitteeCertificateApi(APIView):
+    input_serializer: type[serializers.Serializer[Any]] = s.CertificateReasonIn
+
+    def act(self, request: Request, code: str, **fields: Any) -> Any:
+        raise NotImplementedError
+
+    def post(self, request: Request, code: str) -> Response:
+        _require(request.user, Role.COMMITTEE)
+        data = self.input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        self.act(request, code, **data.validated_data)
+        return Response(s.CertificateDetailOut(selectors.certificate_status(code=code)).data)
+
+
+class CertificateRevokeApi(_CommitteeCertificateApi):
+    @extend_schema(request=s.CertificateReasonIn, responses=s.CertificateDetailOut)
+    def post(self, request: Request, code: str) -> Response:
+        return super().post(request, code)
+
+    def act(self, request: Request, code: str, **fields: Any) -> Any:
+        return certificates.certificate_revoke(actor=request.user, code=code, **fields)
+
+
+class CertificateSuspendApi(_CommitteeCertificateApi):
+    @extend_schema(request=s.CertificateReasonIn, responses=s.CertificateDetailOut)
+    def post(self, request: Request, code: str) -> Response:
+        return super().post(request, code)
+
+    def act(self, request: Request, code: str, **fields: Any) -> Any:
+        return certificates.certificate_suspend(actor=request.user, code=code, **fields)
+
+
+class CertificateUnsuspendApi(_CommitteeCertificateApi):
+    @extend_schema(request=s.CertificateReasonIn, responses=s.CertificateDetailOut)
+    def post(self, request: Request, code: str) -> Response:
+        return super().post(request, code)
+
+    def act(self, request: Request, code: str, **fields: Any) -> Any:
+        return certificates.certificate_unsuspend(actor=request.user, code=code, **fields)
+
+
+class CertificateRenewApi(_CommitteeCertificateApi):
+    input_serializer = s.CertificateRenewIn
+
+    @extend_schema(request=s.CertificateRenewIn, responses=s.CertificateDetailOut)
+    def post(self, request: Request, code: str) -> Response:
+        return super().post(request, code)
+
+    def act(self, request: Request, code: str, **fields: Any) -> Any:
+        return certificates.certificate_renew(actor=request.user, code=code, **fields)
+
+
+class CertificateRenameApi(_CommitteeCertificateApi):
+    input_serializer = s.CertificateRenameIn
+
+    @extend_schema(request=s.CertificateRenameIn, responses=s.CertificateDetailOut)
+    def post(self, request: Request, code: str) -> Response:
+        return super().post(request, code)
+
+    def act(self, request: Request, code: str, **fields: Any) -> Any:
+        return certificates.certificate_rename(actor=request.user, code=code, **fields)

@@ -33,6 +33,8 @@ from certification.services.audit import audit_record
 from certification.services.issuer import (
     absolute_url,
     issuer_key_active,
+    issuer_key_revoke,
+    issuer_key_rotate,
     issuer_private_key,
     issuer_profile,
 )
@@ -41,6 +43,7 @@ from certification.services.status_lists import (
     status_bits_set,
     status_entries_for,
     status_index_allocate,
+    status_lists_resign,
 )
 from config.errors import Conflict, NotFound
 
@@ -383,9 +386,7 @@ def certificate_renew(
         before = _state(certificate)
         now = timezone.now()
         certificate.valid_from = now
-        certificate.valid_until = now + timedelta(
-            days=certificate.certification.validity_days
-        )
+        certificate.valid_until = now + timedelta(days=certificate.certification.validity_days)
         certificate.renewal_count += 1
         certificate.expiry_reminder_sent_at = None
         certificate.save(
@@ -470,13 +471,17 @@ def certificate_expiry_reminders_send(*, now: datetime | None = None, within_day
     so a second run (or a concurrent one) sends nothing twice; a mail failure rolls the
     claim back for the next run. Returns the number of reminders sent."""
     now = now or timezone.now()
-    due = Certificate.objects.filter(
-        status=Certificate.Status.VALID,
-        suspended_at__isnull=True,
-        expiry_reminder_sent_at__isnull=True,
-        valid_until__gt=now,
-        valid_until__lte=now + timedelta(days=within_days),
-    ).values_list("pk", flat=True)
+    due = (
+        Certificate.objects.filter(
+            status=Certificate.Status.VALID,
+            suspended_at__isnull=True,
+            expiry_reminder_sent_at__isnull=True,
+            valid_until__gt=now,
+            valid_until__lte=now + timedelta(days=within_days),
+        )
+        .exclude(holder__email="")
+        .values_list("pk", flat=True)
+    )
     sent = 0
     for pk in list(due):
         with transaction.atomic():
@@ -485,9 +490,7 @@ def certificate_expiry_reminders_send(*, now: datetime | None = None, within_day
             ).update(expiry_reminder_sent_at=now)
             if not claimed:
                 continue
-            certificate = Certificate.objects.select_related("holder", "certification").get(
-                pk=pk
-            )
+            certificate = Certificate.objects.select_related("holder", "certification").get(pk=pk)
             verify_url = absolute_url(reverse("verify", args=[certificate.code]))
             send_mail(
                 subject=f"证书即将到期 / Your certificate expires on {certificate.valid_until:%Y-%m-%d}",
@@ -495,7 +498,7 @@ def certificate_expiry_reminders_send(*, now: datetime | None = None, within_day
                     f"{certificate.holder_name}：\n\n"
                     f"您的证书「{certificate.certification.name}」将于 "
                     f"{certificate.valid_until:%Y-%m-%d} 到期。可通过重新考试或继续教育学分续证。\n"
-                    f"Your certificate \"{certificate.certification.name_en}\" expires on "
+                    f'Your certificate "{certificate.certification.name_en}" expires on '
                     f"{certificate.valid_until:%Y-%m-%d}. Renew it by re-examination or "
                     f"continuing-education credits.\n\n{verify_url}\n"
                 ),
@@ -505,3 +508,30 @@ def certificate_expiry_reminders_send(*, now: datetime | None = None, within_day
             )
             sent += 1
     return sent
+
+
+def issuer_key_replace(*, actor: Any, key_id: int | None = None, reason: str = "") -> int:
+    """Rotation (``key_id`` None) or revocation of a compromised key (``key_id`` given,
+    with a reason), followed by re-signing every status list and every certificate
+    whose current credential that key signed, with the new active key (same credential
+    ids). Returns the number of certificates re-signed. Committee only; safe to repeat."""
+    with transaction.atomic():
+        if key_id is None:
+            issuer_key_rotate(actor=actor)
+            # Rotation leaves old proofs valid; only the lists move to the new key.
+            status_lists_resign()
+            return 0
+        key = issuer_key_revoke(actor=actor, key_id=key_id, reason=reason)
+        status_lists_resign()
+        resigned = 0
+        signed_by_key = (
+            Certificate.objects.select_for_update()
+            .filter(credential__proof__verificationMethod=key.key_url)
+            .exclude(status=Certificate.Status.REVOKED)
+            .select_related("certification__level", "certification__domain", "holder")
+            .order_by("pk")
+        )
+        for certificate in signed_by_key:
+            _certificate_sign(certificate)
+            resigned += 1
+        return resigned

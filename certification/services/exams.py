@@ -1,22 +1,132 @@
-"""Written exam delivery: start, autosave, submit. The deadline is the server's."""
+"""Written exam delivery: draw, start, autosave, submit, sweep, regrade.
 
-from datetime import timedelta
+The deadline is the server's: ``min(start + time limit + extra time, close time)``.
+Answers are accepted until the deadline and, flagged ``late``, within the exam's
+grace period after it; every answer received is logged in AnswerEvent.
+"""
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from certification.models import Answer, Application, Attempt, Exam, ExamItem
-from config.errors import Conflict, NotFound
-from grading.objective import response_score, response_validate
+from certification.models import (
+    Accommodation,
+    Answer,
+    AnswerEvent,
+    Application,
+    Attempt,
+    AttemptItem,
+    Exam,
+    ExamSection,
+)
+from config.errors import ApplicationError, Conflict, NotFound
+from grading.objective import response_fraction, response_points, response_validate
+from training.models import Question, QuestionVersion
+
+Kind = QuestionVersion.Kind
+SHUFFLED_LISTS = {
+    Kind.SINGLE_CHOICE: "choices",
+    Kind.MULTIPLE_CHOICE: "choices",
+    Kind.ORDERING: "items",
+    Kind.MATCHING: "options",
+}
 
 
-def attempt_start(*, candidate: Any, exam: Exam) -> Attempt:
-    """Starts the candidate's attempt, or returns the one in progress (so a closed
-    browser resumes where it was). Requires an approved application whose
-    certification uses this exam; one attempt per application."""
-    application = (
+class BlueprintError(ApplicationError):
+    code = "blueprint"
+
+
+# --- Drawing items --------------------------------------------------------------
+
+
+def _latest_versions(question_ids: list[int]) -> dict[int, QuestionVersion]:
+    latest: dict[int, QuestionVersion] = {}
+    for version in QuestionVersion.objects.filter(question_id__in=question_ids).order_by(
+        "question_id", "-number"
+    ):
+        latest.setdefault(version.question_id, version)
+    return latest
+
+
+def _section_pool(section: ExamSection) -> Any:
+    pool = Question.objects.all()
+    if section.draw_category_id:
+        assert section.draw_category is not None
+        pool = pool.filter(category_id__in=section.draw_category.subtree_ids())
+    tag_ids = list(section.draw_tags.values_list("pk", flat=True))
+    if tag_ids:
+        pool = pool.annotate(
+            matched=Count("tags", filter=Q(tags__in=tag_ids), distinct=True)
+        ).filter(matched=len(tag_ids))
+    return pool
+
+
+def blueprint_draw(*, exam: Exam, seed: int) -> list[tuple[ExamSection, QuestionVersion]]:
+    """The items one attempt shows, in order, reproducible from ``seed``. Raises
+    BlueprintError when a section cannot be filled (too few matching items)."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible shuffles, not secrets
+    drawn: list[tuple[ExamSection, QuestionVersion]] = []
+    used: set[int] = set()
+    for section in exam.sections.prefetch_related("fixed_items").order_by("position"):
+        chosen = [item.question_id for item in section.fixed_items.order_by("position")]
+        used.update(chosen)
+        pool = _section_pool(section).exclude(pk__in=used)
+        wanted = section.difficulty_mix or ({"": section.draw_count} if section.draw_count else {})
+        for difficulty, count in sorted(wanted.items()):
+            candidates = pool.filter(tags__name=f"difficulty:{difficulty}") if difficulty else pool
+            ids = sorted(set(candidates.values_list("pk", flat=True)) - used)
+            if len(ids) < int(count):
+                label = difficulty or "any"
+                raise BlueprintError(
+                    f"{section}: needs {count} item(s) of difficulty {label}, only {len(ids)} match"
+                )
+            picked = rng.sample(ids, int(count))
+            chosen.extend(picked)
+            used.update(picked)
+        if exam.shuffle_questions:
+            rng.shuffle(chosen)
+        latest = _latest_versions(chosen)
+        drawn.extend((section, latest[qid]) for qid in chosen if qid in latest)
+    if not drawn:
+        raise BlueprintError(f"{exam}: the blueprint draws no items")
+    return drawn
+
+
+def _choice_order(version: QuestionVersion, *, shuffle: bool, rng: random.Random) -> list[str]:
+    field = SHUFFLED_LISTS.get(QuestionVersion.Kind(version.kind))
+    if field is None:
+        return []
+    ids = [str(entry["id"]) for entry in version.data.get(field, [])]
+    if shuffle and version.data.get("shuffle", True):
+        rng.shuffle(ids)
+    return ids
+
+
+# --- Starting -------------------------------------------------------------------
+
+
+def attempt_deadline(*, exam: Exam, candidate: Any, start: datetime) -> datetime:
+    extra = (
+        Accommodation.objects.filter(candidate=candidate)
+        .filter(Q(exam=exam) | Q(exam__isnull=True))
+        .order_by("exam_id")  # an exam-specific accommodation wins over a general one
+        .values_list("extra_minutes", flat=True)
+        .last()
+    ) or 0
+    deadline = start + timedelta(minutes=exam.time_limit_minutes + extra)
+    return min(deadline, exam.closes_at) if exam.closes_at else deadline
+
+
+def _application_for(candidate: Any, exam: Exam) -> Application | None:
+    return (
         Application.objects.filter(
             candidate=candidate,
             state=Application.State.APPROVED,
@@ -25,129 +135,293 @@ def attempt_start(*, candidate: Any, exam: Exam) -> Attempt:
         .order_by("-created_at")
         .first()
     )
-    if application is None:
-        raise NotFound("Not found.")
-    existing = Attempt.objects.filter(application=application).first()
-    if existing is not None:
-        if existing.state != Attempt.State.IN_PROGRESS:
-            raise Conflict("你已完成该考试 / You have already taken this exam.")
-        return existing
-    now = timezone.now()
+
+
+def attempt_start(*, candidate: Any, exam: Exam, now: datetime | None = None) -> Attempt:
+    """Starts the candidate's next attempt, or returns the active one (a closed
+    browser resumes where it was; two tabs get the same attempt). An exam needs an
+    approved application whose certification uses it; a practice quiz does not.
+    Raises NotFound, Conflict (window closed, no attempts left) or BlueprintError."""
+    now = now or timezone.now()
+    application = None
+    if exam.mode == Exam.Mode.EXAM:
+        application = _application_for(candidate, exam)
+        if application is None:
+            raise NotFound("Not found.")
+    active = Attempt.objects.filter(
+        candidate=candidate, exam=exam, state__in=Attempt.ACTIVE_STATES
+    ).first()
+    if active is not None:
+        return attempt_close_if_overdue(attempt=active, now=now)
+    if exam.opens_at and now < exam.opens_at:
+        raise Conflict("考试尚未开放 / The exam is not open yet.")
+    if exam.closes_at and now >= exam.closes_at:
+        raise Conflict("考试已关闭 / The exam is closed.")
+    used = Attempt.objects.filter(candidate=candidate, exam=exam).count()
+    if used >= exam.attempts_allowed:
+        raise Conflict("你已用完作答次数 / You have no attempts left.")
+    seed = secrets.randbits(62)
+    drawn = blueprint_draw(exam=exam, seed=seed)
+    rng = random.Random(seed ^ 0x5EED)  # noqa: S311
     try:
         with transaction.atomic():
-            return Attempt.objects.create(
+            attempt = Attempt.objects.create(
                 exam=exam,
                 application=application,
                 candidate=candidate,
+                number=used + 1,
+                seed=seed,
                 started_at=now,
-                deadline=now + timedelta(minutes=exam.time_limit_minutes),
+                deadline=attempt_deadline(exam=exam, candidate=candidate, start=now),
+            )
+            AttemptItem.objects.bulk_create(
+                AttemptItem(
+                    attempt=attempt,
+                    position=position,
+                    version=version,
+                    section=section,
+                    choice_order=_choice_order(version, shuffle=exam.shuffle_choices, rng=rng),
+                )
+                for position, (section, version) in enumerate(drawn, start=1)
             )
     except IntegrityError:
-        # A second tab started it at the same moment: the database kept one.
-        return Attempt.objects.get(candidate=candidate, exam=exam, state=Attempt.State.IN_PROGRESS)
+        # Another request started it at the same moment: the database kept one.
+        return Attempt.objects.get(candidate=candidate, exam=exam, state__in=Attempt.ACTIVE_STATES)
+    return attempt
 
 
-def answer_save(
-    *, attempt: Attempt, item_id: int, response: Any, revision: int, now: Any = None
-) -> Answer:
-    """Saves one answer. ``revision`` grows with every change the browser makes; an
-    older revision arriving late (a re-sent copy) never overwrites a newer one.
-
-    Answers are accepted until the deadline, and within the exam's grace period after
-    it flagged ``late`` for the committee; later ones raise Conflict. Safe to repeat.
-    """
-    now = now or timezone.now()
-    with transaction.atomic():
-        attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
-        late = now > attempt.deadline
-        if attempt.state != Attempt.State.IN_PROGRESS:
-            raise Conflict("试卷已提交，答案未保存 / Already submitted; answer not saved.")
-        if late and not _within_grace(attempt, now):
-            raise Conflict("考试时间已到 / Time is up; answer not saved.")
-        try:
-            item = ExamItem.objects.select_related("question").get(pk=item_id, exam=attempt.exam)
-        except ExamItem.DoesNotExist as exc:
-            raise NotFound("Not found.") from exc
-        clean = response_validate(question=item.question, response=response)
-        answer = Answer.objects.filter(attempt=attempt, item=item).first()
-        if answer is None:
-            answer = Answer.objects.create(
-                attempt=attempt,
-                item=item,
-                response=clean,
-                saved_at=now,
-                revision=revision,
-                late=late,
-            )
-        elif revision >= answer.revision:
-            answer.response, answer.saved_at, answer.revision = clean, now, revision
-            answer.late = answer.late or late
-            answer.save(update_fields=["response", "saved_at", "revision", "late"])
-    return answer
+# --- Saving answers -------------------------------------------------------------
 
 
-def seconds_left(attempt: Attempt, now: Any = None) -> int:
+def seconds_left(attempt: Attempt, now: datetime | None = None) -> int:
     now = now or timezone.now()
     return max(0, int((attempt.deadline - now).total_seconds()))
 
 
-def _within_grace(attempt: Attempt, now: Any) -> bool:
-    return now <= attempt.deadline + timedelta(seconds=attempt.exam.grace_seconds)
+def _grace_end(attempt: Attempt) -> datetime:
+    return attempt.deadline + timedelta(seconds=attempt.exam.grace_seconds)
 
 
-def attempt_submit(*, attempt: Attempt, now: Any = None) -> Attempt:
-    """Submits and grades the objective items. Idempotent: submitting a submitted or
-    graded attempt returns it unchanged."""
+def answer_save(
+    *,
+    attempt: Attempt,
+    item_id: int,
+    response: Any,
+    revision: int,
+    now: datetime | None = None,
+) -> Answer:
+    """Saves one answer. ``revision`` grows with every change the browser makes; an
+    older revision arriving late (a re-sent copy) is logged but never overwrites a
+    newer one. Accepted until the deadline, then flagged ``late`` within the grace
+    period; after that, or after submit, raises Conflict and changes nothing.
+    Raises NotFound for an item not in this attempt, InvalidResponse for a response
+    that does not fit the item (e.g. a tampered choice id). Safe to repeat."""
     now = now or timezone.now()
     with transaction.atomic():
-        attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
-        if attempt.state != Attempt.State.IN_PROGRESS:
+        attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+        if attempt.state not in Attempt.ACTIVE_STATES:
+            raise Conflict("试卷已提交，答案未保存 / Already submitted; answer not saved.")
+        if now > _grace_end(attempt):
+            raise Conflict("考试时间已到，答案未保存 / Time is up; answer not saved.")
+        late = now > attempt.deadline
+        try:
+            item = AttemptItem.objects.select_related("version").get(pk=item_id, attempt=attempt)
+        except AttemptItem.DoesNotExist as exc:
+            raise NotFound("Not found.") from exc
+        clean = response_validate(version=item.version, response=response)
+        answer = Answer.objects.filter(item=item).first()
+        applied = answer is None or revision >= answer.revision
+        if answer is None:
+            answer = Answer.objects.create(
+                item=item, response=clean, saved_at=now, revision=revision, late=late
+            )
+        elif applied:
+            answer.response, answer.saved_at, answer.revision = clean, now, revision
+            answer.late = answer.late or late
+            answer.save(update_fields=["response", "saved_at", "revision", "late"])
+        AnswerEvent.objects.create(
+            item=item, revision=revision, response=clean, at=now, late=late, applied=applied
+        )
+    return answer
+
+
+@dataclass(frozen=True)
+class PracticeFeedback:
+    fraction: float | None
+    feedback: dict[str, Any]
+    key: dict[str, Any]
+
+
+def practice_check(*, attempt: Attempt, item_id: int) -> PracticeFeedback:
+    """Immediate feedback on the saved answer of a practice quiz item. Raises
+    NotFound for a real exam (feedback there follows the review options)."""
+    if attempt.exam.mode != Exam.Mode.PRACTICE:
+        raise NotFound("Not found.")
+    try:
+        item = AttemptItem.objects.select_related("version", "answer").get(
+            pk=item_id, attempt=attempt
+        )
+    except AttemptItem.DoesNotExist as exc:
+        raise NotFound("Not found.") from exc
+    answer = getattr(item, "answer", None)
+    fraction = response_fraction(version=item.version, response=answer.response if answer else None)
+    return PracticeFeedback(fraction=fraction, feedback=item.version.feedback, key=item.version.key)
+
+
+# --- Submitting and grading -------------------------------------------------------
+
+
+def attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """Submits and grades what can be graded automatically. GRADED when nothing is
+    left for a person or the sandbox, else SUBMITTED until it is. An attempt
+    without a single answer that expired becomes ABANDONED. Idempotent."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+        if attempt.state not in Attempt.ACTIVE_STATES:
+            return attempt
+        attempt.submitted_at = min(now, _grace_end(attempt))
+        answered = Answer.objects.filter(item__attempt=attempt).exists()
+        if not answered and now > attempt.deadline:
+            attempt.state = Attempt.State.ABANDONED
+            attempt.save(update_fields=["state", "submitted_at"])
             return attempt
         attempt.state = Attempt.State.SUBMITTED
-        attempt.submitted_at = min(
-            now, attempt.deadline + timedelta(seconds=attempt.exam.grace_seconds)
-        )
         attempt.save(update_fields=["state", "submitted_at"])
-        _grade(attempt)
-    return attempt
-
-
-def _grade(attempt: Attempt) -> None:
-    items = ExamItem.objects.filter(exam_id=attempt.exam_id).select_related("question")
-    answers = {a.item_id: a for a in Answer.objects.filter(attempt=attempt)}
-    total, maximum = Decimal(0), Decimal(0)
-    for item in items:
-        answer = answers.get(item.pk)
-        points = response_score(
-            question=item.question, response=answer.response if answer else None
+        _grade_automatic(attempt)
+        attempt_total(attempt=attempt)
+        pending = AttemptItem.objects.filter(attempt=attempt, points__isnull=True).select_related(
+            "version"
         )
-        maximum += item.question.points
-        total += points
-        if answer is not None and answer.points != points:
-            answer.points = points
-            answer.save(update_fields=["points"])
-    attempt.score, attempt.max_score, attempt.state = total, maximum, Attempt.State.GRADED
-    attempt.save(update_fields=["score", "max_score", "state"])
+        pending_programming = [item.pk for item in pending if item.version.kind == Kind.PROGRAMMING]
+        if pending_programming:
+            from certification.tasks import programming_item_grade_task
 
-
-def attempt_close_if_overdue(*, attempt: Attempt, now: Any = None) -> Attempt:
-    """Submits ``attempt`` when its deadline and grace have passed (the candidate
-    closed the browser and came back later); otherwise returns it unchanged."""
-    now = now or timezone.now()
-    if attempt.state == Attempt.State.IN_PROGRESS and not _within_grace(attempt, now):
-        return attempt_submit(attempt=attempt, now=now)
+            for pk in pending_programming:
+                transaction.on_commit(partial(programming_item_grade_task.delay, pk))
     return attempt
 
 
-def attempts_submit_overdue(*, now: Any = None) -> int:
-    """Submits every attempt whose deadline and grace have passed (closed browsers).
-    Returns how many it submitted. Safe to run concurrently and repeatedly."""
+def _grade_automatic(attempt: Attempt) -> None:
+    items = AttemptItem.objects.filter(attempt=attempt).select_related("version", "answer")
+    for item in items:
+        answer = getattr(item, "answer", None)
+        points = response_points(version=item.version, response=answer.response if answer else None)
+        if points is None and item.version.kind == Kind.PROGRAMMING and answer is None:
+            points = Decimal(0)  # nothing to run
+        if points is not None and points != item.points:
+            item.points = points
+            item.save(update_fields=["points"])
+
+
+def attempt_total(*, attempt: Attempt) -> Attempt:
+    """Adds up the item points. Moves a SUBMITTED attempt to GRADED once every item
+    is scored. Call inside the transaction that changed a score."""
+    items = list(AttemptItem.objects.filter(attempt=attempt).select_related("version"))
+    attempt.max_score = sum((item.version.points for item in items), Decimal(0))
+    if all(item.points is not None for item in items):
+        attempt.score = sum((item.points or Decimal(0) for item in items), Decimal(0))
+        if attempt.state == Attempt.State.SUBMITTED:
+            attempt.state = Attempt.State.GRADED
+    attempt.save(update_fields=["score", "max_score", "state"])
+    return attempt
+
+
+def attempt_close_if_overdue(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """Moves an active attempt past its deadline to OVERDUE, and past the grace
+    period submits it. Returns the attempt as it now is."""
     now = now or timezone.now()
-    overdue = Attempt.objects.filter(
-        state=Attempt.State.IN_PROGRESS, deadline__lt=now
-    ).select_related("exam")
-    count = 0
-    for attempt in overdue:
-        if attempt_close_if_overdue(attempt=attempt, now=now).state != Attempt.State.IN_PROGRESS:
-            count += 1
-    return count
+    if attempt.state not in Attempt.ACTIVE_STATES:
+        return attempt
+    if now > _grace_end(attempt):
+        return attempt_submit(attempt=attempt, now=now)
+    if now > attempt.deadline and attempt.state == Attempt.State.IN_PROGRESS:
+        Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.IN_PROGRESS).update(
+            state=Attempt.State.OVERDUE
+        )
+        attempt.state = Attempt.State.OVERDUE
+    return attempt
+
+
+def attempts_sweep(*, now: datetime | None = None) -> int:
+    """Beat: closes every attempt whose time is up (closed browsers). Returns how
+    many were submitted. Safe to run concurrently and repeatedly."""
+    now = now or timezone.now()
+    submitted = 0
+    for attempt in Attempt.objects.filter(
+        state__in=Attempt.ACTIVE_STATES, deadline__lt=now
+    ).select_related("exam"):
+        if attempt_close_if_overdue(attempt=attempt, now=now).state not in Attempt.ACTIVE_STATES:
+            submitted += 1
+    return submitted
+
+
+# --- Regrading --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegradeChange:
+    attempt_id: int
+    position: int
+    question_id: int
+    old_points: Decimal | None
+    new_points: Decimal
+
+
+def exam_regrade(*, exam: Exam, dry_run: bool, by: Any = None) -> list[RegradeChange]:
+    """Re-scores every submitted attempt's automatic items with the key of the
+    newest version of each question (the stem shown stays the one the attempt
+    saw). With ``dry_run`` nothing is written: the list previews what would change.
+    Items whose newest version changed kind or ids are left alone."""
+    changes: list[RegradeChange] = []
+    with transaction.atomic():
+        items = list(
+            AttemptItem.objects.filter(
+                attempt__exam=exam,
+                attempt__state__in=[Attempt.State.SUBMITTED, Attempt.State.GRADED],
+            )
+            .select_related("version", "answer", "attempt")
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        )
+        latest = _latest_versions(sorted({item.version.question_id for item in items}))
+        touched: set[int] = set()
+        for item in items:
+            newest = latest.get(item.version.question_id)
+            if newest is None or not _compatible(item.version, newest):
+                continue
+            answer = getattr(item, "answer", None)
+            points = response_points(version=newest, response=answer.response if answer else None)
+            if points is None or points == item.points:
+                continue
+            changes.append(
+                RegradeChange(
+                    item.attempt_id, item.position, newest.question_id, item.points, points
+                )
+            )
+            if not dry_run:
+                item.points = points
+                item.save(update_fields=["points"])
+                touched.add(item.attempt_id)
+        for attempt in Attempt.objects.filter(pk__in=touched):
+            attempt_total(attempt=attempt)
+        if not dry_run and changes:
+            from certification.services.audit import audit_record
+
+            audit_record(
+                actor=by,
+                action="exam.regrade",
+                obj=exam,
+                after={"changes": len(changes), "attempts": sorted(touched)},
+            )
+    return changes
+
+
+def _compatible(shown: QuestionVersion, newest: QuestionVersion) -> bool:
+    if shown.kind != newest.kind:
+        return False
+    field = SHUFFLED_LISTS.get(QuestionVersion.Kind(shown.kind))
+    if field is None:
+        return shown.data.get("blanks") == newest.data.get("blanks")
+    ids = lambda v: sorted(str(e["id"]) for e in v.data.get(field, []))  # noqa: E731
+    return ids(shown) == ids(newest)

@@ -184,13 +184,18 @@ def issuer_document() -> dict[str, Any]:
 
 def key_resolve(verification_method: str) -> VerificationKey | None:
     """A ``KeyResolver`` for this site's keys (database lookup, no network)."""
-    key = IssuerKey.objects.filter(key_url=verification_method).first()
-    if key is None:
+    row = (
+        IssuerKey.objects.filter(key_url=verification_method)
+        .values_list("issuer_id", "public_multikey", "state", "revoked_reason")
+        .first()
+    )
+    if row is None:
         return None
+    controller, public_multikey, state, revoked_reason = row
     return VerificationKey(
-        id=key.key_url,
-        controller=key.issuer_id,
-        public_key=public_key_from_multikey(multibase=key.public_multikey),
-        revoked=key.state == IssuerKey.State.REVOKED,
-        revoked_reason=key.revoked_reason,
+        id=verification_method,
+        controller=controller,
+        public_key=public_key_from_multikey(multibase=public_multikey),
+        revoked=state == IssuerKey.State.REVOKED,
+        revoked_reason=revoked_reason,
     )

@@ -123,7 +123,7 @@ def status_entries_for(*, certificate: Certificate, credential_id: str) -> list[
         )
         for row in rows
     ]
-    return sorted(entries, key=lambda entry: PURPOSES.index(entry.purpose))  # type: ignore[arg-type]
+    return sorted(entries, key=lambda entry: PURPOSES.index(entry.purpose))
 
 
 def status_bits_set(*, certificate: Certificate, purpose: str, value: bool) -> list[int]:
@@ -163,14 +163,22 @@ def status_lists_resign() -> int:
 
 def status_resolve(url: str) -> StatusList | None:
     """A ``StatusResolver`` for our own lists (no network: other URLs give None)."""
-    status_list = CredentialStatusList.objects.filter(url=url).first()
-    if status_list is None:
+    row = CredentialStatusList.objects.filter(url=url).values_list("purpose", "bits").first()
+    if row is None:
         return None
-    return StatusList(
-        url=status_list.url,
-        purpose=status_list.purpose,  # type: ignore[arg-type]
-        bits=bytes(status_list.bits),
+    purpose, bits = row
+    return StatusList(url=url, purpose=purpose, bits=bytes(bits))  # type: ignore[arg-type]
+
+
+def status_lists_for_urls(urls: Iterable[str]) -> dict[str, StatusList]:
+    """Our lists among ``urls``, decoded, in one query (for a ``StatusResolver``)."""
+    rows = CredentialStatusList.objects.filter(url__in=set(urls)).values_list(
+        "url", "purpose", "bits"
     )
+    return {
+        url: StatusList(url=url, purpose=purpose, bits=bytes(bits))  # type: ignore[arg-type]
+        for url, purpose, bits in rows
+    }
 
 
 def status_list_published(*, purpose: str, number: int) -> CredentialStatusList | None:

@@ -7,12 +7,15 @@ contract* (docs/practical.md):
     def predict(model_dir: pathlib.Path, inputs: numpy.ndarray) -> numpy.ndarray
 
 Stage ``train`` reads ``/data/train`` and may write to ``/model``. Stage ``predict``
-reads the model read-only and writes one ``.npy`` file per input set to ``/output``.
+reads the model read-only and writes one file per input set to ``/output``: a NumPy
+array (numbers or strings) as ``.npy`` without pickle, anything else (a list of
+strings, of box lists) as ``.json``.
 The hidden labels are never inside this container; whatever this script writes is
 validated by the worker before it is scored.
 """
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -35,8 +38,25 @@ def main(stage: str) -> None:
         return
     for name in ("dev", "test"):
         inputs = np.load(f"/data/{name}/X.npy", allow_pickle=False)
-        predictions = np.asarray(solution.predict(Path("/model"), inputs))
+        save(name, solution.predict(Path("/model"), inputs))
+
+
+def save(name: str, predictions: object) -> None:
+    if hasattr(predictions, "numpy") and callable(predictions.numpy):
+        predictions = predictions.numpy()  # a torch or TensorFlow tensor
+    if isinstance(predictions, np.ndarray) and predictions.dtype != object:
         np.save(f"/output/{name}.npy", predictions, allow_pickle=False)
+        return
+    with open(f"/output/{name}.json", "w", encoding="utf-8") as handle:
+        json.dump(predictions, handle, default=_plain)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"predict() returned something that is not data: {type(value).__name__}")
 
 
 if __name__ == "__main__":

@@ -255,6 +255,15 @@ def rootfs_tarball(log: Callable[[str], None]) -> Path:
         log(f"rootfs: cached {tarball}")
         return tarball
     if shutil.which("debootstrap") is None:
+        log("debootstrap is missing: installing Debian's package")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        _run(["apt-get", "update", "-qq"], log, env=env)
+        _run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "debootstrap"],
+            log,
+            env=env,
+        )
+    if shutil.which("debootstrap") is None:
         raise ImageBuildError("debootstrap is not installed (apt-get install debootstrap)")
     with tempfile.TemporaryDirectory(dir=cache_dir(), prefix="rootfs-") as tmp:
         root = Path(tmp) / "root"

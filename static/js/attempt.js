@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   const root = document.getElementById("attempt");
-  if (!root || root.dataset.state !== "in_progress") return;
+  if (!root || root.dataset.active !== "1") return;
 
   const t = JSON.parse(document.getElementById("i18n").textContent);
   const attemptId = root.dataset.attempt;
@@ -16,29 +16,57 @@
   let deadline = performance.now() + Number(root.dataset.secondsLeft) * 1000;
   let submitting = false;
 
-  function fieldset(item) {
-    return root.querySelector(`fieldset[data-item="${item}"]`);
-  }
+  const fieldset = (item) => root.querySelector(`fieldset[data-item="${item}"]`);
+  const all = (fs, selector) => [...fs.querySelectorAll(selector)];
 
-  function readResponse(fs) {
-    if (fs.dataset.kind === "single_choice") {
-      const checked = fs.querySelector("input:checked");
-      return checked ? { choice: Number(checked.value) } : null;
-    }
-    return { text: fs.querySelector("input").value };
-  }
-
-  function applyResponse(fs, response) {
-    if (fs.dataset.kind === "single_choice") {
-      const input = fs.querySelector(`input[value="${response.choice}"]`);
-      if (input) input.checked = true;
-    } else {
-      fs.querySelector("input").value = response.text;
-    }
-  }
+  // How each item kind reads its answer from the page, and puts one back.
+  const kinds = {
+    single_choice: {
+      read: (fs) => {
+        const c = fs.querySelector("input:checked");
+        return c ? { choice: c.value } : null;
+      },
+      write: (fs, r) => all(fs, "input").forEach((i) => (i.checked = i.value === r.choice)),
+    },
+    multiple_choice: {
+      read: (fs) => ({ choices: all(fs, "input:checked").map((i) => i.value) }),
+      write: (fs, r) => all(fs, "input").forEach((i) => (i.checked = r.choices.includes(i.value))),
+    },
+    true_false: {
+      read: (fs) => {
+        const c = fs.querySelector("input:checked");
+        return c ? { value: c.value === "true" } : null;
+      },
+      write: (fs, r) => all(fs, "input").forEach((i) => (i.checked = i.value === String(r.value))),
+    },
+    fill_in: {
+      read: (fs) => ({ blanks: Object.fromEntries(all(fs, "input[data-blank]").map((i) => [i.dataset.blank, i.value])) }),
+      write: (fs, r) => all(fs, "input[data-blank]").forEach((i) => (i.value = r.blanks[i.dataset.blank] || "")),
+    },
+    matching: {
+      read: (fs) => ({
+        pairs: Object.fromEntries(all(fs, "select").filter((s) => s.value).map((s) => [s.dataset.prompt, s.value])),
+      }),
+      write: (fs, r) => all(fs, "select").forEach((s) => (s.value = r.pairs[s.dataset.prompt] || "")),
+    },
+    ordering: {
+      read: (fs) => ({ order: all(fs, "li[data-id]").map((li) => li.dataset.id) }),
+      write: (fs, r) => {
+        const list = fs.querySelector("ol");
+        r.order.forEach((id) => {
+          const li = list.querySelector(`li[data-id="${id}"]`);
+          if (li) list.appendChild(li);
+        });
+      },
+    },
+    short_answer: { read: (fs) => ({ text: fs.querySelector("textarea").value }), write: (fs, r) => (fs.querySelector("textarea").value = r.text) },
+    programming: { read: (fs) => ({ code: fs.querySelector("textarea").value }), write: (fs, r) => (fs.querySelector("textarea").value = r.code) },
+  };
+  kinds.case_analysis = kinds.short_answer;
 
   function mark(item, text, cls) {
     const el = fieldset(item).querySelector(".save-state");
+    if (!el) return;
     el.textContent = text;
     el.className = "save-state " + (cls || "");
   }
@@ -74,19 +102,13 @@
         connection();
         return true;
       }
-      if (res.status === 409 || res.status === 404) {
-        // Closed or gone: keep the local copy (nothing is thrown away) and say so.
-        const body = await res.json().catch(() => ({}));
-        mark(item, (body.error && body.error.message) || t.closed, "err");
-        return false;
-      }
-      if (res.status === 400) {
-        const body = await res.json().catch(() => ({}));
-        pending.delete(item);
-        mark(item, (body.error && body.error.message) || "?", "err");
-        connection();
-        return false;
-      }
+      const body = await res.json().catch(() => ({}));
+      const message = (body.error && body.error.message) || t.closed;
+      if (res.status === 400) pending.delete(item); // the server will never take it
+      // 409/404: closed or gone. The local copy stays in this browser: nothing is lost.
+      mark(item, message, "err");
+      connection();
+      return false;
     } catch (e) {
       /* network down: retried below */
     }
@@ -96,9 +118,11 @@
   }
 
   function changed(fs) {
-    const item = fs.dataset.item;
-    const response = readResponse(fs);
+    const kind = kinds[fs.dataset.kind];
+    if (!kind) return;
+    const response = kind.read(fs);
     if (response === null) return;
+    const item = fs.dataset.item;
     const revision = Number(fs.dataset.revision) + 1;
     fs.dataset.revision = revision;
     const entry = { response, revision };
@@ -114,13 +138,15 @@
     return results.every(Boolean);
   }
 
-  // Restore answers kept in this browser that the server has not confirmed.
   root.querySelectorAll("fieldset.item").forEach((fs) => {
+    const kind = kinds[fs.dataset.kind];
+    if (!kind) return;
+    // Restore what this browser kept but the server has not confirmed.
     const saved = localStorage.getItem(storeKey(fs.dataset.item));
     if (saved) {
       const entry = JSON.parse(saved);
       if (entry.revision > Number(fs.dataset.revision)) {
-        applyResponse(fs, entry.response);
+        kind.write(fs, entry.response);
         fs.dataset.revision = entry.revision;
         pending.set(fs.dataset.item, entry);
       } else {
@@ -129,11 +155,54 @@
     }
     fs.addEventListener("change", () => changed(fs));
     fs.addEventListener("input", () => changed(fs));
+    fs.querySelectorAll("button.up, button.down").forEach((button) =>
+      button.addEventListener("click", () => {
+        const li = button.closest("li");
+        if (button.classList.contains("up") && li.previousElementSibling) li.parentNode.insertBefore(li, li.previousElementSibling);
+        if (button.classList.contains("down") && li.nextElementSibling) li.parentNode.insertBefore(li.nextElementSibling, li);
+        changed(fs);
+      })
+    );
+    const run = fs.querySelector("button.run-samples");
+    if (run) run.addEventListener("click", () => runSamples(fs, run));
+    const check = fs.querySelector("button.check");
+    if (check) check.addEventListener("click", () => practiceCheck(fs, check));
   });
   connection();
   flush();
   window.addEventListener("online", flush);
   setInterval(() => pending.size && flush(), 3000);
+
+  async function post(url) {
+    const res = await fetch(url, { method: "POST", headers: { "X-CSRFToken": csrf }, credentials: "same-origin" });
+    return { ok: res.ok, body: await res.json().catch(() => ({})) };
+  }
+
+  async function runSamples(fs, button) {
+    const out = fs.querySelector(".sample-results");
+    button.disabled = true;
+    out.textContent = t.running;
+    await flush();
+    try {
+      const { ok, body } = await post(button.dataset.url);
+      out.textContent = ok
+        ? body.tests.map((x) => `${x.passed ? "✔" : "✖"} ${x.name}${x.error ? " — " + x.error : ""}`).join("\n") || body.stderr
+        : (body.error && body.error.message) || "?";
+    } catch (e) {
+      out.textContent = t.retry;
+    }
+    button.disabled = false;
+  }
+
+  async function practiceCheck(fs, button) {
+    const out = fs.querySelector(".practice-feedback");
+    await flush();
+    const { ok, body } = await post(button.dataset.url);
+    if (!ok) return;
+    const percent = body.fraction === null ? "" : `${t.score} ${Math.round(body.fraction * 100)}% `;
+    out.textContent = percent + ((body.feedback && body.feedback.general) || "");
+    out.className = "practice-feedback " + (body.fraction === 1 ? "ok" : "warn");
+  }
 
   async function submit(confirmFirst) {
     if (submitting) return;
@@ -143,12 +212,8 @@
     button.disabled = true;
     await flush();
     try {
-      const res = await fetch(button.dataset.url, {
-        method: "POST",
-        headers: { "X-CSRFToken": csrf },
-        credentials: "same-origin",
-      });
-      if (res.ok) {
+      const { ok } = await post(button.dataset.url);
+      if (ok) {
         window.location.reload();
         return;
       }
@@ -176,7 +241,7 @@
       if (res.ok) {
         const body = await res.json();
         deadline = performance.now() + body.seconds_left * 1000;
-        if (body.state !== "in_progress") window.location.reload();
+        if (body.state !== "in_progress" && body.state !== "overdue") window.location.reload();
       }
     } catch (e) {
       /* offline: keep counting locally */

@@ -197,7 +197,7 @@ def test_double_forked_daemon_dies_with_the_run(run_py: RunPy) -> None:
     )
 
     assert result.verdict == Verdict.OK
-    assert result.wall_seconds < 5  # the daemon did not keep the run alive
+    assert result.wall_seconds < 8  # the daemon (sleeping an hour) did not keep the run alive
 
 
 def test_output_links_fifos_and_sparse_files_are_rejected(run_py: RunPy, workspace: Path) -> None:

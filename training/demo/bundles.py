@@ -1,37 +1,222 @@
-"""Builds the demo practical task bundle from the sklearn digits data set (shipped
-inside scikit-learn, so no download). Deterministic: the same split every time."""
+"""Builds the demo practical task bundles from data available offline: the sklearn
+digits and diabetes data sets (shipped inside scikit-learn), Django's own translation
+catalogues (``.po`` files), and digits spoken by espeak-ng. Nothing is downloaded.
 
+Each demo task is a folder here (``digits/``, ``langid/``, ``spoken_digits/``,
+``diabetes_tf/``) holding ``task.toml``, ``statement.md``, ``starter/`` and
+``solutions/``; the data is generated. ``demo_bundle(name)`` returns a finished
+bundle folder (layout in docs/practical.md), built once and cached outside git under
+a hash of everything that went into it, so later calls cost nothing.
+"""
+
+import hashlib
+import os
+import re
 import shutil
+import subprocess
+import tempfile
+import wave
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import load_digits
+from numpy.typing import NDArray
 
-DIGITS_SOURCE = Path(__file__).resolve().parent / "digits"
+HERE = Path(__file__).resolve().parent
+DEMO_TASKS = ("digits", "langid", "spoken_digits", "diabetes_tf")
+BUILD_VERSION = "1"
 
 
-def digits_bundle_write(root: Path) -> None:
-    """Writes the bundle (layout in grading/bundles.py) under ``root``, replacing
-    what was there. Hidden labels go to hidden/labels only."""
+def cache_root() -> Path:
+    """``CERT_ENGINE_CACHE`` or ``$XDG_CACHE_HOME/cert-engine`` or ``~/.cache/...``."""
+    explicit = os.environ.get("CERT_ENGINE_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cert-engine"
+
+
+def _source_hash(name: str) -> str:
+    digest = hashlib.sha256(f"{BUILD_VERSION}|{name}".encode())
+    for path in sorted((HERE / name).rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(HERE).as_posix().encode())
+            digest.update(path.read_bytes())
+    digest.update((HERE / "bundles.py").read_bytes())
+    digest.update((HERE / "check.py").read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def demo_bundle(name: str) -> Path:
+    """The bundle folder of demo task ``name``, built into the cache if missing."""
+    target = cache_root() / "demo-bundles" / f"{name}-{_source_hash(name)}"
+    if (target / "task.toml").exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
+    try:
+        BUILDERS[name](building)
+        _copy_authored(HERE / name, building)
+        os.replace(building, target)
+    except OSError:
+        if not (target / "task.toml").exists():
+            raise
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return target
+
+
+def _copy_authored(source: Path, root: Path) -> None:
+    shutil.copyfile(source / "task.toml", root / "task.toml")
+    shutil.copyfile(source / "statement.md", root / "public/statement.md")
+    shutil.copytree(source / "starter", root / "public/starter")
+    shutil.copytree(source / "solutions", root / "solutions")
+    metric = re.search(r'^name = "(\w+)"', (source / "task.toml").read_text(), re.M)
+    assert metric is not None
+    check = (HERE / "check.py").read_text().replace("@METRIC@", metric.group(1))
+    (root / "public/check.py").write_text(check)
+    for path in root.rglob("__pycache__"):
+        shutil.rmtree(path)
+
+
+def _write_split(
+    root: Path,
+    inputs: NDArray[np.generic],
+    labels: NDArray[np.generic] | list[str],
+    order: NDArray[np.int64],
+    sizes: tuple[int, int],
+) -> None:
+    """Test = the first ``sizes[0]`` of ``order``, dev = the next ``sizes[1]``, train =
+    the rest. Hidden labels go to hidden/labels only."""
+    y = np.asarray(labels)
+    n_test, n_dev = sizes
+    test, dev, train = order[:n_test], order[n_test : n_test + n_dev], order[n_test + n_dev :]
+    for folder, index in (("public/train", train), ("public/dev", dev)):
+        (root / folder).mkdir(parents=True)
+        np.save(root / folder / "X.npy", inputs[index], allow_pickle=False)
+        np.save(root / folder / "y.npy", y[index], allow_pickle=False)
+    (root / "hidden/inputs").mkdir(parents=True)
+    (root / "hidden/labels").mkdir(parents=True)
+    np.save(root / "hidden/inputs/X.npy", inputs[test], allow_pickle=False)
+    np.save(root / "hidden/labels/y.npy", y[test], allow_pickle=False)
+
+
+def build_digits(root: Path) -> None:
+    """8×8 digit images, float32 in [0, 1]; 360 test, 180 dev."""
+    from sklearn.datasets import load_digits
+
     digits = load_digits()
     X = (digits.images / 16.0).astype(np.float32)
     y = digits.target.astype(np.int64)
     order = np.random.default_rng(2026).permutation(len(X))
-    test, dev, train = order[:360], order[360:540], order[540:]
-    if root.exists():
-        shutil.rmtree(root)
-    layout = {
-        "public/train": (X[train], y[train]),
-        "public/dev": (X[dev], y[dev]),
-    }
-    for folder, (inputs, labels) in layout.items():
-        (root / folder).mkdir(parents=True)
-        np.save(root / folder / "X.npy", inputs)
-        np.save(root / folder / "y.npy", labels)
-    (root / "hidden/inputs").mkdir(parents=True)
-    (root / "hidden/labels").mkdir(parents=True)
-    np.save(root / "hidden/inputs/X.npy", X[test])
-    np.save(root / "hidden/labels/y.npy", y[test])
-    shutil.copyfile(DIGITS_SOURCE / "statement.md", root / "public/statement.md")
-    shutil.copytree(DIGITS_SOURCE / "starter", root / "public/starter")
-    shutil.copytree(DIGITS_SOURCE / "solutions", root / "solutions")
+    _write_split(root, X, y, order, (360, 180))
+
+
+def build_diabetes(root: Path) -> None:
+    """sklearn's diabetes regression (10 standardised features): 110 test, 60 dev."""
+    from sklearn.datasets import load_diabetes
+
+    data = load_diabetes()
+    X = data.data.astype(np.float32)
+    y = data.target.astype(np.float32)
+    order = np.random.default_rng(2026).permutation(len(X))
+    _write_split(root, X, y, order, (110, 60))
+
+
+LANGUAGES = ("de", "es", "fr", "it", "nl", "pt", "pl", "sv")
+_MSGSTR = re.compile(r'^msgstr(?:\[\d+\])? "(.*)"$')
+
+
+def po_sentences(path: Path) -> list[str]:
+    """The translated strings of a ``.po`` catalogue, continuation lines joined,
+    placeholders and markup removed, at least three words long."""
+    sentences, current, in_msgstr = [], "", False
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        match = _MSGSTR.match(line)
+        if match:
+            if current:
+                sentences.append(current)
+            current, in_msgstr = match.group(1), True
+        elif in_msgstr and line.startswith('"'):
+            current += line[1:-1]
+        else:
+            if in_msgstr and current:
+                sentences.append(current)
+            current, in_msgstr = "", False
+    cleaned = []
+    for text in sentences:
+        text = re.sub(r"%\(\w+\)[sdr]|%[sd]|\{[^}]*\}|<[^>]+>|\\n|\\\"", " ", text)
+        text = " ".join(text.split())
+        if len(text.split()) >= 3:
+            cleaned.append(text)
+    return cleaned
+
+
+def build_langid(root: Path) -> None:
+    """Short sentences from Django's translation catalogues (Django itself and its
+    contrib apps), labelled with their language code; at most 300 per language."""
+    import django
+
+    base = Path(django.__file__).resolve().parent
+    texts, labels = [], []
+    rng = np.random.default_rng(2026)
+    for code in LANGUAGES:
+        found: set[str] = set()
+        for path in sorted(base.glob(f"**/locale/{code}/LC_MESSAGES/*.po")):
+            found.update(po_sentences(path))
+        chosen = sorted(found)
+        rng.shuffle(chosen)
+        for text in chosen[:300]:
+            texts.append(text[:200])
+            labels.append(code)
+    X = np.array(texts)
+    order = rng.permutation(len(X))
+    n = len(X)
+    _write_split(root, X, np.array(labels), order, (n // 5, n // 10))
+
+
+def build_spoken_digits(root: Path) -> None:
+    """Spoken digits, see spoken_digits/generate.py (needs espeak-ng)."""
+    from training.demo.spoken_digits.generate import generate
+
+    X, y = generate()
+    order = np.random.default_rng(2026).permutation(len(X))
+    _write_split(root, X, y, order, (len(X) // 5, len(X) // 10))
+
+
+BUILDERS: dict[str, Callable[[Path], None]] = {
+    "digits": build_digits,
+    "langid": build_langid,
+    "spoken_digits": build_spoken_digits,
+    "diabetes_tf": build_diabetes,
+}
+
+
+def read_wav(path: Path) -> NDArray[np.int16]:
+    with wave.open(str(path)) as handle:
+        frames = handle.readframes(handle.getnframes())
+        return np.frombuffer(frames, dtype=np.int16).copy()
+
+
+def espeak(text: str, *, voice: str, speed: int, pitch: int) -> tuple[NDArray[np.int16], int]:
+    """Synthesises ``text``; returns the samples and the sample rate."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "out.wav"
+        subprocess.run(
+            ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", str(out), text],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        with wave.open(str(out)) as handle:
+            rate = handle.getframerate()
+        return read_wav(out), rate
+
+
+def demo_manifest(name: str) -> dict[str, object]:
+    import tomllib
+
+    return tomllib.loads((HERE / name / "task.toml").read_text(encoding="utf-8"))
+
+
+__all__ = ["DEMO_TASKS", "demo_bundle", "demo_manifest"]

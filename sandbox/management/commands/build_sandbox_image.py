@@ -11,6 +11,8 @@ from sandbox.images.builder import RECIPES, ImageBuildError, build_image, image_
 
 
 class Command(BaseCommand):
+    # Needs neither the database nor the other apps: usable while they are broken.
+    requires_system_checks: list[str] = []
     help = (
         "Build a sandbox image offline (debootstrap + wheels + docker import), tagged by "
         "the content hash of its inputs; does nothing when that tag exists."

@@ -20,6 +20,8 @@ TRIVIAL = "print('ok')\n"
 
 
 class Command(BaseCommand):
+    # Needs neither the database nor the other apps: usable while they are broken.
+    requires_system_checks: list[str] = []
     help = (
         "Time trivial runs through sandbox.run (Docker backend) against a bare "
         "`docker run --rm` of the same image, interleaved, and the throughput of "

@@ -11,6 +11,8 @@ from sandbox import conf, janitor_sweep
 
 
 class Command(BaseCommand):
+    # Needs neither the database nor the other apps: usable while they are broken.
+    requires_system_checks: list[str] = []
     help = (
         "Force-remove sandbox containers older than --max-age seconds (default "
         "SANDBOX_JANITOR_MAX_AGE or 7200; keep it above the longest wall limit) and "

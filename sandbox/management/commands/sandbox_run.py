@@ -16,6 +16,8 @@ from sandbox.types import MB
 
 
 class Command(BaseCommand):
+    # Needs neither the database nor the other apps: usable while they are broken.
+    requires_system_checks: list[str] = []
     help = (
         "Run a Python script in a fresh sandbox (default image: the PyTorch CPU image) and "
         "print the result. The script's directory is not mounted: only the script, "
@@ -82,8 +84,8 @@ class Command(BaseCommand):
         self.stdout.write(f"verdict:        {result.verdict}")
         self.stdout.write(f"exit code:      {result.exit_code}")
         self.stdout.write(f"wall seconds:   {result.wall_seconds:.3f}")
-        self.stdout.write(f"cpu seconds:    {result.cpu_seconds}")
-        self.stdout.write(f"peak memory MB: {result.peak_memory_mb}")
+        self.stdout.write(f"cpu seconds:    {_fmt(result.cpu_seconds, 3)}")
+        self.stdout.write(f"peak memory MB: {_fmt(result.peak_memory_mb, 1)}")
         if result.detail:
             self.stdout.write(f"detail:         {result.detail}")
         if outputs:
@@ -92,3 +94,7 @@ class Command(BaseCommand):
         self.stdout.write(result.stdout, ending="")
         self.stdout.write("--- stderr ---" + (" (truncated)" if result.stderr_truncated else ""))
         self.stdout.write(result.stderr, ending="")
+
+
+def _fmt(value: float | None, digits: int) -> str:
+    return "unknown" if value is None else f"{value:.{digits}f}"

@@ -1,10 +1,8 @@
 """Practical grading on the real Docker engine and the real sandbox image."""
 
-import io
 from datetime import timedelta
 from pathlib import Path
 
-import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -23,7 +21,6 @@ CRASH = b"def train(train_dir, model_dir):\n    raise RuntimeError('boom in trai
 # reachable, this would score 1.0.
 CHEAT = b'''
 import os
-import numpy as np
 
 def train(train_dir, model_dir):
     pass
@@ -49,7 +46,6 @@ def predict(model_dir, inputs):
 # the worker must refuse them without unpickling.
 PICKLE = b"""
 import os
-import numpy as np
 
 def train(train_dir, model_dir):
     pass
@@ -85,6 +81,9 @@ def test_reference_passes_and_reports_time_memory_and_log(task, candidate):
         assert submission.stages[stage]["wall_seconds"] > 0
         assert submission.stages[stage]["peak_memory_mb"] > 0
     assert "epoch 40" in submission.train_log
+    assert submission.test_ci_low <= submission.test_score <= submission.test_ci_high
+    [run] = submission.runs.all()
+    assert (run.state, run.trigger, run.number, run.test_score) == ("done", "submission", 1, submission.test_score)
 
 
 def test_baseline_runs_but_fails_the_threshold(task, candidate):
@@ -103,6 +102,7 @@ def test_a_crash_is_a_final_verdict_with_the_log(task, candidate):
     assert (submission.state, submission.verdict, submission.passed) == ("done", "runtime_error", False)
     assert "boom in training" in submission.train_log
     assert "predict" not in submission.stages
+    assert "see the training log" in submission.message
 
 
 def test_hidden_labels_are_not_reachable_from_the_predict_stage(task, candidate):
@@ -139,6 +139,7 @@ def test_infrastructure_failure_requeues_and_never_costs_the_quota(task, candida
         practical.submission_grade(submission_id=submission.pk)
     submission.refresh_from_db()
     assert (submission.state, submission.infra_failures, submission.verdict) == ("queued", 1, "")
+    assert [r.state for r in submission.runs.all()] == ["infra_error"]
 
     practical.submission_fail_infrastructure(submission_id=submission.pk, message="gave up")
     assert practical.submissions_used(task=task, candidate=candidate) == 0
@@ -193,33 +194,6 @@ def test_stuck_running_submission_is_requeued_once(task, candidate):
     assert Submission.objects.get(pk=submission.pk).state == "queued"
 
 
-@pytest.mark.parametrize(
-    "array,error",
-    [
-        (np.zeros(3, dtype=np.int64), None),
-        (np.array([1.0, 2.0, 3.0]), None),
-        (np.array([1.5, 2.0, 3.0]), "integer"),
-        (np.zeros((3, 1), dtype=np.int64), "shape"),
-        (np.zeros(4, dtype=np.int64), "shape"),
-    ],
-)
-def test_predictions_parse(array, error):
-    buffer = io.BytesIO()
-    np.save(buffer, array)
-    if error is None:
-        assert practical.predictions_parse(buffer.getvalue(), expected=3).dtype == np.int64
-    else:
-        with pytest.raises(practical.InvalidPredictions, match=error):
-            practical.predictions_parse(buffer.getvalue(), expected=3)
-
-
-def test_predictions_parse_rejects_garbage_and_missing():
-    with pytest.raises(practical.InvalidPredictions):
-        practical.predictions_parse(b"not numpy", expected=3)
-    with pytest.raises(practical.InvalidPredictions):
-        practical.predictions_parse(None, expected=3)
-
-
 def test_bundle_dir_cannot_escape_private_storage(task):
     task.bundle_dir = "../../etc"
     with pytest.raises(ValueError):
@@ -230,3 +204,81 @@ def test_hidden_labels_never_inside_a_mounted_folder(task):
     bundle = bundle_paths(task)
     mounted = [bundle.train_dir, bundle.dev_dir, bundle.test_inputs_dir]
     assert all(not Path(bundle.test_labels_file).is_relative_to(folder) for folder in mounted)
+
+
+def test_committee_rerun_creates_a_new_run_and_keeps_the_history(task, candidate, committee):
+    submission = submit(task, candidate, CRASH)
+    practical.submission_grade(submission_id=submission.pk)
+    with pytest.raises(Conflict):  # not twice at once
+        practical.submission_rerun(submission_id=submission.pk, requested_by=committee)
+        practical.submission_rerun(submission_id=submission.pk, requested_by=committee)
+    practical.submission_grade(submission_id=submission.pk)
+    submission.refresh_from_db()
+    runs = list(submission.runs.order_by("number"))
+    assert [(r.number, r.trigger, r.state, r.verdict) for r in runs] == [
+        (1, "submission", "done", "runtime_error"),
+        (2, "rerun", "done", "runtime_error"),
+    ]
+    assert runs[1].requested_by == committee and submission.rerun_requested_by is None
+    assert practical.submissions_used(task=task, candidate=candidate) == 1
+
+
+def test_a_stale_worker_cannot_overwrite_a_later_claim(task, candidate):
+    submission = submit(task, candidate, CRASH)
+    first = practical.submission_claim(submission_id=submission.pk)
+    later = timezone.now() + timedelta(seconds=task.train_seconds + task.predict_seconds + 301)
+    assert practical.submissions_reap(now=later)["requeued"] == [submission.pk]
+    second = practical.submission_claim(submission_id=submission.pk)
+    assert (first.number, second.number) == (1, 2)
+    assert Submission.objects.get(pk=submission.pk).runs.get(number=1).state == "abandoned"
+
+
+def test_reaper_gives_up_after_repeated_interruptions_without_costing_the_quota(task, candidate):
+    submission = submit(task, candidate, CRASH)
+    for _ in range(practical.MAX_INFRA_RETRIES):
+        assert practical.submission_claim(submission_id=submission.pk)
+        later = timezone.now() + timedelta(seconds=task.train_seconds + task.predict_seconds + 301)
+        practical.submissions_reap(now=later)
+    submission.refresh_from_db()
+    assert (submission.state, submission.verdict) == ("failed", "sandbox_error")
+    assert practical.submissions_used(task=task, candidate=candidate) == 0
+
+
+def test_reaper_resends_submissions_queued_too_long(task, candidate):
+    submission = submit(task, candidate, CRASH)
+    assert practical.submissions_reap()["resent"] == []
+    later = timezone.now() + practical.QUEUED_RESEND_AFTER + timedelta(seconds=1)
+    assert practical.submissions_reap(now=later)["resent"] == [submission.pk]
+    assert practical.submissions_reap(now=later)["resent"] == []
+
+
+def test_gpu_tasks_are_routed_to_the_gpu_queue_with_one_gpu(task, candidate, django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    from grading.tasks import submission_grade_task
+
+    cpu_spec = practical.GradingSpec.from_task(task)
+    task.gpu = True
+    task.save()
+    with mock.patch.object(submission_grade_task, "apply_async") as send:
+        with django_capture_on_commit_callbacks(execute=True):
+            gpu_submission = submit(task, candidate, CRASH)
+    send.assert_called_once_with(args=(gpu_submission.pk,), queue="sandbox-gpu")
+    assert practical._limits(practical.GradingSpec.from_task(task), seconds=1, memory_mb=64).gpus == 1
+    assert practical._limits(cpu_spec, seconds=1, memory_mb=64).gpus == 0
+    task.gpu = False
+    task.save()
+    with mock.patch.object(submission_grade_task, "apply_async") as send:
+        with django_capture_on_commit_callbacks(execute=True):
+            cpu_submission = submit(task, candidate, CRASH)
+    send.assert_called_once_with(args=(cpu_submission.pk,), queue="sandbox-cpu")
+
+
+def test_every_candidate_verdict_has_a_helpful_message():
+    import sandbox
+
+    for verdict in (sandbox.Verdict.TIME_LIMIT, sandbox.Verdict.MEMORY_LIMIT, sandbox.Verdict.OUTPUT_LIMIT, sandbox.Verdict.RUNTIME_ERROR):
+        result = sandbox.RunResult(verdict=verdict, exit_code=1, wall_seconds=3, cpu_seconds=1, peak_memory_mb=10, stdout="", stderr="")
+        report = {"stages": {"train": practical._stage_report(result)}}
+        message = practical._failed(report, result, stage="train")["message"]
+        assert "train" in message and len(message) > 40

@@ -1,0 +1,91 @@
+"""What a candidate sees of an attempt: items in the attempt's order with their
+choices in the attempt's shuffle, never a key; scores and feedback only when the
+exam's review options allow."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from certification.models import Attempt, AttemptItem, Exam
+from training.markup import render_inline, render_markdown
+from training.models import QuestionVersion
+
+SHUFFLED = {
+    "single_choice": "choices",
+    "multiple_choice": "choices",
+    "ordering": "items",
+    "matching": "options",
+}
+
+
+@dataclass(frozen=True)
+class ReviewRights:
+    score: bool
+    answers: bool
+
+
+def review_rights(attempt: Attempt, now: datetime | None = None) -> ReviewRights:
+    """Whether the candidate may see the score and the answers/feedback now."""
+    now = now or timezone.now()
+    exam = attempt.exam
+    submitted = attempt.state in (Attempt.State.SUBMITTED, Attempt.State.GRADED)
+    closed = exam.closes_at is not None and now >= exam.closes_at
+
+    def allowed(option: str) -> bool:
+        if exam.mode == Exam.Mode.PRACTICE:
+            return True
+        if option == Exam.Review.AFTER_SUBMIT:
+            return submitted
+        if option == Exam.Review.AFTER_CLOSE:
+            return submitted and closed
+        return False
+
+    return ReviewRights(score=allowed(exam.review_score), answers=allowed(exam.review_answers))
+
+
+def item_view(item: AttemptItem, *, rights: ReviewRights | None = None) -> dict[str, Any]:
+    """The item as the candidate sees it. ``data`` lists are reordered by the
+    attempt's shuffle; feedback and points only with review rights."""
+    version: QuestionVersion = item.version
+    data = dict(version.data)
+    field = SHUFFLED.get(version.kind)
+    if field and item.choice_order:
+        by_id = {str(entry["id"]): entry for entry in data.get(field, [])}
+        data[field] = [by_id[i] for i in item.choice_order if i in by_id]
+    answer = getattr(item, "answer", None)
+    if version.kind == "ordering" and answer is not None:
+        by_id = {str(entry["id"]): entry for entry in data.get("items", [])}
+        data["items"] = [by_id[i] for i in answer.response.get("order", []) if i in by_id]
+    for key in ("choices", "items", "options", "prompts"):
+        if key in data:
+            data[key] = [
+                {"id": str(e["id"]), "text": e["text"], "html": render_inline(str(e["text"]))}
+                for e in data[key]
+            ]
+    view: dict[str, Any] = {
+        "id": item.pk,
+        "position": item.position,
+        "kind": version.kind,
+        "kind_label": version.get_kind_display(),
+        "stem": version.stem,
+        "stem_html": render_markdown(version.stem),
+        "points": str(version.points),
+        "data": data,
+        "answer": {"response": answer.response, "revision": answer.revision} if answer else None,
+    }
+    if rights and rights.score:
+        view["score"] = None if item.points is None else str(item.points)
+    if rights and rights.answers:
+        view["feedback"] = version.feedback
+    return view
+
+
+def attempt_view(attempt: Attempt, *, now: datetime | None = None) -> dict[str, Any]:
+    rights = review_rights(attempt, now)
+    items = attempt.items.select_related("version", "answer").order_by("position")
+    return {
+        "rights": rights,
+        "items": [item_view(item, rights=rights) for item in items],
+    }

@@ -1,0 +1,26 @@
+"""Installs the demo practical tasks (training/demo/) as bundle versions."""
+
+from typing import Any
+
+from grading.bundles import bundle_upload, file_checksums, listing_hash
+from training.demo.bundles import DEMO_TASKS, demo_bundle
+from training.models import PracticalTask
+
+
+def practical_demo_install(*, uploaded_by: Any = None) -> dict[str, PracticalTask]:
+    """Uploads each demo bundle unless its task already holds identical content.
+    Returns the tasks by slug. Safe to call any number of times. No trial run here
+    (that needs the sandbox): the tests trial-run every demo bundle."""
+    tasks = {}
+    for name in DEMO_TASKS:
+        folder = demo_bundle(name)
+        digest = listing_hash(file_checksums(folder))
+        task = (
+            PracticalTask.objects.select_related("current_version")
+            .filter(current_version__sha256=digest)
+            .first()
+        )
+        if task is None:
+            task = bundle_upload(source=folder, uploaded_by=uploaded_by, trial=False).task
+        tasks[task.slug] = task
+    return tasks

@@ -1,0 +1,66 @@
+"""Grades a solution against a task bundle synchronously, without the database.
+
+    python manage.py grade_practical BUNDLE SUBMISSION [--json]
+
+BUNDLE is a bundle folder, .tar.gz or .zip (validated like an upload); SUBMISSION is
+a ``solution.py``. Prints one JSON report: verdict, message, stages with resources,
+metric, score (hidden set), dev_score, the bootstrap interval, pass_threshold,
+passed. Exits 0 whatever the verdict, 2 when the bundle is refused, 3 on an
+infrastructure failure.
+"""
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from grading.bundles import BundlePaths, BundleRefused, _extract, bundle_validate
+from grading.practical import GradingSpec, practical_evaluate
+
+
+class Command(BaseCommand):
+    help = "Grade SUBMISSION (solution.py) against BUNDLE and print a JSON report."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("bundle", type=Path)
+        parser.add_argument("submission", type=Path)
+        parser.add_argument("--json", action="store_true", help="print only the JSON report")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        bundle, submission = options["bundle"], options["submission"]
+        if not submission.is_file():
+            raise CommandError(f"no such file: {submission}")
+        work = Path(tempfile.mkdtemp(prefix="grade-practical-"))
+        work.chmod(0o755)
+        try:
+            root = work / "bundle"
+            root.mkdir()
+            try:
+                _extract(bundle, root, max_bytes=1 << 40)
+                manifest, _ = bundle_validate(root)
+            except BundleRefused as exc:
+                self.stderr.write(f"bundle refused: {exc.message}")
+                raise SystemExit(2) from exc
+            for path in [root, *root.rglob("*")]:
+                path.chmod(0o755 if path.is_dir() else 0o644)
+            scratch = work / "scratch"
+            scratch.mkdir()
+            report = practical_evaluate(
+                spec=GradingSpec.from_manifest(manifest),
+                bundle=BundlePaths(root),
+                solution=submission,
+                scratch=scratch,
+            )
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        report["score"] = report.pop("test_score")
+        report["task"] = manifest.slug
+        if options["json"]:
+            self.stdout.write(json.dumps(report, ensure_ascii=False))
+        else:
+            self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
+        if report["verdict"] == "sandbox_error":
+            raise SystemExit(3)

@@ -1,0 +1,127 @@
+"""QTI 2.1 samples (data/qti21, qtiworks, BSD-3 licence beside them): each supported
+interaction imports; the others raise a clear "unsupported interaction" problem."""
+
+from pathlib import Path
+
+import pytest
+
+from training.interchange import ImportProblems, qti
+from training.interchange import types as t
+
+DATA = Path(__file__).parent / "data" / "qti21"
+
+
+def _one(name: str) -> t.ItemDraft:
+    (draft,) = qti.parse((DATA / name).read_bytes()).drafts
+    return draft
+
+
+def test_choice_imports_as_single_choice_with_the_prompt_in_the_stem() -> None:
+    draft = _one("choice.xml")
+
+    assert draft.kind == t.SINGLE_CHOICE
+    assert draft.name == "Unattended Luggage"
+    assert draft.stem_format == "html"
+    assert draft.stem.startswith("<p>Look at the text in the picture.</p>")
+    assert draft.stem.endswith("<p>What does it say?</p>")
+    assert [c["text"] for c in draft.data["choices"]][0] == "You must stay with your luggage at all times."
+    assert draft.key == {"fractions": {"a": 1.0, "b": 0.0, "c": 0.0}}
+    assert draft.data["shuffle"] is False
+    assert _one("shufflechoice.xml").data["shuffle"] is True
+
+
+def test_multiple_choice_takes_its_weights_from_the_mapping() -> None:
+    draft = _one("choice_multiple.xml")
+
+    assert draft.kind == t.MULTIPLE_CHOICE
+    texts = {c["id"]: c["text"] for c in draft.data["choices"]}
+    fractions = {texts[i]: f for i, f in draft.key["fractions"].items()}
+    # mapping H=1, O=1, Cl=-1, others -2 (defaultValue), upperBound 2
+    assert fractions == {"Hydrogen": 0.5, "Oxygen": 0.5, "Chlorine": -0.5,
+                         "Helium": -1.0, "Carbon": -1.0, "Nitrogen": -1.0}
+
+
+def test_text_entry_imports_as_fill_in_with_case_sensitive_mapped_answers() -> None:
+    draft = _one("text_entry.xml")
+
+    assert draft.kind == t.FILL_IN
+    assert "sun of [[1]];" in draft.stem
+    assert [(r["match"], r["value"], r["fraction"]) for r in draft.key["blanks"]["1"]] == [
+        ("exact", "York", 1.0),
+        ("exact", "york", 0.5),
+    ]
+
+
+def test_extended_text_imports_as_short_answer() -> None:
+    draft = _one("extended_text.xml")
+
+    assert draft.kind == t.SHORT_ANSWER
+    assert draft.key == {"model_answer": "", "rubric": None}
+    assert draft.stem.endswith("<p>Write Sam a postcard. Answer the questions. Write 25-35 words.</p>")
+
+
+def test_inline_choice_imports_as_single_choice_with_a_blank_in_the_text() -> None:
+    draft = _one("inline_choice.xml")
+
+    assert draft.kind == t.SINGLE_CHOICE
+    assert "sun of _____;" in draft.stem
+    assert [c["text"] for c in draft.data["choices"]] == ["Gloucester", "Lancaster", "York"]
+    assert draft.key == {"fractions": {"a": 0.0, "b": 0.0, "c": 1.0}}
+
+
+def test_order_imports_as_ordering() -> None:
+    draft = _one("order.xml")
+
+    assert draft.kind == t.ORDERING
+    items = {i["id"]: i["text"] for i in draft.data["items"]}
+    assert [items[i] for i in draft.key["order"]] == ["Michael Schumacher", "Rubens Barrichello", "Jenson Button"]
+
+
+def test_match_imports_as_matching() -> None:
+    draft = _one("match.xml")
+
+    assert draft.kind == t.MATCHING
+    prompts = {p["id"]: p["text"] for p in draft.data["prompts"]}
+    options = {o["id"]: o["text"] for o in draft.data["options"]}
+    assert {prompts[p]: options[o] for p, o in draft.key["pairs"].items()} == {
+        "Capulet": "Romeo and Juliet",
+        "Demetrius": "A Midsummer-Night's Dream",
+        "Lysander": "A Midsummer-Night's Dream",
+        "Prospero": "TheTempest",
+    }
+
+
+def test_inline_and_modal_feedback_become_choice_feedback() -> None:
+    draft = _one("feedback.xml")
+
+    texts = {c["text"]: c["id"] for c in draft.data["choices"]}
+    assert draft.feedback["choices"][texts["Vicente Fox"]] == "Yes. Yes, that is correct."
+    assert draft.feedback["choices"][texts["Tony Blair"]] == (
+        "No, he is the Prime Minister of England. No, the correct answer is Vicente Fox."
+    )
+    assert "feedbackInline" not in draft.data["choices"][0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "interaction"),
+    [("gap_match.xml", 18, "gapMatchInteraction"), ("upload.xml", 11, "uploadInteraction")],
+)
+def test_unsupported_interactions_are_reported_and_nothing_is_imported(name: str, line: int, interaction: str) -> None:
+    data = (DATA / name).read_bytes()
+    with pytest.raises(ImportProblems) as raised:
+        qti.parse(data)
+    (problem,) = raised.value.problems
+    assert problem.line == line
+    assert problem.reason.startswith(f"unsupported interaction <{interaction}>")
+
+    skipped = qti.parse(data, skip_bad=True)
+    assert skipped.drafts == () and skipped.skipped == (problem,)
+
+
+def test_every_sample_is_covered_and_licensed() -> None:
+    samples = {p.name for p in DATA.glob("*.xml")}
+    assert samples == {
+        "choice.xml", "choice_multiple.xml", "extended_text.xml", "feedback.xml", "gap_match.xml",
+        "inline_choice.xml", "match.xml", "order.xml", "shufflechoice.xml", "text_entry.xml", "upload.xml",
+    }
+    assert (DATA / "LICENSE.txt").is_file()

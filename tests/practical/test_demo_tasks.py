@@ -1,0 +1,67 @@
+"""Every demo task, uploaded through the real path: validated, and trial-run in its
+sandbox image (the TensorFlow task in the TensorFlow image): the reference passes,
+the baseline runs and fails. Also the ``grade_practical`` command."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.conf import settings
+
+from grading.bundles import bundle_upload
+from training.demo.bundles import DEMO_TASKS, demo_bundle, po_sentences
+
+pytestmark = [pytest.mark.django_db, pytest.mark.docker]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("name", DEMO_TASKS)
+def test_demo_bundle_passes_its_trial_run(name):
+    version = bundle_upload(source=demo_bundle(name))
+    reference, baseline = version.trial["reference"], version.trial["baseline"]
+    assert reference["passed"] is True and baseline["passed"] is False, version.trial
+    assert reference["stages"]["train"]["peak_memory_mb"] > 0
+
+
+def test_language_sentences_come_from_djangos_catalogues():
+    import django
+
+    catalogue = Path(django.__file__).parent / "conf/locale/de/LC_MESSAGES/django.po"
+    sentences = po_sentences(catalogue)
+    assert len(sentences) > 100 and all(len(s.split()) >= 3 for s in sentences)
+    labels = np.load(demo_bundle("langid") / "public/train/y.npy")
+    assert set(labels.tolist()) == {"de", "es", "fr", "it", "nl", "pt", "pl", "sv"}
+
+
+def test_spoken_digits_are_synthesised_and_cached_by_hash():
+    folder = demo_bundle("spoken_digits")
+    X = np.load(folder / "public/train/X.npy")
+    assert X.dtype == np.int16 and X.shape[1] == 8000 and np.abs(X).max() > 1000
+    assert demo_bundle("spoken_digits") == folder  # cached: same folder, not rebuilt
+    assert not folder.is_relative_to(ROOT)  # outside git
+
+
+def test_grade_practical_command_prints_one_json_report(tmp_path):
+    bundle = demo_bundle("langid")
+    env = {"SANDBOX_BACKEND": "docker", "PATH": "/usr/bin:/bin", "HOME": str(Path.home())}
+    command = [sys.executable, "manage.py", "grade_practical", str(bundle)]
+    done = subprocess.run(
+        [*command, str(bundle / "solutions/reference/solution.py"), "--json"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True,
+    )
+    report = json.loads(done.stdout)
+    assert (report["verdict"], report["metric"], report["passed"]) == ("ok", "macro_f1", True)
+    assert report["score"] >= 0.85 and report["test_ci_low"] <= report["score"] <= report["test_ci_high"]
+    assert set(report["stages"]) == {"train", "predict"}
+    assert all(s["wall_seconds"] > 0 and s["peak_memory_mb"] > 0 for s in report["stages"].values())
+
+    crash = tmp_path / "solution.py"
+    crash.write_text("def train(a, b):\n    raise SystemExit(3)\n")
+    failed = json.loads(subprocess.run(
+        [*command, str(crash), "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True,
+    ).stdout)
+    assert (failed["verdict"], failed["passed"]) == ("runtime_error", False)
+    assert settings.PRIVATE_STORAGE_DIR  # the command needs no database or storage

@@ -1,0 +1,553 @@
+"""GIFT, Moodle's plain-text question format: parse and write.
+
+Follows Moodle's importer (question/format/gift) where it and the GIFT-grammar-PEG.js
+project agree, and the PEG project's expected parses where Moodle says nothing. What
+maps to what is in docs/interchange.md.
+"""
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from training.interchange import build
+from training.interchange import types as t
+from training.interchange.build import Choice, Common
+from training.interchange.errors import ItemError, parse_result
+from training.interchange.types import ItemDraft, ParseResult, Problem, category_path, category_text
+
+FORMATS = ("html", "moodle", "plain", "markdown")
+_ESCAPABLE = frozenset("~=#{}:\\")
+_TAG_RE = re.compile(r"\[tag:((?:\\\]|[^\]\x00-\x1f\x7f])+?)\]")
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_TOLERANCE_RE = re.compile(rf"\s*({_NUMBER})\s*(?::\s*({_NUMBER}))?\s*")
+_RANGE_RE = re.compile(rf"\s*({_NUMBER})\s*\.\.\s*({_NUMBER})\s*")
+_WEIGHT_RE = re.compile(r"%([^%\n]{0,20})%")
+BLANK = "_____"
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+class _Units:
+    """A question block as characters, each marked escaped or not, so that control
+    characters are only ever the unescaped ones."""
+
+    def __init__(self, text: str, first_line: int) -> None:
+        self.chars: list[str] = []
+        self.escaped: list[bool] = []
+        self.lines: list[int] = []
+        line, i = first_line, 0
+        while i < len(text):
+            c = text[i]
+            nxt = text[i + 1] if i + 1 < len(text) else ""
+            if c == "\\" and nxt in _ESCAPABLE and nxt:
+                self._add(nxt, True, line)
+                i += 2
+            elif c == "\\" and nxt == "n":
+                self._add("\n", True, line)
+                i += 2
+            else:
+                self._add(c, c == "\\", line)
+                line += c == "\n"
+                i += 1
+
+    def _add(self, c: str, escaped: bool, line: int) -> None:
+        self.chars.append(c)
+        self.escaped.append(escaped)
+        self.lines.append(line)
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+    def line(self, i: int) -> int:
+        return self.lines[min(i, len(self.lines) - 1)] if self.lines else 0
+
+    def control(self, i: int, c: str) -> bool:
+        return 0 <= i < len(self.chars) and self.chars[i] == c and not self.escaped[i]
+
+    def starts(self, i: int, seq: str) -> bool:
+        return all(self.control(i + k, c) for k, c in enumerate(seq))
+
+    def find(self, seq: str, start: int, end: int) -> int:
+        for i in range(start, end - len(seq) + 1):
+            if self.starts(i, seq):
+                return i
+        return -1
+
+    def space(self, i: int) -> bool:
+        return not self.escaped[i] and self.chars[i].isspace()
+
+    def strip(self, a: int, b: int) -> tuple[int, int]:
+        while a < b and self.space(a):
+            a += 1
+        while b > a and self.space(b - 1):
+            b -= 1
+        return a, b
+
+    def raw(self, a: int, b: int) -> str:
+        return "".join(self.chars[a:b])
+
+    def format_tag(self, a: int, b: int, default: str) -> tuple[str, int]:
+        """A leading ``[html]``-style tag: (format, index after it)."""
+        a, b = self.strip(a, b)
+        for name in FORMATS:
+            if self.starts(a, f"[{name}]"):
+                return name, self.strip(a + len(name) + 2, b)[0]
+        return default, a
+
+    def text(self, a: int, b: int, fmt: str) -> str:
+        """Decoded text; whitespace collapsed unless the format keeps line breaks."""
+        a, b = self.strip(a, b)
+        keep = fmt in ("html", "markdown")
+        out: list[str] = []
+        pending = False
+        for i in range(a, b):
+            if not keep and self.space(i):
+                pending = True
+                continue
+            if pending:
+                out.append(" ")
+                pending = False
+            out.append(self.chars[i])
+        return "".join(out)
+
+    def rich(self, a: int, b: int, default: str) -> tuple[str, str]:
+        fmt, a = self.format_tag(a, b, default)
+        return fmt, self.text(a, b, fmt)
+
+
+@dataclass
+class _Block:
+    line: int
+    lines: list[str]
+    tags: list[str]
+
+
+def _blocks(text: str) -> Iterable[_Block]:
+    """Questions are separated by blank lines; ``//`` lines are comments, and the
+    ``[tag:…]`` markers in them belong to the next question."""
+    current: list[str] = []
+    start = 0
+    tags: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped:
+            if current:
+                yield _Block(start, current, tags)
+                current, tags = [], []
+            continue
+        if stripped.startswith("//"):
+            tags.extend(m.group(1).replace("\\]", "]").strip() for m in _TAG_RE.finditer(stripped))
+            continue
+        if not current:
+            start = number
+        current.append(line)
+    if current:
+        yield _Block(start, current, tags)
+
+
+def parse(text: str, *, skip_bad: bool = False) -> ParseResult:
+    """Every item in a GIFT file. Raises ImportProblems listing every bad item (line and
+    reason) unless ``skip_bad``, which returns the good items and lists the bad ones
+    in ``skipped``. Pure; safe to call twice."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    drafts: list[ItemDraft] = []
+    problems: list[Problem] = []
+    categories: list[tuple[str, ...]] = []
+    category: tuple[str, ...] = ()
+    for block in _blocks(text):
+        lines, line = block.lines, block.line
+        if lines[0].lstrip().startswith("$CATEGORY:"):
+            category = category_path(lines[0].lstrip()[len("$CATEGORY:") :])
+            categories.append(category)
+            lines, line = lines[1:], line + 1
+            if not lines:
+                continue
+        try:
+            drafts.append(_question("\n".join(lines), line, category, tuple(dict.fromkeys(block.tags))))
+        except ItemError as error:
+            problems.append(error.problem())
+    if not drafts and not problems and not categories:
+        problems.append(Problem(0, "the file holds no GIFT questions"))
+    return parse_result(drafts, problems, skip_bad=skip_bad, categories=categories)
+
+
+def _question(text: str, line: int, category: tuple[str, ...], tags: tuple[str, ...]) -> ItemDraft:
+    u = _Units(text, line)
+    start, end = u.strip(0, len(u))
+    name = ""
+    if u.starts(start, "::"):
+        close = u.find("::", start + 2, end)
+        if close < 0:
+            raise ItemError(line, "the title '::…' is not closed with '::'")
+        name = u.text(start + 2, close, "moodle")
+        start = close + 2
+    opening = u.find("{", start, end)
+    if opening < 0:
+        fmt, stem = u.rich(start, end, "moodle")
+        if not stem:
+            raise ItemError(line, "the question has no text")
+        return build.description_item(Common(name, stem, fmt, "", line, category, tags))
+    closing = u.find("}", opening + 1, end)
+    if closing < 0:
+        raise ItemError(u.line(opening), "the answer block '{' is not closed with '}'")
+    nested = u.find("{", opening + 1, closing)
+    if nested >= 0:
+        raise ItemError(u.line(nested), "'{' inside an answer block: write it as \\{")
+    again = u.find("{", closing + 1, end)
+    if again >= 0:
+        raise ItemError(
+            u.line(again), "more than one answer block in a question (embedded answers, cloze) is not supported"
+        )
+    stray = max(u.find("}", closing + 1, end), u.find("}", start, opening))
+    if stray >= 0:
+        raise ItemError(u.line(stray), "'}' outside an answer block: write it as \\}")
+    fmt, before_start = u.format_tag(start, opening, "")
+    after_start, after_end = u.strip(closing + 1, end)
+    if not fmt:
+        fmt, after_start = u.format_tag(after_start, after_end, "moodle")
+    before = u.text(before_start, opening, fmt)
+    after = u.text(after_start, after_end, fmt)
+    if not before and not after:
+        raise ItemError(line, "the question has no text")
+    embedded = bool(after)
+    gap_left = " " if before and u.space(opening - 1) else ""
+    gap_right = " " if after and u.space(closing + 1) else ""
+
+    def stem_with(marker: str) -> str:
+        if embedded:
+            return f"{before}{gap_left}{marker}{gap_right}{after}"
+        return before
+
+    answers = _Answers(u, opening + 1, closing, fmt, line)
+    common = Common(name, stem_with(BLANK), fmt, answers.general, line, category, tags)
+    kind = answers.kind
+    if kind == "essay":
+        return build.essay_item(common)
+    if kind == "tf":
+        return answers.true_false(common)
+    if kind == "mc":
+        return answers.multiple_choice(common)
+    if kind == "matching":
+        return answers.matching(common)
+    # short answer or numerical: a fill-in item with one blank
+    if embedded:
+        stem = stem_with("[[1]]")
+    elif BLANK in before:
+        stem = before.replace(BLANK, "[[1]]", 1)
+    else:
+        stem = f"{before}\n\n[[1]]"
+    common = Common(name, stem, fmt, answers.general, line, category, tags)
+    rules = answers.numeric_rules() if kind == "numerical" else answers.short_rules()
+    return build.fill_in_item(common, [rules])
+
+
+@dataclass
+class _Entry:
+    marker: str  # "=", "~" or "" (an answer without a marker)
+    weight: float | None
+    a: int  # answer text span, format tag included
+    b: int
+    feedback: str
+    line: int
+
+
+class _Answers:
+    """The inside of an answer block, classified the way Moodle does."""
+
+    def __init__(self, u: _Units, a: int, b: int, fmt: str, line: int) -> None:
+        self.u, self.fmt, self.line = u, fmt, line
+        a, b = u.strip(a, b)
+        self.general = ""
+        split = u.find("####", a, b)
+        if split >= 0:
+            self.general = u.rich(split + 4, b, fmt)[1]
+            a, b = u.strip(a, split)
+        self.a, self.b = a, b
+        if a == b:
+            self.kind = "essay"
+        elif u.control(a, "#"):
+            self.kind = "numerical"
+        elif u.find("~", a, b) >= 0:
+            self.kind = "mc"
+        elif u.control(a, "="):
+            entries = self.entries(a, b)
+            arrows = [u.find("->", e.a, e.b) >= 0 for e in entries]
+            if all(arrows):
+                self.kind = "matching"
+            elif any(arrows):
+                bad = entries[arrows.index(False)]
+                raise ItemError(bad.line, "a matching question needs 'prompt -> answer' in every pair")
+            else:
+                self.kind = "short"
+        else:
+            hash_at = u.find("#", a, b)
+            head = u.text(a, hash_at if hash_at >= 0 else b, "moodle")
+            self.kind = "tf" if head in ("T", "F", "TRUE", "FALSE") else "short"
+
+    def entries(self, a: int, b: int) -> list[_Entry]:
+        u = self.u
+        starts = [i for i in range(a, b) if u.control(i, "=") or u.control(i, "~")]
+        if not starts or starts[0] != a:
+            if starts:
+                raise ItemError(u.line(a), "text before the first answer: start each answer with '=' or '~'")
+            starts = [a]
+        entries = []
+        for k, s in enumerate(starts):
+            e = starts[k + 1] if k + 1 < len(starts) else b
+            marker = u.chars[s] if u.control(s, "=") or u.control(s, "~") else ""
+            ta = s + 1 if marker else s
+            ta, e2 = u.strip(ta, e)
+            weight = None
+            match = _WEIGHT_RE.match(u.raw(ta, e2))
+            if match and not any(u.escaped[ta : ta + match.end()]):
+                try:
+                    weight = float(match.group(1))
+                except ValueError:
+                    raise ItemError(u.line(ta), f"weight '%{match.group(1)}%' is not a number") from None
+                if not -100 <= weight <= 100:
+                    raise ItemError(u.line(ta), f"weight {weight:g}% is outside -100%..100%")
+                ta = u.strip(ta + match.end(), e2)[0]
+            hash_at = u.find("#", ta, e2)
+            feedback = ""
+            tb = e2
+            if hash_at >= 0:
+                feedback = u.rich(hash_at + 1, e2, self.fmt)[1]
+                tb = hash_at
+            entries.append(_Entry(marker, weight, ta, tb, feedback, u.line(s)))
+        return entries
+
+    def answer_text(self, entry: _Entry) -> str:
+        return self.u.rich(entry.a, entry.b, self.fmt)[1]
+
+    def true_false(self, common: Common) -> ItemDraft:
+        u = self.u
+        hashes = [i for i in range(self.a, self.b) if u.control(i, "#")]
+        if len(hashes) > 2:
+            raise ItemError(u.line(hashes[2]), "a true/false answer takes at most two feedbacks")
+        bounds = [self.a, *[h + 1 for h in hashes]]
+        ends = [*hashes, self.b]
+        parts = [u.rich(x, y, self.fmt)[1] for x, y in zip(bounds, ends, strict=True)]
+        correct = parts[0] in ("T", "TRUE")
+        wrong = parts[1] if len(parts) > 1 else ""
+        right = parts[2] if len(parts) > 2 else ""
+        # Moodle: the first feedback is for the wrong answer, the second for the right one.
+        if correct:
+            return build.true_false_item(common, correct=True, if_true=right, if_false=wrong)
+        return build.true_false_item(common, correct=False, if_true=wrong, if_false=right)
+
+    def multiple_choice(self, common: Common) -> ItemDraft:
+        entries = self.entries(self.a, self.b)
+        equals = [e for e in entries if e.marker == "="]
+        multiple = len(equals) != 1
+        choices = []
+        for e in entries:
+            text = self.answer_text(e)
+            if not text:
+                raise ItemError(e.line, "an empty choice")
+            if e.weight is not None:
+                fraction = t.fraction_from_percent(e.weight)
+            elif e.marker == "=":
+                fraction = 1.0 if not multiple else round(1.0 / len(equals), 7)
+            else:
+                fraction = 0.0
+            choices.append(Choice(text, fraction, e.feedback))
+        return build.choice_item(common, choices, multiple=multiple)
+
+    def matching(self, common: Common) -> ItemDraft:
+        u = self.u
+        pairs = []
+        for e in self.entries(self.a, self.b):
+            if e.feedback or e.weight is not None:
+                raise ItemError(e.line, "matching pairs take no weight or feedback")
+            arrow = u.find("->", e.a, e.b)
+            prompt = u.rich(e.a, arrow, self.fmt)[1]
+            option = u.text(arrow + 2, e.b, "moodle")
+            pairs.append((prompt, option))
+        return build.matching_item(common, pairs)
+
+    def short_rules(self) -> list[tuple[dict[str, Any], str]]:
+        rules = []
+        for e in self.entries(self.a, self.b):
+            if e.marker == "~":
+                raise ItemError(e.line, "a short answer takes only '=' answers")
+            text = self.answer_text(e)
+            if not text:
+                raise ItemError(e.line, "an empty answer")
+            fraction = 1.0 if e.weight is None else t.fraction_from_percent(e.weight)
+            rules.append((build.text_rule(text, case_sensitive=False, fraction=fraction), e.feedback))
+        return rules
+
+    def numeric_rules(self) -> list[tuple[dict[str, Any], str]]:
+        u = self.u
+        a = u.strip(self.a + 1, self.b)[0]
+        if not (u.control(a, "=") or u.control(a, "~")):
+            hash_at = u.find("#", a, self.b)
+            feedback = u.rich(hash_at + 1, self.b, self.fmt)[1] if hash_at >= 0 else ""
+            end = hash_at if hash_at >= 0 else self.b
+            return [(_numeric(u.raw(a, end), 1.0, u.line(a)), feedback)]
+        rules = []
+        for e in self.entries(a, self.b):
+            text = u.raw(*u.strip(e.a, e.b))
+            default = 1.0 if e.marker == "=" else 0.0
+            fraction = default if e.weight is None else t.fraction_from_percent(e.weight)
+            if not text and e.marker == "~":
+                rules.append((build.rule("regex", build.CATCH_ALL, fraction=fraction), e.feedback))
+                continue
+            rules.append((_numeric(text, fraction, e.line), e.feedback))
+        return rules
+
+
+def _numeric(text: str, fraction: float, line: int) -> dict[str, Any]:
+    match = _RANGE_RE.fullmatch(text)
+    if match:
+        low, high = float(match.group(1)), float(match.group(2))
+        if low > high:
+            raise ItemError(line, f"numerical range {text.strip()!r}: the low end is above the high end")
+        return build.rule("numeric", "", fraction=fraction, low=low, high=high)
+    match = _TOLERANCE_RE.fullmatch(text)
+    if not match:
+        raise ItemError(line, f"{text.strip()!r} is not a number (write 12, 12:0.5 or 10..20)")
+    value = match.group(1)
+    tolerance = float(match.group(2) or 0)
+    if tolerance < 0:
+        raise ItemError(line, f"numerical tolerance {tolerance:g} is negative")
+    return build.rule("numeric", _canonical_number(value), fraction=fraction, tolerance=abs(tolerance))
+
+
+def _canonical_number(text: str) -> str:
+    try:
+        number = Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the regex only lets numbers through
+        return text
+    return t.number_text(float(number))
+
+
+# --- writing -------------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """Text as GIFT: control characters escaped, line breaks as ``\\n``."""
+    out = text.replace("\r\n", "\n").replace("\\", "\\\\")
+    for c in "~=#{}:":
+        out = out.replace(c, "\\" + c)
+    return out.replace("\n", "\\n")
+
+
+def write(drafts: Iterable[ItemDraft]) -> str:
+    """A GIFT file holding ``drafts``. Items GIFT cannot express (ordering, programming,
+    fill-in with several blanks, …) become a ``//`` comment saying so."""
+    chunks: list[str] = []
+    category: tuple[str, ...] = ()
+    for draft in drafts:
+        if draft.category != category:
+            chunks.append(f"$CATEGORY: {category_text(draft.category)}")
+            category = draft.category
+        try:
+            chunks.append(_write_item(draft))
+        except _Unsupported as error:
+            chunks.append(f"// not exported: {' '.join(draft.name.split())} ({error})")
+    return "\n\n".join(chunks) + "\n"
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _tag_escape(tag: str) -> str:
+    return tag.replace("]", "\\]")
+
+
+def _write_item(d: ItemDraft) -> str:
+    head = []
+    if d.tags:
+        head.append("// " + " ".join(f"[tag:{_tag_escape(tag)}]" for tag in d.tags))
+    fmt = f"[{d.stem_format}]" if d.stem_format in FORMATS and d.stem_format != "moodle" else ""
+    title = f"::{escape(d.name)}::"
+    general = d.feedback.get("general") or ""
+    tail = f"\n\t####{escape(general)}" if general else ""
+    if d.kind == t.DESCRIPTION:
+        return "\n".join([*head, f"{title}{fmt}{escape(d.stem)}"])
+    if d.kind in (t.SINGLE_CHOICE, t.MULTIPLE_CHOICE):
+        body = _choices(d) + tail + "\n"
+        return "\n".join([*head, f"{title}{fmt}{escape(d.stem)}{{{body}}}"])
+    if d.kind == t.TRUE_FALSE:
+        correct = bool(d.key["correct"])
+        fb = d.feedback.get("choices", {})
+        right, wrong = fb.get(str(correct).lower(), ""), fb.get(str(not correct).lower(), "")
+        answer = "TRUE" if correct else "FALSE"
+        if wrong or right:
+            answer += f"#{escape(wrong) or ' '}"
+        if right:
+            answer += f"#{escape(right)}"
+        return "\n".join([*head, f"{title}{fmt}{escape(d.stem)}{{{answer}{tail}}}"])
+    if d.kind == t.MATCHING:
+        options = {o["id"]: o["text"] for o in d.data["options"]}
+        used = set(d.key["pairs"].values())
+        lines = [f"\n\t={escape(p['text'])} -> {escape(options[d.key['pairs'][p['id']]])}" for p in d.data["prompts"]]
+        lines += [f"\n\t= -> {escape(text)}" for oid, text in options.items() if oid not in used]
+        return "\n".join([*head, f"{title}{fmt}{escape(d.stem)}{{{''.join(lines)}{tail}\n}}"])
+    if d.kind in (t.SHORT_ANSWER, t.CASE_ANALYSIS):
+        if d.kind == t.CASE_ANALYSIS:
+            raise _Unsupported("case analysis has no GIFT form")
+        return "\n".join([*head, f"{title}{fmt}{escape(d.stem)}{{{tail.strip()}}}"])
+    if d.kind == t.FILL_IN:
+        return "\n".join([*head, _fill_in(d, title, fmt, tail)])
+    raise _Unsupported(f"{d.kind} has no GIFT form")
+
+
+def _choices(d: ItemDraft) -> str:
+    fractions: dict[str, float] = d.key["fractions"]
+    feedback: dict[str, str] = d.feedback.get("choices", {})
+    single = d.kind == t.SINGLE_CHOICE
+    # A single-choice item is the one with exactly one '=': the best choice carries it.
+    best = max(d.data["choices"], key=lambda c: float(fractions.get(c["id"], 0)))["id"] if single else None
+    lines = []
+    for choice in d.data["choices"]:
+        fraction = float(fractions.get(choice["id"], 0))
+        if choice["id"] == best:
+            marker = "=" if fraction == 1 else f"=%{t.percent_text(fraction)}%"
+        else:
+            marker = "~" if fraction == 0 else f"~%{t.percent_text(fraction)}%"
+        fb = feedback.get(choice["id"], "")
+        lines.append(f"\n\t{marker}{escape(choice['text'])}" + (f"#{escape(fb)}" if fb else ""))
+    return "".join(lines)
+
+
+def _fill_in(d: ItemDraft, title: str, fmt: str, tail: str) -> str:
+    if list(d.data["blanks"]) != ["1"]:
+        raise _Unsupported("GIFT holds one blank per question")
+    rules: list[dict[str, Any]] = d.key["blanks"]["1"]
+    feedbacks: Sequence[str] = d.feedback.get("blanks", {}).get("1", [""] * len(rules))
+    numeric = any(r["match"] == "numeric" for r in rules)
+    answers = []
+    for r, fb in zip(rules, feedbacks, strict=False):
+        fb_text = f"#{escape(fb)}" if fb else ""
+        fraction = float(r["fraction"])
+        weight = "" if fraction == 1 else f"%{t.percent_text(fraction)}%"
+        if numeric:
+            if r["match"] == "regex" and r["value"] == build.CATCH_ALL:
+                answers.append(f"~{weight if fraction else ''}{fb_text}")
+                continue
+            if r["match"] != "numeric":
+                raise _Unsupported("a numerical blank mixes in text answers")
+            if r.get("min") is not None and r.get("max") is not None:
+                number = f"{t.number_text(r['min'])}..{t.number_text(r['max'])}"
+            else:
+                number = f"{r['value']}:{t.number_text(float(r.get('tolerance') or 0))}"
+            answers.append(f"={weight}{number}{fb_text}")
+        else:
+            as_text = build.rule_as_text(r)
+            if as_text is None or as_text[1]:
+                raise _Unsupported("GIFT short answers are case-insensitive words or * wildcards")
+            answers.append(f"={weight}{escape(as_text[0])}{fb_text}")
+    body = ("#" if numeric else "") + "".join(f"\n\t{a}" for a in answers) + tail + "\n"
+    stem = d.stem
+    if stem.rstrip().endswith("[[1]]") and stem.count("[[1]]") == 1:
+        return f"{title}{fmt}{escape(stem.rstrip()[:-5].rstrip())}{{{body}}}"
+    before, _, after = stem.partition("[[1]]")
+    if not after.strip():
+        raise _Unsupported("the blank is missing from the text")
+    return f"{title}{fmt}{escape(before)}{{{body}}}{escape(after)}"

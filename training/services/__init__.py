@@ -1,0 +1,1 @@
+"""Write-side functions of the training app (one module per area)."""
