@@ -322,6 +322,21 @@ def _demo_questions(bank: QuestionBank, instructor: Any) -> list[Question]:
     return questions
 
 
+def _demo_practice_quiz(curriculum: Curriculum) -> Exam:
+    """A practice quiz on the curriculum page: three foundation items drawn at
+    random, immediate feedback, as many tries as the candidate likes."""
+    quiz, _ = Exam.objects.get_or_create(
+        title="基础自测 Foundations practice quiz",
+        defaults={"mode": Exam.Mode.PRACTICE, "curriculum": curriculum, "time_limit_minutes": 20,
+                  "attempts_allowed": 100, "review_score": Exam.Review.AFTER_SUBMIT,
+                  "review_answers": Exam.Review.AFTER_SUBMIT},
+    )
+    if not quiz.sections.exists():
+        foundations = Category.objects.get(bank__slug="beginner-cv-bank", parent=None, name="基础 Foundations")
+        quiz.sections.create(position=1, draw_count=3, draw_category=foundations)
+    return quiz
+
+
 def _demo_exam(questions: list[Question]) -> Exam:
     """Every item kind: the notes, a fixed section, and a section that draws two of
     the three easy foundation items, different per candidate."""
@@ -412,6 +427,7 @@ def demo_load() -> dict[str, object]:
         slug="beginner-cv-bank", defaults={"title": "初级 CV 题库", "owner": users["instructor"]}
     )
     exam = _demo_exam(_demo_questions(bank, users["instructor"]))
+    _demo_practice_quiz(curriculum)
 
     task = practical_demo_install(uploaded_by=users["instructor"])["digits-pytorch"]
     for level in levels.values():

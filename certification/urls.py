@@ -3,6 +3,7 @@ from django.urls import path
 from certification import views, views_exam
 
 urlpatterns = [
+    path("exams/<int:exam_id>/practice/", views_exam.practice_start, name="practice-start"),
     path("examiner/grading/", views_exam.grading_queue, name="grading-queue"),
     path("examiner/grading/<int:item_id>/", views_exam.grading_item, name="grading-item"),
     path("exams/<int:exam_id>/analysis/", views_exam.item_analysis_page, name="item-analysis"),

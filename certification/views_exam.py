@@ -6,17 +6,33 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from certification.analysis import exam_item_analysis
 from certification.models import Exam
-from certification.roles import Role, has_role
-from certification.services import manual
+from certification.roles import Role
+from certification.services import exams, manual
 from certification.views import role_required
 from config.errors import ApplicationError, NotFound
 from training.markup import render_markdown
+
+
+@role_required(Role.CANDIDATE)
+@require_POST
+def practice_start(request: HttpRequest, exam_id: int) -> HttpResponse:
+    exam = get_object_or_404(Exam, pk=exam_id, mode=Exam.Mode.PRACTICE)
+    try:
+        attempt = exams.attempt_start(candidate=request.user, exam=exam)
+    except NotFound:
+        raise
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("home")
+    return redirect("attempt", attempt_id=attempt.public_id)
 
 
 @role_required(Role.EXAMINER)
@@ -72,8 +88,6 @@ CHART_BAR = 220
 
 
 def _analysis(request: HttpRequest, exam_id: int) -> tuple[Exam, Any]:
-    if not (has_role(request.user, Role.INSTRUCTOR) or has_role(request.user, Role.COMMITTEE)):
-        raise Http404
     exam = get_object_or_404(Exam, pk=exam_id)
     try:
         return exam, exam_item_analysis(exam=exam, viewer=request.user)
@@ -81,9 +95,8 @@ def _analysis(request: HttpRequest, exam_id: int) -> tuple[Exam, Any]:
         raise Http404 from exc
 
 
+@login_required
 def item_analysis_page(request: HttpRequest, exam_id: int) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect(f"/accounts/login/?next={request.path}")
     exam, result = _analysis(request, exam_id)
     rows = []
     if result is not None:
@@ -113,9 +126,8 @@ def item_analysis_page(request: HttpRequest, exam_id: int) -> HttpResponse:
     )
 
 
+@login_required
 def item_analysis_csv(request: HttpRequest, exam_id: int) -> HttpResponse:
-    if not request.user.is_authenticated:
-        raise Http404
     exam, result = _analysis(request, exam_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="item-analysis-exam-{exam.pk}.csv"'

@@ -513,6 +513,8 @@ def practical_evaluate(
     # The predict stage's output is never shown: it could carry the hidden inputs.
     report["stages"]["predict"] = _stage_report(predict)
     if predict.verdict != sandbox.Verdict.OK:
+        # For operators only (the worker's log), never for the candidate.
+        logger.info("predict stage %s: %s", predict.verdict, predict.stderr[-2000:])
         return _failed(report, predict, stage="predict")
 
     if on_stage:

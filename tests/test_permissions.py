@@ -16,6 +16,7 @@ from certification.models import (
     Attempt,
     AuditEvent,
     Certificate,
+    Exam,
 )
 from certification.roles import Role
 from certification.services import exams
@@ -35,6 +36,7 @@ class World:
     attempt: Attempt
     submission: Submission
     pending: Application
+    practice: Exam
 
 
 @pytest.fixture
@@ -68,7 +70,8 @@ def world(demo) -> World:
         learning_history="-",
         project_experience="-",
     )
-    return World(users, application, attempt, submission, pending)
+    practice = objective_exam(mode=Exam.Mode.PRACTICE, attempts_allowed=5)
+    return World(users, application, attempt, submission, pending, practice)
 
 
 # name: (method, url(world), body, roles allowed, status when allowed)
@@ -245,6 +248,22 @@ PAGES = {
     "decide": ("post", lambda w: f"/committee/applications/{w.pending.pk}/decide/", {"committee"}),
     "results": ("get", lambda w: "/committee/results/", {"committee"}),
     "issue": ("post", lambda w: f"/committee/results/{w.application.pk}/issue/", {"committee"}),
+    "grading queue": ("get", lambda w: "/examiner/grading/", {"examiner"}),
+    "item analysis": (
+        "get",
+        lambda w: f"/exams/{w.attempt.exam_id}/analysis/",
+        {"instructor", "committee"},
+    ),
+    "item analysis csv": (
+        "get",
+        lambda w: f"/exams/{w.attempt.exam_id}/analysis.csv",
+        {"instructor", "committee"},
+    ),
+    "practice start": (
+        "post",
+        lambda w: f"/exams/{w.practice.pk}/practice/",
+        {"owner", "other_candidate"},
+    ),
 }
 
 

@@ -57,7 +57,9 @@ class ImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > QUESTION_IMPORT_MAX_BYTES:
             raise forms.ValidationError(
-                _("文件过大：上限为 %(limit)d KiB / The file is too large: the limit is %(limit)d KiB."),
+                _(
+                    "文件过大：上限为 %(limit)d KiB / The file is too large: the limit is %(limit)d KiB."
+                ),
                 params={"limit": QUESTION_IMPORT_MAX_BYTES // 1024},
             )
         return upload
@@ -83,7 +85,11 @@ def question_import(request: HttpRequest, slug: str) -> HttpResponse:
     status = 200
     if request.method == "POST" and request.POST.get("action") == "confirm":
         pending = request.session.get(_SESSION_KEY)
-        if not pending or pending["bank"] != bank.pk or pending["digest"] != request.POST.get("digest"):
+        if (
+            not pending
+            or pending["bank"] != bank.pk
+            or pending["digest"] != request.POST.get("digest")
+        ):
             messages.error(request, _("请先上传并预览文件 / Upload and preview the file first."))
             return redirect("question-import", slug=bank.slug)
         try:
@@ -97,7 +103,10 @@ def question_import(request: HttpRequest, slug: str) -> HttpResponse:
             _("已导入 %(n)d 道题 / Imported %(n)d question(s).") % {"n": report.created},
         )
         return redirect("question-import", slug=bank.slug)
-    if request.method == "POST" and _declared_length(request) > QUESTION_IMPORT_MAX_BYTES + _FORM_OVERHEAD:
+    if (
+        request.method == "POST"
+        and _declared_length(request) > QUESTION_IMPORT_MAX_BYTES + _FORM_OVERHEAD
+    ):
         # Refused before Django reads (and spools to disk) the body.
         context.update(form=ImportForm(), too_large=True)
         return render(request, "training/import.html", context, status=413)
@@ -122,6 +131,8 @@ def question_import(request: HttpRequest, slug: str) -> HttpResponse:
                 status = 400
             else:
                 request.session[_SESSION_KEY] = pending
-                context.update(report=report, digest=pending["digest"], filename=pending["filename"])
+                context.update(
+                    report=report, digest=pending["digest"], filename=pending["filename"]
+                )
     context["form"] = form
     return render(request, "training/import.html", context, status=status)

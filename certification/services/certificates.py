@@ -130,9 +130,8 @@ def certificate_credential_build(certificate: Certificate) -> dict[str, Any]:
             name=result.name,
             result_type="Percent",
             value=_percent_text(result.value),
+            # Percent is 0-100 by definition: no valueMin/valueMax.
             required_value=_percent_text(result.required) if result.required else None,
-            value_min="0",
-            value_max="100",
         )
         for result in certificate_results_shown(certificate)
     ]

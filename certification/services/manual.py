@@ -11,6 +11,7 @@ from django.utils import timezone
 from certification.models import Attempt, AttemptItem, ManualGrade
 from certification.roles import Role, has_role
 from certification.services.audit import audit_record
+from certification.services.conflicts import conflicted_candidate_ids
 from certification.services.exams import attempt_total
 from config.errors import ApplicationError, Conflict, NotFound
 from grading.programming import programming_grade
@@ -36,7 +37,7 @@ def manual_queue(*, examiner: Any) -> list[AttemptItem]:
             version__kind__in=list(QuestionVersion.MANUAL_KINDS),
             points__isnull=True,
         )
-        .exclude(attempt__candidate=examiner)
+        .exclude(attempt__candidate_id__in=conflicted_candidate_ids(staff=examiner))
         .exclude(manual_grades__examiner=examiner)
         .select_related("version", "answer")
     )

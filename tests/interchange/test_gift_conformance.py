@@ -65,8 +65,12 @@ def _expect(draft: ItemDraft, peg: dict[str, Any], category: tuple[str, ...]) ->
         assert draft.kind == (t.SINGLE_CHOICE if single else t.MULTIPLE_CHOICE)
         full = 1.0 if single else round(1 / max(len(correct), 1), 7)
         ids = [c["id"] for c in draft.data["choices"]]
-        assert [c["text"] for c in draft.data["choices"]] == [_text(c["text"]) for c in peg["choices"]]
-        assert [draft.key["fractions"][i] for i in ids] == [_fraction(c, full=full) for c in peg["choices"]]
+        assert [c["text"] for c in draft.data["choices"]] == [
+            _text(c["text"]) for c in peg["choices"]
+        ]
+        assert [draft.key["fractions"][i] for i in ids] == [
+            _fraction(c, full=full) for c in peg["choices"]
+        ]
         assert [draft.feedback["choices"].get(i, "") for i in ids] == [
             _text(c["feedback"]) for c in peg["choices"]
         ]
@@ -100,7 +104,11 @@ def _expect(draft: ItemDraft, peg: dict[str, Any], category: tuple[str, ...]) ->
             if answer.get("text") == "*":  # Moodle's "any other answer"
                 assert (r["match"], r["value"]) == ("regex", ".*")
             elif answer["type"] == "high-low":
-                assert (r["match"], r["min"], r["max"]) == ("numeric", answer["numberLow"], answer["numberHigh"])
+                assert (r["match"], r["min"], r["max"]) == (
+                    "numeric",
+                    answer["numberLow"],
+                    answer["numberHigh"],
+                )
             else:
                 assert r["match"] == "numeric"
                 assert float(r["value"]) == answer["number"]
@@ -110,7 +118,9 @@ def _expect(draft: ItemDraft, peg: dict[str, Any], category: tuple[str, ...]) ->
         assert draft.kind == t.MATCHING
         options = {o["id"]: o["text"] for o in draft.data["options"]}
         pairs = [p for p in peg["matchPairs"] if p["subquestion"]["text"]]
-        assert [p["text"] for p in draft.data["prompts"]] == [p["subquestion"]["text"] for p in pairs]
+        assert [p["text"] for p in draft.data["prompts"]] == [
+            p["subquestion"]["text"] for p in pairs
+        ]
         assert [options[draft.key["pairs"][p["id"]]] for p in draft.data["prompts"]] == [
             p["subanswer"] for p in pairs
         ]
@@ -152,6 +162,8 @@ def test_every_corpus_file_is_either_checked_or_listed_with_a_reason() -> None:
 
 
 def test_category_paths_drop_moodle_context_and_top() -> None:
-    assert gift.category_path("$course$/top/Default for Unit 1: Topic") == ("Default for Unit 1: Topic",)
+    assert gift.category_path("$course$/top/Default for Unit 1: Topic") == (
+        "Default for Unit 1: Topic",
+    )
     assert gift.category_path("$system$/top/A/B//C") == ("A", "B/C")
     assert gift.category_path("Plain/Path") == ("Plain", "Path")

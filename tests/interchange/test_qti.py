@@ -1,6 +1,8 @@
 """QTI 2.1 samples (data/qti21, qtiworks, BSD-3 licence beside them): each supported
 interaction imports; the others raise a clear "unsupported interaction" problem."""
 
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,7 @@ def test_choice_imports_as_single_choice_with_the_prompt_in_the_stem() -> None:
     assert draft.stem_format == "html"
     assert draft.stem.startswith("<p>Look at the text in the picture.</p>")
     assert draft.stem.endswith("<p>What does it say?</p>")
-    assert [c["text"] for c in draft.data["choices"]][0] == "You must stay with your luggage at all times."
+    assert draft.data["choices"][0]["text"] == "You must stay with your luggage at all times."
     assert draft.key == {"fractions": {"a": 1.0, "b": 0.0, "c": 0.0}}
     assert draft.data["shuffle"] is False
     assert _one("shufflechoice.xml").data["shuffle"] is True
@@ -37,8 +39,14 @@ def test_multiple_choice_takes_its_weights_from_the_mapping() -> None:
     texts = {c["id"]: c["text"] for c in draft.data["choices"]}
     fractions = {texts[i]: f for i, f in draft.key["fractions"].items()}
     # mapping H=1, O=1, Cl=-1, others -2 (defaultValue), upperBound 2
-    assert fractions == {"Hydrogen": 0.5, "Oxygen": 0.5, "Chlorine": -0.5,
-                         "Helium": -1.0, "Carbon": -1.0, "Nitrogen": -1.0}
+    assert fractions == {
+        "Hydrogen": 0.5,
+        "Oxygen": 0.5,
+        "Chlorine": -0.5,
+        "Helium": -1.0,
+        "Carbon": -1.0,
+        "Nitrogen": -1.0,
+    }
 
 
 def test_text_entry_imports_as_fill_in_with_case_sensitive_mapped_answers() -> None:
@@ -57,7 +65,9 @@ def test_extended_text_imports_as_short_answer() -> None:
 
     assert draft.kind == t.SHORT_ANSWER
     assert draft.key == {"model_answer": "", "rubric": None}
-    assert draft.stem.endswith("<p>Write Sam a postcard. Answer the questions. Write 25-35 words.</p>")
+    assert draft.stem.endswith(
+        "<p>Write Sam a postcard. Answer the questions. Write 25-35 words.</p>"
+    )
 
 
 def test_inline_choice_imports_as_single_choice_with_a_blank_in_the_text() -> None:
@@ -74,7 +84,11 @@ def test_order_imports_as_ordering() -> None:
 
     assert draft.kind == t.ORDERING
     items = {i["id"]: i["text"] for i in draft.data["items"]}
-    assert [items[i] for i in draft.key["order"]] == ["Michael Schumacher", "Rubens Barrichello", "Jenson Button"]
+    assert [items[i] for i in draft.key["order"]] == [
+        "Michael Schumacher",
+        "Rubens Barrichello",
+        "Jenson Button",
+    ]
 
 
 def test_match_imports_as_matching() -> None:
@@ -106,7 +120,9 @@ def test_inline_and_modal_feedback_become_choice_feedback() -> None:
     ("name", "line", "interaction"),
     [("gap_match.xml", 18, "gapMatchInteraction"), ("upload.xml", 11, "uploadInteraction")],
 )
-def test_unsupported_interactions_are_reported_and_nothing_is_imported(name: str, line: int, interaction: str) -> None:
+def test_unsupported_interactions_are_reported_and_nothing_is_imported(
+    name: str, line: int, interaction: str
+) -> None:
     data = (DATA / name).read_bytes()
     with pytest.raises(ImportProblems) as raised:
         qti.parse(data)
@@ -121,7 +137,73 @@ def test_unsupported_interactions_are_reported_and_nothing_is_imported(name: str
 def test_every_sample_is_covered_and_licensed() -> None:
     samples = {p.name for p in DATA.glob("*.xml")}
     assert samples == {
-        "choice.xml", "choice_multiple.xml", "extended_text.xml", "feedback.xml", "gap_match.xml",
-        "inline_choice.xml", "match.xml", "order.xml", "shufflechoice.xml", "text_entry.xml", "upload.xml",
+        "choice.xml",
+        "choice_multiple.xml",
+        "extended_text.xml",
+        "feedback.xml",
+        "gap_match.xml",
+        "inline_choice.xml",
+        "match.xml",
+        "order.xml",
+        "shufflechoice.xml",
+        "text_entry.xml",
+        "upload.xml",
     }
     assert (DATA / "LICENSE.txt").is_file()
+
+
+MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" identifier="pkg">
+  <resources>
+    <resource identifier="r1" type="imsqti_item_xmlv2p1" href="items/choice.xml"/>
+    <resource identifier="r2" type="imsqti_item_xmlv2p1" href="items/upload.xml"/>
+    <resource identifier="r3" type="imsqti_item_xmlv2p1" href="items/order.xml"/>
+    <resource identifier="r4" type="webcontent" href="images/sign.png"/>
+  </resources>
+</manifest>
+"""
+
+
+def _package(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_a_content_package_imports_its_items_in_manifest_order() -> None:
+    files = {
+        f"items/{n}": (DATA / n).read_bytes() for n in ("choice.xml", "upload.xml", "order.xml")
+    }
+    package = _package(
+        {"imsmanifest.xml": MANIFEST.encode(), **files, "images/sign.png": b"\x89PNG"}
+    )
+
+    with pytest.raises(ImportProblems) as raised:
+        qti.parse(package)
+    result = qti.parse(package, skip_bad=True)
+
+    (problem,) = raised.value.problems
+    assert problem.line == 11
+    assert problem.reason.startswith(
+        "items/upload.xml: unsupported interaction <uploadInteraction>"
+    )
+    assert [d.kind for d in result.drafts] == [t.SINGLE_CHOICE, t.ORDERING]
+    assert result.skipped == (problem,)
+
+
+def test_a_package_without_manifest_imports_every_xml_file() -> None:
+    package = _package(
+        {
+            "a.xml": (DATA / "match.xml").read_bytes(),
+            "b.xml": (DATA / "text_entry.xml").read_bytes(),
+        }
+    )
+
+    assert [d.kind for d in qti.parse(package).drafts] == [t.MATCHING, t.FILL_IN]
+
+
+def test_a_broken_zip_is_refused() -> None:
+    with pytest.raises(ImportProblems, match="1 problem"):
+        qti.parse(b"PK\x03\x04 not really a zip")

@@ -32,8 +32,13 @@ def _as_moodle_sees_ranges(draft: ItemDraft) -> ItemDraft:
         for rule in rules:
             if rule["match"] == "numeric" and rule["min"] is not None:
                 low, high = Decimal(repr(rule["min"])), Decimal(repr(rule["max"]))
-                rule = {**rule, "value": t.number_text(float((low + high) / 2)), "min": None, "max": None,
-                        "tolerance": float((high - low) / 2)}
+                rule = {
+                    **rule,
+                    "value": t.number_text(float((low + high) / 2)),
+                    "min": None,
+                    "max": None,
+                    "tolerance": float((high - low) / 2),
+                }
             blanks[name].append(rule)
     return replace(draft, key={"blanks": blanks})
 
@@ -59,8 +64,14 @@ def test_gift_to_moodle_xml_keeps_every_draft(name: str) -> None:
 def test_moodle_xml_round_trip_keeps_every_draft() -> None:
     drafts = moodle_xml.parse((DATA / "moodle" / "sample.xml").read_bytes()).drafts
     assert {d.kind for d in drafts} == {
-        t.SINGLE_CHOICE, t.MULTIPLE_CHOICE, t.TRUE_FALSE, t.FILL_IN, t.MATCHING,
-        t.SHORT_ANSWER, t.ORDERING, t.DESCRIPTION,
+        t.SINGLE_CHOICE,
+        t.MULTIPLE_CHOICE,
+        t.TRUE_FALSE,
+        t.FILL_IN,
+        t.MATCHING,
+        t.SHORT_ANSWER,
+        t.ORDERING,
+        t.DESCRIPTION,
     }
 
     again = moodle_xml.parse(moodle_xml.write(drafts)).drafts
@@ -72,10 +83,14 @@ def test_moodle_xml_to_gift_keeps_what_gift_can_say() -> None:
     drafts = moodle_xml.parse((DATA / "moodle" / "sample.xml").read_bytes()).drafts
     # GIFT has no points, shuffle flag, model answer or ordering items.
     comparable = [
-        replace(d, points=0.0 if d.kind == t.DESCRIPTION else 1.0,
-                data={**d.data, "shuffle": True} if "shuffle" in d.data else d.data,
-                key={**d.key, "model_answer": ""} if d.kind == t.SHORT_ANSWER else d.key)
-        for d in drafts if d.kind != t.ORDERING
+        replace(
+            d,
+            points=0.0 if d.kind == t.DESCRIPTION else 1.0,
+            data={**d.data, "shuffle": True} if "shuffle" in d.data else d.data,
+            key={**d.key, "model_answer": ""} if d.kind == t.SHORT_ANSWER else d.key,
+        )
+        for d in drafts
+        if d.kind != t.ORDERING
     ]
 
     text = gift.write(drafts)
@@ -97,23 +112,62 @@ RICH_STEMS = [
 def _rich_drafts() -> list[ItemDraft]:
     out = []
     for n, stem in enumerate(RICH_STEMS):
-        out.append(ItemDraft(
-            kind=t.SINGLE_CHOICE, name=f"rich {n}: {{x}} :: #1", stem=stem, stem_format="markdown",
-            data={"choices": [{"id": "a", "text": "$\\sigma(0) = 0.5$"}, {"id": "b", "text": "`x = {}`"}],
-                  "shuffle": True},
-            key={"fractions": {"a": 1.0, "b": 0.0}},
-            feedback={"general": "See $$e^{i\\pi} + 1 = 0$$\n\n```\n{a: 1}\n```", "choices": {"b": "no: ~ = #"}},
-            category=("Maths", "Calculus/Analysis"), tags=("topic:latex",),
-        ))
-        out.append(ItemDraft(
-            kind=t.FILL_IN, name=f"blank {n}", stem=f"{stem}\n\nAnswer: [[1]] (in `code`)", stem_format="markdown",
-            data={"blanks": ["1"]},
-            key={"blanks": {"1": [{"match": "ci", "value": "x{1}", "tolerance": 0.0, "min": None, "max": None,
-                                   "fraction": 1.0}]}},
-            feedback={"general": "", "blanks": {"1": ["$x_1$"]}},
-        ))
-        out.append(ItemDraft(kind=t.SHORT_ANSWER, name=f"essay {n}", stem=stem, stem_format="markdown",
-                             key={"model_answer": "", "rubric": None}, feedback={"general": ""}))
+        out.append(
+            ItemDraft(
+                kind=t.SINGLE_CHOICE,
+                name=f"rich {n}: {{x}} :: #1",
+                stem=stem,
+                stem_format="markdown",
+                data={
+                    "choices": [
+                        {"id": "a", "text": "$\\sigma(0) = 0.5$"},
+                        {"id": "b", "text": "`x = {}`"},
+                    ],
+                    "shuffle": True,
+                },
+                key={"fractions": {"a": 1.0, "b": 0.0}},
+                feedback={
+                    "general": "See $$e^{i\\pi} + 1 = 0$$\n\n```\n{a: 1}\n```",
+                    "choices": {"b": "no: ~ = #"},
+                },
+                category=("Maths", "Calculus/Analysis"),
+                tags=("topic:latex",),
+            )
+        )
+        out.append(
+            ItemDraft(
+                kind=t.FILL_IN,
+                name=f"blank {n}",
+                stem=f"{stem}\n\nAnswer: [[1]] (in `code`)",
+                stem_format="markdown",
+                data={"blanks": ["1"]},
+                key={
+                    "blanks": {
+                        "1": [
+                            {
+                                "match": "ci",
+                                "value": "x{1}",
+                                "tolerance": 0.0,
+                                "min": None,
+                                "max": None,
+                                "fraction": 1.0,
+                            }
+                        ]
+                    }
+                },
+                feedback={"general": "", "blanks": {"1": ["$x_1$"]}},
+            )
+        )
+        out.append(
+            ItemDraft(
+                kind=t.SHORT_ANSWER,
+                name=f"essay {n}",
+                stem=stem,
+                stem_format="markdown",
+                key={"model_answer": "", "rubric": None},
+                feedback={"general": ""},
+            )
+        )
     return out
 
 
@@ -129,9 +183,14 @@ def test_markdown_latex_and_code_survive_a_round_trip(fmt: str) -> None:
 
 
 def test_gift_writes_embedded_blanks_back_in_place() -> None:
-    drafts = gift.parse("Two plus two equals {=four =4}.\n\n{ =Asia } is the largest continent.\n").drafts
+    drafts = gift.parse(
+        "Two plus two equals {=four =4}.\n\n{ =Asia } is the largest continent.\n"
+    ).drafts
 
     text = gift.write(drafts)
 
     assert "Two plus two equals {" in text and "}." in text
-    assert [d.stem for d in gift.parse(text).drafts] == ["Two plus two equals [[1]].", "[[1]] is the largest continent."]
+    assert [d.stem for d in gift.parse(text).drafts] == [
+        "Two plus two equals [[1]].",
+        "[[1]] is the largest continent.",
+    ]

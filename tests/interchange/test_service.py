@@ -16,7 +16,12 @@ pytestmark = pytest.mark.django_db
 
 def _counts() -> tuple[int, int, int, int]:
     """Rows of every table an import writes (the demo data is there too)."""
-    return (Question.objects.count(), QuestionVersion.objects.count(), Category.objects.count(), Tag.objects.count())
+    return (
+        Question.objects.count(),
+        QuestionVersion.objects.count(),
+        Category.objects.count(),
+        Tag.objects.count(),
+    )
 
 
 def _tags_not_yet_there(*names: str) -> set[str]:
@@ -31,15 +36,23 @@ def _path(category: Category | None) -> tuple[str, ...]:
     return tuple(reversed(names))
 
 
-def test_import_creates_categories_by_path_tags_questions_and_version_one(bank: QuestionBank, sample_xml: bytes) -> None:
+def test_import_creates_categories_by_path_tags_questions_and_version_one(
+    bank: QuestionBank, sample_xml: bytes
+) -> None:
     author = make_user("ines", None)
     result = moodle_xml.parse(sample_xml)
     new_tags = _tags_not_yet_there("level:beginner", "topic:cnn")
 
-    report = questions_import(bank=bank, drafts=result.drafts, created_by=author, categories=result.categories)
+    report = questions_import(
+        bank=bank, drafts=result.drafts, created_by=author, categories=result.categories
+    )
 
     assert report.created == 9 and not report.dry_run
-    assert report.new_categories == (("AI basics",), ("AI basics", "Vision"), ("AI basics", "Numbers"))
+    assert report.new_categories == (
+        ("AI basics",),
+        ("AI basics", "Vision"),
+        ("AI basics", "Numbers"),
+    )
     assert set(report.new_tags) == new_tags
     assert Category.objects.filter(bank=bank).count() == 3
     conv = Question.objects.get(bank=bank, name="Convolution output")
@@ -51,16 +64,21 @@ def test_import_creates_categories_by_path_tags_questions_and_version_one(bank: 
     assert (version.number, version.kind, version.stem) == (1, t.SINGLE_CHOICE, draft.stem)
     assert (version.data, version.key, version.feedback) == (draft.data, draft.key, draft.feedback)
     assert version.points == Decimal("2.00") and version.created_by == author
-    assert [i.question_id for i in report.items] == list(Question.objects.filter(bank=bank).values_list("pk", flat=True))
+    assert [i.question_id for i in report.items] == list(
+        Question.objects.filter(bank=bank).values_list("pk", flat=True)
+    )
 
 
-def test_dry_run_reports_what_would_be_created_and_creates_nothing(bank: QuestionBank, sample_xml: bytes) -> None:
+def test_dry_run_reports_what_would_be_created_and_creates_nothing(
+    bank: QuestionBank, sample_xml: bytes
+) -> None:
     result = moodle_xml.parse(sample_xml)
     new_tags = _tags_not_yet_there("level:beginner", "topic:cnn")
     before = _counts()
 
-    report = questions_import(bank=bank, drafts=result.drafts, created_by=None, dry_run=True,
-                              categories=result.categories)
+    report = questions_import(
+        bank=bank, drafts=result.drafts, created_by=None, dry_run=True, categories=result.categories
+    )
 
     assert report.dry_run and report.created == 9
     assert len(report.new_categories) == 3 and set(report.new_tags) == new_tags
@@ -73,7 +91,9 @@ def test_second_import_reuses_categories_and_tags(bank: QuestionBank, sample_xml
     result = moodle_xml.parse(sample_xml)
     questions_import(bank=bank, drafts=result.drafts, created_by=None, categories=result.categories)
 
-    report = questions_import(bank=bank, drafts=result.drafts, created_by=None, categories=result.categories)
+    report = questions_import(
+        bank=bank, drafts=result.drafts, created_by=None, categories=result.categories
+    )
 
     assert report.new_categories == () and report.new_tags == ()
     assert Question.objects.filter(bank=bank).count() == 18
@@ -91,7 +111,9 @@ def test_a_draft_the_database_would_refuse_stops_the_whole_import(bank: Question
     assert _counts() == before
 
 
-def test_export_round_trips_the_bank_through_moodle_xml(bank: QuestionBank, sample_xml: bytes) -> None:
+def test_export_round_trips_the_bank_through_moodle_xml(
+    bank: QuestionBank, sample_xml: bytes
+) -> None:
     result = moodle_xml.parse(sample_xml)
     questions_import(bank=bank, drafts=result.drafts, created_by=None, categories=result.categories)
 
@@ -103,13 +125,17 @@ def test_export_round_trips_the_bank_through_moodle_xml(bank: QuestionBank, samp
     assert sorted(exported, key=lambda d: d.name) == sorted(expected, key=lambda d: d.name)
 
 
-def test_gift_export_groups_by_category_and_names_what_it_cannot_hold(bank: QuestionBank, sample_xml: bytes) -> None:
+def test_gift_export_groups_by_category_and_names_what_it_cannot_hold(
+    bank: QuestionBank, sample_xml: bytes
+) -> None:
     result = moodle_xml.parse(sample_xml)
     questions_import(bank=bank, drafts=result.drafts, created_by=None, categories=result.categories)
 
     text = questions_export(bank=bank, format="gift")
 
-    assert text.index("$CATEGORY: $course$/top/AI basics/Numbers") < text.index("$CATEGORY: $course$/top/AI basics/Vision")
+    assert text.index("$CATEGORY: $course$/top/AI basics/Numbers") < text.index(
+        "$CATEGORY: $course$/top/AI basics/Vision"
+    )
     assert "// not exported: Training loop (ordering has no GIFT form)" in text
     assert len(gift.parse(text).drafts) == 8
 
@@ -117,8 +143,14 @@ def test_gift_export_groups_by_category_and_names_what_it_cannot_hold(bank: Ques
 def test_export_uses_each_items_latest_version(bank: QuestionBank) -> None:
     questions_import(bank=bank, drafts=gift.parse("::q::Old text?{T}").drafts, created_by=None)
     question = Question.objects.get(bank=bank)
-    QuestionVersion.objects.create(question=question, number=2, kind=t.TRUE_FALSE, stem="New text?",
-                                   key={"correct": False}, feedback={"general": ""})
+    QuestionVersion.objects.create(
+        question=question,
+        number=2,
+        kind=t.TRUE_FALSE,
+        stem="New text?",
+        key={"correct": False},
+        feedback={"general": ""},
+    )
 
     (draft,) = bank_drafts(bank=bank)
 

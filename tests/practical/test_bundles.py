@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 def langid(tmp_path: Path) -> Path:
     folder = tmp_path / "langid"
     shutil.copytree(demo_bundle("langid"), folder)
+    manifest_with(folder, 'slug = "langid"', 'slug = "langid-test"')  # the demo holds "langid"
     return folder
 
 
@@ -42,14 +43,15 @@ def manifest_with(folder: Path, old: str, new: str) -> None:
         ("seconds = 120", "seconds = 0", "positive integers"),
         ("seconds = 120", "seconds = 999999", "maximum"),
         ("[task]", "[task]\ncolour = 'red'", "unknown key"),
-        ('slug = "langid"', 'slug = "../etc"', "slug"),
+        ('slug = "langid-test"', 'slug = "../etc"', "slug"),
     ],
 )
 def test_manifest_errors_name_the_key(langid, old, new, reason):
     manifest_with(langid, old, new)
+    before = PracticalTask.objects.count(), BundleVersion.objects.count()
     with pytest.raises(BundleRefused, match=reason):
         bundle_upload(source=langid, trial=False)
-    assert not PracticalTask.objects.exists() and not BundleVersion.objects.exists()
+    assert (PracticalTask.objects.count(), BundleVersion.objects.count()) == before
 
 
 def test_manifest_parses_the_documented_example():
@@ -119,7 +121,7 @@ def test_zip_upload_is_stored_privately_checksummed_and_versioned(tmp_path, lang
             if path.is_file():
                 zipped.write(path, path.relative_to(langid).as_posix())
     first = bundle_upload(source=archive, trial=False)
-    task = PracticalTask.objects.get(slug="langid")
+    task = PracticalTask.objects.get(slug="langid-test")
     assert (task.current_version, task.metric, task.pass_threshold) == (first, "macro_f1", 0.85)
     stored = Path(settings.PRIVATE_STORAGE_DIR) / first.storage_dir
     assert stored.is_dir() and bundle_verify(first) == []
@@ -148,7 +150,7 @@ def test_trial_run_refuses_a_bundle_whose_baseline_passes(langid):
     shutil.copyfile(langid / "solutions/reference/solution.py", langid / "solutions/baseline/solution.py")
     with pytest.raises(BundleRefused, match="baseline solution must run and fail"):
         bundle_upload(source=langid)
-    assert not BundleVersion.objects.exists()
+    assert not BundleVersion.objects.filter(task__slug="langid-test").exists()
 
 
 @pytest.mark.docker
@@ -156,4 +158,4 @@ def test_trial_run_refuses_a_bundle_whose_reference_fails(langid):
     manifest_with(langid, "pass_threshold = 0.85", "pass_threshold = 0.999")
     with pytest.raises(BundleRefused, match="reference solution must pass"):
         bundle_upload(source=langid)
-    assert not BundleVersion.objects.exists()
+    assert not BundleVersion.objects.filter(task__slug="langid-test").exists()

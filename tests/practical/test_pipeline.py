@@ -21,6 +21,7 @@ CRASH = b"def train(train_dir, model_dir):\n    raise RuntimeError('boom in trai
 # reachable, this would score 1.0.
 CHEAT = b'''
 import os
+import numpy as np
 
 def train(train_dir, model_dir):
     pass
@@ -46,6 +47,7 @@ def predict(model_dir, inputs):
 # the worker must refuse them without unpickling.
 PICKLE = b"""
 import os
+import numpy as np
 
 def train(train_dir, model_dir):
     pass
@@ -117,7 +119,7 @@ def test_pickled_predictions_are_refused_not_loaded(task, candidate):
     submission = submit(task, candidate, PICKLE)
     practical.submission_grade(submission_id=submission.pk)
     submission.refresh_from_db()
-    assert submission.verdict == "invalid_output"
+    assert submission.verdict == "invalid_output", (submission.message, submission.stages, submission.train_log)
     assert "Invalid predictions" in submission.message
 
 

@@ -35,7 +35,9 @@ def parse(fmt: str, data: str | bytes, *, skip_bad: bool = False) -> ParseResult
             try:
                 data = data.decode("utf-8-sig")
             except UnicodeDecodeError as error:
-                raise ImportProblems([Problem(0, f"the file is not UTF-8 text ({error.reason})")]) from None
+                raise ImportProblems(
+                    [Problem(0, f"the file is not UTF-8 text ({error.reason})")]
+                ) from None
         return gift.parse(data, skip_bad=skip_bad)
     if fmt == "moodle-xml":
         return moodle_xml.parse(data, skip_bad=skip_bad)

@@ -61,7 +61,9 @@ def _draft(
     )
 
 
-def choice_item(common: Common, choices: Sequence[Choice], *, multiple: bool, shuffle: bool = True) -> ItemDraft:
+def choice_item(
+    common: Common, choices: Sequence[Choice], *, multiple: bool, shuffle: bool = True
+) -> ItemDraft:
     """single_choice or multiple_choice. Refuses an item nobody can score on."""
     if len(choices) < 2:
         raise ItemError(common.line, "a choice question needs at least two choices")
@@ -73,28 +75,49 @@ def choice_item(common: Common, choices: Sequence[Choice], *, multiple: bool, sh
     if max(c.fraction for c in choices) <= 0:
         raise ItemError(common.line, "no choice is correct (give one '=' or a positive weight)")
     ids = [t.choice_id(i) for i in range(len(choices))]
-    data = {"choices": [{"id": i, "text": c.text} for i, c in zip(ids, choices, strict=True)], "shuffle": shuffle}
+    data = {
+        "choices": [{"id": i, "text": c.text} for i, c in zip(ids, choices, strict=True)],
+        "shuffle": shuffle,
+    }
     key = {"fractions": {i: c.fraction for i, c in zip(ids, choices, strict=True)}}
     feedback = {"choices": {i: c.feedback for i, c in zip(ids, choices, strict=True) if c.feedback}}
     kind = t.MULTIPLE_CHOICE if multiple else t.SINGLE_CHOICE
     return _draft(common, kind, data, key, feedback)
 
 
-def true_false_item(common: Common, *, correct: bool, if_true: str = "", if_false: str = "") -> ItemDraft:
+def true_false_item(
+    common: Common, *, correct: bool, if_true: str = "", if_false: str = ""
+) -> ItemDraft:
     """``if_true``/``if_false``: the feedback shown to a candidate who answered that."""
     choices = {name: text for name, text in (("true", if_true), ("false", if_false)) if text}
     return _draft(common, t.TRUE_FALSE, {}, {"correct": correct}, {"choices": choices})
 
 
-def rule(match: str, value: str = "", *, fraction: float = 1.0, tolerance: float = 0.0,
-         low: float | None = None, high: float | None = None) -> dict[str, Any]:
-    return {"match": match, "value": value, "tolerance": tolerance, "min": low, "max": high, "fraction": fraction}
+def rule(
+    match: str,
+    value: str = "",
+    *,
+    fraction: float = 1.0,
+    tolerance: float = 0.0,
+    low: float | None = None,
+    high: float | None = None,
+) -> dict[str, Any]:
+    return {
+        "match": match,
+        "value": value,
+        "tolerance": tolerance,
+        "min": low,
+        "max": high,
+        "fraction": fraction,
+    }
 
 
 CATCH_ALL = ".*"
 
 
-def fill_in_item(common: Common, blanks: Sequence[Sequence[tuple[dict[str, Any], str]]]) -> ItemDraft:
+def fill_in_item(
+    common: Common, blanks: Sequence[Sequence[tuple[dict[str, Any], str]]]
+) -> ItemDraft:
     """``blanks``: per blank, its rules each with the feedback for an answer matching
     it. The stem must already mark each blank as ``[[n]]``."""
     names = [str(i + 1) for i in range(len(blanks))]
@@ -109,11 +132,15 @@ def fill_in_item(common: Common, blanks: Sequence[Sequence[tuple[dict[str, Any],
         if max(r["fraction"] for r, _ in rules) <= 0:
             raise ItemError(common.line, f"blank {name}: no answer earns credit")
     key = {"blanks": {n: [r for r, _ in rules] for n, rules in zip(names, blanks, strict=True)}}
-    feedback = {"blanks": {n: [f for _, f in rules] for n, rules in zip(names, blanks, strict=True)}}
+    feedback = {
+        "blanks": {n: [f for _, f in rules] for n, rules in zip(names, blanks, strict=True)}
+    }
     return _draft(common, t.FILL_IN, {"blanks": names}, key, feedback)
 
 
-def matching_item(common: Common, pairs: Sequence[tuple[str, str]], *, shuffle: bool = True) -> ItemDraft:
+def matching_item(
+    common: Common, pairs: Sequence[tuple[str, str]], *, shuffle: bool = True
+) -> ItemDraft:
     """``pairs``: (prompt, option); an empty prompt adds the option as a distractor.
     Options with the same text are one option."""
     del shuffle  # matching data has no shuffle flag: the exam engine always shuffles options
@@ -132,14 +159,18 @@ def matching_item(common: Common, pairs: Sequence[tuple[str, str]], *, shuffle: 
             prompts.append({"id": pid, "text": prompt})
             key[pid] = by_text[option]
     if not prompts or len(options) < 2:
-        raise ItemError(common.line, "a matching question needs at least one prompt and two answers")
+        raise ItemError(
+            common.line, "a matching question needs at least one prompt and two answers"
+        )
     return _draft(common, t.MATCHING, {"prompts": prompts, "options": options}, {"pairs": key}, {})
 
 
 def ordering_item(common: Common, items: Sequence[str], order: Sequence[int]) -> ItemDraft:
     """``order``: indexes into ``items`` in the correct order."""
     if len(items) < 2 or sorted(order) != list(range(len(items))):
-        raise ItemError(common.line, "an ordering question needs two or more items, each placed once")
+        raise ItemError(
+            common.line, "an ordering question needs two or more items, each placed once"
+        )
     ids = [f"i{i + 1}" for i in range(len(items))]
     data = {"items": [{"id": i, "text": text} for i, text in zip(ids, items, strict=True)]}
     return _draft(common, t.ORDERING, data, {"order": [ids[i] for i in order]}, {})

@@ -166,7 +166,9 @@ def parse(text: str, *, skip_bad: bool = False) -> ParseResult:
             if not lines:
                 continue
         try:
-            drafts.append(_question("\n".join(lines), line, category, tuple(dict.fromkeys(block.tags))))
+            drafts.append(
+                _question("\n".join(lines), line, category, tuple(dict.fromkeys(block.tags)))
+            )
         except ItemError as error:
             problems.append(error.problem())
     if not drafts and not problems and not categories:
@@ -199,7 +201,8 @@ def _question(text: str, line: int, category: tuple[str, ...], tags: tuple[str, 
     again = u.find("{", closing + 1, end)
     if again >= 0:
         raise ItemError(
-            u.line(again), "more than one answer block in a question (embedded answers, cloze) is not supported"
+            u.line(again),
+            "more than one answer block in a question (embedded answers, cloze) is not supported",
         )
     stray = max(u.find("}", closing + 1, end), u.find("}", start, opening))
     if stray >= 0:
@@ -279,7 +282,9 @@ class _Answers:
                 self.kind = "matching"
             elif any(arrows):
                 bad = entries[arrows.index(False)]
-                raise ItemError(bad.line, "a matching question needs 'prompt -> answer' in every pair")
+                raise ItemError(
+                    bad.line, "a matching question needs 'prompt -> answer' in every pair"
+                )
             else:
                 self.kind = "short"
         else:
@@ -292,7 +297,9 @@ class _Answers:
         starts = [i for i in range(a, b) if u.control(i, "=") or u.control(i, "~")]
         if not starts or starts[0] != a:
             if starts:
-                raise ItemError(u.line(a), "text before the first answer: start each answer with '=' or '~'")
+                raise ItemError(
+                    u.line(a), "text before the first answer: start each answer with '=' or '~'"
+                )
             starts = [a]
         entries = []
         for k, s in enumerate(starts):
@@ -306,7 +313,9 @@ class _Answers:
                 try:
                     weight = float(match.group(1))
                 except ValueError:
-                    raise ItemError(u.line(ta), f"weight '%{match.group(1)}%' is not a number") from None
+                    raise ItemError(
+                        u.line(ta), f"weight '%{match.group(1)}%' is not a number"
+                    ) from None
                 if not -100 <= weight <= 100:
                     raise ItemError(u.line(ta), f"weight {weight:g}% is outside -100%..100%")
                 ta = u.strip(ta + match.end(), e2)[0]
@@ -377,7 +386,9 @@ class _Answers:
             if not text:
                 raise ItemError(e.line, "an empty answer")
             fraction = 1.0 if e.weight is None else t.fraction_from_percent(e.weight)
-            rules.append((build.text_rule(text, case_sensitive=False, fraction=fraction), e.feedback))
+            rules.append(
+                (build.text_rule(text, case_sensitive=False, fraction=fraction), e.feedback)
+            )
         return rules
 
     def numeric_rules(self) -> list[tuple[dict[str, Any], str]]:
@@ -405,7 +416,9 @@ def _numeric(text: str, fraction: float, line: int) -> dict[str, Any]:
     if match:
         low, high = float(match.group(1)), float(match.group(2))
         if low > high:
-            raise ItemError(line, f"numerical range {text.strip()!r}: the low end is above the high end")
+            raise ItemError(
+                line, f"numerical range {text.strip()!r}: the low end is above the high end"
+            )
         return build.rule("numeric", "", fraction=fraction, low=low, high=high)
     match = _TOLERANCE_RE.fullmatch(text)
     if not match:
@@ -414,7 +427,9 @@ def _numeric(text: str, fraction: float, line: int) -> dict[str, Any]:
     tolerance = float(match.group(2) or 0)
     if tolerance < 0:
         raise ItemError(line, f"numerical tolerance {tolerance:g} is negative")
-    return build.rule("numeric", _canonical_number(value), fraction=fraction, tolerance=abs(tolerance))
+    return build.rule(
+        "numeric", _canonical_number(value), fraction=fraction, tolerance=abs(tolerance)
+    )
 
 
 def _canonical_number(text: str) -> str:
@@ -486,7 +501,10 @@ def _write_item(d: ItemDraft) -> str:
     if d.kind == t.MATCHING:
         options = {o["id"]: o["text"] for o in d.data["options"]}
         used = set(d.key["pairs"].values())
-        lines = [f"\n\t={escape(p['text'])} -> {escape(options[d.key['pairs'][p['id']]])}" for p in d.data["prompts"]]
+        lines = [
+            f"\n\t={escape(p['text'])} -> {escape(options[d.key['pairs'][p['id']]])}"
+            for p in d.data["prompts"]
+        ]
         lines += [f"\n\t= -> {escape(text)}" for oid, text in options.items() if oid not in used]
         return "\n".join([*head, f"{title}{fmt}{escape(d.stem)}{{{''.join(lines)}{tail}\n}}"])
     if d.kind in (t.SHORT_ANSWER, t.CASE_ANALYSIS):
@@ -503,7 +521,11 @@ def _choices(d: ItemDraft) -> str:
     feedback: dict[str, str] = d.feedback.get("choices", {})
     single = d.kind == t.SINGLE_CHOICE
     # A single-choice item is the one with exactly one '=': the best choice carries it.
-    best = max(d.data["choices"], key=lambda c: float(fractions.get(c["id"], 0)))["id"] if single else None
+    best = (
+        max(d.data["choices"], key=lambda c: float(fractions.get(c["id"], 0)))["id"]
+        if single
+        else None
+    )
     lines = []
     for choice in d.data["choices"]:
         fraction = float(fractions.get(choice["id"], 0))

@@ -16,7 +16,12 @@ from training.interchange.errors import ImportProblems, ItemError, parse_result
 from training.interchange.types import ItemDraft, ParseResult, Problem, category_path, category_text
 from training.interchange.xmlsafe import XmlDocument, parse_xml
 
-_FORMATS_IN = {"html": "html", "moodle_auto_format": "moodle", "plain_text": "plain", "markdown": "markdown"}
+_FORMATS_IN = {
+    "html": "html",
+    "moodle_auto_format": "moodle",
+    "plain_text": "plain",
+    "markdown": "markdown",
+}
 _FORMATS_OUT = {v: k for k, v in _FORMATS_IN.items()}
 SUPPORTED_TYPES = (
     "multichoice",
@@ -61,7 +66,9 @@ def parse(data: str | bytes, *, skip_bad: bool = False) -> ParseResult:
     bad ones in ``skipped``. Pure; safe to call twice."""
     doc = parse_xml(data)
     if doc.root.tag != "quiz":
-        raise ImportProblems([Problem(doc.line(doc.root), "not Moodle XML: the root element must be <quiz>")])
+        raise ImportProblems(
+            [Problem(doc.line(doc.root), "not Moodle XML: the root element must be <quiz>")]
+        )
     drafts: list[ItemDraft] = []
     problems: list[Problem] = []
     categories: list[tuple[str, ...]] = []
@@ -84,10 +91,14 @@ def parse(data: str | bytes, *, skip_bad: bool = False) -> ParseResult:
     return parse_result(drafts, problems, skip_bad=skip_bad, categories=categories)
 
 
-def _common(doc: XmlDocument, q: Element, category: tuple[str, ...], stem: str | None = None) -> Common:
+def _common(
+    doc: XmlDocument, q: Element, category: tuple[str, ...], stem: str | None = None
+) -> Common:
     line = doc.line(q)
     text_node = q.find("questiontext")
-    fmt = _FORMATS_IN.get(text_node.get("format", "html") if text_node is not None else "html", "html")
+    fmt = _FORMATS_IN.get(
+        text_node.get("format", "html") if text_node is not None else "html", "html"
+    )
     grade = _text(q, "defaultgrade")
     points = _number(grade, line, "defaultgrade") if grade else None
     tags = tuple(dict.fromkeys(_text(tag) for tag in q.findall("tags/tag") if _text(tag)))
@@ -109,7 +120,14 @@ def _answers(doc: XmlDocument, q: Element) -> list[tuple[str, float, str, Elemen
         fraction = _number(answer.get("fraction", "0"), doc.line(answer), "fraction")
         if not -100 <= fraction <= 100:
             raise ItemError(doc.line(answer), f"fraction {fraction:g} is outside -100..100")
-        out.append((_text(answer), t.fraction_from_percent(fraction), _text(answer.find("feedback")), answer))
+        out.append(
+            (
+                _text(answer),
+                t.fraction_from_percent(fraction),
+                _text(answer.find("feedback")),
+                answer,
+            )
+        )
     return out
 
 
@@ -125,13 +143,19 @@ def _question(doc: XmlDocument, q: Element, qtype: str, category: tuple[str, ...
     if qtype == "essay":
         return build.essay_item(common, model_answer=_text(q.find("graderinfo")))
     if qtype == "multichoice":
-        choices = [Choice(text, fraction, feedback) for text, fraction, feedback, _ in _answers(doc, q)]
+        choices = [
+            Choice(text, fraction, feedback) for text, fraction, feedback, _ in _answers(doc, q)
+        ]
         if any(not c.text for c in choices):
             raise ItemError(line, "an empty choice")
         single = _flag(q, "single", True)
-        return build.choice_item(common, choices, multiple=not single, shuffle=_flag(q, "shuffleanswers", True))
+        return build.choice_item(
+            common, choices, multiple=not single, shuffle=_flag(q, "shuffleanswers", True)
+        )
     if qtype == "truefalse":
-        answers = {text.lower(): (fraction, feedback) for text, fraction, feedback, _ in _answers(doc, q)}
+        answers = {
+            text.lower(): (fraction, feedback) for text, fraction, feedback, _ in _answers(doc, q)
+        }
         if set(answers) != {"true", "false"}:
             raise ItemError(line, "a true/false question needs one 'true' and one 'false' answer")
         return build.true_false_item(
@@ -147,7 +171,11 @@ def _question(doc: XmlDocument, q: Element, qtype: str, category: tuple[str, ...
         items = [text for text, _, _, _ in _answers(doc, q)]
         return build.ordering_item(common, items, list(range(len(items))))
     # shortanswer and numerical: fill-in with one blank
-    stem = common.stem.replace(BLANK, "[[1]]", 1) if BLANK in common.stem else f"{common.stem}\n\n[[1]]"
+    stem = (
+        common.stem.replace(BLANK, "[[1]]", 1)
+        if BLANK in common.stem
+        else f"{common.stem}\n\n[[1]]"
+    )
     common = _common(doc, q, category, stem)
     rules: list[tuple[dict[str, Any], str]] = []
     if qtype == "shortanswer":
@@ -155,15 +183,26 @@ def _question(doc: XmlDocument, q: Element, qtype: str, category: tuple[str, ...
         for text, fraction, feedback, answer in _answers(doc, q):
             if not text:
                 raise ItemError(doc.line(answer), "an empty answer")
-            rules.append((build.text_rule(text, case_sensitive=case_sensitive, fraction=fraction), feedback))
+            rules.append(
+                (build.text_rule(text, case_sensitive=case_sensitive, fraction=fraction), feedback)
+            )
     else:
         for text, fraction, feedback, answer in _answers(doc, q):
             if text == "*":
                 rules.append((build.rule("regex", build.CATCH_ALL, fraction=fraction), feedback))
                 continue
             value = _number(text, doc.line(answer), "numerical answer")
-            tolerance = abs(_number(_text(answer, "tolerance") or "0", doc.line(answer), "tolerance"))
-            rules.append((build.rule("numeric", t.number_text(value), fraction=fraction, tolerance=tolerance), feedback))
+            tolerance = abs(
+                _number(_text(answer, "tolerance") or "0", doc.line(answer), "tolerance")
+            )
+            rules.append(
+                (
+                    build.rule(
+                        "numeric", t.number_text(value), fraction=fraction, tolerance=tolerance
+                    ),
+                    feedback,
+                )
+            )
     return build.fill_in_item(common, [rules])
 
 
@@ -182,7 +221,9 @@ def _add_text(parent: Element, tag: str, text: str, fmt: str | None = None) -> E
     return node
 
 
-def _answer(parent: Element, fraction: float, text: str, feedback: str, fmt: str = "html") -> Element:
+def _answer(
+    parent: Element, fraction: float, text: str, feedback: str, fmt: str = "html"
+) -> Element:
     node = SubElement(parent, "answer", fraction=t.percent_text(fraction), format=fmt)
     SubElement(node, "text").text = text
     _add_text(node, "feedback", feedback, "html")
@@ -220,7 +261,11 @@ def _question_element(d: ItemDraft) -> Element:
     _add_text(q, "name", d.name)
     stem = d.stem
     if d.kind == t.FILL_IN:
-        stem = stem[: -len("\n\n[[1]]")] if stem.endswith("\n\n[[1]]") else stem.replace("[[1]]", BLANK)
+        stem = (
+            stem[: -len("\n\n[[1]]")]
+            if stem.endswith("\n\n[[1]]")
+            else stem.replace("[[1]]", BLANK)
+        )
     _add_text(q, "questiontext", stem, _FORMATS_OUT.get(d.stem_format, "markdown"))
     _add_text(q, "generalfeedback", d.feedback.get("general", ""), "html")
     SubElement(q, "defaultgrade").text = t.number_text(d.points)
@@ -242,7 +287,12 @@ def _choices(q: Element, d: ItemDraft) -> None:
     SubElement(q, "answernumbering").text = "abc"
     feedback = d.feedback.get("choices", {})
     for choice in d.data["choices"]:
-        _answer(q, float(d.key["fractions"].get(choice["id"], 0)), choice["text"], feedback.get(choice["id"], ""))
+        _answer(
+            q,
+            float(d.key["fractions"].get(choice["id"], 0)),
+            choice["text"],
+            feedback.get(choice["id"], ""),
+        )
 
 
 def _true_false(q: Element, d: ItemDraft) -> None:

@@ -6,6 +6,9 @@ as an unsupported interaction. What maps to what is in docs/interchange.md.
 """
 
 import html
+import io
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -26,27 +29,88 @@ SUPPORTED = (
     "matchInteraction",
 )
 _BLOCK = {"choiceInteraction", "extendedTextInteraction", "orderInteraction", "matchInteraction"}
-_SKIPPED = {"feedbackInline", "feedbackBlock", "templateInline", "templateBlock", "rubricBlock", "printedVariable"}
+_SKIPPED = {
+    "feedbackInline",
+    "feedbackBlock",
+    "templateInline",
+    "templateBlock",
+    "rubricBlock",
+    "printedVariable",
+}
 _VOID = {"br", "img", "hr", "col", "input", "area", "source", "wbr"}
 BLANK = "_____"
 
 
 def parse(data: str | bytes, *, skip_bad: bool = False) -> ParseResult:
-    """The item in a QTI 2.1 ``assessmentItem`` file. An unsupported interaction or a
-    malformed item raises ImportProblems with its line and reason (with ``skip_bad``
-    it comes back in ``skipped``). Pure; safe to call twice."""
-    doc = parse_xml(data)
+    """The item in a QTI 2.1 ``assessmentItem`` file, or every item in a content
+    package (a zip with ``imsmanifest.xml``). An unsupported interaction or a malformed
+    item raises ImportProblems with its line and reason (with ``skip_bad`` it comes
+    back in ``skipped``). Pure; safe to call twice."""
+    if isinstance(data, bytes) and data[:4] == b"PK\x03\x04":
+        return _parse_package(data, skip_bad=skip_bad)
+    doc = parse_xml(data)  # an unreadable file has nothing to skip to
+    drafts, problems = _parse_item(doc)
+    return parse_result(drafts, problems, skip_bad=skip_bad)
+
+
+def _parse_item(doc: XmlDocument, prefix: str = "") -> tuple[list[ItemDraft], list[Problem]]:
     root = doc.root
     name = local(root.tag)
     if name == "questestinterop":
-        raise ImportProblems([Problem(doc.line(root), "QTI 1.x is not supported; export QTI 2.1 items")])
+        return [], [
+            Problem(doc.line(root), prefix + "QTI 1.x is not supported; export QTI 2.1 items")
+        ]
     if name != "assessmentItem":
-        raise ImportProblems([Problem(doc.line(root), "not a QTI 2.1 file: the root element must be <assessmentItem>")])
+        reason = "not a QTI 2.1 item: the root element must be <assessmentItem>"
+        return [], [Problem(doc.line(root), prefix + reason)]
     try:
-        drafts = [_Item(doc, root).draft()]
-        problems: list[Problem] = []
+        return [_Item(doc, root).draft()], []
     except ItemError as error:
-        drafts, problems = [], [error.problem()]
+        return [], [Problem(error.line, prefix + error.reason)]
+    except RecursionError:
+        return [], [Problem(doc.line(root), prefix + "the item is nested too deeply")]
+
+
+PACKAGE_MAX_FILES = 1000
+PACKAGE_MAX_BYTES = 20 * 1024 * 1024
+
+
+def _parse_package(data: bytes, *, skip_bad: bool) -> ParseResult:
+    """Items of an IMS content package, in manifest order (every ``.xml`` file but the
+    manifest when it lists no items). Sizes are checked before anything is inflated."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = {info.filename: info for info in archive.infolist() if not info.is_dir()}
+    except (zipfile.BadZipFile, OSError):
+        raise ImportProblems([Problem(0, "not a readable zip file")]) from None
+    total = sum(info.file_size for info in members.values())
+    if len(members) > PACKAGE_MAX_FILES or total > PACKAGE_MAX_BYTES:
+        raise ImportProblems([Problem(0, "the package is too large once unpacked")])
+    names = [n for n in members if n.lower().endswith(".xml") and n != "imsmanifest.xml"]
+    if "imsmanifest.xml" in members:
+        manifest = parse_xml(archive.read("imsmanifest.xml"))
+        listed = [
+            resource.get("href", "")
+            for resource in _descendants(manifest.root, "resource")
+            if resource.get("type", "").startswith("imsqti_item_xmlv2p")
+        ]
+        names = listed or names
+    drafts: list[ItemDraft] = []
+    problems: list[Problem] = []
+    for name in names:
+        if name not in members:
+            problems.append(Problem(0, f"{name}: listed in the manifest but not in the package"))
+            continue
+        try:
+            found, bad = _parse_item(parse_xml(archive.read(name)), prefix=f"{name}: ")
+        except ImportProblems as error:
+            found, bad = [], [Problem(p.line, f"{name}: {p.reason}") for p in error.problems]
+        except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError, NotImplementedError):
+            found, bad = [], [Problem(0, f"{name}: cannot be unpacked")]
+        drafts += found
+        problems += bad
+    if not drafts and not problems:
+        problems.append(Problem(0, "the package holds no QTI items"))
     return parse_result(drafts, problems, skip_bad=skip_bad)
 
 
@@ -79,12 +143,18 @@ def _mapping(declaration: Element | None, line: int) -> _Mapping | None:
         return None
     node = found[0]
     try:
-        entries = {e.get("mapKey", ""): float(e.get("mappedValue", "0")) for e in _children(node, "mapEntry")}
+        entries = {
+            e.get("mapKey", ""): float(e.get("mappedValue", "0"))
+            for e in _children(node, "mapEntry")
+        }
         upper = float(node.get("upperBound")) if node.get("upperBound") else None  # type: ignore[arg-type]
         default = float(node.get("defaultValue", "0"))
     except ValueError:
         raise ItemError(line, "a <mapping> value is not a number") from None
-    case = {e.get("mapKey", ""): e.get("caseSensitive", "true").lower() != "false" for e in _children(node, "mapEntry")}
+    case = {
+        e.get("mapKey", ""): e.get("caseSensitive", "true").lower() != "false"
+        for e in _children(node, "mapEntry")
+    }
     return _Mapping(entries, case, default, upper)
 
 
@@ -121,9 +191,14 @@ class _Item:
             raise ItemError(self.line, "the item has no interaction")
         kinds = {local(n.tag) for n in interactions}
         if len(interactions) > 1 and kinds != {"textEntryInteraction"}:
-            raise ItemError(self.doc.line(interactions[1]), "more than one interaction in an item is not supported")
+            raise ItemError(
+                self.doc.line(interactions[1]),
+                "more than one interaction in an item is not supported",
+            )
         for n, node in enumerate(interactions, start=1):
-            self.blanks[id(node)] = f"[[{n}]]" if local(node.tag) == "textEntryInteraction" else BLANK
+            self.blanks[id(node)] = (
+                f"[[{n}]]" if local(node.tag) == "textEntryInteraction" else BLANK
+            )
         stem = _squash(_inner_html(body, self.blanks))
         points = 1.0
         for outcome in _children(self.root, "outcomeDeclaration"):
@@ -162,7 +237,10 @@ class _Item:
         correct = _values(declaration, "correctResponse")
         unknown = [c for c in correct if c not in ids]
         if unknown:
-            raise ItemError(self.doc.line(node), f"the correct response names unknown choices: {', '.join(unknown)}")
+            raise ItemError(
+                self.doc.line(node),
+                f"the correct response names unknown choices: {', '.join(unknown)}",
+            )
         mapping = _mapping(declaration, self.doc.line(node))
         if mapping is not None:
             positive = [v for v in mapping.entries.values() if v > 0]
@@ -172,22 +250,34 @@ class _Item:
         elif multiple:
             # all-or-nothing in QTI; here each correct choice earns its share and any
             # wrong one cancels the item.
-            fractions = [1 / len(correct) if i in correct else -1.0 for i in ids] if correct else [0.0] * len(ids)
+            fractions = (
+                [1 / len(correct) if i in correct else -1.0 for i in ids]
+                if correct
+                else [0.0] * len(ids)
+            )
         else:
             fractions = [1.0 if i in correct else 0.0 for i in ids]
-        feedback = {i: _text(_children(o, "feedbackInline")) for i, o in zip(ids, options, strict=True)}
+        feedback = {
+            i: _text(_children(o, "feedbackInline")) for i, o in zip(ids, options, strict=True)
+        }
         for modal in _children(self.root, "modalFeedback"):
             target, text = modal.get("identifier", ""), _text([modal])
             if target not in ids or not text:
                 continue
-            shown = [target] if modal.get("showHide", "show") == "show" else [i for i in ids if i != target]
+            shown = (
+                [target]
+                if modal.get("showHide", "show") == "show"
+                else [i for i in ids if i != target]
+            )
             for i in shown:
                 feedback[i] = f"{feedback[i]} {text}".strip()
         choices = [
             Choice(_squash(_inner_html(o, {})), round(max(-1.0, min(1.0, f)), 7), feedback[i])
             for i, o, f in zip(ids, options, fractions, strict=True)
         ]
-        return build.choice_item(common, choices, multiple=multiple, shuffle=node.get("shuffle") == "true")
+        return build.choice_item(
+            common, choices, multiple=multiple, shuffle=node.get("shuffle") == "true"
+        )
 
     def text_rules(self, node: Element) -> list[tuple[dict[str, Any], str]]:
         declaration = self.declaration(node)
@@ -197,7 +287,10 @@ class _Item:
         mapping = _mapping(declaration, self.doc.line(node))
         if mapping is not None and mapping.entries:
             top = mapping.upper or max(mapping.entries.values()) or 1.0
-            answers = [(key, value / top, mapping.case_sensitive[key]) for key, value in mapping.entries.items()]
+            answers = [
+                (key, value / top, mapping.case_sensitive[key])
+                for key, value in mapping.entries.items()
+            ]
         else:
             answers = [(value, 1.0, True) for value in _values(declaration, "correctResponse")]
         rules = []
@@ -210,7 +303,9 @@ class _Item:
                     raise ItemError(self.doc.line(node), f"{text!r} is not a number") from None
                 rules.append((build.rule("numeric", value, fraction=fraction), ""))
             else:
-                rules.append((build.rule("exact" if case_sensitive else "ci", text, fraction=fraction), ""))
+                rules.append(
+                    (build.rule("exact" if case_sensitive else "ci", text, fraction=fraction), "")
+                )
         return rules
 
     def order(self, common: Common, node: Element) -> ItemDraft:
@@ -226,15 +321,26 @@ class _Item:
         sets = _children(node, "simpleMatchSet")
         if len(sets) != 2:
             raise ItemError(self.doc.line(node), "a match interaction needs two <simpleMatchSet>s")
-        left = {c.get("identifier", ""): _squash(_inner_html(c, {})) for c in _children(sets[0], "simpleAssociableChoice")}
-        right = {c.get("identifier", ""): _squash(_inner_html(c, {})) for c in _children(sets[1], "simpleAssociableChoice")}
+        left = {
+            c.get("identifier", ""): _squash(_inner_html(c, {}))
+            for c in _children(sets[0], "simpleAssociableChoice")
+        }
+        right = {
+            c.get("identifier", ""): _squash(_inner_html(c, {}))
+            for c in _children(sets[1], "simpleAssociableChoice")
+        }
         pairs: dict[str, str] = {}
         for value in _values(self.declaration(node), "correctResponse"):
             source, _, target = value.partition(" ")
             if source not in left or target not in right:
-                raise ItemError(self.doc.line(node), f"the correct pair {value!r} names unknown choices")
+                raise ItemError(
+                    self.doc.line(node), f"the correct pair {value!r} names unknown choices"
+                )
             if source in pairs:
-                raise ItemError(self.doc.line(node), f"{left[source]!r} matches more than one answer: not supported")
+                raise ItemError(
+                    self.doc.line(node),
+                    f"{left[source]!r} matches more than one answer: not supported",
+                )
             pairs[source] = target
         missing = [text for key, text in left.items() if key not in pairs]
         if missing:
@@ -269,7 +375,9 @@ def _outer_html(element: Element, blanks: dict[int, str]) -> str:
             return "".join(f"<p>{_squash(_inner_html(p, blanks))}</p>" for p in prompts)
         return blanks[id(element)]
     attrs = "".join(
-        f' {key}="{html.escape(value)}"' for key, value in element.attrib.items() if not key.startswith("{")
+        f' {key}="{html.escape(value)}"'
+        for key, value in element.attrib.items()
+        if not key.startswith("{")
     )
     if name in _VOID:
         return f"<{name}{attrs}>"

@@ -50,7 +50,9 @@ def parse_xml(data: str | bytes) -> XmlDocument:
     """The document, or ImportProblems with the line of the first syntax error (a
     malformed file has no good items to keep, whatever ``skip_bad`` says)."""
     target = _Target()
-    parser = DefusedXMLParser(target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    parser = DefusedXMLParser(
+        target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
     target.parser = parser
     try:
         parser.feed(data)

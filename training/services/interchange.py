@@ -62,8 +62,12 @@ def _validate(drafts: Sequence[ItemDraft]) -> list[Problem]:
     return problems
 
 
-def _category(bank: QuestionBank, path: tuple[str, ...], cache: dict[tuple[str, ...], Category | None],
-              new: list[tuple[str, ...]]) -> Category | None:
+def _category(
+    bank: QuestionBank,
+    path: tuple[str, ...],
+    cache: dict[tuple[str, ...], Category | None],
+    new: list[tuple[str, ...]],
+) -> Category | None:
     if path in cache:
         return cache[path]
     parent = _category(bank, path[:-1], cache, new)
@@ -122,8 +126,16 @@ def questions_import(
                 points=Decimal(str(d.points)).quantize(Decimal("0.01")),
                 created_by=created_by,
             )
-            items.append(ImportedItem(d.source_line, d.kind, question.name, d.category, d.tags,
-                                      None if dry_run else question.pk))
+            items.append(
+                ImportedItem(
+                    d.source_line,
+                    d.kind,
+                    question.name,
+                    d.category,
+                    d.tags,
+                    None if dry_run else question.pk,
+                )
+            )
         if dry_run:
             transaction.set_rollback(True)
     return ImportReport(
@@ -154,10 +166,14 @@ def bank_drafts(*, bank: QuestionBank) -> list[ItemDraft]:
     """The latest version of every item in ``bank`` as drafts, grouped by category."""
     paths = _paths(bank)
     latest: dict[int, QuestionVersion] = {}
-    versions = QuestionVersion.objects.filter(question__bank=bank).order_by("question_id", "-number")
+    versions = QuestionVersion.objects.filter(question__bank=bank).order_by(
+        "question_id", "-number"
+    )
     for version in versions:
         latest.setdefault(version.question_id, version)
-    questions = Question.objects.filter(bank=bank, pk__in=latest).prefetch_related("tags").order_by("pk")
+    questions = (
+        Question.objects.filter(bank=bank, pk__in=latest).prefetch_related("tags").order_by("pk")
+    )
     drafts = []
     for q in questions:
         v = latest[q.pk]
@@ -180,10 +196,12 @@ def bank_drafts(*, bank: QuestionBank) -> list[ItemDraft]:
     return drafts
 
 
-def questions_export(*, bank: QuestionBank, format: str) -> str:  # noqa: A002 - the documented name
+def questions_export(*, bank: QuestionBank, format: str) -> str:
     """The bank's items (latest versions) as a file in ``format`` (``gift`` or
     ``moodle-xml``). Items the format cannot hold are named in a comment in the file.
     Raises ValueError for another format. Reads only; safe to call twice."""
     if format not in EXPORT_FORMATS:
-        raise ValueError(f"unknown export format {format!r}; use one of {', '.join(EXPORT_FORMATS)}")
+        raise ValueError(
+            f"unknown export format {format!r}; use one of {', '.join(EXPORT_FORMATS)}"
+        )
     return write_file(format, bank_drafts(bank=bank))

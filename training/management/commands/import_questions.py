@@ -24,8 +24,12 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--format", required=True, choices=interchange.IMPORT_FORMATS)
         parser.add_argument("--bank", required=True, help="slug of the question bank")
-        parser.add_argument("--dry-run", action="store_true", help="report what would be created; change nothing")
-        parser.add_argument("--skip-bad", action="store_true", help="import the good items, list the bad ones")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="report what would be created; change nothing"
+        )
+        parser.add_argument(
+            "--skip-bad", action="store_true", help="import the good items, list the bad ones"
+        )
         parser.add_argument("--user", help="username recorded as the items' author")
 
     def handle(self, *args: Any, **options: Any) -> None:
