@@ -6,6 +6,8 @@ from certification.models import (
     Application,
     Attempt,
     AuditEvent,
+    Blueprint,
+    BlueprintComponent,
     Certificate,
     Certification,
     Exam,
@@ -36,9 +38,26 @@ class ExamSectionAdmin(admin.ModelAdmin):
     inlines = [ExamItemInline]
 
 
+class BlueprintComponentInline(admin.TabularInline):
+    model = BlueprintComponent
+    extra = 0
+
+
+@admin.register(Blueprint)
+class BlueprintAdmin(admin.ModelAdmin):
+    """Read-only: blueprints are created and published through the committee's pages
+    (published versions never change)."""
+
+    list_display = ["certification", "version", "cut_score", "published_at"]
+    inlines = [BlueprintComponentInline]
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(Certification)
 class CertificationAdmin(admin.ModelAdmin):
-    list_display = ["name", "level", "domain", "cut_score", "is_open"]
+    list_display = ["name", "level", "domain", "is_open"]
 
 
 @admin.register(Application)

@@ -8,12 +8,23 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from training.models import Category, Curriculum, Domain, Level, PracticalTask, Question, QuestionVersion, Tag
+from training.models import (
+    Category,
+    Curriculum,
+    Domain,
+    Level,
+    PracticalTask,
+    Question,
+    QuestionVersion,
+    Rubric,
+    Tag,
+)
 
 
 class Certification(models.Model):
-    """One certification = level × domain. Its blueprint (component weights and the
-    cut score) belongs to it, so the composite result never hard-codes them."""
+    """One certification = level × domain. Its evaluation rules (component weights and
+    minimums, the cut score) are its versioned ``blueprints``, so the composite result
+    never hard-codes them."""
 
     slug = models.SlugField(unique=True)
     level = models.ForeignKey(Level, on_delete=models.PROTECT)
@@ -27,13 +38,6 @@ class Certification(models.Model):
     practical_task = models.ForeignKey(
         PracticalTask, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    written_weight = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.5"))
-    practical_weight = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.5"))
-    written_minimum = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
-    practical_minimum = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
-    cut_score = models.DecimalField(
-        max_digits=5, decimal_places=2, help_text=_("Composite cut score, 0–100.")
-    )
     validity_days = models.PositiveIntegerField(default=3 * 365)
     is_open = models.BooleanField(default=True)
 
@@ -41,14 +45,6 @@ class Certification(models.Model):
         ordering = ["level__rank", "domain__slug"]
         constraints = [
             models.UniqueConstraint(fields=["level", "domain"], name="certification_level_domain"),
-            models.CheckConstraint(
-                condition=models.Q(written_weight__gte=0) & models.Q(practical_weight__gte=0),
-                name="certification_weights_non_negative",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(cut_score__gte=0) & models.Q(cut_score__lte=100),
-                name="certification_cut_score_range",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -678,3 +674,338 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id}: {self.title}"
+
+
+# --- Blueprints, cut scores, interviews, decisions and appeals (issue 6) ---
+
+
+class Blueprint(models.Model):
+    """One version of a certification's evaluation rules: components with weights and
+    minimums, the overall cut score, the borderline margin, the interview raters'
+    disagreement threshold and the appeal window. A published version is never edited
+    (a change is a new version); an application is evaluated against the version that
+    was current when it was approved (``certification.services.blueprints``)."""
+
+    certification = models.ForeignKey(
+        Certification, on_delete=models.PROTECT, related_name="blueprints"
+    )
+    version = models.PositiveIntegerField()
+    cut_score = models.DecimalField(
+        max_digits=5, decimal_places=2, help_text=_("Composite cut score, 0–100.")
+    )
+    borderline_margin = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(2),
+        help_text=_("A composite this close to the cut is borderline (points)."),
+    )
+    rater_threshold = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(15),
+        help_text=_("Two interview ratings further apart than this (points) go to a third rater."),
+    )
+    appeal_window_days = models.PositiveSmallIntegerField(default=14)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["certification", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certification", "version"], name="blueprint_version_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cut_score__gte=0) & models.Q(cut_score__lte=100),
+                name="blueprint_cut_score_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(borderline_margin__gte=0) & models.Q(rater_threshold__gte=0),
+                name="blueprint_margins_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certification} v{self.version}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class BlueprintComponent(models.Model):
+    """A component of a blueprint: its weight in the composite and its minimum."""
+
+    class Kind(models.TextChoices):
+        WRITTEN = "written", _("笔试")
+        PRACTICAL = "practical", _("实操考核")
+        INTERVIEW = "interview", _("面试")
+
+    blueprint = models.ForeignKey(Blueprint, on_delete=models.CASCADE, related_name="components")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    weight = models.DecimalField(max_digits=4, decimal_places=3)
+    minimum = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
+    rubric = models.ForeignKey(
+        Rubric,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The interview's rubric."),
+    )
+
+    class Meta:
+        ordering = ["blueprint", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["blueprint", "kind"], name="blueprint_component_kind"),
+            models.CheckConstraint(
+                condition=models.Q(weight__gte=0) & models.Q(weight__lte=1),
+                name="blueprint_component_weight_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(minimum__gte=0) & models.Q(minimum__lte=100),
+                name="blueprint_component_minimum_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blueprint} {self.kind} ×{self.weight}"
+
+
+class AngoffStudy(models.Model):
+    """A modified-Angoff standard-setting study of a written exam's fixed items."""
+
+    exam = models.ForeignKey(Exam, on_delete=models.PROTECT, related_name="angoff_studies")
+    title = models.CharField(max_length=200)
+    current_round = models.PositiveSmallIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AngoffEstimate(models.Model):
+    """A judge's estimate, in one round, of the chance that a borderline candidate
+    answers one item correctly."""
+
+    study = models.ForeignKey(AngoffStudy, on_delete=models.CASCADE, related_name="estimates")
+    round = models.PositiveSmallIntegerField()
+    judge = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    probability = models.DecimalField(max_digits=4, decimal_places=3)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["study", "round", "judge", "question"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "round", "judge", "question"], name="angoff_estimate_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(probability__gte=0) & models.Q(probability__lte=1),
+                name="angoff_probability_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.study_id} r{self.round} {self.judge_id}/{self.question_id}"
+
+
+class InterviewSlot(models.Model):
+    """A time an interview panel of two examiners is available for one candidate."""
+
+    certification = models.ForeignKey(
+        Certification, on_delete=models.PROTECT, related_name="interview_slots"
+    )
+    starts_at = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField(default=30)
+    location = models.CharField(max_length=200, blank=True)
+    first_examiner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    second_examiner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(first_examiner=models.F("second_examiner")),
+                name="interview_slot_two_examiners",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=1), name="interview_slot_duration"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certification} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class Interview(models.Model):
+    """A candidate's booking of a slot, with its raters. Rescheduling closes the row
+    (state ``rescheduled``) and books a new one, so the history stays."""
+
+    class State(models.TextChoices):
+        BOOKED = "booked", _("已预约")
+        RESCHEDULED = "rescheduled", _("已改期")
+        CANCELLED = "cancelled", _("已取消")
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="interviews"
+    )
+    slot = models.ForeignKey(InterviewSlot, on_delete=models.PROTECT, related_name="interviews")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.BOOKED)
+    reschedule_count = models.PositiveSmallIntegerField(default=0)
+    rater_a = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    rater_b = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    adjudicator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    adjudication_reason = models.CharField(max_length=32, blank=True)
+    booked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-booked_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slot"],
+                condition=models.Q(state="booked"),
+                name="interview_slot_booked_once",
+            ),
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=models.Q(state="booked"),
+                name="interview_one_booking_per_application",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(rater_a=models.F("rater_b")), name="interview_two_raters"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} @ {self.slot_id} ({self.state})"
+
+
+class InterviewRating(models.Model):
+    """One examiner's blind rubric rating of an interview. A granted appeal supersedes
+    the ratings it re-scores; superseded ratings stay for the record."""
+
+    class Role(models.TextChoices):
+        RATER = "rater", _("评分员")
+        ADJUDICATOR = "adjudicator", _("仲裁评分员")
+
+    interview = models.ForeignKey(Interview, on_delete=models.PROTECT, related_name="ratings")
+    examiner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.RATER)
+    levels = models.JSONField(default=dict, help_text=_("criterion id → level id"))
+    points = models.DecimalField(max_digits=6, decimal_places=2)
+    percent = models.DecimalField(max_digits=5, decimal_places=2)
+    comment = models.TextField(blank=True)
+    rated_at = models.DateTimeField()
+    superseded = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["interview", "rated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interview", "examiner"],
+                condition=models.Q(superseded=False),
+                name="interview_rating_once_per_examiner",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(percent__gte=0) & models.Q(percent__lte=100),
+                name="interview_rating_percent_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.interview_id} by {self.examiner_id}: {self.percent}"
+
+
+class Decision(models.Model):
+    """The committee's decision on an application's result, with a rationale and a
+    snapshot of the result it was made on. The newest decision that an appeal has not
+    set aside is the current one."""
+
+    class Outcome(models.TextChoices):
+        PASS = "pass", _("通过")
+        FAIL = "fail", _("不通过")
+        DEFER = "defer", _("暂缓")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="decisions")
+    blueprint = models.ForeignKey(Blueprint, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    rationale = models.TextField()
+    result = models.JSONField(default=dict, help_text=_("The result the decision was made on."))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+    set_aside_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        indexes = [models.Index(fields=["application", "decided_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(rationale=""), name="decision_rationale_required"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.outcome}"
+
+
+class Appeal(models.Model):
+    """A candidate's appeal against a decision, decided by a committee member who was
+    not involved in it. A granted appeal sets the decision aside and re-scores the
+    contested components."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("待处理")
+        GRANTED = "granted", _("已受理（重新评分）")
+        REJECTED = "rejected", _("已驳回")
+
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="appeal")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="appeals")
+    grounds = models.TextField()
+    components = models.JSONField(default=list, help_text=_("Component kinds contested."))
+    state = models.CharField(max_length=16, choices=State.choices, default=State.SUBMITTED)
+    filed_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rationale = models.TextField(blank=True)
+    rescoring = models.JSONField(default=dict, blank=True, help_text=_("What was re-scored."))
+
+    class Meta:
+        ordering = ["-filed_at"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(grounds=""), name="appeal_grounds_required")
+        ]
+
+    def __str__(self) -> str:
+        return f"appeal {self.pk} on decision {self.decision_id} ({self.state})"

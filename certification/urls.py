@@ -1,6 +1,6 @@
 from django.urls import path
 
-from certification import views, views_exam
+from certification import views, views_committee, views_exam
 
 urlpatterns = [
     path("exams/<int:exam_id>/practice/", views_exam.practice_start, name="practice-start"),
@@ -13,11 +13,48 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/register/", views.register, name="register"),
     path("dashboard/", views.dashboard, name="dashboard"),
-    path("certifications/<slug:slug>/apply/", views.apply, name="apply"),
+    path("certifications/<slug:slug>/apply/", views_committee.apply, name="apply"),
     path("certifications/<slug:slug>/exam/", views.exam_start, name="exam-start"),
     path("certifications/<slug:slug>/practical/", views.practical_page, name="practical"),
     path("attempts/<uuid:attempt_id>/", views.attempt_page, name="attempt"),
-    path("committee/applications/", views.committee_applications, name="committee-applications"),
+    path("committee/applications/", views_committee.review_queue, name="committee-applications"),
+    # Applications and review, conflicts, audit log, notifications (issue 6).
+    path(
+        "applications/<int:application_id>/",
+        views_committee.application_detail,
+        name="application-detail",
+    ),
+    path(
+        "applications/<int:application_id>/withdraw/",
+        views_committee.application_withdraw,
+        name="application-withdraw",
+    ),
+    path(
+        "applications/<int:application_id>/attachments/",
+        views_committee.application_attach,
+        name="application-attach",
+    ),
+    path(
+        "applications/<int:application_id>/attachments/<int:attachment_id>/",
+        views_committee.attachment_download,
+        name="application-attachment",
+    ),
+    path("committee/applications/bulk/", views_committee.review_bulk, name="committee-bulk"),
+    path(
+        "committee/applications/<int:application_id>/",
+        views_committee.review_application,
+        name="committee-application",
+    ),
+    path(
+        "committee/applications/<int:application_id>/waiver/",
+        views_committee.review_waiver,
+        name="committee-waiver",
+    ),
+    path("committee/conflicts/", views_committee.conflicts_page, name="committee-conflicts"),
+    path("committee/audit/", views_committee.audit_page, name="committee-audit"),
+    path("committee/audit.csv", views_committee.audit_csv, name="committee-audit-csv"),
+    path("notifications/", views_committee.notifications_page, name="notifications"),
+    path("notifications/read/", views_committee.notifications_read, name="notifications-read"),
     path(
         "committee/applications/<int:application_id>/decide/",
         views.committee_decide,

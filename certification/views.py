@@ -31,6 +31,7 @@ from certification.services import (
 )
 from config.errors import ApplicationError, NotFound
 from grading import practical
+from grading.bundles import bundle_public_archive
 from grading.models import Submission
 from training.models import Curriculum
 
@@ -62,7 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "home.html",
         {
-            "certifications": Certification.objects.select_related("level", "domain"),
+            "certifications": selectors.certifications_with_rules(),
             "curricula": Curriculum.objects.select_related("level", "domain"),
         },
     )
@@ -178,10 +179,16 @@ class SolutionForm(forms.Form):
 
 @role_required(Role.CANDIDATE)
 def practical_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The task statement, the public material's download (``?download=public``),
+    the upload form and the candidate's submissions with live progress."""
     certification = get_object_or_404(Certification, slug=slug, practical_task__isnull=False)
     selectors.approved_application(candidate=request.user, certification=certification)
     task = certification.practical_task
     assert task is not None
+    if request.GET.get("download") == "public":
+        response = HttpResponse(bundle_public_archive(task), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{task.slug}-public.zip"'
+        return response
     form = SolutionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -193,7 +200,12 @@ def practical_page(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("已提交，正在评测 / Submitted; grading has started."))
             return redirect("practical", slug=slug)
-    submissions = Submission.objects.filter(task=task, candidate_id=request.user.pk)
+    submissions = list(Submission.objects.filter(task=task, candidate_id=request.user.pk))
+    history = [
+        {"at": s.created_at.isoformat(), "dev": s.dev_score}
+        for s in reversed(submissions)
+        if s.dev_score is not None
+    ]
     return render(
         request,
         "certification/practical.html",
@@ -202,6 +214,7 @@ def practical_page(request: HttpRequest, slug: str) -> HttpResponse:
             "task": task,
             "form": form,
             "submissions": submissions,
+            "dev_history": history,
             "used": practical.submissions_used(task=task, candidate=request.user),
         },
     )

@@ -498,3 +498,18 @@ def bundle_verify(version: BundleVersion) -> list[str]:
     actual = file_checksums(_private_path(version.storage_dir))
     names = set(actual) | set(version.files)
     return sorted(n for n in names if actual.get(n) != version.files.get(n))
+
+
+def bundle_public_archive(task: PracticalTask) -> bytes:
+    """A zip of the task's public material (statement, starter code, check script,
+    training data, dev set) for candidates to download. Never anything outside
+    ``public/``: no hidden material, no solutions, no manifest."""
+    import io
+
+    public = bundle_paths(task).root / "public"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(public.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                archive.write(path, f"{task.slug}/public/{path.relative_to(public).as_posix()}")
+    return buffer.getvalue()

@@ -248,6 +248,7 @@ def submission_grade(*, submission_id: int) -> None:
             solution=submission_dir(submission) / "solution.py",
             scratch=Path(scratch),
             on_stage=lambda stage: _stage_set(submission_id, run.number, stage),
+            labels={"cert-engine.submission": str(submission.public_id)},
         )
     if outcome["verdict"] == Submission.Verdict.SANDBOX_ERROR:
         with transaction.atomic():
@@ -441,8 +442,10 @@ def practical_evaluate(
     solution: Path,
     scratch: Path,
     on_stage: Callable[[str], None] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Runs ``solution`` through train and predict and scores it. Returns a report:
+    """Runs ``solution`` through train and predict and scores it. ``labels`` are added
+    to both containers' labels (the worker names the submission, for operators). Returns a report:
     verdict, message, metric, dev_score, test_score, test_ci_low/high (95 % bootstrap
     interval of the hidden-set score), passed, stages (time and memory per stage) and
     train_log. Touches no database row; used by the worker, the bundle trial run and
@@ -486,7 +489,7 @@ def practical_evaluate(
                 sandbox.Mount(model_dir, "/model", writable=True),
             ),
             limits=_limits(spec, seconds=spec.train_seconds, memory_mb=spec.train_memory_mb),
-            labels={"cert-engine.stage": "train"},
+            labels={**(labels or {}), "cert-engine.stage": "train"},
         )
     )
     report["stages"]["train"] = _stage_report(train)
@@ -507,7 +510,7 @@ def practical_evaluate(
                 sandbox.Mount(output_dir, "/output", writable=True),
             ),
             limits=_limits(spec, seconds=spec.predict_seconds, memory_mb=spec.predict_memory_mb),
-            labels={"cert-engine.stage": "predict"},
+            labels={**(labels or {}), "cert-engine.stage": "predict"},
         )
     )
     # The predict stage's output is never shown: it could carry the hidden inputs.

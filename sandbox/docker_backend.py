@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import docker
 import requests
@@ -38,6 +38,9 @@ from sandbox.watch import (
     exit_detail,
     scan_writable,
 )
+
+if TYPE_CHECKING:
+    from sandbox.pool import Slot
 
 logger = logging.getLogger(__name__)
 
@@ -270,23 +273,37 @@ def _tmpfs_areas_enabled() -> bool:
 def run(spec: RunSpec) -> RunResult:
     """Run ``spec`` in a fresh container and return its result; never raises for the
     candidate's failures, and turns infrastructure failures into ``sandbox_error``."""
+    from sandbox.pool import bind_mount, detach, get_pool, remove_slot_dir
+
     run_id = new_run_id()
     started = time.monotonic()
     client: docker.APIClient | None = None
     container_id: str | None = None
     use_parent = False
+    slot: Slot | None = None
     try:
         client = api_client()
         use_parent = _use_cgroup_parent()
         uid = conf.sandbox_uid()
         use_tmpfs = _tmpfs_areas_enabled()
         with contextlib.ExitStack() as stack:
+            for mount in spec.mounts:
+                if not Path(mount.host_path).exists():
+                    raise SandboxInfrastructureError(
+                        f"mount source {mount.host_path} does not exist"
+                    )
+            # A pooled container needs the host-side mounts (root on the Docker host),
+            # the same condition as the tmpfs areas.
+            pool = get_pool() if use_tmpfs else None
+            if pool is not None:
+                slot = pool.take(spec, use_parent=use_parent)
+            if slot is not None:
+                run_id, container_id = slot.run_id, slot.container_id
             mounts: list[Mount] = []
             areas: list[writable.WritableArea] = []
-            for mount in spec.mounts:
+            for index, mount in enumerate(spec.mounts):
                 host = Path(mount.host_path)
-                if not host.exists():
-                    raise SandboxInfrastructureError(f"mount source {host} does not exist")
+                slot_path = slot.paths[index] if slot is not None else None
                 if mount.writable and use_tmpfs:
                     if not host.is_dir() or host.is_symlink():
                         raise SandboxInfrastructureError(
@@ -298,6 +315,7 @@ def run(spec: RunSpec) -> RunResult:
                             size_mb=spec.limits.writable_mb,
                             max_files=spec.limits.writable_files,
                             uid=uid,
+                            mountpoint=slot_path,
                         )
                     )
                     areas.append(area)
@@ -305,9 +323,16 @@ def run(spec: RunSpec) -> RunResult:
                     mount = replace(mount, host_path=area.path)
                 elif mount.writable:
                     _prepare_writable(host, uid)
+                elif slot_path is not None:
+                    # The pooled container binds slot_path; put the caller's
+                    # directory there before it starts (read-only in the container).
+                    bind_mount(host, slot_path)
+                    stack.callback(detach, slot_path)
+                    mount = replace(mount, host_path=slot_path)
                 mounts.append(mount)
             effective = replace(spec, mounts=tuple(mounts))
-            container_id = create_container(effective, run_id=run_id)
+            if container_id is None:
+                container_id = create_container(effective, run_id=run_id)
             return _watch(client, effective, run_id, container_id, use_parent, areas)
     except docker.errors.ImageNotFound as exc:
         return _infra_result(run_id, started, f"image {spec.image!r} not found: {exc.explanation}")
@@ -324,6 +349,8 @@ def run(spec: RunSpec) -> RunResult:
         if client is not None and container_id is not None:
             with contextlib.suppress(docker.errors.APIError, requests.RequestException):
                 client.remove_container(container_id, force=True)
+        if slot is not None:
+            remove_slot_dir(slot.run_id)
         if use_parent:
             cgroups.remove_parent(run_id)
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import docker
 import requests
 
-from sandbox import cgroups, writable
+from sandbox import cgroups, pool, writable
 from sandbox.docker_backend import LABEL, LABEL_CREATED, LABEL_RUN_ID, api_client
 
 logger = logging.getLogger(__name__)
@@ -19,7 +19,9 @@ def janitor_sweep(max_age_seconds: float, *, labels: Mapping[str, str] | None = 
     """Force-remove sandbox containers (label ``cert-engine.sandbox=1``, plus ``labels``
     when given) created more than ``max_age_seconds`` ago, and their cgroup parents.
 
-    Without ``labels`` it also removes stale per-run cgroups and writable tmpfs areas.
+    Pooled containers (created, never started) are removed the same way, with their
+    slot directories. Without ``labels`` it also removes stale per-run cgroups,
+    writable tmpfs areas and pool slot directories.
     Returns how many containers were removed. A run never lasts longer than its wall
     limit plus a few seconds, so a ``max_age_seconds`` above the largest wall limit only
     ever removes orphans. Safe to call twice and concurrently (a container already gone
@@ -45,10 +47,13 @@ def janitor_sweep(max_age_seconds: float, *, labels: Mapping[str, str] | None = 
         run_id = container_labels.get(LABEL_RUN_ID)
         if run_id:
             cgroups.remove_parent(run_id)
+            pool.remove_slot_dir(run_id)  # a pooled container's bind targets
         logger.info("janitor removed orphan sandbox container %s", container["Id"][:12])
     if not labels:
         for run_id in cgroups.stale_parents(max_age_seconds):
             cgroups.remove_parent(run_id)
         for path in writable.stale_mounts(max_age_seconds):
             writable.unmount(path)
+        for run_id in pool.stale_slot_dirs(max_age_seconds):
+            pool.remove_slot_dir(run_id)
     return removed

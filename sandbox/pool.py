@@ -43,6 +43,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -80,9 +81,28 @@ def slot_dir(run_id: str) -> Path:
     return pool_root() / run_id
 
 
+_forced_size: int | None = None
+
+
 def pool_size() -> int:
     """Ready containers kept per shape (``SANDBOX_POOL_SIZE``, default 0: no pool)."""
+    if _forced_size is not None:
+        return _forced_size
     return max(0, int(conf.get("SANDBOX_POOL_SIZE", 0)))
+
+
+@contextlib.contextmanager
+def forced_pool_size(size: int) -> Iterator[ContainerPool | None]:
+    """Within the block this process uses a pool of ``size`` (0: none) whatever the
+    setting; the pool is drained when the block ends. For the benchmark and tests."""
+    global _forced_size
+    previous = _forced_size
+    _forced_size = max(0, size)
+    try:
+        yield get_pool()
+    finally:
+        drain_pool()
+        _forced_size = previous
 
 
 def max_shapes() -> int:
@@ -247,6 +267,7 @@ class ContainerPool:
         self._shapes: OrderedDict[str, _Shape] = OrderedDict()
         self._closed = False
         self._thread: threading.Thread | None = None
+        self._bypass = threading.local()
         self.hits = 0
         self.misses = 0
 
@@ -256,7 +277,7 @@ class ContainerPool:
         """A ready container for ``spec``'s shape, or None (the caller creates one on
         demand; the shape is learnt so that the next run finds one)."""
         kinds = _mount_kinds(spec)
-        if kinds is None or self.size == 0:
+        if kinds is None or self.size == 0 or getattr(self._bypass, "active", False):
             return None
         key = shape_key(spec, kinds, use_parent=use_parent)
         expired: list[Slot] = []
@@ -288,6 +309,15 @@ class ContainerPool:
         for old in expired:
             discard(old)
         return slot
+
+    @contextlib.contextmanager
+    def bypassed(self) -> Iterator[None]:
+        """Within the block, runs of this thread create their containers on demand."""
+        self._bypass.active = True
+        try:
+            yield
+        finally:
+            self._bypass.active = False
 
     # -- lifecycle -------------------------------------------------------------------
 

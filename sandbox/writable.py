@@ -35,15 +35,24 @@ def available() -> bool:
 class WritableArea:
     """One tmpfs standing in for one writable host directory during one run."""
 
-    def __init__(self, host_path: Path, *, size_mb: int, max_files: int, uid: int) -> None:
+    def __init__(
+        self,
+        host_path: Path,
+        *,
+        size_mb: int,
+        max_files: int,
+        uid: int,
+        mountpoint: Path | None = None,
+    ) -> None:
         self.host_path = host_path
+        self.mountpoint = mountpoint  # an existing empty directory (a pool slot), or a new one
         self.size_mb = size_mb
         self.max_files = max_files
         self.uid = uid
         self.path: Path | None = None
 
     def __enter__(self) -> WritableArea:
-        self.path = Path(tempfile.mkdtemp(prefix=MOUNT_PREFIX))
+        self.path = self.mountpoint or Path(tempfile.mkdtemp(prefix=MOUNT_PREFIX))
         options = (
             f"size={self.size_mb}m,nr_inodes={self.max_files + 1},mode=0755,"
             f"uid={self.uid},gid={self.uid},nosuid,nodev"

@@ -11,8 +11,23 @@ from grading.models import Submission
 
 
 class CertificationOut(serializers.ModelSerializer[Certification]):
+    """A certification with its current blueprint's cut and weights (annotated by
+    ``selectors.certifications_with_rules``; null without a published blueprint)."""
+
     level = serializers.CharField(source="level.slug")
     domain = serializers.CharField(source="domain.slug")
+    cut_score = serializers.DecimalField(
+        max_digits=5, decimal_places=2, read_only=True, allow_null=True
+    )
+    written_weight = serializers.DecimalField(
+        max_digits=4, decimal_places=3, read_only=True, allow_null=True
+    )
+    practical_weight = serializers.DecimalField(
+        max_digits=4, decimal_places=3, read_only=True, allow_null=True
+    )
+    interview_weight = serializers.DecimalField(
+        max_digits=4, decimal_places=3, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Certification
@@ -26,6 +41,7 @@ class CertificationOut(serializers.ModelSerializer[Certification]):
             "cut_score",
             "written_weight",
             "practical_weight",
+            "interview_weight",
             "is_open",
         ]
 
@@ -119,7 +135,8 @@ class AnswerIn(serializers.Serializer[Any]):
 
 class AnswerOut(serializers.Serializer[Any]):
     item = serializers.IntegerField(source="item_id")
-    applied_revision = serializers.IntegerField(source="revision")
+    revision = serializers.IntegerField()
+    applied = serializers.BooleanField(help_text="False when a newer revision was already saved.")
     saved_at = serializers.DateTimeField()
     late = serializers.BooleanField()
 

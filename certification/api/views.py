@@ -31,7 +31,7 @@ class CertificationListApi(APIView):
 
     @extend_schema(responses=s.CertificationOut(many=True))
     def get(self, request: Request) -> Response:
-        queryset = Certification.objects.select_related("level", "domain")
+        queryset = selectors.certifications_with_rules()
         return Response(s.CertificationOut(queryset, many=True).data)
 
 

@@ -12,8 +12,9 @@ from django.db import migrations, models
 AUDIT_TRIGGER_SQL = """
 CREATE OR REPLACE FUNCTION certification_auditevent_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'certification_auditevent is append-only (% refused)', TG_OP
-        USING ERRCODE = 'restrict_violation';
+    RAISE EXCEPTION USING
+        MESSAGE = 'certification_auditevent is append-only: ' || TG_OP || ' refused',
+        ERRCODE = 'restrict_violation';
 END;
 $$ LANGUAGE plpgsql;
 DROP TRIGGER IF EXISTS certification_auditevent_append_only ON certification_auditevent;

@@ -28,8 +28,9 @@ from certification.credentials import (
 )
 from certification.models import Application, Certificate
 from certification.roles import Role, has_role
-from certification.selectors import result_for_application
+from certification.selectors import blueprint_for_application, result_for_application
 from certification.services.audit import audit_record
+from certification.services.decisions import decision_for_issue
 from certification.services.issuer import (
     absolute_url,
     issuer_key_active,
@@ -70,27 +71,36 @@ class ShownResult:
     required: Decimal | None
 
 
+def _blueprint_terms(certificate: Certificate) -> tuple[dict[str, Decimal], Decimal | None]:
+    """Component minimums and the cut of the blueprint the certificate was issued
+    under (the version its application is evaluated against)."""
+    blueprint = blueprint_for_application(certificate.application)
+    if blueprint is None:
+        return {}, None
+    return {c.kind: c.minimum for c in blueprint.components.all()}, blueprint.cut_score
+
+
 def certificate_results(certificate: Certificate) -> list[ShownResult]:
     """Every component result of ``certificate`` (before the holder's choice)."""
-    cert = certificate.certification
+    minimums, cut = _blueprint_terms(certificate)
     return [
         ShownResult(
             "written",
             LocalizedText("笔试", "Written exam"),
             certificate.written_percent,
-            Decimal(cert.written_minimum) or None,
+            minimums.get("written") or None,
         ),
         ShownResult(
             "practical",
             LocalizedText("实操考核", "Practical assessment"),
             certificate.practical_percent,
-            Decimal(cert.practical_minimum) or None,
+            minimums.get("practical") or None,
         ),
         ShownResult(
             "composite",
             LocalizedText("综合成绩", "Composite score"),
             certificate.composite,
-            Decimal(cert.cut_score),
+            cut,
         ),
     ]
 
@@ -103,7 +113,8 @@ def certificate_results_shown(certificate: Certificate) -> list[ShownResult]:
 def achievement_spec(certificate: Certificate) -> AchievementSpec:
     cert = certificate.certification
     level, domain = cert.level, cert.domain
-    cut = _percent_text(Decimal(cert.cut_score))
+    _, cut_score = _blueprint_terms(certificate)
+    cut = _percent_text(cut_score or Decimal(0))
     return AchievementSpec(
         id=absolute_url(reverse("credential-achievement", args=[cert.slug])),
         name=LocalizedText(cert.name, cert.name_en),
@@ -210,8 +221,11 @@ def certificate_issue(*, application_id: int, issued_by: Any) -> Certificate:
     """Issues the certificate for an approved application whose composite result is
     complete and passing, with a signed OpenBadgeCredential (two status entries:
     revocation and suspension). Safe to call twice: the second call returns the
-    certificate the first one issued. Raises NotFound for a non-committee user (or one
-    deciding on their own application) and Conflict when the result does not allow it."""
+    certificate the first one issued. Issuing needs the committee's current ``pass``
+    decision; without any decision yet, the issuer's pass decision is recorded in the
+    same transaction (``decisions.decision_for_issue``). Raises NotFound for a
+    non-committee user (or one deciding on their own application or with a conflict of
+    interest) and Conflict when the result or a fail/defer decision does not allow it."""
     if not has_role(issued_by, Role.COMMITTEE):
         raise NotFound("Not found.")
     with transaction.atomic():
@@ -234,6 +248,8 @@ def certificate_issue(*, application_id: int, issued_by: Any) -> Certificate:
         if not result.passed:
             raise Conflict("未达到合格线，不能发证 / The result is below the cut score.")
         assert result.composite is not None
+        # Issuing is the committee's pass decision: the current one, or one recorded now.
+        decision_for_issue(application=application, result=result, issued_by=issued_by)
         try:
             with transaction.atomic():
                 certificate = certificate_record_issue(

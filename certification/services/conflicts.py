@@ -15,6 +15,7 @@ so a conflicted object answers like a missing one) or exclude
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from certification.models import TrainingRelation
 from certification.roles import Role, has_role
@@ -81,3 +82,12 @@ def conflict_declare(
 
 def _is_staff(user: Any) -> bool:
     return any(has_role(user, role) for role in (Role.INSTRUCTOR, Role.EXAMINER, Role.COMMITTEE))
+
+
+def conflicts_list(*, viewer: Any) -> QuerySet[TrainingRelation]:
+    """Every declared relation, newest first, for the committee; NotFound otherwise."""
+    if not has_role(viewer, Role.COMMITTEE):
+        raise NotFound("Not found.")
+    return TrainingRelation.objects.select_related("staff", "candidate", "declared_by").order_by(
+        "-created_at", "-pk"
+    )

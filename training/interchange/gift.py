@@ -5,6 +5,7 @@ project agree, and the PEG project's expected parses where Moodle says nothing. 
 maps to what is in docs/interchange.md.
 """
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,9 @@ from training.interchange.errors import ItemError, parse_result
 from training.interchange.types import ItemDraft, ParseResult, Problem, category_path, category_text
 
 FORMATS = ("html", "moodle", "plain", "markdown")
-_ESCAPABLE = frozenset("~=#{}:\\")
+_ESCAPE_RE = re.compile(r"(\\[~=#{}:\\n])")
+_SPACE_RE = re.compile(r"\s+")
+_MASK = "\uffff"
 _TAG_RE = re.compile(r"\[tag:((?:\\\]|[^\]\x00-\x1f\x7f])+?)\]")
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _TOLERANCE_RE = re.compile(rf"\s*({_NUMBER})\s*(?::\s*({_NUMBER}))?\s*")
@@ -31,63 +34,60 @@ BLANK = "_____"
 
 
 class _Units:
-    """A question block as characters, each marked escaped or not, so that control
-    characters are only ever the unescaped ones."""
+    """A question block, decoded, beside a mask of it in which every escaped character
+    is ``_MASK``: control characters are found in the mask with plain string
+    searches, so only unescaped ones count. Both strings have the same length."""
 
     def __init__(self, text: str, first_line: int) -> None:
-        self.chars: list[str] = []
-        self.escaped: list[bool] = []
-        self.lines: list[int] = []
-        line, i = first_line, 0
-        while i < len(text):
-            c = text[i]
-            nxt = text[i + 1] if i + 1 < len(text) else ""
-            if c == "\\" and nxt in _ESCAPABLE and nxt:
-                self._add(nxt, True, line)
-                i += 2
-            elif c == "\\" and nxt == "n":
-                self._add("\n", True, line)
-                i += 2
-            else:
-                self._add(c, c == "\\", line)
-                line += c == "\n"
-                i += 1
-
-    def _add(self, c: str, escaped: bool, line: int) -> None:
-        self.chars.append(c)
-        self.escaped.append(escaped)
-        self.lines.append(line)
+        decoded: list[str] = []
+        mask: list[str] = []
+        for n, part in enumerate(_ESCAPE_RE.split(text)):
+            if n % 2:  # an escape sequence: one character, never a control one
+                decoded.append("\n" if part == "\\n" else part[1])
+                mask.append(_MASK)
+            else:  # a backslash before anything else is kept, as text
+                decoded.append(part)
+                mask.append(part.replace("\\", _MASK))
+        self.text_str = "".join(decoded)
+        self.plain = "".join(mask)
+        self.first_line = first_line
+        self.breaks = [m.start() for m in re.finditer("\n", self.plain)]
 
     def __len__(self) -> int:
-        return len(self.chars)
+        return len(self.plain)
 
     def line(self, i: int) -> int:
-        return self.lines[min(i, len(self.lines) - 1)] if self.lines else 0
+        return self.first_line + bisect.bisect_left(self.breaks, i)
 
     def control(self, i: int, c: str) -> bool:
-        return 0 <= i < len(self.chars) and self.chars[i] == c and not self.escaped[i]
+        return 0 <= i < len(self.plain) and self.plain[i] == c
 
     def starts(self, i: int, seq: str) -> bool:
-        return all(self.control(i + k, c) for k, c in enumerate(seq))
+        return i >= 0 and self.plain.startswith(seq, i)
 
     def find(self, seq: str, start: int, end: int) -> int:
-        for i in range(start, end - len(seq) + 1):
-            if self.starts(i, seq):
-                return i
-        return -1
+        return self.plain.find(seq, start, end)
+
+    def positions(self, chars: str, a: int, b: int) -> list[int]:
+        """Where any of ``chars`` occurs unescaped in [a, b)."""
+        pattern = re.compile(f"[{re.escape(chars)}]")
+        return [m.start() for m in pattern.finditer(self.plain, a, b)]
 
     def space(self, i: int) -> bool:
-        return not self.escaped[i] and self.chars[i].isspace()
+        return self.plain[i].isspace()
 
     def strip(self, a: int, b: int) -> tuple[int, int]:
-        while a < b and self.space(a):
+        while a < b and self.plain[a].isspace():
             a += 1
-        while b > a and self.space(b - 1):
+        while b > a and self.plain[b - 1].isspace():
             b -= 1
         return a, b
 
     def raw(self, a: int, b: int) -> str:
-        return "".join(self.chars[a:b])
+        return self.text_str[a:b]
+
+    def masked(self, a: int, b: int) -> bool:
+        return _MASK in self.plain[a:b]
 
     def format_tag(self, a: int, b: int, default: str) -> tuple[str, int]:
         """A leading ``[html]``-style tag: (format, index after it)."""
@@ -98,19 +98,17 @@ class _Units:
         return default, a
 
     def text(self, a: int, b: int, fmt: str) -> str:
-        """Decoded text; whitespace collapsed unless the format keeps line breaks."""
+        """Decoded text; whitespace folded unless the format keeps line breaks."""
         a, b = self.strip(a, b)
-        keep = fmt in ("html", "markdown")
+        if fmt in ("html", "markdown"):
+            return self.text_str[a:b]
         out: list[str] = []
-        pending = False
-        for i in range(a, b):
-            if not keep and self.space(i):
-                pending = True
-                continue
-            if pending:
-                out.append(" ")
-                pending = False
-            out.append(self.chars[i])
+        pos = a
+        for run in _SPACE_RE.finditer(self.plain, a, b):
+            out.append(self.text_str[pos : run.start()])
+            out.append(" ")
+            pos = run.end()
+        out.append(self.text_str[pos:b])
         return "".join(out)
 
     def rich(self, a: int, b: int, default: str) -> tuple[str, str]:
@@ -294,7 +292,7 @@ class _Answers:
 
     def entries(self, a: int, b: int) -> list[_Entry]:
         u = self.u
-        starts = [i for i in range(a, b) if u.control(i, "=") or u.control(i, "~")]
+        starts = u.positions("=~", a, b)
         if not starts or starts[0] != a:
             if starts:
                 raise ItemError(
@@ -304,12 +302,12 @@ class _Answers:
         entries = []
         for k, s in enumerate(starts):
             e = starts[k + 1] if k + 1 < len(starts) else b
-            marker = u.chars[s] if u.control(s, "=") or u.control(s, "~") else ""
+            marker = u.plain[s] if u.control(s, "=") or u.control(s, "~") else ""
             ta = s + 1 if marker else s
             ta, e2 = u.strip(ta, e)
             weight = None
             match = _WEIGHT_RE.match(u.raw(ta, e2))
-            if match and not any(u.escaped[ta : ta + match.end()]):
+            if match and not u.masked(ta, ta + match.end()):
                 try:
                     weight = float(match.group(1))
                 except ValueError:
@@ -333,7 +331,7 @@ class _Answers:
 
     def true_false(self, common: Common) -> ItemDraft:
         u = self.u
-        hashes = [i for i in range(self.a, self.b) if u.control(i, "#")]
+        hashes = u.positions("#", self.a, self.b)
         if len(hashes) > 2:
             raise ItemError(u.line(hashes[2]), "a true/false answer takes at most two feedbacks")
         bounds = [self.a, *[h + 1 for h in hashes]]

@@ -1,90 +1,180 @@
-"""``manage.py sandbox_benchmark``: per-run overhead of the Docker backend."""
+"""``manage.py sandbox_benchmark``: per-run overhead of the Docker backend, with and
+without the pool of pre-created containers, and the throughput of trivial runs."""
 
 from __future__ import annotations
 
 import json
+import os
+import platform
 import statistics
 import subprocess
 import tempfile
 import time
 from argparse import ArgumentParser
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from sandbox import Limits, Mount, RunSpec, Verdict, default_image, run
+from sandbox.pool import ContainerPool, forced_pool_size
 
 TRIVIAL = "print('ok')\n"
+TARGETS = {"fresh_ratio_max": 1.1, "pooled_ratio_max": 0.8, "throughput_min": 5.0}
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def _summary(samples: list[float]) -> dict[str, float]:
+    return {
+        "median_s": round(statistics.median(samples), 3),
+        "min_s": round(min(samples), 3),
+        "max_s": round(max(samples), 3),
+    }
 
 
 class Command(BaseCommand):
     # Needs neither the database nor the other apps: usable while they are broken.
     requires_system_checks: list[str] = []
     help = (
-        "Time trivial runs through sandbox.run (Docker backend) against a bare "
-        "`docker run --rm` of the same image, interleaved, and the throughput of "
-        "concurrent sandbox runs. Prints one JSON object."
+        "Time a trivial script run the way `sandbox_run` runs it (read-only code, "
+        "writable /work/out) through sandbox.run on a fresh container and on a pooled "
+        "one, against a bare `docker run --rm` of the same image, interleaved in one "
+        "loop; then the throughput of concurrent trivial runs without and with the "
+        "pool. Prints one JSON object."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--runs", type=int, default=10)
+        parser.add_argument("--runs", type=int, default=10, help="timed runs of each kind")
         parser.add_argument("--concurrency", type=int, default=2)
+        parser.add_argument(
+            "--throughput-runs", type=int, default=30, help="runs per throughput measurement"
+        )
+        parser.add_argument(
+            "--pool-size", type=int, default=2, help="pool size for the pooled runs"
+        )
         parser.add_argument("--image")
 
     def handle(self, *args: Any, **options: Any) -> None:
         image = options["image"] or default_image()
-        runs = options["runs"]
+        runs, concurrency = options["runs"], options["concurrency"]
+        if runs < 1 or concurrency < 1 or options["pool_size"] < 1:
+            raise CommandError("--runs, --concurrency and --pool-size must be positive")
         with tempfile.TemporaryDirectory(prefix="sandbox-bench-") as tmp:
-            code = Path(tmp) / "code"
+            root = Path(tmp)
+            root.chmod(0o755)
+            code, out = root / "code", root / "out"
             code.mkdir(mode=0o755)
-            Path(tmp).chmod(0o755)
+            out.mkdir(mode=0o755)
             (code / "main.py").write_text(TRIVIAL)
             (code / "main.py").chmod(0o644)
+            # The spec `manage.py sandbox_run main.py` builds.
             spec = RunSpec(
                 image=image,
                 command=("python3", "/work/code/main.py"),
-                mounts=(Mount(code, "/work/code"),),
+                mounts=(Mount(code, "/work/code"), Mount(out, "/work/out", writable=True)),
+                workdir="/work/out",
                 limits=Limits(wall_seconds=30, memory_mb=256),
                 labels={"cert-engine.sandbox.origin": "benchmark"},
             )
             bare_cmd = [
                 "docker", "run", "--rm", "--network", "none",
-                "-v", f"{code}:/work/code:ro", image, "python3", "/work/code/main.py",
+                "-v", f"{code}:/work/code:ro", "-v", f"{out}:/work/out", "-w", "/work/out",
+                image, "python3", "/work/code/main.py",
             ]  # fmt: skip
-            sandbox_s: list[float] = []
-            bare_s: list[float] = []
-            run(spec, backend="docker")  # warm caches once
-            for _ in range(runs):
-                t0 = time.perf_counter()
+            failures: list[str] = []
+
+            def sandbox_once() -> None:
                 result = run(spec, backend="docker")
-                sandbox_s.append(time.perf_counter() - t0)
-                if result.verdict != Verdict.OK:
-                    self.stderr.write(f"sandbox run failed: {result}")
-                t0 = time.perf_counter()
+                if result.verdict != Verdict.OK or result.stdout != "ok\n":
+                    failures.append(f"{result.verdict}: {result.detail} {result.stderr[-300:]}")
+
+            def bare_once() -> None:
                 subprocess.run(bare_cmd, check=True, capture_output=True)
-                bare_s.append(time.perf_counter() - t0)
-            total = runs * options["concurrency"]
-            t0 = time.perf_counter()
-            with ThreadPoolExecutor(options["concurrency"]) as pool:
-                verdicts = list(
-                    pool.map(lambda _: run(spec, backend="docker").verdict, range(total))
+
+            times: dict[str, list[float]] = {"fresh": [], "bare": [], "pooled": []}
+            with forced_pool_size(options["pool_size"]) as pool:
+                assert pool is not None
+                # Warm-up: page cache, the engine, and the pool learns the shape.
+                for warm in (sandbox_once, bare_once, sandbox_once):
+                    warm()
+                pool.wait_full()
+                kinds: list[tuple[str, Callable[[], None]]] = [
+                    ("fresh", sandbox_once),
+                    ("bare", bare_once),
+                    ("pooled", sandbox_once),
+                ]
+                for i in range(runs):
+                    # Rotate the order so that none always follows another.
+                    for name, once in kinds[i % 3 :] + kinds[: i % 3]:
+                        # Let the refill finish first: it must not slow any measurement.
+                        pool.wait_full()
+                        self._timed(name, once, pool, times)
+                pooled_hits = pool.hits
+                throughput_pooled = self._throughput(
+                    sandbox_once, concurrency, options["throughput_runs"], pool
                 )
-            elapsed = time.perf_counter() - t0
-        sandbox_median = statistics.median(sandbox_s)
-        bare_median = statistics.median(bare_s)
-        self.stdout.write(
-            json.dumps(
-                {
-                    "image": image,
-                    "runs": runs,
-                    "sandbox_run_median_s": round(sandbox_median, 3),
-                    "bare_docker_run_median_s": round(bare_median, 3),
-                    "ratio": round(sandbox_median / bare_median, 3),
-                    "concurrency": options["concurrency"],
-                    "throughput_runs_per_s": round(total / elapsed, 2),
-                    "all_ok": all(v == Verdict.OK for v in verdicts),
-                }
+            throughput_fresh = self._throughput(
+                sandbox_once, concurrency, options["throughput_runs"], None
             )
-        )
+        fresh = statistics.median(times["fresh"])
+        bare = statistics.median(times["bare"])
+        pooled = statistics.median(times["pooled"])
+        report = {
+            "image": image,
+            "machine": {"nproc": os.cpu_count(), "cpu": _cpu_model()},
+            "load_average_1m": round(os.getloadavg()[0], 2),
+            "runs": runs,
+            "sandbox_run_fresh": _summary(times["fresh"]),
+            "sandbox_run_pooled": _summary(times["pooled"]),
+            "bare_docker_run": _summary(times["bare"]),
+            "ratio_fresh_vs_bare": round(fresh / bare, 3),
+            "ratio_pooled_vs_bare": round(pooled / bare, 3),
+            "pool_size": options["pool_size"],
+            "pool_hits": pooled_hits,
+            "concurrency": concurrency,
+            "throughput_fresh_runs_per_s": throughput_fresh,
+            "throughput_pooled_runs_per_s": throughput_pooled,
+            "targets": TARGETS,
+            "all_ok": not failures,
+            "failures": failures[:5],
+        }
+        self.stdout.write(json.dumps(report, indent=2))
+
+    @staticmethod
+    def _timed(
+        name: str,
+        once: Callable[[], None],
+        pool: ContainerPool,
+        times: dict[str, list[float]],
+    ) -> None:
+        if name == "fresh":
+            with pool.bypassed():  # a container created on demand, as without a pool
+                t0 = time.perf_counter()
+                once()
+                times[name].append(time.perf_counter() - t0)
+            return
+        t0 = time.perf_counter()
+        once()
+        times[name].append(time.perf_counter() - t0)
+
+    @staticmethod
+    def _throughput(
+        once: Callable[[], None], concurrency: int, total: int, pool: ContainerPool | None
+    ) -> float:
+        if pool is not None:
+            pool.wait_full()
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(concurrency) as executor:
+            list(executor.map(lambda _: once(), range(total)))
+        return round(total / (time.perf_counter() - t0), 2)

@@ -1,0 +1,244 @@
+"""Benchmark of the exam engine on PostgreSQL behind gunicorn (issue 3, "Speed").
+
+1. N candidates start the same exam through the API (concurrently): errors, p50/p99.
+2. The autosave endpoint under load with wrk: saves/s, p50/p99, and no lost save
+   (every 2xx answer has its AnswerEvent row).
+3. pgbench -N against the same database in the same run, for the ratio.
+
+It works in a scratch database (``--database``, dropped and created) on the server of
+DATABASE_URL, and never touches the configured one. Prints a table and one JSON line.
+"""
+
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import psycopg
+import requests
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+ROOT = Path(settings.BASE_DIR)
+LUA = Path(__file__).resolve().parents[2] / "bench" / "autosave.lua"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Command(BaseCommand):
+    help = "Benchmarks exam start and autosave on gunicorn + PostgreSQL, beside pgbench -N."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--database", default="certengine_bench")
+        parser.add_argument("--candidates", type=int, default=1000)
+        parser.add_argument("--items", type=int, default=20)
+        parser.add_argument("--seconds", type=int, default=20)
+        parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+        parser.add_argument("--connections", type=int, default=32, help="wrk connections")
+        parser.add_argument("--setup-only", action="store_true", help="internal: fill the scratch database")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["setup_only"]:
+            self._setup(options)
+            return
+        url = os.environ.get("DATABASE_URL", "")
+        if not url.startswith("postgres"):
+            raise CommandError("Set DATABASE_URL to a PostgreSQL server; the benchmark makes its own database.")
+        if shutil.which("wrk") is None or shutil.which("pgbench") is None:
+            raise CommandError("Needs wrk and pgbench (apt-get install wrk postgresql-client).")
+        parsed = urlparse(url)
+        bench_url = parsed._replace(path=f"/{options['database']}").geturl()
+        admin = parsed._replace(path="/postgres").geturl()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{options["database"]}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{options["database"]}"')
+        env = {**os.environ, "DATABASE_URL": bench_url, "DJANGO_DEBUG": "0", "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+               "REDIS_URL": "", "LOG_LEVEL": "WARNING"}
+        with tempfile.TemporaryDirectory() as scratch:
+            env["PRIVATE_STORAGE_DIR"] = scratch
+            rows = Path(scratch) / "rows.txt"
+            subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+            subprocess.run(
+                [sys.executable, "manage.py", "bench_exam", "--setup-only", "--candidates", str(options["candidates"]),
+                 "--items", str(options["items"])],
+                cwd=ROOT, env={**env, "BENCH_ROWS": str(rows)}, check=True,
+            )
+            port = _free_port()
+            server = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                 "--workers", str(options["workers"]), "--log-level", "warning"],
+                cwd=ROOT, env=env,
+            )
+            try:
+                self._wait(port)
+                start = self._starts(port, rows, options)
+                autosave = self._autosave(port, rows, options)
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+            lost = self._lost_saves(bench_url, autosave["ok"])
+            pg = self._pgbench(bench_url, options)
+        report = {
+            "machine": {"cpus": os.cpu_count()},
+            "start": start,
+            "autosave": {**autosave, **lost},
+            "pgbench_tps": pg,
+            "autosave_to_pgbench_ratio": round(autosave["per_second"] / pg, 3) if pg else None,
+        }
+        out = self.stdout
+        out.write(f"exam start   {start['count']} candidates, {start['errors']} errors, "
+                  f"p50 {start['p50_ms']:.0f} ms, p99 {start['p99_ms']:.0f} ms, {start['per_second']:.0f}/s")
+        out.write(f"autosave     {autosave['per_second']:.0f} saves/s, p50 {autosave['p50_ms']:.1f} ms, "
+                  f"p99 {autosave['p99_ms']:.1f} ms, {autosave['errors']} errors, lost {lost['lost']}")
+        out.write(f"pgbench -N   {pg:.0f} tps; autosave/pgbench = {report['autosave_to_pgbench_ratio']}")
+        out.write(json.dumps(report))
+
+    # --- phases -------------------------------------------------------------------
+
+    def _setup(self, options: dict[str, Any]) -> None:
+        from django.contrib.auth import get_user_model
+        from rest_framework.authtoken.models import Token
+
+        from certification.demo import demo_load
+        from certification.models import Application, Certification, Exam
+        from certification.roles import Role
+        from training.models import Question, QuestionBank, QuestionVersion
+
+        demo_load()
+        certification = Certification.objects.get(slug="beginner-cv")
+        bank = QuestionBank.objects.create(slug="bench", title="bench")
+        exam = Exam.objects.create(title="bench", time_limit_minutes=120, shuffle_questions=False)
+        section = exam.sections.create(position=1)
+        choices = [{"id": c, "text": c} for c in "abcd"]
+        for position in range(1, options["items"] + 1):
+            question = Question.objects.create(bank=bank, name=f"bench {position}")
+            QuestionVersion.objects.create(question=question, number=1, kind="single_choice", stem="?",
+                                           data={"choices": choices}, key={"fractions": {"a": 1}})
+            section.fixed_items.create(question=question, position=position)
+        certification.written_exam = exam
+        certification.save(update_fields=["written_exam"])
+        committee = get_user_model().objects.get(username="committee")
+        group = Role.CANDIDATE.value
+        from django.contrib.auth.models import Group
+
+        candidates = get_user_model().objects.bulk_create(
+            get_user_model()(username=f"bench{i}", email=f"bench{i}@example.org") for i in range(options["candidates"])
+        )
+        Group.objects.get(name=group).user_set.add(*candidates)
+        Application.objects.bulk_create(
+            Application(candidate=user, certification=certification, full_name=user.username, learning_history="-",
+                        project_experience="-", state=Application.State.APPROVED, reviewed_by=committee)
+            for user in candidates
+        )
+        tokens = Token.objects.bulk_create(Token(user=user, key=Token.generate_key()) for user in candidates)
+        Path(os.environ["BENCH_ROWS"]).write_text(
+            "\n".join(f"{token.key} {exam.pk}" for token in tokens) + "\n", encoding="utf-8"
+        )
+
+    def _wait(self, port: int) -> None:
+        for _ in range(100):
+            try:
+                requests.get(f"http://127.0.0.1:{port}/api/v1/certifications/", timeout=2)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        raise CommandError("gunicorn did not start")
+
+    def _starts(self, port: int, rows: Path, options: dict[str, Any]) -> dict[str, Any]:
+        lines = [line.split() for line in rows.read_text().splitlines()]
+        session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=32, pool_maxsize=32)
+        session.mount("http://", adapter)
+
+        def start(row: list[str]) -> tuple[float, int, dict[str, Any]]:
+            token, exam_id = row
+            began = time.perf_counter()
+            response = session.post(f"http://127.0.0.1:{port}/api/v1/exams/{exam_id}/attempts/",
+                                    headers={"Authorization": f"Token {token}"}, timeout=60)
+            return time.perf_counter() - began, response.status_code, response.json() if response.ok else {}
+
+        began = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            results = list(pool.map(start, lines))
+        elapsed = time.perf_counter() - began
+        saves = []
+        for (token, _), (_, status, body) in zip(lines, results, strict=True):
+            if status == 201:
+                for index, item in enumerate(body["items"]):
+                    saves.append(f"{token} {body['id']} {item['id']} {'abcd'[index % 4]}")
+        rows.write_text("\n".join(saves) + "\n", encoding="utf-8")
+        latencies = [r[0] * 1000 for r in results]
+        return {
+            "count": len(results),
+            "errors": sum(1 for r in results if r[1] != 201),
+            "seconds": round(elapsed, 2),
+            "per_second": len(results) / elapsed,
+            "p50_ms": statistics.median(latencies),
+            "p99_ms": _percentile(latencies, 0.99),
+        }
+
+    def _autosave(self, port: int, rows: Path, options: dict[str, Any]) -> dict[str, Any]:
+        result = subprocess.run(
+            ["wrk", "-t2", f"-c{options['connections']}", f"-d{options['seconds']}s", "--latency", "-s", str(LUA),
+             f"http://127.0.0.1:{port}", "--", str(rows)],
+            capture_output=True, text=True, check=True,
+        )
+        text = result.stdout
+        self.stdout.write(text)
+
+        def latency(label: str) -> float:
+            match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)", text, re.M)
+            if match is None:
+                return float("nan")
+            value, unit = float(match.group(1)), match.group(2)
+            return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+        total = int(re.search(r"(\d+) requests in", text).group(1))  # type: ignore[union-attr]
+        non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+        errors = int(non_2xx.group(1)) if non_2xx else 0
+        socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+        if socket_errors:
+            errors += sum(int(n) for n in socket_errors.groups())
+        return {
+            "requests": total,
+            "ok": total - errors,
+            "errors": errors,
+            "per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),  # type: ignore[union-attr]
+            "p50_ms": latency("50"),
+            "p99_ms": latency("99"),
+        }
+
+    def _lost_saves(self, url: str, ok: int) -> dict[str, int]:
+        with psycopg.connect(url) as conn:
+            events = conn.execute("SELECT count(*) FROM certification_answerevent").fetchone()[0]  # type: ignore[index]
+        # Requests still in flight when wrk stopped may be saved without being
+        # counted by wrk, so events >= ok; fewer events than 2xx answers is a loss.
+        return {"events": events, "lost": max(0, ok - events)}
+
+    def _pgbench(self, url: str, options: dict[str, Any]) -> float:
+        subprocess.run(["pgbench", "-i", "-q", "-s", "10", url], check=True, capture_output=True)
+        result = subprocess.run(
+            ["pgbench", "-N", "-c", str(options["connections"]), "-j", "2", "-T", str(options["seconds"]), url],
+            check=True, capture_output=True, text=True,
+        )
+        match = re.search(r"tps = ([\d.]+)", result.stdout)
+        return float(match.group(1)) if match else 0.0

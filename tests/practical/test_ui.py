@@ -1,0 +1,76 @@
+"""The candidate's practical page, through HTTP: statement, the public material's
+download, the dev-score history, progress steps, a message per verdict, the hidden
+score only where the task's rules show it."""
+
+import io
+import json
+import re
+import zipfile
+
+import pytest
+from django.test import Client
+
+from grading.models import Submission
+from tests.factories import approved_application
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def page(demo, candidate, committee):
+    certification = demo["certification"]
+    approved_application(candidate=candidate, certification=certification, committee=committee)
+    client = Client()
+    client.force_login(candidate)
+    return client, f"/certifications/{certification.slug}/practical/", certification.practical_task
+
+
+def graded(task, candidate, **fields):
+    return Submission.objects.create(
+        task=task, candidate=candidate, file_name="solution.py", sha256="0" * 64, size_bytes=1,
+        **{"state": "done", **fields},
+    )
+
+
+def test_statement_download_link_and_steps(page, candidate):
+    client, url, task = page
+    graded(task, candidate, state="running", stage="predict")
+    html = client.get(url).content.decode()
+    assert "手写数字识别" in html and "Submission contract" in html
+    assert 'href="?download=public"' in html
+    assert 'data-state="running" data-stage="predict"' in html
+    assert all(f'data-step="{step}"' in html for step in ("queued", "train", "predict", "score", "done"))
+
+
+def test_public_download_holds_only_public_material(page):
+    client, url, task = page
+    response = client.get(url, {"download": "public"})
+    assert response["Content-Type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert "digits-pytorch/public/starter/solution.py" in names
+    assert "digits-pytorch/public/check.py" in names and "digits-pytorch/public/dev/y.npy" in names
+    assert all("/public/" in name for name in names)
+    assert not any("hidden" in name or "solutions" in name or "task.toml" in name for name in names)
+
+
+def test_dev_history_and_a_message_per_verdict(page, candidate):
+    client, url, task = page
+    graded(task, candidate, verdict="ok", dev_score=0.5, test_score=0.51, passed=False, message="评测完成：未达合格线 / Graded: below the pass threshold.",
+           stages={"train": {"wall_seconds": 3.2, "peak_memory_mb": 200.0}})
+    graded(task, candidate, verdict="time_limit", passed=False, message="train 阶段超时 / The train stage ran out of time (180 s); train for fewer epochs or on less data.")
+    graded(task, candidate, verdict="ok", dev_score=0.95, test_score=0.96, passed=True, message="评测完成：通过 / Graded: passed.")
+    html = client.get(url).content.decode()
+    history = json.loads(re.search(r'id="dev-history" type="application/json">(.*?)</script>', html).group(1))
+    assert [point["dev"] for point in history] == [0.5, 0.95]
+    assert "ran out of time" in html and "超时" in html and "below the pass threshold" in html
+    assert "train: 3.2 s, 200.0 MB" in html
+    assert "0.96" not in html  # the hidden-set score is not shown for this task
+    task.show_test_score = True
+    task.save()
+    assert "(0.96)" in client.get(url).content.decode()
+
+
+def test_another_candidate_cannot_open_the_page(page, other_candidate):
+    client, url, _ = page
+    client.force_login(other_candidate)
+    assert client.get(url, {"download": "public"}).status_code in (403, 404)
