@@ -327,12 +327,19 @@ def _demo_practice_quiz(curriculum: Curriculum) -> Exam:
     random, immediate feedback, as many tries as the candidate likes."""
     quiz, _ = Exam.objects.get_or_create(
         title="基础自测 Foundations practice quiz",
-        defaults={"mode": Exam.Mode.PRACTICE, "curriculum": curriculum, "time_limit_minutes": 20,
-                  "attempts_allowed": 100, "review_score": Exam.Review.AFTER_SUBMIT,
-                  "review_answers": Exam.Review.AFTER_SUBMIT},
+        defaults={
+            "mode": Exam.Mode.PRACTICE,
+            "curriculum": curriculum,
+            "time_limit_minutes": 20,
+            "attempts_allowed": 100,
+            "review_score": Exam.Review.AFTER_SUBMIT,
+            "review_answers": Exam.Review.AFTER_SUBMIT,
+        },
     )
     if not quiz.sections.exists():
-        foundations = Category.objects.get(bank__slug="beginner-cv-bank", parent=None, name="基础 Foundations")
+        foundations = Category.objects.get(
+            bank__slug="beginner-cv-bank", parent=None, name="基础 Foundations"
+        )
         quiz.sections.create(position=1, draw_count=3, draw_category=foundations)
     return quiz
 
@@ -442,12 +449,10 @@ def demo_load() -> dict[str, object]:
                     "name_en": f"{level.name_en} {domain.name_en} Engineer",
                     "written_exam": exam if is_demo else None,
                     "practical_task": task if is_demo else None,
-                    "written_weight": Decimal("0.4"),
-                    "practical_weight": Decimal("0.6"),
-                    "cut_score": Decimal(70),
                     "is_open": is_demo,
                 },
             )
+    demo_blueprints_and_interviews(committee=users["committee"], exam=exam, task=task)
     certificate = _demo_certificate(certification_slug="beginner-cv", committee=users["committee"])
     return {
         "accounts": [(u, p, r.value) for u, p, r, _ in DEMO_ACCOUNTS],
@@ -495,3 +500,110 @@ def _demo_certificate(*, certification_slug: str, committee: Any) -> Certificate
         practical_percent=Decimal("93.50"),
         composite=Decimal("90.10"),
     )
+
+
+# --- Blueprints and the advanced certification with an interview (issue 6) ---
+
+DEMO_EXAMINERS = [("examiner2", "examiner2-demo-2026"), ("examiner3", "examiner3-demo-2026")]
+
+INTERVIEW_RUBRIC = [
+    (
+        "design",
+        "方案设计 Solution design",
+        ["未能给出方案", "方案基本可行", "方案合理，考虑了数据与评估", "方案完整，权衡清楚"],
+    ),
+    (
+        "depth",
+        "技术深度 Technical depth",
+        ["概念混淆", "理解基本概念", "能解释关键技术的原理", "能分析失败原因并改进"],
+    ),
+    (
+        "communication",
+        "表达与沟通 Communication",
+        ["难以理解", "基本清楚", "清楚有条理", "清楚、准确、能回应追问"],
+    ),
+]
+
+
+def demo_blueprints_and_interviews(*, committee: Any, exam: Exam, task: Any) -> None:
+    """Gives every certification a published blueprint (Beginner CV: written 0.4,
+    practical 0.6, cut 70), opens Advanced CV with an interview component (written 0.3,
+    practical 0.3, interview 0.4, cut 75) scored with an interview rubric, adds two
+    more examiners and a week of interview slots. Idempotent: existing blueprints,
+    the rubric and slots are left as they are."""
+    from datetime import timedelta
+
+    from certification.models import Blueprint, BlueprintComponent, InterviewSlot
+
+    User = get_user_model()
+    examiners = [User.objects.get(username="examiner")]
+    for username, password in DEMO_EXAMINERS:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.org"}
+        )
+        if created:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        role_grant(user=user, role=Role.EXAMINER)
+        examiners.append(user)
+    rubric, _ = Rubric.objects.get_or_create(
+        title="高级面试评分量表 Advanced interview rubric",
+        defaults={
+            "criteria": [
+                {
+                    "id": cid,
+                    "name": name,
+                    "levels": [
+                        {"id": f"{cid}{points}", "label": str(points), "descriptor": text,
+                         "points": points}
+                        for points, text in enumerate(descriptors)
+                    ],
+                }
+                for cid, name, descriptors in INTERVIEW_RUBRIC
+            ],
+            "created_by": committee,
+        },
+    )  # fmt: skip
+    advanced = Certification.objects.get(slug="advanced-cv")
+    advanced.written_exam, advanced.practical_task, advanced.is_open = exam, task, True
+    advanced.save(update_fields=["written_exam", "practical_task", "is_open"])
+    K = BlueprintComponent.Kind
+    plans = {
+        advanced.pk: (Decimal(75), [(K.WRITTEN, "0.3"), (K.PRACTICAL, "0.3"), (K.INTERVIEW, "0.4")])
+    }
+    now = timezone.now()
+    for certification in Certification.objects.order_by("pk"):
+        if Blueprint.objects.filter(certification=certification).exists():
+            continue
+        cut, parts = plans.get(
+            certification.pk, (Decimal(70), [(K.WRITTEN, "0.4"), (K.PRACTICAL, "0.6")])
+        )
+        blueprint = Blueprint.objects.create(
+            certification=certification,
+            version=1,
+            cut_score=cut,
+            borderline_margin=Decimal(3),
+            note="Demo blueprint.",
+            created_by=committee,
+            published_at=now - timedelta(days=30),
+        )
+        for kind, weight in parts:
+            BlueprintComponent.objects.create(
+                blueprint=blueprint,
+                kind=kind,
+                weight=Decimal(weight),
+                rubric=rubric if kind == K.INTERVIEW else None,
+            )
+    if not InterviewSlot.objects.filter(certification=advanced).exists():
+        start = (now + timedelta(days=7)).replace(hour=9, minute=0, second=0, microsecond=0)
+        for day in range(3):
+            for hour in (0, 1, 2):
+                InterviewSlot.objects.create(
+                    certification=advanced,
+                    starts_at=start + timedelta(days=day, hours=hour),
+                    duration_minutes=45,
+                    location="线上会议室 Online room A",
+                    first_examiner=examiners[0],
+                    second_examiner=examiners[1 + (day + hour) % 2],
+                    created_by=committee,
+                )

@@ -207,7 +207,7 @@ def blueprint_for_application(application: Application) -> Blueprint | None:
     return _pick_blueprint(published, application)
 
 
-_LABELS = {
+_LABELS: dict[str, str] = {
     BlueprintComponent.Kind.WRITTEN: "笔试 Written exam",
     BlueprintComponent.Kind.PRACTICAL: "实操考核 Practical assessment",
     BlueprintComponent.Kind.INTERVIEW: "面试 Interview",
@@ -220,29 +220,27 @@ def _results_for(applications: list[Application], *, feedback: bool) -> list[Com
         return []
     app_ids = [a.pk for a in applications]
     published: dict[int, list[Blueprint]] = {}
-    for blueprint in Blueprint.objects.filter(
+    for row in Blueprint.objects.filter(
         certification_id__in={a.certification_id for a in applications},
         published_at__isnull=False,
     ).prefetch_related("components"):
-        published.setdefault(blueprint.certification_id, []).append(blueprint)
+        published.setdefault(row.certification_id, []).append(row)
     attempts: dict[int, Attempt] = {}
-    for attempt in Attempt.objects.filter(
+    for graded in Attempt.objects.filter(
         application_id__in=app_ids, state=Attempt.State.GRADED
     ).order_by("-score", "started_at"):
-        assert attempt.application_id is not None
-        attempts.setdefault(attempt.application_id, attempt)
+        assert graded.application_id is not None
+        attempts.setdefault(graded.application_id, graded)
     tasks = {a.certification.practical_task_id for a in applications} - {None}
     submissions: dict[tuple[int, int], list[Submission]] = {}
     if tasks:
-        for submission in Submission.objects.filter(
+        for done in Submission.objects.filter(
             candidate_id__in={a.candidate_id for a in applications},
             task_id__in=tasks,
             state=Submission.State.DONE,
             test_score__isnull=False,
         ).order_by("-test_score", "created_at"):
-            submissions.setdefault((submission.candidate_id, submission.task_id), []).append(
-                submission
-            )
+            submissions.setdefault((done.candidate_id, done.task_id), []).append(done)
     rerunning: set[tuple[int, int]] = set()
     if tasks:
         # A committee re-run (after an appeal) makes the practical score pending again.

@@ -1,5 +1,6 @@
 """What a holder shares: the LinkedIn add-to-profile link and the embeddable badge."""
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.utils.html import escape
@@ -59,3 +60,25 @@ def badge_svg(*, certificate: Certificate, status: str) -> str:
         f'font-weight="700">{escape(label)} · {until}</text>'
         "</svg>"
     )
+
+
+_KEY_ORDER = (
+    "@context",
+    "id",
+    "type",
+    "name",
+    "issuer",
+    "validFrom",
+    "validUntil",
+    "credentialSubject",
+    "credentialStatus",
+    "proof",
+)
+
+
+def credential_ordered(document: dict[str, Any]) -> dict[str, Any]:
+    """The same credential with its top-level keys in the usual reading order
+    (PostgreSQL's jsonb stores keys sorted by length). The proof covers the RDF, not
+    the bytes, so this never affects verification."""
+    known = {key: document[key] for key in _KEY_ORDER if key in document}
+    return {**known, **{k: v for k, v in document.items() if k not in known}}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from certification import views, views_committee, views_exam
+from certification import views, views_committee, views_exam, views_interviews, views_results
 
 urlpatterns = [
     path("exams/<int:exam_id>/practice/", views_exam.practice_start, name="practice-start"),
@@ -84,5 +84,69 @@ urlpatterns = [
         "committee/certificates/<str:code>/<str:action>/",
         views.committee_certificate_action,
         name="committee-certificate-action",
+    ),
+    # Results, decisions, appeals, blueprints, Angoff, interviews (issue 6)
+    path(
+        "applications/<int:application_id>/result/",
+        views_results.application_result,
+        name="application-result",
+    ),
+    path(
+        "applications/<int:application_id>/interview/",
+        views_interviews.candidate_interview,
+        name="candidate-interview",
+    ),
+    path(
+        "applications/<int:application_id>/interview/book/",
+        views_interviews.candidate_interview_book,
+        name="candidate-interview-book",
+    ),
+    path(
+        "committee/results/<int:application_id>/",
+        views_results.committee_result,
+        name="committee-result",
+    ),
+    path(
+        "committee/results/<int:application_id>/decision/",
+        views_results.committee_decide_result,
+        name="committee-result-decide",
+    ),
+    path(
+        "committee/results/<int:application_id>/adjudication/",
+        views_results.committee_adjudication_check,
+        name="committee-adjudication-check",
+    ),
+    path("committee/appeals/", views_results.committee_appeals, name="committee-appeals"),
+    path(
+        "committee/appeals/<int:appeal_id>/decide/",
+        views_results.committee_appeal_decide,
+        name="committee-appeal-decide",
+    ),
+    path("committee/blueprints/", views_results.committee_blueprints, name="committee-blueprints"),
+    path(
+        "committee/blueprints/<int:blueprint_id>/publish/",
+        views_results.committee_blueprint_publish,
+        name="committee-blueprint-publish",
+    ),
+    path("committee/angoff/", views_results.committee_angoff, name="committee-angoff"),
+    path("committee/angoff/<int:study_id>/", views_results.angoff_study, name="angoff-study"),
+    path(
+        "examiner/angoff/<int:study_id>/",
+        views_results.examiner_angoff_study,
+        name="examiner-angoff-study",
+    ),
+    path(
+        "committee/interviews/", views_interviews.committee_interviews, name="committee-interviews"
+    ),
+    path(
+        "committee/interviews/agreement/",
+        views_interviews.committee_agreement,
+        name="committee-agreement",
+    ),
+    path("examiner/interviews/", views_interviews.examiner_interviews, name="examiner-interviews"),
+    path(
+        "examiner/interviews/<int:interview_id>/",
+        views_interviews.examiner_interview_rate,
+        name="examiner-interview-rate",
     ),
 ]

@@ -249,8 +249,17 @@ def committee_decide(request: HttpRequest, application_id: int) -> HttpResponse:
 
 @role_required(Role.COMMITTEE)
 def committee_results(request: HttpRequest) -> HttpResponse:
-    results = selectors.results_for_committee(reviewer=request.user)
-    return render(request, "certification/committee_results.html", {"results": results})
+    page_size = 50
+    raw = request.GET.get("page", "1")
+    page = int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    results = selectors.results_for_committee(
+        reviewer=request.user, offset=(page - 1) * page_size, limit=page_size + 1
+    )
+    return render(
+        request,
+        "certification/committee_results.html",
+        {"results": results[:page_size], "page": page, "has_next": len(results) > page_size},
+    )
 
 
 @role_required(Role.COMMITTEE)
@@ -309,7 +318,10 @@ def verify_json(request: HttpRequest, code: str) -> HttpResponse:
         found = selectors.certificate_status(code=code)
     except NotFound as exc:
         raise Http404 from exc
-    return _json(found.certificate.credential, filename=f"certificate-{code}.json")
+    return _json(
+        sharing.credential_ordered(found.certificate.credential),
+        filename=f"certificate-{code}.json",
+    )
 
 
 def verify_badge(request: HttpRequest, code: str) -> HttpResponse:
@@ -337,7 +349,7 @@ def credential_status_list(request: HttpRequest, purpose: str, number: int) -> H
     status_list = status_lists.status_list_published(purpose=purpose, number=number)
     if status_list is None or not status_list.credential:
         raise Http404
-    return _json(status_list.credential)
+    return _json(sharing.credential_ordered(status_list.credential))
 
 
 def credential_achievement(request: HttpRequest, slug: str) -> HttpResponse:

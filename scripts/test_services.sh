@@ -32,5 +32,10 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 command -v msgfmt >/dev/null || apt_install gettext
 command -v debootstrap >/dev/null || apt_install debootstrap
+# Practical tasks: espeak-ng synthesises the spoken-digits demo data; socat and
+# redis-server (a private one per test) serve the pipeline's reliability tests.
+command -v espeak-ng >/dev/null || apt_install espeak-ng
+command -v socat >/dev/null || apt_install socat
+command -v redis-server >/dev/null || apt_install redis-server
 
 scripts/docker/ensure_engine.sh

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -13,9 +14,13 @@ from certification.models import (
     Accommodation,
     AnswerEvent,
     Application,
+    ApplicationAttachment,
     Attempt,
     AuditEvent,
     Certificate,
+    EligibilityWaiver,
+    Notification,
+    TrainingRelation,
     Exam,
 )
 from certification.roles import Role
@@ -69,6 +74,11 @@ def world(demo) -> World:
         full_name="B",
         learning_history="-",
         project_experience="-",
+    )
+    applications.attachment_add(
+        candidate=users["other_candidate"],
+        application_id=pending.pk,
+        upload=SimpleUploadedFile("cv.pdf", b"%PDF-1.4\n%%EOF\n"),
     )
     practice = objective_exam(mode=Exam.Mode.PRACTICE, attempts_allowed=5)
     return World(users, application, attempt, submission, pending, practice)
@@ -196,6 +206,74 @@ API = {
 }
 
 
+API.update(
+    {
+        # Applications and review, conflicts, audit, notifications (issue 6). The
+        # pending application belongs to other_candidate.
+        "save draft": (
+            "post",
+            lambda w: "/api/v1/applications/drafts/",
+            {"certification": "beginner-cv", "full_name": "X"},
+            {"owner", "other_candidate"},
+            409,
+        ),
+        "withdraw": (
+            "post",
+            lambda w: f"/api/v1/applications/{w.pending.pk}/withdraw/",
+            None,
+            {"other_candidate"},
+            200,
+        ),
+        "attach": (
+            "post",
+            lambda w: f"/api/v1/applications/{w.pending.pk}/attachments/",
+            {},
+            {"other_candidate"},
+            400,
+        ),
+        "filtered queue": ("get", lambda w: "/api/v1/review/queue/", None, {"committee"}, 200),
+        "bulk decide": (
+            "post",
+            lambda w: "/api/v1/review/applications/bulk/",
+            lambda w: {"ids": [w.pending.pk], "decision": "reject", "reason": "x"},
+            {"committee"},
+            200,
+        ),
+        "waiver": (
+            "post",
+            lambda w: f"/api/v1/review/applications/{w.pending.pk}/waiver/",
+            {"reason": "x"},
+            {"committee"},
+            201,
+        ),
+        "conflicts": ("get", lambda w: "/api/v1/conflicts/", None, {"committee"}, 200),
+        "declare conflict": (
+            "post",
+            lambda w: "/api/v1/conflicts/",
+            {"staff": "judge", "candidate": "owner", "kind": "trainer"},
+            {"examiner", "committee"},  # the examiner for themselves, the committee for anyone
+            201,
+        ),
+        "audit log": ("get", lambda w: "/api/v1/audit/", None, {"committee"}, 200),
+        "notifications": (
+            "get",
+            lambda w: "/api/v1/notifications/",
+            None,
+            set(ROLES) - {"anonymous"},
+            200,
+        ),
+        "mark read": (
+            "post",
+            lambda w: "/api/v1/notifications/read/",
+            {},
+            set(ROLES) - {"anonymous"},
+            200,
+        ),
+    }
+)
+MULTIPART = {"upload solution", "attach"}
+
+
 def state(w: World) -> tuple:
     return (
         sorted(Application.objects.values_list("pk", "state")),
@@ -205,6 +283,10 @@ def state(w: World) -> tuple:
         AuditEvent.objects.count(),
         list(AnswerEvent.objects.values_list("pk", "revision")),
         Accommodation.objects.count(),
+        ApplicationAttachment.objects.count(),
+        EligibilityWaiver.objects.count(),
+        TrainingRelation.objects.count(),
+        Notification.objects.filter(read_at__isnull=True).count(),
     )
 
 
@@ -219,7 +301,7 @@ def test_api_matrix(world: World, endpoint: str, role: str) -> None:
     if callable(body):
         body = body(world)
     response = getattr(client, method)(
-        url(world), body, format="multipart" if endpoint == "upload solution" else "json"
+        url(world), body, format="multipart" if endpoint in MULTIPART else "json"
     )
     if role in allowed:
         assert response.status_code == ok_status, response.content
@@ -249,6 +331,17 @@ PAGES = {
     "results": ("get", lambda w: "/committee/results/", {"committee"}),
     "issue": ("post", lambda w: f"/committee/results/{w.application.pk}/issue/", {"committee"}),
     "grading queue": ("get", lambda w: "/examiner/grading/", {"examiner"}),
+    "question banks": ("get", lambda w: "/banks/", {"instructor", "committee"}),
+    "bank export": (
+        "get",
+        lambda w: "/banks/beginner-cv-bank/export/gift/",
+        {"instructor", "committee"},
+    ),
+    "bank import": (
+        "get",
+        lambda w: "/banks/beginner-cv-bank/import/",
+        {"instructor", "committee"},
+    ),
     "item analysis": (
         "get",
         lambda w: f"/exams/{w.attempt.exam_id}/analysis/",
@@ -265,6 +358,50 @@ PAGES = {
         {"owner", "other_candidate"},
     ),
 }
+
+
+SIGNED_IN = set(ROLES) - {"anonymous"}
+PAGES.update(
+    {
+        # Applications and review, conflicts, audit, notifications (issue 6).
+        "own application": (
+            "get",
+            lambda w: f"/applications/{w.pending.pk}/",
+            {"other_candidate"},
+        ),
+        "withdraw": (
+            "post",
+            lambda w: f"/applications/{w.pending.pk}/withdraw/",
+            {"other_candidate"},
+        ),
+        "attach": (
+            "post",
+            lambda w: f"/applications/{w.pending.pk}/attachments/",
+            {"other_candidate"},
+        ),
+        "attachment": (
+            "get",
+            lambda w: f"/applications/{w.pending.pk}/attachments/{w.pending.attachments.get().pk}/",
+            {"other_candidate", "committee"},
+        ),
+        "review application": (
+            "get",
+            lambda w: f"/committee/applications/{w.pending.pk}/",
+            {"committee"},
+        ),
+        "bulk decide": ("post", lambda w: "/committee/applications/bulk/", {"committee"}),
+        "waiver": (
+            "post",
+            lambda w: f"/committee/applications/{w.pending.pk}/waiver/",
+            {"committee"},
+        ),
+        "conflicts": ("get", lambda w: "/committee/conflicts/", {"committee"}),
+        "audit log": ("get", lambda w: "/committee/audit/", {"committee"}),
+        "audit csv": ("get", lambda w: "/committee/audit.csv", {"committee"}),
+        "notifications": ("get", lambda w: "/notifications/", SIGNED_IN),
+        "mark read": ("post", lambda w: "/notifications/read/", SIGNED_IN),
+    }
+)
 
 
 @pytest.mark.parametrize("role", ROLES)

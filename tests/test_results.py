@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from certification.models import Certificate
 from certification.selectors import certificate_status, result_for_application
-from certification.services import certificates, exams
+from certification.services import blueprints, certificates, exams
 from config.errors import Conflict, NotFound
 from grading.models import Submission
 from tests.factories import answer_all, approved_application, objective_exam
@@ -67,16 +67,52 @@ def test_composite_uses_the_certifications_weights_and_cut(application):
     # 0.4 × 50 + 0.6 × 95 = 77 ≥ cut 70
     assert (result.composite, result.passed) == (Decimal("77.00"), True)
 
-    cert = application.certification
-    cert.cut_score = Decimal(80)
-    cert.save()
-    assert result_for_application(application).passed is False
+    # A new blueprint version applies to applications approved after it, not to this one.
+    publish_blueprint(application.certification, cut=Decimal(80))
+    assert result_for_application(application).passed is True
+    assert result_for_application(application).blueprint.version == 1
 
 
-def test_component_minimum_fails_a_high_composite(application):
-    cert = application.certification
-    cert.written_minimum = Decimal(60)
-    cert.save()
+def test_a_new_blueprint_version_applies_to_later_approvals(demo, committee, other_candidate):
+    objective_exam(certification=demo["certification"])
+    publish_blueprint(demo["certification"], cut=Decimal(80))
+    later = approved_application(
+        candidate=other_candidate, certification=demo["certification"], committee=committee
+    )
+    graded_written(later, 2)
+    graded_practical(later, 0.95)
+    result = result_for_application(later)
+    assert (result.blueprint.version, result.composite, result.passed) == (
+        2,
+        Decimal("77.00"),
+        False,
+    )
+
+
+def publish_blueprint(certification, *, cut=Decimal(70), written_minimum=Decimal(0)):
+    """Publishes the next version with the demo weights (written 0.4, practical 0.6)."""
+    from certification.roles import Role
+    from tests.conftest import make_user
+
+    chair = make_user(f"chair{certification.blueprints.count()}", Role.COMMITTEE)
+    return blueprints.blueprint_create(
+        certification=certification,
+        created_by=chair,
+        cut_score=cut,
+        components=[
+            blueprints.ComponentSpec("written", Decimal("0.4"), written_minimum),
+            blueprints.ComponentSpec("practical", Decimal("0.6")),
+        ],
+        publish=True,
+    )
+
+
+def test_component_minimum_fails_a_high_composite(demo, committee, candidate):
+    objective_exam(certification=demo["certification"])
+    publish_blueprint(demo["certification"], written_minimum=Decimal(60))
+    application = approved_application(
+        candidate=candidate, certification=demo["certification"], committee=committee
+    )
     graded_written(application, 2)
     graded_practical(application, 1.0)
     result = result_for_application(application)

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from training import interchange
 from training.interchange import ImportProblems
 from training.models import QuestionBank
-from training.services.interchange import QUESTION_IMPORT_MAX_BYTES, questions_import
+from training.services.interchange import (
+    QUESTION_IMPORT_MAX_BYTES,
+    questions_export,
+    questions_import,
+)
 
 IMPORT_ROLES = ("instructor", "committee")
 _SESSION_KEY = "question_import"
@@ -136,3 +141,32 @@ def question_import(request: HttpRequest, slug: str) -> HttpResponse:
                 )
     context["form"] = form
     return render(request, "training/import.html", context, status=status)
+
+
+def _require_author(request: HttpRequest) -> None:
+    if not request.user.groups.filter(name__in=IMPORT_ROLES).exists():
+        raise Http404
+
+
+@login_required
+def bank_list(request: HttpRequest) -> HttpResponse:
+    """The question banks, with import and export, for instructors and the committee."""
+    _require_author(request)
+    banks = QuestionBank.objects.annotate(items=Count("questions")).order_by("title")
+    return render(request, "training/banks.html", {"banks": banks})
+
+
+EXPORT_FORMATS = {"gift": ("text/plain", "txt"), "moodle-xml": ("application/xml", "xml")}
+
+
+@login_required
+def bank_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    bank = bank_get_for_importer(user=request.user, slug=slug)
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    content_type, extension = EXPORT_FORMATS[fmt]
+    response = HttpResponse(
+        questions_export(bank=bank, format=fmt), content_type=f"{content_type}; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{bank.slug}.{extension}"'
+    return response

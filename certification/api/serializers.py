@@ -51,6 +51,10 @@ class ApplicationIn(serializers.Serializer[Any]):
     full_name = serializers.CharField(max_length=120)
     learning_history = serializers.CharField(max_length=5000)
     project_experience = serializers.CharField(max_length=5000)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    organization = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    waiver_request = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
 
 class ApplicationOut(serializers.ModelSerializer[Application]):
@@ -65,6 +69,7 @@ class ApplicationOut(serializers.ModelSerializer[Application]):
             "state",
             "decision_reason",
             "created_at",
+            "submitted_at",
             "reviewed_at",
         ]
 

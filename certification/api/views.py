@@ -16,6 +16,7 @@ from certification.api import serializers as s
 from certification.models import Application, Certification, Exam
 from certification.roles import Role, has_role
 from certification.services import applications, certificates, exams, verification
+from certification.sharing import credential_ordered
 from config.errors import NotFound
 from grading import practical
 from grading.models import Submission
@@ -192,7 +193,7 @@ class CertificateCredentialApi(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request: Request, code: str) -> Response:
         found = selectors.certificate_status(code=code)
-        return Response(found.certificate.credential)
+        return Response(credential_ordered(found.certificate.credential))
 
 
 class CredentialVerifyApi(APIView):

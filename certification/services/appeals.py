@@ -16,8 +16,8 @@ The committee then decides again. Every step is audited.
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from certification.models import (
@@ -40,6 +40,7 @@ from certification.services.conflicts import conflicted_candidate_ids, has_confl
 from certification.services.decisions import decision_current
 from certification.services.exams import attempt_total
 from certification.services.interviews import interview_rerate
+from certification.services.notifications import notification_send
 from config.errors import ApplicationError, Conflict, NotFound
 from grading.objective import response_points
 from grading.practical import submission_rerun
@@ -247,18 +248,10 @@ def appeal_decide(
             before={"state": Appeal.State.SUBMITTED, "decision": appeal.decision_id},
             after={"state": target, "rationale": rationale, "rescoring": rescoring},
         )
-        transaction.on_commit(lambda: _notify(appeal))
+        notification_send(
+            recipient=appeal.application.candidate,
+            title=f"申诉结果 / Appeal {appeal.get_state_display()}",
+            body=rationale,
+            link=reverse("application-result", args=[appeal.application_id]),
+        )
     return appeal
-
-
-def _notify(appeal: Appeal) -> None:
-    candidate = appeal.application.candidate
-    if not candidate.email:
-        return
-    send_mail(
-        subject=f"申诉结果 / Appeal {appeal.get_state_display()}",
-        message=f"{appeal.get_state_display()}\n{appeal.rationale}",
-        from_email=None,
-        recipient_list=[candidate.email],
-        fail_silently=True,
-    )

@@ -11,8 +11,8 @@ the current one aside. A certificate is issued only on a current ``pass`` decisi
 from datetime import datetime
 from typing import Any
 
-from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from certification.models import Appeal, Application, Certificate, Decision
@@ -20,6 +20,7 @@ from certification.roles import Role, has_role
 from certification.selectors import RESULT_PENDING, CompositeResult, result_for_application
 from certification.services.audit import audit_record
 from certification.services.conflicts import has_conflict
+from certification.services.notifications import notification_send
 from config.errors import ApplicationError, Conflict, NotFound
 
 Outcome = Decision.Outcome
@@ -38,14 +39,14 @@ def decision_current(*, application: Application) -> Decision | None:
 def _check_rules(*, result: CompositeResult, outcome: str) -> None:
     if outcome not in Outcome.values:
         raise ApplicationError("结论须为通过、不通过或暂缓 / Decide pass, fail or defer.")
+    if result.blueprint is None:
+        raise Conflict("该认证没有已发布的蓝图 / The certification has no published blueprint.")
     if outcome == Outcome.DEFER:
         return
-    if result.blueprint is None or result.state == RESULT_PENDING or result.composite is None:
+    if result.state == RESULT_PENDING or result.composite is None:
         raise Conflict("成绩尚未完整 / The result is not complete yet.")
     if outcome == Outcome.PASS and not result.passed:
-        raise Conflict(
-            "未达到合格线或某部分最低分 / Below the cut score or a component minimum."
-        )
+        raise Conflict("未达到合格线或某部分最低分 / Below the cut score or a component minimum.")
 
 
 def _record(
@@ -59,7 +60,7 @@ def _record(
 ) -> Decision:
     """Creates the decision row and its audit record. Call inside a transaction that
     holds the application's row lock, after the checks."""
-    assert result.blueprint is not None or outcome == Outcome.DEFER
+    assert result.blueprint is not None
     previous = result.decision
     decision = Decision.objects.create(
         application=application,
@@ -77,7 +78,12 @@ def _record(
         before={"outcome": previous.outcome, "decision": previous.pk} if previous else {},
         after={"outcome": outcome, "rationale": rationale, "result": decision.result},
     )
-    transaction.on_commit(lambda: _notify(decision))
+    notification_send(
+        recipient=application.candidate,
+        title=f"认证结论 / Certification decision: {decision.get_outcome_display()}",
+        body=f"{application.certification}: {decision.get_outcome_display()}\n{rationale}",
+        link=reverse("application-result", args=[application.pk]),
+    )
     return decision
 
 
@@ -121,9 +127,7 @@ def decision_record(
         if current is not None and (current.outcome, current.rationale) == (outcome, rationale):
             return current
         _check_rules(result=result, outcome=outcome)
-        if Appeal.objects.filter(
-            application=application, state=Appeal.State.SUBMITTED
-        ).exists():
+        if Appeal.objects.filter(application=application, state=Appeal.State.SUBMITTED).exists():
             raise Conflict("申诉处理中 / An appeal is open.")
         if outcome != Outcome.PASS and Certificate.objects.filter(application=application).exists():
             raise Conflict("证书已签发，请先撤销 / A certificate was issued: revoke it first.")
@@ -182,18 +186,4 @@ def decisions_for_application(*, viewer: Any, application: Application) -> list[
         Decision.objects.filter(application=application)
         .select_related("decided_by", "blueprint")
         .order_by("-decided_at", "-pk")
-    )
-
-
-def _notify(decision: Decision) -> None:
-    candidate = decision.application.candidate
-    if not candidate.email:
-        return
-    send_mail(
-        subject=f"认证结果 / Certification decision: {decision.get_outcome_display()}",
-        message=f"{decision.application.certification}: {decision.get_outcome_display()}\n"
-        f"{decision.rationale}",
-        from_email=None,
-        recipient_list=[candidate.email],
-        fail_silently=True,
     )

@@ -216,7 +216,11 @@ def _item_version(attempt_id: int, item_id: int) -> QuestionVersion:
     """The version an attempt item shows. Both are immutable once the attempt has
     started, so the autosave hot path reads them from the database once per
     process. Raises NotFound for an item that is not in the attempt."""
-    item = AttemptItem.objects.select_related("version").filter(pk=item_id, attempt_id=attempt_id).first()
+    item = (
+        AttemptItem.objects.select_related("version")
+        .filter(pk=item_id, attempt_id=attempt_id)
+        .first()
+    )
     if item is None:
         raise NotFound("Not found.")
     return item.version

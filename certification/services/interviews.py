@@ -29,6 +29,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from certification.models import (
@@ -47,6 +48,7 @@ from certification.selectors import (
 )
 from certification.services.audit import audit_record
 from certification.services.conflicts import conflicted_candidate_ids, has_conflict
+from certification.services.notifications import notification_send
 from config.errors import ApplicationError, Conflict, NotFound
 from grading.agreement import cohen_kappa, icc
 from training.models import Rubric
@@ -419,6 +421,13 @@ def _adjudication_check(interview: Interview) -> Interview:
     interview.adjudication_reason = reason
     interview.adjudicator = adjudicator
     interview.save(update_fields=["adjudication_reason", "adjudicator"])
+    if adjudicator is not None:
+        notification_send(
+            recipient=adjudicator,
+            title="面试仲裁评分 / An interview needs your adjudicating rating",
+            link=reverse("examiner-interviews"),
+            email=False,
+        )
     audit_record(
         actor=None,
         action="interview.adjudication",

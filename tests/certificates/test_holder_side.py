@@ -176,6 +176,7 @@ def test_the_secret_key_is_stored_encrypted(issued):
 def test_export_credential_prints_json_that_verifies(issued, capsys):
     call_command("export_credential", "--latest")
     latest = json.loads(capsys.readouterr().out)
+    assert list(latest)[:3] == ["@context", "id", "type"]
     assert latest["id"] == issued.certificate.credential_id
     assert credential_check(document=latest).valid
     call_command("export_credential", issued.certificate.code)

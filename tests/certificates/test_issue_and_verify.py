@@ -214,3 +214,18 @@ def test_issuing_twice_returns_the_same_signed_credential(issued, committee):
     assert again.pk == issued.certificate.pk
     assert Certificate.objects.filter(application_id=issued.certificate.application_id).count() == 1
     assert CredentialStatusIndex.objects.filter(certificate=issued.certificate).count() == 2
+
+
+def test_the_verifier_names_an_expired_credential(issued):
+    from datetime import timedelta
+
+    from certification.services.verification import credential_check
+
+    certificate = issued.certificate
+    report = credential_check(
+        document=certificate.credential, now=certificate.valid_until + timedelta(days=1)
+    )
+    assert report.status == "expired"
+    dates = checks(report.to_json())["dates"]
+    assert (dates["passed"], dates["code"]) == (False, "expired")
+    assert "validUntil" in dates["reason"] or "expired" in dates["reason"]

@@ -149,3 +149,24 @@ def test_export_to_a_file_and_to_stdout(bank: QuestionBank, tmp_path: Path) -> N
 def test_export_refuses_unknown_bank(db: None) -> None:
     with pytest.raises(CommandError, match="no question bank"):
         call_command("export_questions", "--bank", "nope", "--format", "gift")
+
+
+def test_export_qti_package_needs_an_output_file(bank: QuestionBank, tmp_path: Path) -> None:
+    _run(
+        "import_questions",
+        str(DATA / "moodle" / "sample.xml"),
+        "--format",
+        "moodle-xml",
+        "--bank",
+        bank.slug,
+    )
+    target = tmp_path / "bank.zip"
+
+    with pytest.raises(CommandError, match="give --output"):
+        call_command("export_questions", "--bank", bank.slug, "--format", "qti")
+    _run("export_questions", "--bank", bank.slug, "--format", "qti", "--output", str(target))
+    out, _ = _run(
+        "import_questions", str(target), "--format", "qti", "--bank", bank.slug, "--dry-run"
+    )
+
+    assert "would import 6 question(s)" in out

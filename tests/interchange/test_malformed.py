@@ -71,7 +71,7 @@ def test_bad_gift_file_with_skip_bad_keeps_the_good_items_and_lists_the_bad() ->
         ("::never closed {T}", "the title '::…' is not closed with '::'"),
         (
             "::t:: Q{=a} then {=b}",
-            "more than one answer block in a question (embedded answers, cloze) is not supported",
+            "more than one answer block in a question (embedded answers, cloze) is not supported; write a literal brace as \\{",
         ),
         ("::t:: Q{~a =b ~%150%c}", "weight 150% is outside -100%..100%"),
         ("::t:: Q{#5..1}", "numerical range '5..1': the low end is above the high end"),

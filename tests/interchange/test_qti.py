@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from training.interchange import ImportProblems, qti
+from training.interchange import ImportProblems, build, moodle_xml, qti
 from training.interchange import types as t
 
 DATA = Path(__file__).parent / "data" / "qti21"
@@ -207,3 +207,76 @@ def test_a_package_without_manifest_imports_every_xml_file() -> None:
 def test_a_broken_zip_is_refused() -> None:
     with pytest.raises(ImportProblems, match="1 problem"):
         qti.parse(b"PK\x03\x04 not really a zip")
+
+
+SUPPORTED_SAMPLES = sorted(
+    p.name for p in DATA.glob("*.xml") if p.name not in ("gap_match.xml", "upload.xml")
+)
+
+
+@pytest.mark.parametrize("name", SUPPORTED_SAMPLES)
+def test_qti_round_trip_keeps_every_draft(name: str) -> None:
+    draft = _one(name)
+
+    (again,) = qti.parse(qti.write_item(draft, "item1").encode()).drafts
+
+    assert again == draft
+
+
+def test_several_blanks_travel_as_several_text_entries() -> None:
+    draft = t.ItemDraft(
+        kind=t.FILL_IN,
+        name="two blanks",
+        stem="<p>[[1]] is to [[2]] as cat is to kitten.</p>",
+        stem_format="html",
+        data={"blanks": ["1", "2"]},
+        key={
+            "blanks": {
+                "1": [
+                    build.rule("ci", "Dog", fraction=1.0),
+                    build.rule("exact", "Hound", fraction=0.5),
+                ],
+                "2": [build.rule("numeric", "3", fraction=1.0)],
+            }
+        },
+        feedback={"general": "Young animals.", "blanks": {"1": ["", ""], "2": [""]}},
+        points=2.0,
+    )
+
+    text = qti.write_item(draft, "item1")
+    (again,) = qti.parse(text.encode()).drafts
+
+    assert '<mapResponse identifier="RESPONSE_2" />' in text
+    assert again == draft
+
+
+def test_a_bank_exports_as_a_content_package_with_what_qti_cannot_hold_named() -> None:
+    drafts = moodle_xml.parse((DATA.parent / "moodle" / "sample.xml").read_bytes()).drafts
+
+    package = qti.write(drafts)
+    archive = zipfile.ZipFile(io.BytesIO(package))
+    back = qti.parse(package).drafts
+
+    assert archive.read("not-exported.txt").decode().splitlines() == [
+        "Framework: QTI text entries take exact, case-insensitive or exact numeric answers",
+        "Learning rate: QTI mappings have no numeric tolerance or range",
+        "Part two: description has no QTI 2.1 form here",
+    ]
+    assert [d.kind for d in back] == [
+        t.SINGLE_CHOICE,
+        t.MULTIPLE_CHOICE,
+        t.SINGLE_CHOICE,
+        t.MATCHING,
+        t.SHORT_ANSWER,
+        t.ORDERING,
+    ]
+    conv = back[0]
+    # Markdown is rendered: LaTeX as MathML, code kept byte for byte inside <pre>.
+    assert "<math" in conv.stem and "<mn>3</mn>" in conv.stem
+    assert "# {x: 5x5}\n</code></pre>" in conv.stem
+    assert (conv.points, conv.key, conv.feedback["general"]) == (
+        2.0,
+        {"fractions": {"a": 1.0, "b": 0.0, "c": -0.5}},
+        "Output size is $n - k + 1$.",
+    )
+    assert back[4].key["model_answer"] == "Fits noise in the training set; generalises badly."

@@ -70,7 +70,7 @@ def test_missing_material_and_labels_beside_hidden_inputs_are_refused(langid):
         bundle_upload(source=langid, trial=False)
     (langid / "solutions/baseline/solution.py").write_text("x = 1\n")
     shutil.copyfile(langid / "hidden/labels/y.npy", langid / "hidden/inputs/y.npy")
-    with pytest.raises(BundleRefused, match="only X.npy"):
+    with pytest.raises(BundleRefused, match=r"only X\.npy"):
         bundle_upload(source=langid, trial=False)
 
 
@@ -125,7 +125,10 @@ def test_zip_upload_is_stored_privately_checksummed_and_versioned(tmp_path, lang
     assert (task.current_version, task.metric, task.pass_threshold) == (first, "macro_f1", 0.85)
     stored = Path(settings.PRIVATE_STORAGE_DIR) / first.storage_dir
     assert stored.is_dir() and bundle_verify(first) == []
-    assert first.files["hidden/labels/y.npy"] == hashlib.sha256((stored / "hidden/labels/y.npy").read_bytes()).hexdigest()
+    assert (
+        first.files["hidden/labels/y.npy"]
+        == hashlib.sha256((stored / "hidden/labels/y.npy").read_bytes()).hexdigest()
+    )
 
     manifest_with(langid, "pass_threshold = 0.85", "pass_threshold = 0.8")
     second = bundle_upload(source=langid, trial=False)
@@ -147,7 +150,9 @@ def test_private_storage_is_never_served_over_http(langid, settings):
 
 @pytest.mark.docker
 def test_trial_run_refuses_a_bundle_whose_baseline_passes(langid):
-    shutil.copyfile(langid / "solutions/reference/solution.py", langid / "solutions/baseline/solution.py")
+    shutil.copyfile(
+        langid / "solutions/reference/solution.py", langid / "solutions/baseline/solution.py"
+    )
     with pytest.raises(BundleRefused, match="baseline solution must run and fail"):
         bundle_upload(source=langid)
     assert not BundleVersion.objects.filter(task__slug="langid-test").exists()

@@ -50,18 +50,34 @@ def test_grade_practical_command_prints_one_json_report(tmp_path):
     command = [sys.executable, "manage.py", "grade_practical", str(bundle)]
     done = subprocess.run(
         [*command, str(bundle / "solutions/reference/solution.py"), "--json"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     report = json.loads(done.stdout)
     assert (report["verdict"], report["metric"], report["passed"]) == ("ok", "macro_f1", True)
-    assert report["score"] >= 0.85 and report["test_ci_low"] <= report["score"] <= report["test_ci_high"]
+    assert (
+        report["score"] >= 0.85
+        and report["test_ci_low"] <= report["score"] <= report["test_ci_high"]
+    )
     assert set(report["stages"]) == {"train", "predict"}
     assert all(s["wall_seconds"] > 0 and s["peak_memory_mb"] > 0 for s in report["stages"].values())
 
     crash = tmp_path / "solution.py"
     crash.write_text("def train(a, b):\n    raise SystemExit(3)\n")
-    failed = json.loads(subprocess.run(
-        [*command, str(crash), "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True,
-    ).stdout)
+    failed = json.loads(
+        subprocess.run(
+            [*command, str(crash), "--json"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+    )
     assert (failed["verdict"], failed["passed"]) == ("runtime_error", False)
     assert settings.PRIVATE_STORAGE_DIR  # the command needs no database or storage

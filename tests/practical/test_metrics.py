@@ -18,7 +18,9 @@ def test_classification_metrics_match_scikit_learn(seed):
     r = np.random.default_rng(seed)
     labels = r.integers(0, 7, size=500)
     predictions = np.where(r.random(500) < 0.6, labels, r.integers(0, 9, size=500))
-    assert METRICS["accuracy"](predictions, labels) == pytest.approx(sk.accuracy_score(labels, predictions))
+    assert METRICS["accuracy"](predictions, labels) == pytest.approx(
+        sk.accuracy_score(labels, predictions)
+    )
     assert METRICS["macro_f1"](predictions, labels) == pytest.approx(
         sk.f1_score(labels, predictions, average="macro", zero_division=0)
     )
@@ -41,13 +43,33 @@ def test_top_k_matches_scikit_learn(k):
 def test_regression_metrics_match_scikit_learn(shape):
     labels = rng.normal(size=shape)
     predictions = labels + rng.normal(scale=0.5, size=shape)
-    assert METRICS["mse"](predictions, labels) == pytest.approx(sk.mean_squared_error(labels, predictions))
-    assert METRICS["mae"](predictions, labels) == pytest.approx(sk.mean_absolute_error(labels, predictions))
+    assert METRICS["mse"](predictions, labels) == pytest.approx(
+        sk.mean_squared_error(labels, predictions)
+    )
+    assert METRICS["mae"](predictions, labels) == pytest.approx(
+        sk.mean_absolute_error(labels, predictions)
+    )
     assert METRICS["r2"](predictions, labels) == pytest.approx(sk.r2_score(labels, predictions))
     assert not METRICS["mse"].passes(0.5, 0.4) and METRICS["mse"].passes(0.3, 0.4)
 
 
-WORDS = "the cat sat on a mat while dog ran far away from home in rain".split()
+WORDS = [
+    "the",
+    "cat",
+    "sat",
+    "on",
+    "a",
+    "mat",
+    "while",
+    "dog",
+    "ran",
+    "far",
+    "away",
+    "from",
+    "home",
+    "in",
+    "rain",
+]
 
 
 def sentences(r: np.random.Generator, n: int) -> tuple[list[str], list[str]]:
@@ -75,7 +97,9 @@ def levenshtein(a: list[str], b: list[str]) -> int:
 def test_wer_and_cer_match_an_edit_distance_written_here():
     hyps, refs = sentences(np.random.default_rng(1), 60)
     word_edits = sum(levenshtein(h.split(), r.split()) for h, r in zip(hyps, refs, strict=True))
-    assert METRICS["wer"](hyps, refs) == pytest.approx(word_edits / sum(len(r.split()) for r in refs))
+    assert METRICS["wer"](hyps, refs) == pytest.approx(
+        word_edits / sum(len(r.split()) for r in refs)
+    )
     char_edits = sum(levenshtein(list(h), list(r)) for h, r in zip(hyps, refs, strict=True))
     assert METRICS["cer"](hyps, refs) == pytest.approx(char_edits / sum(len(r) for r in refs))
     assert METRICS["wer"](refs, refs) == 0 and jiwer.wer(refs, refs) == 0
@@ -103,7 +127,9 @@ def reference_bleu(hyps: list[str], refs: list[str]) -> float:
 def test_bleu_matches_the_definition_and_chrf_is_sacrebleus():
     hyps, refs = sentences(np.random.default_rng(3), 80)
     assert METRICS["bleu"](hyps, refs) == pytest.approx(reference_bleu(hyps, refs), abs=1e-6)
-    assert METRICS["chrf"](hyps, refs) == pytest.approx(sacrebleu.corpus_chrf(hyps, [refs]).score / 100)
+    assert METRICS["chrf"](hyps, refs) == pytest.approx(
+        sacrebleu.corpus_chrf(hyps, [refs]).score / 100
+    )
     assert METRICS["chrf"](refs, refs) == pytest.approx(1.0)
     assert METRICS["bleu"](refs, refs) == pytest.approx(1.0)
 
@@ -119,7 +145,16 @@ def detections(r: np.random.Generator, images: int) -> tuple[list, list]:
             gts.append([x, y, x + w, y + h, cls])
             if r.random() < 0.85:
                 jitter = r.normal(0, 0.1, size=4) * np.array([w, h, w, h])
-                dets.append([x + jitter[0], y + jitter[1], x + w + jitter[2], y + h + jitter[3], float(r.random()), cls])
+                dets.append(
+                    [
+                        x + jitter[0],
+                        y + jitter[1],
+                        x + w + jitter[2],
+                        y + h + jitter[3],
+                        float(r.random()),
+                        cls,
+                    ]
+                )
         for _ in range(int(r.integers(0, 3))):
             x, y = r.uniform(0, 80, size=2)
             dets.append([x, y, x + 15, y + 15, float(r.random()), int(r.integers(0, 3))])
@@ -136,14 +171,32 @@ def coco_map(predictions: list, labels: list, thresholds: list[float]) -> float:
     annotations, results = [], []
     for image, boxes in enumerate(labels):
         for x1, y1, x2, y2, cls in boxes:
-            annotations.append({"id": len(annotations) + 1, "image_id": image, "category_id": int(cls),
-                                "bbox": [x1, y1, x2 - x1, y2 - y1], "area": (x2 - x1) * (y2 - y1), "iscrowd": 0})
-    gt.dataset = {"images": [{"id": i} for i in range(len(labels))], "annotations": annotations,
-                  "categories": [{"id": c} for c in range(3)]}
+            annotations.append(
+                {
+                    "id": len(annotations) + 1,
+                    "image_id": image,
+                    "category_id": int(cls),
+                    "bbox": [x1, y1, x2 - x1, y2 - y1],
+                    "area": (x2 - x1) * (y2 - y1),
+                    "iscrowd": 0,
+                }
+            )
+    gt.dataset = {
+        "images": [{"id": i} for i in range(len(labels))],
+        "annotations": annotations,
+        "categories": [{"id": c} for c in range(3)],
+    }
     gt.createIndex()
     for image, boxes in enumerate(predictions):
         for x1, y1, x2, y2, score, cls in boxes:
-            results.append({"image_id": image, "category_id": int(cls), "bbox": [x1, y1, x2 - x1, y2 - y1], "score": score})
+            results.append(
+                {
+                    "image_id": image,
+                    "category_id": int(cls),
+                    "bbox": [x1, y1, x2 - x1, y2 - y1],
+                    "score": score,
+                }
+            )
     evaluator = COCOeval(gt, gt.loadRes(results), "bbox")
     evaluator.params.iouThrs = np.array(thresholds)
     evaluator.params.areaRng = [[0, 1e10]]
@@ -155,7 +208,9 @@ def coco_map(predictions: list, labels: list, thresholds: list[float]) -> float:
     return float(np.mean(precision[precision > -1]))
 
 
-@pytest.mark.parametrize("thresholds", [[0.5], [0.5, 0.75], [round(0.5 + 0.05 * i, 2) for i in range(10)]])
+@pytest.mark.parametrize(
+    "thresholds", [[0.5], [0.5, 0.75], [round(0.5 + 0.05 * i, 2) for i in range(10)]]
+)
 def test_map_matches_pycocotools(thresholds, capsys):
     predictions, labels = detections(np.random.default_rng(len(thresholds)), 40)
     ours = mean_average_precision(predictions, labels, iou_thresholds=thresholds)

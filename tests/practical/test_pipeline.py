@@ -19,7 +19,7 @@ CRASH = b"def train(train_dir, model_dir):\n    raise RuntimeError('boom in trai
 # A candidate who looks for the hidden labels: any integer .npy of the right length
 # anywhere in the predict container is used as the predictions. If the labels were
 # reachable, this would score 1.0.
-CHEAT = b'''
+CHEAT = b"""
 import os
 import numpy as np
 
@@ -41,7 +41,7 @@ def predict(model_dir, inputs):
                 if found.ndim == 1 and len(found) == len(inputs) and found.dtype.kind in "iu":
                     return found
     return np.zeros(len(inputs), dtype=np.int64)
-'''
+"""
 
 # Writes pickled .npy files itself and exits before the harness can replace them:
 # the worker must refuse them without unpickling.
@@ -60,7 +60,9 @@ def predict(model_dir, inputs):
 
 
 def submit(task, candidate, content: bytes, name: str = "solution.py") -> Submission:
-    return practical.submission_create(task=task, candidate=candidate, upload=SimpleUploadedFile(name, content))
+    return practical.submission_create(
+        task=task, candidate=candidate, upload=SimpleUploadedFile(name, content)
+    )
 
 
 @pytest.fixture
@@ -85,7 +87,12 @@ def test_reference_passes_and_reports_time_memory_and_log(task, candidate):
     assert "epoch 40" in submission.train_log
     assert submission.test_ci_low <= submission.test_score <= submission.test_ci_high
     [run] = submission.runs.all()
-    assert (run.state, run.trigger, run.number, run.test_score) == ("done", "submission", 1, submission.test_score)
+    assert (run.state, run.trigger, run.number, run.test_score) == (
+        "done",
+        "submission",
+        1,
+        submission.test_score,
+    )
 
 
 def test_baseline_runs_but_fails_the_threshold(task, candidate):
@@ -101,7 +108,11 @@ def test_a_crash_is_a_final_verdict_with_the_log(task, candidate):
     submission = submit(task, candidate, CRASH)
     practical.submission_grade(submission_id=submission.pk)
     submission.refresh_from_db()
-    assert (submission.state, submission.verdict, submission.passed) == ("done", "runtime_error", False)
+    assert (submission.state, submission.verdict, submission.passed) == (
+        "done",
+        "runtime_error",
+        False,
+    )
     assert "boom in training" in submission.train_log
     assert "predict" not in submission.stages
     assert "see the training log" in submission.message
@@ -119,7 +130,11 @@ def test_pickled_predictions_are_refused_not_loaded(task, candidate):
     submission = submit(task, candidate, PICKLE)
     practical.submission_grade(submission_id=submission.pk)
     submission.refresh_from_db()
-    assert submission.verdict == "invalid_output", (submission.message, submission.stages, submission.train_log)
+    assert submission.verdict == "invalid_output", (
+        submission.message,
+        submission.stages,
+        submission.train_log,
+    )
     assert "Invalid predictions" in submission.message
 
 
@@ -254,7 +269,9 @@ def test_reaper_resends_submissions_queued_too_long(task, candidate):
     assert practical.submissions_reap(now=later)["resent"] == []
 
 
-def test_gpu_tasks_are_routed_to_the_gpu_queue_with_one_gpu(task, candidate, django_capture_on_commit_callbacks):
+def test_gpu_tasks_are_routed_to_the_gpu_queue_with_one_gpu(
+    task, candidate, django_capture_on_commit_callbacks
+):
     from unittest import mock
 
     from grading.tasks import submission_grade_task
@@ -262,25 +279,44 @@ def test_gpu_tasks_are_routed_to_the_gpu_queue_with_one_gpu(task, candidate, dja
     cpu_spec = practical.GradingSpec.from_task(task)
     task.gpu = True
     task.save()
-    with mock.patch.object(submission_grade_task, "apply_async") as send:
-        with django_capture_on_commit_callbacks(execute=True):
-            gpu_submission = submit(task, candidate, CRASH)
+    with (
+        mock.patch.object(submission_grade_task, "apply_async") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        gpu_submission = submit(task, candidate, CRASH)
     send.assert_called_once_with(args=(gpu_submission.pk,), queue="sandbox-gpu")
-    assert practical._limits(practical.GradingSpec.from_task(task), seconds=1, memory_mb=64).gpus == 1
+    assert (
+        practical._limits(practical.GradingSpec.from_task(task), seconds=1, memory_mb=64).gpus == 1
+    )
     assert practical._limits(cpu_spec, seconds=1, memory_mb=64).gpus == 0
     task.gpu = False
     task.save()
-    with mock.patch.object(submission_grade_task, "apply_async") as send:
-        with django_capture_on_commit_callbacks(execute=True):
-            cpu_submission = submit(task, candidate, CRASH)
+    with (
+        mock.patch.object(submission_grade_task, "apply_async") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        cpu_submission = submit(task, candidate, CRASH)
     send.assert_called_once_with(args=(cpu_submission.pk,), queue="sandbox-cpu")
 
 
 def test_every_candidate_verdict_has_a_helpful_message():
     import sandbox
 
-    for verdict in (sandbox.Verdict.TIME_LIMIT, sandbox.Verdict.MEMORY_LIMIT, sandbox.Verdict.OUTPUT_LIMIT, sandbox.Verdict.RUNTIME_ERROR):
-        result = sandbox.RunResult(verdict=verdict, exit_code=1, wall_seconds=3, cpu_seconds=1, peak_memory_mb=10, stdout="", stderr="")
+    for verdict in (
+        sandbox.Verdict.TIME_LIMIT,
+        sandbox.Verdict.MEMORY_LIMIT,
+        sandbox.Verdict.OUTPUT_LIMIT,
+        sandbox.Verdict.RUNTIME_ERROR,
+    ):
+        result = sandbox.RunResult(
+            verdict=verdict,
+            exit_code=1,
+            wall_seconds=3,
+            cpu_seconds=1,
+            peak_memory_mb=10,
+            stdout="",
+            stderr="",
+        )
         report = {"stages": {"train": practical._stage_report(result)}}
         message = practical._failed(report, result, stage="train")["message"]
         assert "train" in message and len(message) > 40

@@ -52,18 +52,32 @@ def test_bad_label_files_are_refused_with_a_reason(fmt, data, reason):
 
 
 def test_string_labels_scores_values_texts_and_detections():
-    assert predictions_parse("json", b'["de", "fr"]', kind="labels", labels=np.array(["de", "fr"])).tolist() == ["de", "fr"]
+    assert predictions_parse(
+        "json", b'["de", "fr"]', kind="labels", labels=np.array(["de", "fr"])
+    ).tolist() == ["de", "fr"]
     scores = predictions_parse("csv", b"0.1,0.9\n0.8,0.2\n", kind="scores", labels=np.array([1, 0]))
     assert scores.shape == (2, 2)
     with pytest.raises(InvalidPredictions, match="NaN"):
         predictions_parse("json", b"[NaN, 1.0]", kind="values", labels=np.array([1.0, 2.0]))
-    values = predictions_parse("npy", npy(np.array([[1.0], [2.0]])), kind="values", labels=np.array([1.0, 2.0]))
+    values = predictions_parse(
+        "npy", npy(np.array([[1.0], [2.0]])), kind="values", labels=np.array([1.0, 2.0])
+    )
     assert values.shape == (2,)
-    assert predictions_parse("csv", b"hello world\nbye\n", kind="texts", labels=["a", "b"]) == ["hello world", "bye"]
+    assert predictions_parse("csv", b"hello world\nbye\n", kind="texts", labels=["a", "b"]) == [
+        "hello world",
+        "bye",
+    ]
     with pytest.raises(InvalidPredictions, match="strings"):
         predictions_parse("json", b"[1, 2]", kind="texts", labels=["a", "b"])
     boxes = [[[0, 0, 10, 10, 0.9, 1]], []]
-    assert len(predictions_parse("json", json.dumps(boxes).encode(), kind="detections", labels=[[], []])) == 2
+    assert (
+        len(
+            predictions_parse(
+                "json", json.dumps(boxes).encode(), kind="detections", labels=[[], []]
+            )
+        )
+        == 2
+    )
     with pytest.raises(InvalidPredictions, match="x2"):
         predictions_parse("json", b"[[[10, 0, 0, 10, 0.9, 1]]]", kind="detections", labels=[[]])
     with pytest.raises(InvalidPredictions, match="box"):

@@ -83,9 +83,23 @@ class Redis:
         redis_server = shutil.which("redis-server")
         assert redis_server, "redis-server is needed for this test"
         self.process = subprocess.Popen(
-            [redis_server, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-             "--appendonly", "yes", "--save", "", "--protected-mode", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                redis_server,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.folder),
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
+                "--protected-mode",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         for _ in range(100):
             if self.cli("ping") == "PONG":
@@ -94,7 +108,13 @@ class Redis:
         raise AssertionError("private redis did not start")
 
     def cli(self, *args: str) -> str:
-        done = subprocess.run(["redis-cli", "-p", str(self.port), *args], capture_output=True, text=True, timeout=10, check=False)
+        done = subprocess.run(
+            ["redis-cli", "-p", str(self.port), *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
         return done.stdout.strip()
 
     def restart(self) -> None:
@@ -141,10 +161,29 @@ def start_worker(redis: Redis, tmp_path: Path) -> Iterator[Callable[..., subproc
         db = settings.DATABASES["default"]
         log = (tmp_path / f"worker-{name}.log").open("wb")
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues, "--pool", "solo",
-             "--concurrency", "1", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-             "--hostname", f"{name}-{os.getpid()}@%h"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                queues,
+                "--pool",
+                "solo",
+                "--concurrency",
+                "1",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--hostname",
+                f"{name}-{os.getpid()}@%h",
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             env={
                 **os.environ,
                 "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
@@ -168,7 +207,9 @@ def start_worker(redis: Redis, tmp_path: Path) -> Iterator[Callable[..., subproc
                 process.kill()
 
 
-def wait_for(condition: Callable[[], bool], timeout: float, what: str, logs: Path | None = None) -> None:
+def wait_for(
+    condition: Callable[[], bool], timeout: float, what: str, logs: Path | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -176,17 +217,23 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str, logs: Pat
         time.sleep(0.2)
     tail = ""
     if logs is not None:
-        tail = "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(logs.glob("worker-*.log")))
+        tail = "\n".join(
+            p.read_text(errors="replace")[-3000:] for p in sorted(logs.glob("worker-*.log"))
+        )
     pytest.fail(f"timed out waiting for {what}\n{tail}")
 
 
 def submit(task: PracticalTask, candidate: Any, content: bytes) -> Submission:
-    return practical.submission_create(task=task, candidate=candidate, upload=SimpleUploadedFile("solution.py", content))
+    return practical.submission_create(
+        task=task, candidate=candidate, upload=SimpleUploadedFile("solution.py", content)
+    )
 
 
 def remove_containers(submission: Submission) -> None:
     client = docker.from_env()
-    for container in client.containers.list(all=True, filters={"label": f"cert-engine.submission={submission.public_id}"}):
+    for container in client.containers.list(
+        all=True, filters={"label": f"cert-engine.submission={submission.public_id}"}
+    ):
         container.remove(force=True)
 
 
@@ -206,10 +253,19 @@ def alice(transactional_db: None) -> Any:
     return get_user_model().objects.create_user(username="alice-rel", password="x" * 20)
 
 
-def test_worker_killed_mid_run_is_rerun_and_scored_exactly_once(digits, alice, redis, send_to, start_worker, tmp_path):
+def test_worker_killed_mid_run_is_rerun_and_scored_exactly_once(
+    digits, alice, redis, send_to, start_worker, tmp_path
+):
     first = start_worker("first")
     submission = submit(digits, alice, SLOW)
-    wait_for(lambda: Submission.objects.filter(pk=submission.pk, state="running", stage="train").exists(), 60, "the run to start", tmp_path)
+    wait_for(
+        lambda: Submission.objects.filter(
+            pk=submission.pk, state="running", stage="train"
+        ).exists(),
+        60,
+        "the run to start",
+        tmp_path,
+    )
     time.sleep(1.5)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
@@ -220,12 +276,19 @@ def test_worker_killed_mid_run_is_rerun_and_scored_exactly_once(digits, alice, r
     # Time passes past the stages' limits: the reaper (beat, every 2 min) acts.
     later = timezone.now() + timedelta(seconds=digits.train_seconds + digits.predict_seconds + 301)
     assert practical.submissions_reap(now=later)["requeued"] == [submission.pk]
-    wait_for(lambda: Submission.objects.get(pk=submission.pk).state == "done", 90, "the re-run", tmp_path)
+    wait_for(
+        lambda: Submission.objects.get(pk=submission.pk).state == "done", 90, "the re-run", tmp_path
+    )
 
     # Redis hands the killed worker's message out again later: nothing to claim.
     submission_grade_task.apply_async(args=(submission.pk,), queue="sandbox-cpu")
     log = tmp_path / "worker-second.log"
-    wait_for(lambda: f"submission {submission.pk}: nothing to claim" in log.read_text(errors="replace"), 30, "the duplicate", tmp_path)
+    wait_for(
+        lambda: f"submission {submission.pk}: nothing to claim" in log.read_text(errors="replace"),
+        30,
+        "the duplicate",
+        tmp_path,
+    )
     assert second.poll() is None
 
     done = Submission.objects.get(pk=submission.pk)
@@ -240,8 +303,13 @@ def test_redis_restart_with_work_queued_loses_nothing_and_gpu_work_waits_for_a_g
     digits, alice, redis, send_to, start_worker, tmp_path
 ):
     gpu_task = PracticalTask.objects.create(
-        slug="digits-gpu", title="GPU", statement="-", pass_threshold=0.9, bundle_dir=digits.bundle_dir,
-        current_version=digits.current_version, gpu=True,
+        slug="digits-gpu",
+        title="GPU",
+        statement="-",
+        pass_threshold=0.9,
+        bundle_dir=digits.bundle_dir,
+        current_version=digits.current_version,
+        gpu=True,
     )
     cpu = [submit(digits, alice, QUICK) for _ in range(3)]
     gpu = submit(gpu_task, alice, QUICK)
@@ -251,7 +319,12 @@ def test_redis_restart_with_work_queued_loses_nothing_and_gpu_work_waits_for_a_g
     assert (redis.cli("llen", "sandbox-cpu"), redis.cli("llen", "sandbox-gpu")) == ("3", "1")
 
     start_worker("cpu")
-    wait_for(lambda: Submission.objects.filter(pk__in=[s.pk for s in cpu], state="done").count() == 3, 120, "all CPU work", tmp_path)
+    wait_for(
+        lambda: Submission.objects.filter(pk__in=[s.pk for s in cpu], state="done").count() == 3,
+        120,
+        "all CPU work",
+        tmp_path,
+    )
     assert all(s.verdict == "ok" for s in Submission.objects.filter(pk__in=[s.pk for s in cpu]))
     assert GradingRun.objects.filter(submission__in=cpu, state="done").count() == 3
     # The CPU worker never took the GPU task: it is still queued, its message waiting.
@@ -259,7 +332,9 @@ def test_redis_restart_with_work_queued_loses_nothing_and_gpu_work_waits_for_a_g
     assert redis.cli("llen", "sandbox-gpu") == "1"
 
 
-def test_docker_engine_unreachable_then_back_runs_wait_retry_and_complete(digits, alice, redis, send_to, start_worker, tmp_path):
+def test_docker_engine_unreachable_then_back_runs_wait_retry_and_complete(
+    digits, alice, redis, send_to, start_worker, tmp_path
+):
     socat = shutil.which("socat")
     assert socat, "socat is needed for this test"
     engine = "/var/run/docker.sock"
@@ -268,14 +343,24 @@ def test_docker_engine_unreachable_then_back_runs_wait_retry_and_complete(digits
     down.unlink(missing_ok=True)
     start_worker("nodocker", DOCKER_HOST=f"unix://{down}")
     submission = submit(digits, alice, QUICK)
-    wait_for(lambda: Submission.objects.get(pk=submission.pk).infra_failures >= 1, 60, "an infrastructure failure", tmp_path)
+    wait_for(
+        lambda: Submission.objects.get(pk=submission.pk).infra_failures >= 1,
+        60,
+        "an infrastructure failure",
+        tmp_path,
+    )
     waiting = Submission.objects.get(pk=submission.pk)
     assert waiting.state in ("queued", "running") and waiting.verdict == ""
     assert practical.submissions_used(task=digits, candidate=alice) == 1
 
     proxy = subprocess.Popen([socat, f"UNIX-LISTEN:{down},fork", f"UNIX-CONNECT:{engine}"])
     try:
-        wait_for(lambda: Submission.objects.get(pk=submission.pk).state in ("done", "failed"), 90, "the retry", tmp_path)
+        wait_for(
+            lambda: Submission.objects.get(pk=submission.pk).state in ("done", "failed"),
+            90,
+            "the retry",
+            tmp_path,
+        )
     finally:
         proxy.terminate()
         proxy.wait(timeout=10)

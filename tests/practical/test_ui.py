@@ -27,7 +27,11 @@ def page(demo, candidate, committee):
 
 def graded(task, candidate, **fields):
     return Submission.objects.create(
-        task=task, candidate=candidate, file_name="solution.py", sha256="0" * 64, size_bytes=1,
+        task=task,
+        candidate=candidate,
+        file_name="solution.py",
+        sha256="0" * 64,
+        size_bytes=1,
         **{"state": "done", **fields},
     )
 
@@ -39,11 +43,13 @@ def test_statement_download_link_and_steps(page, candidate):
     assert "手写数字识别" in html and "Submission contract" in html
     assert 'href="?download=public"' in html
     assert 'data-state="running" data-stage="predict"' in html
-    assert all(f'data-step="{step}"' in html for step in ("queued", "train", "predict", "score", "done"))
+    assert all(
+        f'data-step="{step}"' in html for step in ("queued", "train", "predict", "score", "done")
+    )
 
 
 def test_public_download_holds_only_public_material(page):
-    client, url, task = page
+    client, url, _ = page
     response = client.get(url, {"download": "public"})
     assert response["Content-Type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
@@ -55,12 +61,36 @@ def test_public_download_holds_only_public_material(page):
 
 def test_dev_history_and_a_message_per_verdict(page, candidate):
     client, url, task = page
-    graded(task, candidate, verdict="ok", dev_score=0.5, test_score=0.51, passed=False, message="评测完成：未达合格线 / Graded: below the pass threshold.",
-           stages={"train": {"wall_seconds": 3.2, "peak_memory_mb": 200.0}})
-    graded(task, candidate, verdict="time_limit", passed=False, message="train 阶段超时 / The train stage ran out of time (180 s); train for fewer epochs or on less data.")
-    graded(task, candidate, verdict="ok", dev_score=0.95, test_score=0.96, passed=True, message="评测完成：通过 / Graded: passed.")
+    graded(
+        task,
+        candidate,
+        verdict="ok",
+        dev_score=0.5,
+        test_score=0.51,
+        passed=False,
+        message="评测完成：未达合格线 / Graded: below the pass threshold.",
+        stages={"train": {"wall_seconds": 3.2, "peak_memory_mb": 200.0}},
+    )
+    graded(
+        task,
+        candidate,
+        verdict="time_limit",
+        passed=False,
+        message="train 阶段超时 / The train stage ran out of time (180 s); train for fewer epochs or on less data.",
+    )
+    graded(
+        task,
+        candidate,
+        verdict="ok",
+        dev_score=0.95,
+        test_score=0.96,
+        passed=True,
+        message="评测完成：通过 / Graded: passed.",
+    )
     html = client.get(url).content.decode()
-    history = json.loads(re.search(r'id="dev-history" type="application/json">(.*?)</script>', html).group(1))
+    history = json.loads(
+        re.search(r'id="dev-history" type="application/json">(.*?)</script>', html).group(1)
+    )
     assert [point["dev"] for point in history] == [0.5, 0.95]
     assert "ran out of time" in html and "超时" in html and "below the pass threshold" in html
     assert "train: 3.2 s, 200.0 MB" in html

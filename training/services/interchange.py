@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
-from training.interchange import EXPORT_FORMATS, ImportProblems, ItemDraft, Problem
+from training.interchange import EXPORT_FORMATS, ImportProblems, ItemDraft, Problem, qti
 from training.interchange import write as write_file
 from training.models import Category, Question, QuestionBank, QuestionVersion, Tag
 
@@ -205,3 +205,9 @@ def questions_export(*, bank: QuestionBank, format: str) -> str:
             f"unknown export format {format!r}; use one of {', '.join(EXPORT_FORMATS)}"
         )
     return write_file(format, bank_drafts(bank=bank))
+
+
+def questions_export_qti(*, bank: QuestionBank) -> bytes:
+    """The bank's items (latest versions) as a QTI 2.1 content package (zip); items
+    QTI cannot hold are named in its ``not-exported.txt``. Reads only."""
+    return qti.write(bank_drafts(bank=bank))

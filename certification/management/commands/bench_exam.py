@@ -54,7 +54,9 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=int, default=20)
         parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
         parser.add_argument("--connections", type=int, default=32, help="wrk connections")
-        parser.add_argument("--setup-only", action="store_true", help="internal: fill the scratch database")
+        parser.add_argument(
+            "--setup-only", action="store_true", help="internal: fill the scratch database"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["setup_only"]:
@@ -62,7 +64,9 @@ class Command(BaseCommand):
             return
         url = os.environ.get("DATABASE_URL", "")
         if not url.startswith("postgres"):
-            raise CommandError("Set DATABASE_URL to a PostgreSQL server; the benchmark makes its own database.")
+            raise CommandError(
+                "Set DATABASE_URL to a PostgreSQL server; the benchmark makes its own database."
+            )
         if shutil.which("wrk") is None or shutil.which("pgbench") is None:
             raise CommandError("Needs wrk and pgbench (apt-get install wrk postgresql-client).")
         parsed = urlparse(url)
@@ -71,22 +75,51 @@ class Command(BaseCommand):
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{options["database"]}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{options["database"]}"')
-        env = {**os.environ, "DATABASE_URL": bench_url, "DJANGO_DEBUG": "0", "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-               "REDIS_URL": "", "LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": bench_url,
+            "DJANGO_DEBUG": "0",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "REDIS_URL": "",
+            "LOG_LEVEL": "WARNING",
+        }
         with tempfile.TemporaryDirectory() as scratch:
             env["PRIVATE_STORAGE_DIR"] = scratch
             rows = Path(scratch) / "rows.txt"
-            subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
             subprocess.run(
-                [sys.executable, "manage.py", "bench_exam", "--setup-only", "--candidates", str(options["candidates"]),
-                 "--items", str(options["items"])],
-                cwd=ROOT, env={**env, "BENCH_ROWS": str(rows)}, check=True,
+                [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True
+            )
+            subprocess.run(
+                [
+                    sys.executable,
+                    "manage.py",
+                    "bench_exam",
+                    "--setup-only",
+                    "--candidates",
+                    str(options["candidates"]),
+                    "--items",
+                    str(options["items"]),
+                ],
+                cwd=ROOT,
+                env={**env, "BENCH_ROWS": str(rows)},
+                check=True,
             )
             port = _free_port()
             server = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                 "--workers", str(options["workers"]), "--log-level", "warning"],
-                cwd=ROOT, env=env,
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "config.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    str(options["workers"]),
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=env,
             )
             try:
                 self._wait(port)
@@ -105,11 +138,17 @@ class Command(BaseCommand):
             "autosave_to_pgbench_ratio": round(autosave["per_second"] / pg, 3) if pg else None,
         }
         out = self.stdout
-        out.write(f"exam start   {start['count']} candidates, {start['errors']} errors, "
-                  f"p50 {start['p50_ms']:.0f} ms, p99 {start['p99_ms']:.0f} ms, {start['per_second']:.0f}/s")
-        out.write(f"autosave     {autosave['per_second']:.0f} saves/s, p50 {autosave['p50_ms']:.1f} ms, "
-                  f"p99 {autosave['p99_ms']:.1f} ms, {autosave['errors']} errors, lost {lost['lost']}")
-        out.write(f"pgbench -N   {pg:.0f} tps; autosave/pgbench = {report['autosave_to_pgbench_ratio']}")
+        out.write(
+            f"exam start   {start['count']} candidates, {start['errors']} errors, "
+            f"p50 {start['p50_ms']:.0f} ms, p99 {start['p99_ms']:.0f} ms, {start['per_second']:.0f}/s"
+        )
+        out.write(
+            f"autosave     {autosave['per_second']:.0f} saves/s, p50 {autosave['p50_ms']:.1f} ms, "
+            f"p99 {autosave['p99_ms']:.1f} ms, {autosave['errors']} errors, lost {lost['lost']}"
+        )
+        out.write(
+            f"pgbench -N   {pg:.0f} tps; autosave/pgbench = {report['autosave_to_pgbench_ratio']}"
+        )
         out.write(json.dumps(report))
 
     # --- phases -------------------------------------------------------------------
@@ -131,8 +170,14 @@ class Command(BaseCommand):
         choices = [{"id": c, "text": c} for c in "abcd"]
         for position in range(1, options["items"] + 1):
             question = Question.objects.create(bank=bank, name=f"bench {position}")
-            QuestionVersion.objects.create(question=question, number=1, kind="single_choice", stem="?",
-                                           data={"choices": choices}, key={"fractions": {"a": 1}})
+            QuestionVersion.objects.create(
+                question=question,
+                number=1,
+                kind="single_choice",
+                stem="?",
+                data={"choices": choices},
+                key={"fractions": {"a": 1}},
+            )
             section.fixed_items.create(question=question, position=position)
         certification.written_exam = exam
         certification.save(update_fields=["written_exam"])
@@ -141,26 +186,36 @@ class Command(BaseCommand):
         from django.contrib.auth.models import Group
 
         candidates = get_user_model().objects.bulk_create(
-            get_user_model()(username=f"bench{i}", email=f"bench{i}@example.org") for i in range(options["candidates"])
+            get_user_model()(username=f"bench{i}", email=f"bench{i}@example.org")
+            for i in range(options["candidates"])
         )
         Group.objects.get(name=group).user_set.add(*candidates)
         Application.objects.bulk_create(
-            Application(candidate=user, certification=certification, full_name=user.username, learning_history="-",
-                        project_experience="-", state=Application.State.APPROVED, reviewed_by=committee)
+            Application(
+                candidate=user,
+                certification=certification,
+                full_name=user.username,
+                learning_history="-",
+                project_experience="-",
+                state=Application.State.APPROVED,
+                reviewed_by=committee,
+            )
             for user in candidates
         )
-        tokens = Token.objects.bulk_create(Token(user=user, key=Token.generate_key()) for user in candidates)
+        tokens = Token.objects.bulk_create(
+            Token(user=user, key=Token.generate_key()) for user in candidates
+        )
         Path(os.environ["BENCH_ROWS"]).write_text(
             "\n".join(f"{token.key} {exam.pk}" for token in tokens) + "\n", encoding="utf-8"
         )
 
     def _wait(self, port: int) -> None:
-        for _ in range(100):
+        for _ in range(120):
             try:
-                requests.get(f"http://127.0.0.1:{port}/api/v1/certifications/", timeout=2)
+                requests.get(f"http://127.0.0.1:{port}/api/v1/certifications/", timeout=10)
                 return
-            except requests.ConnectionError:
-                time.sleep(0.2)
+            except requests.RequestException:
+                time.sleep(0.5)
         raise CommandError("gunicorn did not start")
 
     def _starts(self, port: int, rows: Path, options: dict[str, Any]) -> dict[str, Any]:
@@ -172,9 +227,16 @@ class Command(BaseCommand):
         def start(row: list[str]) -> tuple[float, int, dict[str, Any]]:
             token, exam_id = row
             began = time.perf_counter()
-            response = session.post(f"http://127.0.0.1:{port}/api/v1/exams/{exam_id}/attempts/",
-                                    headers={"Authorization": f"Token {token}"}, timeout=60)
-            return time.perf_counter() - began, response.status_code, response.json() if response.ok else {}
+            response = session.post(
+                f"http://127.0.0.1:{port}/api/v1/exams/{exam_id}/attempts/",
+                headers={"Authorization": f"Token {token}"},
+                timeout=60,
+            )
+            return (
+                time.perf_counter() - began,
+                response.status_code,
+                response.json() if response.ok else {},
+            )
 
         began = time.perf_counter()
         with ThreadPoolExecutor(max_workers=16) as pool:
@@ -198,9 +260,21 @@ class Command(BaseCommand):
 
     def _autosave(self, port: int, rows: Path, options: dict[str, Any]) -> dict[str, Any]:
         result = subprocess.run(
-            ["wrk", "-t2", f"-c{options['connections']}", f"-d{options['seconds']}s", "--latency", "-s", str(LUA),
-             f"http://127.0.0.1:{port}", "--", str(rows)],
-            capture_output=True, text=True, check=True,
+            [
+                "wrk",
+                "-t2",
+                f"-c{options['connections']}",
+                f"-d{options['seconds']}s",
+                "--latency",
+                "-s",
+                str(LUA),
+                f"http://127.0.0.1:{port}",
+                "--",
+                str(rows),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         text = result.stdout
         self.stdout.write(text)
@@ -215,7 +289,9 @@ class Command(BaseCommand):
         total = int(re.search(r"(\d+) requests in", text).group(1))  # type: ignore[union-attr]
         non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
         errors = int(non_2xx.group(1)) if non_2xx else 0
-        socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+        socket_errors = re.search(
+            r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text
+        )
         if socket_errors:
             errors += sum(int(n) for n in socket_errors.groups())
         return {
@@ -237,8 +313,20 @@ class Command(BaseCommand):
     def _pgbench(self, url: str, options: dict[str, Any]) -> float:
         subprocess.run(["pgbench", "-i", "-q", "-s", "10", url], check=True, capture_output=True)
         result = subprocess.run(
-            ["pgbench", "-N", "-c", str(options["connections"]), "-j", "2", "-T", str(options["seconds"]), url],
-            check=True, capture_output=True, text=True,
+            [
+                "pgbench",
+                "-N",
+                "-c",
+                str(options["connections"]),
+                "-j",
+                "2",
+                "-T",
+                str(options["seconds"]),
+                url,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         )
         match = re.search(r"tps = ([\d.]+)", result.stdout)
         return float(match.group(1)) if match else 0.0

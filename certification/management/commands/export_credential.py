@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 
 from certification.models import Certificate
+from certification.sharing import credential_ordered
 
 
 class Command(BaseCommand):
@@ -35,4 +36,5 @@ class Command(BaseCommand):
             raise CommandError("no such certificate")
         if not certificate.credential:
             raise CommandError(f"certificate {certificate.code} has no signed credential")
-        self.stdout.write(json.dumps(certificate.credential, ensure_ascii=False, indent=2))
+        document = credential_ordered(certificate.credential)
+        self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
