@@ -177,6 +177,9 @@ if SANDBOX_BACKEND not in {"auto", "docker", "local"}:
     raise ImproperlyConfigured(f"SANDBOX_BACKEND={SANDBOX_BACKEND!r}: use auto, docker or local.")
 SANDBOX_IMAGE = env_str("SANDBOX_IMAGE")
 SANDBOX_ALLOW_LOCAL = not PRODUCTION and env_bool("SANDBOX_ALLOW_LOCAL", True)
+# Created-but-not-started single-use containers kept ready per spec shape (docs/sandbox.md).
+SANDBOX_POOL_SIZE = env_int("SANDBOX_POOL_SIZE", 0)
+SANDBOX_GPU_DEVICE = env_str("SANDBOX_GPU_DEVICE")
 
 # --- Mail -------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -1,6 +1,42 @@
-from django.contrib import admin
+"""The committee's and operators' view of practical grading: every submission with
+its hidden-set score and bootstrap interval, the history of its runs, a re-run action,
+and the stored bundle versions (read-only: bundles change only by upload)."""
 
-from grading.models import Submission
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from config.errors import ApplicationError
+from grading import practical
+from grading.models import GradingRun, Submission
+from training.models import BundleVersion
+
+
+class GradingRunInline(admin.TabularInline):
+    model = GradingRun
+    extra = 0
+    can_delete = False
+    fields = [
+        "number",
+        "trigger",
+        "requested_by",
+        "state",
+        "verdict",
+        "dev_score",
+        "test_score",
+        "test_ci_low",
+        "test_ci_high",
+        "passed",
+        "stages",
+        "started_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Submission)
@@ -11,8 +47,40 @@ class SubmissionAdmin(admin.ModelAdmin):
         "candidate",
         "state",
         "verdict",
+        "dev_score",
         "test_score",
+        "test_ci_low",
+        "test_ci_high",
+        "passed",
+        "run_count",
         "created_at",
     ]
     list_filter = ["state", "verdict", "task"]
     readonly_fields = [f.name for f in Submission._meta.fields]
+    inlines = [GradingRunInline]
+    actions = ["rerun"]
+
+    @admin.action(description="重新评测（保留历史）/ Re-run (history kept)")
+    def rerun(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
+        for submission in queryset.order_by("pk"):
+            try:
+                practical.submission_rerun(submission_id=submission.pk, requested_by=request.user)
+            except ApplicationError as exc:
+                self.message_user(
+                    request, f"{submission.public_id}: {exc.message}", messages.WARNING
+                )
+            else:
+                self.message_user(request, f"{submission.public_id}: queued")
+
+
+@admin.register(BundleVersion)
+class BundleVersionAdmin(admin.ModelAdmin):
+    list_display = ["task", "number", "sha256", "size_bytes", "uploaded_by", "created_at"]
+    list_filter = ["task"]
+    readonly_fields = [f.name for f in BundleVersion._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

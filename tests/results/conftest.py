@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from certification.models import Application, Blueprint, Interview, InterviewSlot
@@ -83,6 +84,8 @@ def new_slot(world_committee: Any, certification: Any, examiners: list[Any], day
 
 @pytest.fixture
 def world(demo: dict[str, Any]) -> World:
+    # The examiner pool of this world is its three raters: the demo's examiners step aside.
+    get_user_model().objects.filter(groups__name=Role.EXAMINER.value).update(is_active=False)
     committee = make_user("chair", Role.COMMITTEE)
     examiners = [make_user(f"rater{i}", Role.EXAMINER) for i in (1, 2, 3)]
     candidate = make_user("cand", Role.CANDIDATE)

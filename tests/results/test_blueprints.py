@@ -90,7 +90,9 @@ def test_a_draft_applies_to_nobody_until_published_and_publishing_twice_is_harml
     published = blueprints.blueprint_publish(blueprint_id=draft.pk, actor=committee)
     again = blueprints.blueprint_publish(blueprint_id=draft.pk, actor=committee)
     assert again.published_at == published.published_at
-    assert AuditEvent.objects.filter(action="blueprint.publish", object_id=str(draft.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="blueprint.publish", object_id=str(draft.pk)).count() == 1
+    )
     # Approved before publication: still evaluated against version 1.
     assert result_for_application(application).blueprint.version == 1
 

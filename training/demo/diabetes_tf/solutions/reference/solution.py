@@ -27,7 +27,7 @@ def train(train_dir: Path, model_dir: Path) -> None:
     history = model.fit(
         (X - stats[0]) / stats[1],
         (y - target[0]) / target[1],
-        epochs=200,
+        epochs=100,
         batch_size=len(X),
         verbose=0,
     )

@@ -40,7 +40,7 @@ def train(train_dir: Path, model_dir: Path) -> None:
     y = torch.from_numpy(np.load(train_dir / "y.npy")).long()
     model = build()
     optimiser = torch.optim.Adam(model.parameters(), lr=0.003)
-    for epoch in range(30):
+    for epoch in range(15):
         order = torch.randperm(len(X))
         for start in range(0, len(X), 32):
             batch = order[start : start + 32]
@@ -48,7 +48,7 @@ def train(train_dir: Path, model_dir: Path) -> None:
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
-        if (epoch + 1) % 10 == 0:
+        if (epoch + 1) % 5 == 0:
             print(f"epoch {epoch + 1}: loss {loss.item():.4f}")
     torch.save(model.state_dict(), model_dir / "model.pt")
 
