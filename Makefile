@@ -55,7 +55,7 @@ pytest: venv
 	  $(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 ## test: everything the tests need, then ruff, mypy and every test
-test: venv services sandbox-image lint typecheck pytest
+test: venv services sandbox-image sandbox-image-tensorflow lint typecheck pytest
 
 ## messages: refresh and compile the translations (zh-hans, en)
 messages: venv

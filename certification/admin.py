@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from certification import models
 from certification.models import (
     Accommodation,
     Application,
@@ -83,3 +84,24 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 
 admin.site.register([Attempt, Certificate, Accommodation])
+
+
+# --- Applications and review (issue 6). Waivers and conflict declarations are made
+# through their services (audited), so the admin only shows them.
+
+
+@admin.register(models.EligibilityRule)
+class EligibilityRuleAdmin(admin.ModelAdmin):
+    list_display = ["certification", "required"]
+
+
+@admin.register(models.EligibilityWaiver, models.TrainingRelation)
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -117,6 +117,7 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 # Uploaded solutions and task bundles live here; nothing under it is ever served.
 PRIVATE_STORAGE_DIR = Path(env_str("PRIVATE_STORAGE_DIR", str(VAR_DIR / "private")))
 SOLUTION_MAX_BYTES = env_int("SOLUTION_MAX_BYTES", 2 * 1024 * 1024)
+BUNDLE_MAX_BYTES = env_int("BUNDLE_MAX_BYTES", 512 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- REST API ---------------------------------------------------------------------
@@ -176,6 +177,7 @@ SANDBOX_BACKEND = env_str("SANDBOX_BACKEND", "auto")
 if SANDBOX_BACKEND not in {"auto", "docker", "local"}:
     raise ImproperlyConfigured(f"SANDBOX_BACKEND={SANDBOX_BACKEND!r}: use auto, docker or local.")
 SANDBOX_IMAGE = env_str("SANDBOX_IMAGE")
+SANDBOX_IMAGE_TENSORFLOW = env_str("SANDBOX_IMAGE_TENSORFLOW")
 SANDBOX_ALLOW_LOCAL = not PRODUCTION and env_bool("SANDBOX_ALLOW_LOCAL", True)
 # Created-but-not-started single-use containers kept ready per spec shape (docs/sandbox.md).
 SANDBOX_POOL_SIZE = env_int("SANDBOX_POOL_SIZE", 0)

@@ -18,7 +18,7 @@ class GradingRunInline(admin.TabularInline):
     model = GradingRun
     extra = 0
     can_delete = False
-    fields = [
+    fields = readonly_fields = (
         "number",
         "trigger",
         "requested_by",
@@ -32,8 +32,7 @@ class GradingRunInline(admin.TabularInline):
         "stages",
         "started_at",
         "finished_at",
-    ]
-    readonly_fields = fields
+    )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

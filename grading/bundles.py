@@ -83,6 +83,13 @@ class BundleRefused(ApplicationError):
     code = "bundle_refused"
 
 
+def _run_budget_seconds() -> int:
+    """Both stages of one run must end well inside the Celery task's soft time limit
+    (and so inside the broker's visibility timeout, or Redis would hand the task to a
+    second worker while the first still runs)."""
+    return int(getattr(settings, "CELERY_TASK_SOFT_TIME_LIMIT", 3300)) - 300
+
+
 @dataclass(frozen=True)
 class Manifest:
     slug: str
@@ -143,6 +150,12 @@ def manifest_parse(text: str) -> Manifest:
         if values["seconds"] > MAX_STAGE_SECONDS or values["memory_mb"] > MAX_STAGE_MEMORY_MB:
             raise BundleRefused(f"task.toml: [limits.{stage}] is above the site's maximum")
         stages[stage] = values
+    budget = _run_budget_seconds()
+    if stages["train"]["seconds"] + stages["predict"]["seconds"] > budget:
+        raise BundleRefused(
+            f"task.toml: train + predict seconds must not exceed {budget} "
+            "(the worker's task time limit, which stays below the broker's visibility timeout)"
+        )
     slug = task["slug"]
     if not slug or not all(c.isalnum() or c in "-_" for c in slug) or len(slug) > 50:
         raise BundleRefused("task.toml: slug must be letters, digits, - or _ (at most 50)")

@@ -10,7 +10,7 @@ The public contract::
 See docs/sandbox.md.
 """
 
-from sandbox.images.builder import default_image
+from sandbox.images.builder import default_image, image_tag
 from sandbox.janitor import janitor_sweep
 from sandbox.outputs import (
     OutputFileError,
@@ -31,6 +31,7 @@ __all__ = [
     "UnsafeOutputFileError",
     "Verdict",
     "default_image",
+    "image_tag",
     "janitor_sweep",
     "read_output_files",
     "run",

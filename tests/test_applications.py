@@ -2,10 +2,10 @@ import pytest
 from django.core import mail
 
 from certification.models import Application, AuditEvent
+from certification.roles import Role
 from certification.services import applications
 from config.errors import ApplicationError, Conflict, NotFound
 from tests.conftest import make_user
-from certification.roles import Role
 
 pytestmark = pytest.mark.django_db
 

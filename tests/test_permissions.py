@@ -19,15 +19,16 @@ from certification.models import (
     AuditEvent,
     Certificate,
     EligibilityWaiver,
+    Exam,
     Notification,
     TrainingRelation,
-    Exam,
 )
 from certification.roles import Role
 from certification.services import exams
 from grading.models import Submission
 from tests.conftest import make_user
 from tests.factories import approved_application, objective_exam
+from tests.results.world import results_state, results_world
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +43,7 @@ class World:
     submission: Submission
     pending: Application
     practice: Exam
+    results: Any = None  # tests/results/world.py (issue 6: results, interviews, appeals)
 
 
 @pytest.fixture
@@ -81,7 +83,8 @@ def world(demo) -> World:
         upload=SimpleUploadedFile("cv.pdf", b"%PDF-1.4\n%%EOF\n"),
     )
     practice = objective_exam(mode=Exam.Mode.PRACTICE, attempts_allowed=5)
-    return World(users, application, attempt, submission, pending, practice)
+    results = results_world(users, application)
+    return World(users, application, attempt, submission, pending, practice, results)
 
 
 # name: (method, url(world), body, roles allowed, status when allowed)
@@ -271,6 +274,130 @@ API.update(
         ),
     }
 )
+API.update(
+    {
+        # Results, decisions, appeals, blueprints, Angoff, interviews (issue 6).
+        "candidate result": (
+            "get",
+            lambda w: f"/api/v1/applications/{w.application.pk}/result/",
+            None,
+            {"owner"},
+            200,
+        ),
+        "file appeal": (
+            "post",
+            lambda w: f"/api/v1/applications/{w.application.pk}/appeal/",
+            {"grounds": "Please re-mark.", "components": ["written"]},
+            {"owner"},
+            201,
+        ),
+        "interview slots": (
+            "get",
+            lambda w: f"/api/v1/applications/{w.results.advanced.pk}/interview/slots/",
+            None,
+            {"owner"},
+            200,
+        ),
+        "book interview": (  # the booked interview is under way: too late to move it
+            "post",
+            lambda w: f"/api/v1/applications/{w.results.advanced.pk}/interview/",
+            lambda w: {"slot": w.results.spare.pk},
+            {"owner"},
+            400,
+        ),
+        "examiner interviews": (
+            "get",
+            lambda w: "/api/v1/examiner/interviews/",
+            None,
+            {"examiner"},
+            200,
+        ),
+        "rate interview": (
+            "post",
+            lambda w: f"/api/v1/examiner/interviews/{w.results.interview.pk}/rating/",
+            lambda w: {"levels": w.results.levels},
+            {"examiner"},
+            201,
+        ),
+        "angoff study": (
+            "get",
+            lambda w: f"/api/v1/angoff/{w.results.study.pk}/",
+            None,
+            {"examiner", "committee"},
+            200,
+        ),
+        "angoff estimates": (
+            "post",
+            lambda w: f"/api/v1/angoff/{w.results.study.pk}/estimates/",
+            lambda w: {"estimates": {str(w.results.question_id): "0.6"}},
+            {"examiner", "committee"},
+            200,
+        ),
+        "committee result": (
+            "get",
+            lambda w: f"/api/v1/results/{w.application.pk}/",
+            None,
+            {"committee"},
+            200,
+        ),
+        "record decision": (
+            "post",
+            lambda w: f"/api/v1/results/{w.application.pk}/decision/",
+            {"outcome": "defer", "rationale": "Awaiting the practical."},
+            {"committee"},
+            201,
+        ),
+        "blueprints": ("get", lambda w: "/api/v1/blueprints/", None, {"committee"}, 200),
+        "create blueprint": (
+            "post",
+            lambda w: "/api/v1/blueprints/",
+            {
+                "certification": "beginner-cv",
+                "cut_score": "75",
+                "components": [
+                    {"kind": "written", "weight": "0.4"},
+                    {"kind": "practical", "weight": "0.6"},
+                ],
+            },
+            {"committee"},
+            201,
+        ),
+        "publish blueprint": (
+            "post",
+            lambda w: f"/api/v1/blueprints/{w.results.draft.pk}/publish/",
+            None,
+            {"committee"},
+            200,
+        ),
+        "appeal queue": ("get", lambda w: "/api/v1/appeals/", None, {"committee"}, 200),
+        "decide appeal": (
+            "post",
+            lambda w: f"/api/v1/appeals/{w.results.appeal.pk}/decision/",
+            {"grant": False, "rationale": "No marking error."},
+            {"committee"},
+            200,
+        ),
+        "create slot": (
+            "post",
+            lambda w: "/api/v1/interview-slots/",
+            lambda w: {
+                "certification": "advanced-cv",
+                "starts_at": "2099-01-01T09:00:00Z",
+                "first_examiner": w.users["examiner"].pk,
+                "second_examiner": w.results.slot.second_examiner_id,
+            },
+            {"committee"},
+            201,
+        ),
+        "rater agreement": (
+            "get",
+            lambda w: "/api/v1/interviews/agreement/",
+            None,
+            {"committee"},
+            200,
+        ),
+    }
+)
 MULTIPART = {"upload solution", "attach"}
 
 
@@ -287,6 +414,7 @@ def state(w: World) -> tuple:
         EligibilityWaiver.objects.count(),
         TrainingRelation.objects.count(),
         Notification.objects.filter(read_at__isnull=True).count(),
+        results_state(),
     )
 
 
@@ -400,6 +528,70 @@ PAGES.update(
         "audit csv": ("get", lambda w: "/committee/audit.csv", {"committee"}),
         "notifications": ("get", lambda w: "/notifications/", SIGNED_IN),
         "mark read": ("post", lambda w: "/notifications/read/", SIGNED_IN),
+    }
+)
+
+
+PAGES.update(
+    {
+        # Results, decisions, appeals, blueprints, Angoff, interviews (issue 6).
+        "candidate result": (
+            "get",
+            lambda w: f"/applications/{w.application.pk}/result/",
+            {"owner"},
+        ),
+        "candidate interview": (
+            "get",
+            lambda w: f"/applications/{w.results.advanced.pk}/interview/",
+            {"owner"},
+        ),
+        "book interview": (
+            "post",
+            lambda w: f"/applications/{w.results.advanced.pk}/interview/book/",
+            {"owner"},
+        ),
+        "committee result": (
+            "get",
+            lambda w: f"/committee/results/{w.application.pk}/",
+            {"committee"},
+        ),
+        "decide result": (
+            "post",
+            lambda w: f"/committee/results/{w.application.pk}/decision/",
+            {"committee"},
+        ),
+        "adjudication check": (
+            "post",
+            lambda w: f"/committee/results/{w.results.advanced.pk}/adjudication/",
+            {"committee"},
+        ),
+        "appeals": ("get", lambda w: "/committee/appeals/", {"committee"}),
+        "decide appeal": (
+            "post",
+            lambda w: f"/committee/appeals/{w.results.appeal.pk}/decide/",
+            {"committee"},
+        ),
+        "blueprints": ("get", lambda w: "/committee/blueprints/", {"committee"}),
+        "publish blueprint": (
+            "post",
+            lambda w: f"/committee/blueprints/{w.results.draft.pk}/publish/",
+            {"committee"},
+        ),
+        "angoff studies": ("get", lambda w: "/committee/angoff/", {"committee"}),
+        "angoff study": (
+            "get",
+            lambda w: f"/committee/angoff/{w.results.study.pk}/",
+            {"committee"},
+        ),
+        "angoff judge": ("get", lambda w: f"/examiner/angoff/{w.results.study.pk}/", {"examiner"}),
+        "interview slots": ("get", lambda w: "/committee/interviews/", {"committee"}),
+        "rater agreement": ("get", lambda w: "/committee/interviews/agreement/", {"committee"}),
+        "examiner interviews": ("get", lambda w: "/examiner/interviews/", {"examiner"}),
+        "rate interview": (
+            "get",
+            lambda w: f"/examiner/interviews/{w.results.interview.pk}/",
+            {"examiner"},
+        ),
     }
 )
 

@@ -164,3 +164,11 @@ def test_trial_run_refuses_a_bundle_whose_reference_fails(langid):
     with pytest.raises(BundleRefused, match="reference solution must pass"):
         bundle_upload(source=langid)
     assert not BundleVersion.objects.filter(task__slug="langid-test").exists()
+
+
+def test_a_run_fits_the_task_time_limit_which_fits_the_visibility_timeout(langid, settings):
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT < visibility
+    manifest_with(langid, "seconds = 120", "seconds = 3000")
+    with pytest.raises(BundleRefused, match="must not exceed 3000"):
+        bundle_upload(source=langid, trial=False)

@@ -104,3 +104,58 @@ def test_another_candidate_cannot_open_the_page(page, other_candidate):
     client, url, _ = page
     client.force_login(other_candidate)
     assert client.get(url, {"download": "public"}).status_code in (403, 404)
+
+
+def test_committee_sees_the_interval_and_reruns_from_the_admin(
+    demo, candidate, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    from grading.tasks import submission_grade_task
+
+    task = demo["certification"].practical_task
+    submission = graded(
+        task,
+        candidate,
+        verdict="ok",
+        dev_score=0.9,
+        test_score=0.93,
+        test_ci_low=0.9012,
+        test_ci_high=0.9544,
+        passed=True,
+    )
+    client = Client()
+    client.force_login(demo["committee"])
+    listing = client.get("/admin/grading/submission/").content.decode()
+    assert "0.9012" in listing and "0.9544" in listing
+    with (
+        mock.patch.object(submission_grade_task, "apply_async") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(
+            "/admin/grading/submission/", {"action": "rerun", "_selected_action": [submission.pk]}
+        )
+    assert response.status_code == 302
+    send.assert_called_once_with(args=(submission.pk,), queue="sandbox-cpu")
+    submission.refresh_from_db()
+    assert (submission.state, submission.rerun_requested_by) == ("queued", demo["committee"])
+
+
+def test_bundle_upload_command(tmp_path, capsys):
+    import shutil
+
+    from django.core.management import call_command
+
+    from training.demo.bundles import demo_bundle
+
+    folder = tmp_path / "b"
+    shutil.copytree(demo_bundle("langid"), folder)
+    toml = folder / "task.toml"
+    toml.write_text(toml.read_text().replace('slug = "langid"', 'slug = "langid-cmd"'))
+    call_command("practical_bundle_upload", str(folder), "--no-trial", "--user", "instructor")
+    report = json.loads(capsys.readouterr().out)
+    assert (report["task"], report["version"]) == ("langid-cmd", 1)
+    toml.write_text(toml.read_text().replace("[metric]", "[metrics]"))
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("practical_bundle_upload", str(folder), "--no-trial")
+    assert exit_info.value.code == 2 and "unknown table" in capsys.readouterr().err
