@@ -150,6 +150,7 @@ class CompositeResult:
     passed: bool | None
     state: str
     adjudication_needed: bool = False
+    adjudicating: bool = False
     decision: Decision | None = None
 
     @property
@@ -403,6 +404,7 @@ def _result(
         passed=passed,
         state=state,
         adjudication_needed=adjudication_needed,
+        adjudicating=spoken.awaiting_adjudication,
         decision=decision,
     )
 

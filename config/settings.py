@@ -181,6 +181,9 @@ SANDBOX_IMAGE_TENSORFLOW = env_str("SANDBOX_IMAGE_TENSORFLOW")
 SANDBOX_ALLOW_LOCAL = not PRODUCTION and env_bool("SANDBOX_ALLOW_LOCAL", True)
 # Created-but-not-started single-use containers kept ready per spec shape (docs/sandbox.md).
 SANDBOX_POOL_SIZE = env_int("SANDBOX_POOL_SIZE", 0)
+# Older labelled containers are orphans of a crashed worker; keep this above the
+# longest wall limit plus the pool's idle time.
+SANDBOX_JANITOR_MAX_AGE = env_int("SANDBOX_JANITOR_MAX_AGE", 2 * 60 * 60)
 SANDBOX_GPU_DEVICE = env_str("SANDBOX_GPU_DEVICE")
 
 # --- Mail -------------------------------------------------------------------------
@@ -208,5 +211,10 @@ CELERY_BEAT_SCHEDULE = {
     "reap-practical-runs": {
         "task": "grading.tasks.submissions_reap_task",
         "schedule": 120.0,
+    },
+    "sandbox-janitor": {
+        "task": "grading.tasks.sandbox_janitor_task",
+        "schedule": 600.0,
+        "options": {"queue": "sandbox-cpu"},
     },
 }

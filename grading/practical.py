@@ -112,17 +112,13 @@ class GradingSpec:
         if self.image:
             return self.image
         if self.framework == "tensorflow":
-            return getattr(settings, "SANDBOX_IMAGE_TENSORFLOW", "") or _framework_image(
-                "tensorflow"
-            )
+            return settings.SANDBOX_IMAGE_TENSORFLOW or _framework_image("tensorflow")
         return settings.SANDBOX_IMAGE or sandbox.default_image()
 
 
 @functools.cache
 def _framework_image(framework: str) -> str:
-    from sandbox.images.builder import image_tag
-
-    return image_tag(framework)
+    return sandbox.image_tag(framework)
 
 
 def submission_dir(submission: Submission) -> Path:

@@ -10,6 +10,7 @@ import logging
 from celery import Task, shared_task
 from django.conf import settings
 
+import sandbox
 from grading import practical
 
 logger = logging.getLogger(__name__)
@@ -41,3 +42,10 @@ def submissions_reap_task() -> None:
     outcome = practical.submissions_reap()
     if any(outcome.values()):
         logger.warning("reaper: %s", outcome)
+
+
+@shared_task
+def sandbox_janitor_task() -> int:
+    """Beat: removes sandbox containers (and pooled ones) left by a crashed worker.
+    Runs on the sandbox queues, where the Docker engine is."""
+    return sandbox.janitor_sweep(settings.SANDBOX_JANITOR_MAX_AGE)
