@@ -135,7 +135,8 @@ class CompositeResult:
     components on every read. ``state``: pending (a component is missing or its
     ratings are being adjudicated), complete, or borderline (complete, within the
     blueprint's margin of the cut). ``passed`` applies the rules (cut and minimums);
-    the committee's decision is ``decision``."""
+    the committee's decision is ``decision``. ``adjudication_needed``: a third rater
+    is due but not assigned yet; ``adjudicating``: assigned, rating outstanding."""
 
     application: Application
     blueprint: Blueprint | None

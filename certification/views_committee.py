@@ -296,9 +296,7 @@ def review_bulk(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request, _("已处理 %(n)d 份 / Decided %(n)d.") % {"n": len(outcome.decided)}
-        )
+        messages.success(request, _("已处理 %(n)d 份申请") % {"n": len(outcome.decided)})
         for pk, message in outcome.skipped.items():
             messages.error(request, f"#{pk}: {message}")
     back = request.POST.get("next", "")

@@ -80,9 +80,15 @@ def _blueprint_terms(certificate: Certificate) -> tuple[dict[str, Decimal], Deci
     return {c.kind: c.minimum for c in blueprint.components.all()}, blueprint.cut_score
 
 
-def certificate_results(certificate: Certificate) -> list[ShownResult]:
-    """Every component result of ``certificate`` (before the holder's choice)."""
-    minimums, cut = _blueprint_terms(certificate)
+BlueprintTerms = tuple[dict[str, Decimal], Decimal | None]
+
+
+def certificate_results(
+    certificate: Certificate, terms: BlueprintTerms | None = None
+) -> list[ShownResult]:
+    """Every component result of ``certificate`` (before the holder's choice).
+    ``terms``: the blueprint's minimums and cut when the caller has read them."""
+    minimums, cut = terms if terms is not None else _blueprint_terms(certificate)
     return [
         ShownResult(
             "written",
@@ -105,15 +111,19 @@ def certificate_results(certificate: Certificate) -> list[ShownResult]:
     ]
 
 
-def certificate_results_shown(certificate: Certificate) -> list[ShownResult]:
+def certificate_results_shown(
+    certificate: Certificate, terms: BlueprintTerms | None = None
+) -> list[ShownResult]:
     shown = set(certificate.shown_results or [])
-    return [result for result in certificate_results(certificate) if result.key in shown]
+    return [r for r in certificate_results(certificate, terms) if r.key in shown]
 
 
-def achievement_spec(certificate: Certificate) -> AchievementSpec:
+def achievement_spec(
+    certificate: Certificate, terms: BlueprintTerms | None = None
+) -> AchievementSpec:
     cert = certificate.certification
     level, domain = cert.level, cert.domain
-    _, cut_score = _blueprint_terms(certificate)
+    _, cut_score = terms if terms is not None else _blueprint_terms(certificate)
     cut = _percent_text(cut_score or Decimal(0))
     return AchievementSpec(
         id=absolute_url(reverse("credential-achievement", args=[cert.slug])),
@@ -135,6 +145,7 @@ def achievement_spec(certificate: Certificate) -> AchievementSpec:
 
 def certificate_credential_build(certificate: Certificate) -> dict[str, Any]:
     """The unsigned credential of ``certificate`` as it stands (pure apart from reads)."""
+    terms = _blueprint_terms(certificate)  # read once for the results and the criteria
     results = [
         ComponentResult(
             key=result.key,
@@ -144,9 +155,9 @@ def certificate_credential_build(certificate: Certificate) -> dict[str, Any]:
             # Percent is 0-100 by definition: no valueMin/valueMax.
             required_value=_percent_text(result.required) if result.required else None,
         )
-        for result in certificate_results_shown(certificate)
+        for result in certificate_results_shown(certificate, terms)
     ]
-    achievement = achievement_spec(certificate)
+    achievement = achievement_spec(certificate, terms)
     return open_badge_credential_build(
         credential_id=certificate.credential_id,
         issuer=issuer_profile(),

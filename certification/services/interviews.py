@@ -159,7 +159,9 @@ def interview_for_candidate(*, candidate: Any, application_id: int) -> Interview
     )
 
 
-def _slot_for_booking(*, candidate: Any, application: Application, slot_id: int, now: datetime):
+def _slot_for_booking(
+    *, candidate: Any, application: Application, slot_id: int, now: datetime
+) -> InterviewSlot:
     slot = (
         InterviewSlot.objects.select_for_update()
         .filter(pk=slot_id, certification_id=application.certification_id)
