@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from certification.models import Application, Certificate, Certification, Exam
+from certification.models import Application, Certificate, Certification, EligibilityRule, Exam
 from certification.roles import Role, role_grant
 from grading.demo import practical_demo_install
 from training.models import (
@@ -453,11 +453,24 @@ def demo_load() -> dict[str, object]:
                 },
             )
     demo_blueprints_and_interviews(committee=users["committee"], exam=exam, task=task)
+    _demo_eligibility(levels, domains)
     certificate = _demo_certificate(certification_slug="beginner-cv", committee=users["committee"])
     return {
         "accounts": [(u, p, r.value) for u, p, r, _ in DEMO_ACCOUNTS],
         "certificate": certificate.code,
     }
+
+
+def _demo_eligibility(levels: dict[str, Level], domains: dict[str, Domain]) -> None:
+    """Each level requires a valid certificate of the level below, in the same domain
+    (a committee waiver with a reason can lift it)."""
+    ladder = [("intermediate", "beginner"), ("advanced", "intermediate")]
+    for domain in domains.values():
+        for upper, lower in ladder:
+            EligibilityRule.objects.get_or_create(
+                certification=Certification.objects.get(level=levels[upper], domain=domain),
+                required=Certification.objects.get(level=levels[lower], domain=domain),
+            )
 
 
 # A holder with an issued certificate, so that the verification page, the signed
@@ -488,6 +501,7 @@ def _demo_certificate(*, certification_slug: str, committee: Any) -> Certificate
             "project_experience": "手写数字识别、商品图片分类",
             "reviewed_by": committee,
             "reviewed_at": timezone.now(),
+            "submitted_at": timezone.now(),
         },
     )
     existing = Certificate.objects.filter(application=application).first()

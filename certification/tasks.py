@@ -4,7 +4,7 @@ import logging
 
 from celery import Task, shared_task
 
-from certification.services import exams, manual
+from certification.services import exams, interviews, manual
 from grading.programming import ProgrammingInfrastructureError
 
 logger = logging.getLogger(__name__)
@@ -24,3 +24,10 @@ def programming_item_grade_task(self: Task, item_id: int) -> None:
         manual.programming_item_grade(item_id=item_id)
     except ProgrammingInfrastructureError as exc:
         raise self.retry(exc=exc, countdown=min(300, 10 * 2**self.request.retries)) from exc
+
+
+@shared_task
+def interview_adjudications_sweep_task() -> int:
+    """Beat: assigns a third rater wherever two interview ratings differ too much or
+    a composite that became complete lies within the blueprint's margin of the cut."""
+    return interviews.interview_adjudications_sweep()

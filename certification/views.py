@@ -112,33 +112,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "certification/dashboard.html", {"rows": rows})
 
 
-class ApplicationForm(forms.Form):
-    full_name = forms.CharField(max_length=120, label=_("姓名 Full name"))
-    learning_history = forms.CharField(widget=forms.Textarea, label=_("学习经历 Learning history"))
-    project_experience = forms.CharField(
-        widget=forms.Textarea, label=_("项目经验 Project experience")
-    )
-
-
-@role_required(Role.CANDIDATE)
-def apply(request: HttpRequest, slug: str) -> HttpResponse:
-    certification = get_object_or_404(Certification, slug=slug)
-    form = ApplicationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            applications.application_submit(
-                candidate=request.user, certification=certification, **form.cleaned_data
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("申请已提交，等待审核 / Application submitted."))
-            return redirect("dashboard")
-    return render(
-        request, "certification/apply.html", {"form": form, "certification": certification}
-    )
-
-
 @role_required(Role.CANDIDATE)
 @require_POST
 def exam_start(request: HttpRequest, slug: str) -> HttpResponse:
@@ -218,12 +191,6 @@ def practical_page(request: HttpRequest, slug: str) -> HttpResponse:
             "used": practical.submissions_used(task=task, candidate=request.user),
         },
     )
-
-
-@role_required(Role.COMMITTEE)
-def committee_applications(request: HttpRequest) -> HttpResponse:
-    queue = selectors.applications_for_review(reviewer=request.user)
-    return render(request, "certification/committee_applications.html", {"queue": queue})
 
 
 @role_required(Role.COMMITTEE)

@@ -212,6 +212,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "grading.tasks.submissions_reap_task",
         "schedule": 120.0,
     },
+    "interview-adjudications": {
+        "task": "certification.tasks.interview_adjudications_sweep_task",
+        "schedule": 300.0,
+    },
     "sandbox-janitor": {
         "task": "grading.tasks.sandbox_janitor_task",
         "schedule": 600.0,
