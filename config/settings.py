@@ -186,6 +186,15 @@ SANDBOX_POOL_SIZE = env_int("SANDBOX_POOL_SIZE", 0)
 SANDBOX_JANITOR_MAX_AGE = env_int("SANDBOX_JANITOR_MAX_AGE", 2 * 60 * 60)
 SANDBOX_GPU_DEVICE = env_str("SANDBOX_GPU_DEVICE")
 
+# --- Certificates ---------------------------------------------------------------
+# The public address of the site: credential ids, the issuer and the QR codes use it.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Issuer signing keys are stored encrypted under this secret (SECRET_KEY when unset).
+CREDENTIAL_KEY_SECRET = env_str("CREDENTIAL_KEY_SECRET")
+if PRODUCTION and not CREDENTIAL_KEY_SECRET:
+    raise ImproperlyConfigured("CREDENTIAL_KEY_SECRET must be set when DJANGO_PRODUCTION=1.")
+CERTIFICATE_RENEWAL_CREDITS = env_int("CERTIFICATE_RENEWAL_CREDITS", 30)
+
 # --- Mail -------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "certification@localhost")
@@ -203,7 +212,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
+CELERY_IMPORTS = ["certification.certificate_tasks"]
 CELERY_BEAT_SCHEDULE = {
+    "certificate-expiry-reminders": {
+        "task": "certification.certificate_tasks.certificate_expiry_reminders_task",
+        "schedule": 24 * 60 * 60,
+    },
     "submit-overdue-attempts": {
         "task": "certification.tasks.attempts_sweep_task",
         "schedule": 30.0,

@@ -53,6 +53,7 @@ cat <<EOF2
     instructor / instructor-demo-2026
     examiner   / examiner-demo-2026
     candidate  / candidate-demo-2026   (or register a new candidate)
+    holder     / holder-demo-2026      (a candidate with a signed certificate)
   Ctrl-C stops it.
 
 EOF2

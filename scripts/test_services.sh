@@ -32,6 +32,8 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 command -v msgfmt >/dev/null || apt_install gettext
 command -v debootstrap >/dev/null || apt_install debootstrap
+# The certificate PDF embeds this CJK font (reportlab cannot embed Noto CJK outlines).
+[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || apt_install fonts-wqy-zenhei
 # Practical tasks: espeak-ng synthesises the spoken-digits demo data; socat and
 # redis-server (a private one per test) serve the pipeline's reliability tests.
 command -v espeak-ng >/dev/null || apt_install espeak-ng

@@ -63,7 +63,8 @@ def test_worker_has_the_engine_and_consumes_every_routed_queue(compose) -> None:
 
 def test_no_secret_is_written_into_the_file(compose) -> None:
     env = compose["services"]["web"]["environment"]
-    assert env["DJANGO_SECRET_KEY"].startswith("${")
+    for secret in ("DJANGO_SECRET_KEY", "CREDENTIAL_KEY_SECRET"):
+        assert env[secret].startswith("${")
     assert compose["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${")
 
 
