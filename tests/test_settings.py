@@ -80,6 +80,7 @@ def test_production_never_allows_the_local_sandbox() -> None:
             "DATABASE_URL": "postgres://u@127.0.0.1/x",
             "DJANGO_ALLOWED_HOSTS": "example.org",
             "SANDBOX_ALLOW_LOCAL": "1",
+            "CREDENTIAL_KEY_SECRET": "y" * 50,
         },
     )
     assert result.stdout.strip() == "False", result.stderr
