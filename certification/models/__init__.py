@@ -1,0 +1,73 @@
+"""Models of the certification app, one module per area (see each module's docstring)."""
+
+from certification.models.applications import (
+    Application,
+    ApplicationAttachment,
+    EligibilityWaiver,
+    Notification,
+    TrainingRelation,
+)
+from certification.models.audit import AuditEvent, AuditEventQuerySet
+from certification.models.certificates import (
+    Certificate,
+    CredentialStatusIndex,
+    CredentialStatusList,
+    IssuerKey,
+    _certificate_code,
+)
+from certification.models.decisions import Appeal, Decision
+from certification.models.exams import (
+    Accommodation,
+    Answer,
+    AnswerEvent,
+    Attempt,
+    AttemptItem,
+    Exam,
+    ExamItem,
+    ExamSection,
+    ManualGrade,
+)
+from certification.models.interviews import Interview, InterviewRating, InterviewSlot
+from certification.models.programme import (
+    AngoffEstimate,
+    AngoffStudy,
+    Blueprint,
+    BlueprintComponent,
+    Certification,
+    EligibilityRule,
+)
+
+__all__ = [
+    "Accommodation",
+    "AngoffEstimate",
+    "AngoffStudy",
+    "Answer",
+    "AnswerEvent",
+    "Appeal",
+    "Application",
+    "ApplicationAttachment",
+    "Attempt",
+    "AttemptItem",
+    "AuditEvent",
+    "AuditEventQuerySet",
+    "Blueprint",
+    "BlueprintComponent",
+    "Certificate",
+    "Certification",
+    "CredentialStatusIndex",
+    "CredentialStatusList",
+    "Decision",
+    "EligibilityRule",
+    "EligibilityWaiver",
+    "Exam",
+    "ExamItem",
+    "ExamSection",
+    "Interview",
+    "InterviewRating",
+    "InterviewSlot",
+    "IssuerKey",
+    "ManualGrade",
+    "Notification",
+    "TrainingRelation",
+    "_certificate_code",
+]
