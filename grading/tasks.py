@@ -11,7 +11,7 @@ from celery import Task, shared_task
 from django.conf import settings
 
 import sandbox
-from grading import practical
+from grading import practical, uploads
 
 logger = logging.getLogger(__name__)
 
@@ -49,3 +49,9 @@ def sandbox_janitor_task() -> int:
     """Beat: removes sandbox containers (and pooled ones) left by a crashed worker.
     Runs on the sandbox queues, where the Docker engine is."""
     return sandbox.janitor_sweep(settings.SANDBOX_JANITOR_MAX_AGE)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def bundle_upload_task(upload_id: int) -> None:
+    """Validates and trial-runs an uploaded bundle (runs code: sandbox queue)."""
+    uploads.bundle_upload_process(upload_id=upload_id)

@@ -460,6 +460,7 @@ PAGES = {
     "issue": ("post", lambda w: f"/committee/results/{w.application.pk}/issue/", {"committee"}),
     "grading queue": ("get", lambda w: "/examiner/grading/", {"examiner"}),
     "question banks": ("get", lambda w: "/banks/", {"instructor", "committee"}),
+    "bundle uploads": ("get", lambda w: "/tasks/bundles/", {"instructor", "committee"}),
     "bank export": (
         "get",
         lambda w: "/banks/beginner-cv-bank/export/gift/",

@@ -1,0 +1,77 @@
+"""Bundle uploads from the browser: stored privately at once, then validated and
+trial-run by a worker (a trial run trains the reference and the baseline: minutes,
+too long for a web request). The page follows the upload's state."""
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from config.errors import ApplicationError
+from grading.bundles import BundleRefused, bundle_upload
+from grading.models import BundleUpload
+
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
+
+
+def bundle_upload_receive(*, upload: UploadedFile, uploaded_by: Any) -> BundleUpload:
+    """Stores the archive privately and queues its validation after commit. Raises
+    ApplicationError for a file that is not an archive or is too large; nothing is
+    stored then."""
+    name = (upload.name or "").lower()
+    if not name.endswith(ARCHIVE_SUFFIXES):
+        raise ApplicationError(
+            "请上传 .tar.gz、.tar 或 .zip 压缩包 / Upload a .tar.gz, .tar or .zip archive."
+        )
+    limit = settings.BUNDLE_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise ApplicationError(
+            f"压缩包过大（上限 {limit // (1 << 20)} MiB）/ The archive is too large."
+        )
+    relative = Path("uploads") / uuid.uuid4().hex / Path(upload.name or "bundle.zip").name
+    target = Path(settings.PRIVATE_STORAGE_DIR) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    with transaction.atomic():
+        record = BundleUpload.objects.create(
+            uploaded_by=uploaded_by,
+            file_name=Path(upload.name or "bundle").name,
+            archive=str(relative),
+            size_bytes=target.stat().st_size,
+        )
+        from grading.tasks import bundle_upload_task
+
+        transaction.on_commit(lambda: bundle_upload_task.delay(record.pk))
+    return record
+
+
+def bundle_upload_process(*, upload_id: int) -> None:
+    """Claims a queued upload, validates and trial-runs it, and records the outcome
+    (the new bundle version, or the reason it was refused). Safe to call twice: a
+    second call finds nothing to claim."""
+    claimed = BundleUpload.objects.filter(pk=upload_id, state=BundleUpload.State.QUEUED).update(
+        state=BundleUpload.State.CHECKING
+    )
+    if not claimed:
+        return
+    record = BundleUpload.objects.select_related("uploaded_by").get(pk=upload_id)
+    source = Path(settings.PRIVATE_STORAGE_DIR) / record.archive
+    try:
+        version = bundle_upload(source=source, uploaded_by=record.uploaded_by)
+    except BundleRefused as exc:
+        BundleUpload.objects.filter(pk=upload_id).update(
+            state=BundleUpload.State.REFUSED, message=exc.message, finished_at=timezone.now()
+        )
+        return
+    BundleUpload.objects.filter(pk=upload_id).update(
+        state=BundleUpload.State.ACCEPTED,
+        version=version,
+        message=f"{version.task.slug} v{version.number}",
+        finished_at=timezone.now(),
+    )

@@ -1,0 +1,28 @@
+// Bundle uploads: no double submit; follow each unfinished upload until the worker
+// has accepted or refused it.
+(function () {
+  "use strict";
+  const form = document.getElementById("bundle-form");
+  if (form) form.addEventListener("submit", () => (document.getElementById("bundle-button").disabled = true));
+  const rows = [...document.querySelectorAll("tr.bundle-upload[data-final='0']")];
+  if (!rows.length) return;
+  async function poll() {
+    for (const row of rows) {
+      if (row.dataset.final === "1") continue;
+      try {
+        const res = await fetch(row.dataset.url, { credentials: "same-origin" });
+        if (!res.ok) continue;
+        const upload = await res.json();
+        const span = row.querySelector(".state span");
+        span.textContent = upload.state_label;
+        if (upload.final) span.removeAttribute("data-stage");
+        row.querySelector(".message").textContent = upload.message;
+        if (upload.final) row.dataset.final = "1";
+      } catch (e) {
+        /* offline: next round */
+      }
+    }
+    if (rows.some((row) => row.dataset.final === "0")) setTimeout(poll, 2000);
+  }
+  poll();
+})();
