@@ -51,7 +51,14 @@ def test_database_and_redis_urls_switch_to_postgres_and_a_real_broker() -> None:
         ({"SANDBOX_BACKEND": "vm"}, "SANDBOX_BACKEND"),
         ({"DJANGO_PRODUCTION": "1"}, "DJANGO_SECRET_KEY"),
         ({"DJANGO_PRODUCTION": "1", "DJANGO_SECRET_KEY": "x" * 50}, "DATABASE_URL"),
-        ({"DJANGO_PRODUCTION": "1", "DJANGO_SECRET_KEY": "x" * 50, "DATABASE_URL": "postgres://u@127.0.0.1/x"}, "CREDENTIAL_KEY_SECRET"),
+        (
+            {
+                "DJANGO_PRODUCTION": "1",
+                "DJANGO_SECRET_KEY": "x" * 50,
+                "DATABASE_URL": "postgres://u@127.0.0.1/x",
+            },
+            "CREDENTIAL_KEY_SECRET",
+        ),
         ({"SOLUTION_MAX_BYTES": "lots"}, "SOLUTION_MAX_BYTES"),
     ],
 )
