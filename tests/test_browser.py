@@ -157,6 +157,10 @@ def answer_in_page(page: Page, item: AttemptItem) -> None:
         for prompt, option in response["pairs"].items():
             fs.locator(f"select[data-prompt={prompt}]").select_option(option)
     elif kind == "ordering":
+        first = response["order"][0]
+        # Move the first item down and back up, so there is a change to save even
+        # when the shuffle happened to show the right order.
+        fs.locator(f"li[data-id={first}] button.down").click()
         for target, item_id in enumerate(response["order"]):
             while True:
                 ids = fs.locator("li").evaluate_all("els => els.map(e => e.dataset.id)")
