@@ -140,6 +140,7 @@ def attempt_page(request: HttpRequest, attempt_id: str) -> HttpResponse:
             "items": view["items"],
             "rights": view["rights"],
             "seconds_left": exams.seconds_left(attempt),
+            "save_token": exams.attempt_save_token(attempt),
             "active": attempt.state in Attempt.ACTIVE_STATES,
             "practice": attempt.exam.mode == Exam.Mode.PRACTICE,
         },

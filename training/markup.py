@@ -6,6 +6,7 @@ Markdown; the result is cleaned with nh3 so authored content never carries scrip
 """
 
 import re
+from functools import lru_cache
 
 import markdown
 import nh3
@@ -94,8 +95,10 @@ def _math_to_mathml(source: str, *, display: bool) -> str:
     return str(mathml)
 
 
+@lru_cache(maxsize=4096)
 def render_markdown(text: str) -> SafeString:
-    """Markdown (+ LaTeX math, fenced code, tables) to sanitised HTML."""
+    """Markdown (+ LaTeX math, fenced code, tables) to sanitised HTML. Cached: item
+    versions are immutable, and an exam page renders the same stems for everyone."""
     formulas: list[str] = []
 
     def stash(match: re.Match[str]) -> str:

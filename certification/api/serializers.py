@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from certification.models import Application, Attempt, Certification
 from certification.presentation import attempt_view
-from certification.services.exams import seconds_left
+from certification.services.exams import attempt_save_token, seconds_left
 from grading.models import Submission
 
 
@@ -90,6 +90,7 @@ class AttemptOut(serializers.ModelSerializer[Attempt]):
     score = serializers.SerializerMethodField()
     max_score = serializers.DecimalField(max_digits=7, decimal_places=2, read_only=True)
     percent = serializers.SerializerMethodField()
+    save_token = serializers.SerializerMethodField()
 
     class Meta:
         model = Attempt
@@ -105,8 +106,13 @@ class AttemptOut(serializers.ModelSerializer[Attempt]):
             "score",
             "max_score",
             "percent",
+            "save_token",
             "items",
         ]
+
+    def get_save_token(self, attempt: Attempt) -> str:
+        """A capability for autosave (``X-Attempt-Token``): only the owner sees it."""
+        return attempt_save_token(attempt)
 
     def _view(self, attempt: Attempt) -> dict[str, Any]:
         cached: dict[str, Any] | None = getattr(attempt, "_view", None)

@@ -5,6 +5,7 @@ Answers are accepted until the deadline and, flagged ``late``, within the exam's
 grace period after it; every answer received is logged in AnswerEvent.
 """
 
+import json
 import random
 import secrets
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ from decimal import Decimal
 from functools import lru_cache, partial
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.core import signing
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -240,25 +242,108 @@ def answer_save(
     ``late`` within the grace period; after that, or after submit, raises Conflict
     and changes nothing. Raises NotFound for an item not in this attempt,
     InvalidResponse for a response that does not fit the item (e.g. a tampered
-    choice id). Safe to repeat.
+    choice id). Every save received is logged in AnswerEvent. Safe to repeat.
 
-    The hot path of the exam (docs/benchmarks.md): one locking read of the attempt,
-    one UPDATE (or INSERT for a first answer) and one INSERT into the log."""
+    The hot path of the exam (docs/benchmarks.md): the response is validated
+    against the cached item version, then stored in one round trip on PostgreSQL
+    (the ``certification_answer_save`` function, migration 0008)."""
     now = now or timezone.now()
+    clean = response_validate(version=_item_version(attempt.pk, item_id), response=response)
+    store = _store_sql if connection.vendor == "postgresql" else _store_orm
+    outcome, applied, late = store(
+        attempt_id=attempt.pk,
+        candidate_id=attempt.candidate_id,
+        item_id=item_id,
+        response=clean,
+        revision=revision,
+        now=now,
+    )
+    if outcome == "not_found":
+        raise NotFound("Not found.")
+    if outcome == "submitted":
+        raise Conflict("试卷已提交，答案未保存 / Already submitted; answer not saved.")
+    if outcome == "time_up":
+        raise Conflict("考试时间已到，答案未保存 / Time is up; answer not saved.")
+    return SaveResult(item_id=item_id, revision=revision, applied=applied, saved_at=now, late=late)
+
+
+SAVE_TOKEN_SALT = "certification.autosave"  # noqa: S105 - a signing salt, not a secret
+SAVE_TOKEN_MAX_AGE = 24 * 60 * 60
+
+
+def attempt_save_token(attempt: Attempt) -> str:
+    """A signed capability to save answers to this one attempt, for the exam page
+    (and the autosave fast path in certification/fastpath.py): no cookie, so no
+    CSRF; useless for any other attempt, and refused once the attempt is closed."""
+    return signing.dumps(
+        {"a": attempt.pk, "c": attempt.candidate_id, "u": str(attempt.public_id)},
+        salt=SAVE_TOKEN_SALT,
+        compress=False,
+    )
+
+
+def answer_save_by_token(
+    *, token: str, attempt_public_id: str, item_id: int, response: Any, revision: int
+) -> SaveResult:
+    """``answer_save`` for the holder of an attempt's save token. Raises NotFound for
+    a bad, expired or foreign token (as for an attempt that does not exist)."""
+    try:
+        claim = signing.loads(token, salt=SAVE_TOKEN_SALT, max_age=SAVE_TOKEN_MAX_AGE)
+    except signing.BadSignature as exc:
+        raise NotFound("Not found.") from exc
+    if claim.get("u") != attempt_public_id:
+        raise NotFound("Not found.")
+    attempt = Attempt(pk=claim["a"], candidate_id=claim["c"])
+    return answer_save(attempt=attempt, item_id=item_id, response=response, revision=revision)
+
+
+def _store_sql(
+    *,
+    attempt_id: int,
+    candidate_id: int,
+    item_id: int,
+    response: dict[str, Any],
+    revision: int,
+    now: datetime,
+) -> tuple[str, bool, bool]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT outcome, applied, late FROM certification_answer_save(%s, %s, %s, %s, %s, %s)",
+            [attempt_id, candidate_id, item_id, json.dumps(response), revision, now],
+        )
+        outcome, applied, late = cursor.fetchone()
+    return str(outcome), bool(applied), bool(late)
+
+
+def _store_orm(
+    *,
+    attempt_id: int,
+    candidate_id: int,
+    item_id: int,
+    response: dict[str, Any],
+    revision: int,
+    now: datetime,
+) -> tuple[str, bool, bool]:
+    """The same steps as the SQL function, for SQLite (the embedded default)."""
     with transaction.atomic():
         locked = (
             Attempt.objects.select_for_update(of=("self",))
             .select_related("exam")
             .only("state", "deadline", "exam__grace_seconds")
-            .get(pk=attempt.pk)
+            .filter(pk=attempt_id, candidate_id=candidate_id)
+            .first()
         )
+        if (
+            locked is None
+            or not AttemptItem.objects.filter(pk=item_id, attempt_id=attempt_id).exists()
+        ):
+            return "not_found", False, False
         if locked.state not in Attempt.ACTIVE_STATES:
-            raise Conflict("试卷已提交，答案未保存 / Already submitted; answer not saved.")
+            return "submitted", False, False
         if now > _grace_end(locked):
-            raise Conflict("考试时间已到，答案未保存 / Time is up; answer not saved.")
+            return "time_up", False, False
         late = now > locked.deadline
-        clean = response_validate(version=_item_version(locked.pk, item_id), response=response)
-        fields: dict[str, Any] = {"response": clean, "saved_at": now, "revision": revision}
+        fields: dict[str, Any] = {"response": response, "saved_at": now, "revision": revision}
         if late:
             fields["late"] = True
         applied = bool(
@@ -272,9 +357,14 @@ def answer_save(
             except IntegrityError:
                 applied = False  # a newer revision is already saved
         AnswerEvent.objects.create(
-            item_id=item_id, revision=revision, response=clean, at=now, late=late, applied=applied
+            item_id=item_id,
+            revision=revision,
+            response=response,
+            at=now,
+            late=late,
+            applied=applied,
         )
-    return SaveResult(item_id=item_id, revision=revision, applied=applied, saved_at=now, late=late)
+    return "ok", applied, late
 
 
 @dataclass(frozen=True)

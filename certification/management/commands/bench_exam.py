@@ -54,6 +54,8 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=int, default=20)
         parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
         parser.add_argument("--connections", type=int, default=32, help="wrk connections")
+        parser.add_argument("--worker-class", default="sync", help="gunicorn worker class")
+        parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
         parser.add_argument(
             "--setup-only", action="store_true", help="internal: fill the scratch database"
         )
@@ -115,6 +117,10 @@ class Command(BaseCommand):
                     f"127.0.0.1:{port}",
                     "--workers",
                     str(options["workers"]),
+                    "--worker-class",
+                    options["worker_class"],
+                    "--threads",
+                    str(options["threads"]),
                     "--log-level",
                     "warning",
                 ],
@@ -246,7 +252,9 @@ class Command(BaseCommand):
         for (token, _), (_, status, body) in zip(lines, results, strict=True):
             if status == 201:
                 for index, item in enumerate(body["items"]):
-                    saves.append(f"{token} {body['id']} {item['id']} {'abcd'[index % 4]}")
+                    saves.append(
+                        f"{body['save_token']} {body['id']} {item['id']} {'abcd'[index % 4]}"
+                    )
         rows.write_text("\n".join(saves) + "\n", encoding="utf-8")
         latencies = [r[0] * 1000 for r in results]
         return {
