@@ -249,7 +249,7 @@ class Command(BaseCommand):
             results = list(pool.map(start, lines))
         elapsed = time.perf_counter() - began
         saves = []
-        for (token, _), (_, status, body) in zip(lines, results, strict=True):
+        for _status_latency, status, body in results:
             if status == 201:
                 for index, item in enumerate(body["items"]):
                     saves.append(
