@@ -258,20 +258,7 @@ def submission_grade(*, submission_id: int) -> None:
             )
             _run_close(run, GradingRun.State.INFRA_ERROR, outcome)
         raise SandboxUnavailable(outcome["message"])
-    results = {
-        key: outcome[key]
-        for key in (
-            "verdict",
-            "message",
-            "dev_score",
-            "test_score",
-            "test_ci_low",
-            "test_ci_high",
-            "passed",
-            "stages",
-            "train_log",
-        )
-    }
+    results = _result_fields(outcome)
     with transaction.atomic():
         scored = Submission.objects.filter(
             pk=submission_id, state=Submission.State.RUNNING, run_count=run.number
@@ -285,24 +272,29 @@ def submission_grade(*, submission_id: int) -> None:
         _run_close(run, GradingRun.State.DONE if scored else GradingRun.State.ABANDONED, outcome)
 
 
+RESULT_FIELDS = (
+    "verdict",
+    "message",
+    "dev_score",
+    "test_score",
+    "test_ci_low",
+    "test_ci_high",
+    "passed",
+    "stages",
+    "train_log",
+)
+
+
+def _result_fields(outcome: dict[str, Any]) -> dict[str, Any]:
+    """The part of an evaluation report stored on both the submission and its run."""
+    return {key: outcome[key] for key in RESULT_FIELDS}
+
+
 def _run_close(run: GradingRun, state: str, outcome: dict[str, Any]) -> None:
     GradingRun.objects.filter(pk=run.pk, state=GradingRun.State.RUNNING).update(
         state=state,
         finished_at=timezone.now(),
-        **{
-            key: outcome[key]
-            for key in (
-                "verdict",
-                "message",
-                "dev_score",
-                "test_score",
-                "test_ci_low",
-                "test_ci_high",
-                "passed",
-                "stages",
-                "train_log",
-            )
-        },
+        **_result_fields(outcome),
     )
 
 
