@@ -35,17 +35,6 @@ def application_get_for_candidate(*, candidate: Any, application_id: int) -> App
         raise NotFound("Not found.") from exc
 
 
-def applications_for_review(*, reviewer: Any) -> QuerySet[Application]:
-    if not has_role(reviewer, Role.COMMITTEE):
-        raise NotFound("Not found.")
-    return (
-        Application.objects.filter(state=Application.State.SUBMITTED)
-        .exclude(candidate_id__in=conflicted_candidate_ids(staff=reviewer))
-        .select_related("candidate", "certification")
-        .order_by("created_at")
-    )
-
-
 def attempt_get_for_candidate(*, candidate: Any, public_id: Any) -> Attempt:
     try:
         return Attempt.objects.select_related("exam").get(public_id=public_id, candidate=candidate)

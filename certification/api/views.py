@@ -15,7 +15,7 @@ from certification import selectors
 from certification.api import serializers as s
 from certification.models import Application, Certification, Exam
 from certification.roles import Role, has_role
-from certification.services import applications, certificates, exams, verification
+from certification.services import applications, certificates, exams, review, verification
 from certification.sharing import credential_ordered
 from config.errors import NotFound
 from grading import practical
@@ -61,7 +61,7 @@ class ApplicationListCreateApi(APIView):
 class ReviewQueueApi(APIView):
     @extend_schema(responses=s.ApplicationOut(many=True))
     def get(self, request: Request) -> Response:
-        queryset = selectors.applications_for_review(reviewer=request.user)
+        queryset = review.review_queue(reviewer=request.user)  # submitted, by default
         return Response(s.ApplicationOut(queryset, many=True).data)
 
 
