@@ -12,13 +12,6 @@ from certification.models import Attempt, AttemptItem, Exam
 from training.markup import render_inline, render_markdown
 from training.models import QuestionVersion
 
-SHUFFLED = {
-    "single_choice": "choices",
-    "multiple_choice": "choices",
-    "ordering": "items",
-    "matching": "options",
-}
-
 
 @dataclass(frozen=True)
 class ReviewRights:
@@ -50,7 +43,7 @@ def item_view(item: AttemptItem, *, rights: ReviewRights | None = None) -> dict[
     attempt's shuffle; feedback and points only with review rights."""
     version: QuestionVersion = item.version
     data = dict(version.data)
-    field = SHUFFLED.get(version.kind)
+    field = QuestionVersion.SHUFFLED_FIELD.get(version.kind)
     if field and item.choice_order:
         by_id = {str(entry["id"]): entry for entry in data.get(field, [])}
         data[field] = [by_id[i] for i in item.choice_order if i in by_id]

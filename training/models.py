@@ -169,6 +169,13 @@ class QuestionVersion(models.Model):
         DESCRIPTION = "description", _("说明")
 
     MANUAL_KINDS = frozenset({Kind.SHORT_ANSWER, Kind.CASE_ANALYSIS})
+    # The list in ``data`` whose order an attempt shuffles (docs/items.md).
+    SHUFFLED_FIELD: dict[str, str] = {
+        Kind.SINGLE_CHOICE: "choices",
+        Kind.MULTIPLE_CHOICE: "choices",
+        Kind.ORDERING: "items",
+        Kind.MATCHING: "options",
+    }
 
     question = models.ForeignKey(Question, related_name="versions", on_delete=models.CASCADE)
     number = models.PositiveIntegerField()

@@ -34,12 +34,6 @@ from grading.objective import response_fraction, response_points, response_valid
 from training.models import Question, QuestionVersion
 
 Kind = QuestionVersion.Kind
-SHUFFLED_LISTS = {
-    Kind.SINGLE_CHOICE: "choices",
-    Kind.MULTIPLE_CHOICE: "choices",
-    Kind.ORDERING: "items",
-    Kind.MATCHING: "options",
-}
 
 
 class BlueprintError(ApplicationError):
@@ -103,7 +97,7 @@ def blueprint_draw(*, exam: Exam, seed: int) -> list[tuple[ExamSection, Question
 
 
 def _choice_order(version: QuestionVersion, *, shuffle: bool, rng: random.Random) -> list[str]:
-    field = SHUFFLED_LISTS.get(QuestionVersion.Kind(version.kind))
+    field = QuestionVersion.SHUFFLED_FIELD.get(version.kind)
     if field is None:
         return []
     ids = [str(entry["id"]) for entry in version.data.get(field, [])]
@@ -542,7 +536,7 @@ def exam_regrade(*, exam: Exam, dry_run: bool, by: Any = None) -> list[RegradeCh
 def _compatible(shown: QuestionVersion, newest: QuestionVersion) -> bool:
     if shown.kind != newest.kind:
         return False
-    field = SHUFFLED_LISTS.get(QuestionVersion.Kind(shown.kind))
+    field = QuestionVersion.SHUFFLED_FIELD.get(shown.kind)
     if field is None:
         return shown.data.get("blanks") == newest.data.get("blanks")
     ids = lambda v: sorted(str(e["id"]) for e in v.data.get(field, []))  # noqa: E731
