@@ -98,3 +98,24 @@ def client_for(user: Any) -> APIClient:
     if user is not None:
         client.force_authenticate(user)
     return client
+
+
+def broker_take(queue: str, task: str) -> list[list[Any]]:
+    """The argument lists of ``task`` messages waiting in ``queue`` on the test
+    broker (the real Redis), removed from it as they are read. Tests that use this
+    run in the "worker" xdist group, so no test worker consumes them first."""
+    import base64
+    import json
+
+    import redis
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    found = []
+    for raw in client.lrange(queue, 0, -1):
+        message = json.loads(raw)
+        if message.get("headers", {}).get("task") != task:
+            continue
+        args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+        found.append(args)
+        client.lrem(queue, 1, raw)
+    return found

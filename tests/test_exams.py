@@ -21,7 +21,6 @@ from tests.factories import (
     answer_all,
     approved_application,
     choices,
-    correct_response,
     objective_exam,
     question,
 )
@@ -346,17 +345,24 @@ def test_blueprint_draws_by_category_tags_and_difficulty_reproducibly(db):
         exams.blueprint_draw(exam=exam, seed=1)
 
 
-def test_choices_are_shuffled_per_attempt_from_the_seed(
-    demo, candidate, other_candidate, committee
-):
+def test_choices_are_shuffled_per_attempt_and_scored_by_id(demo, committee):
+    """Six candidates: all four choices always shown, in more than one order (the
+    chance that six shuffles of four agree is 1 in 24**5), and the key is by id, so
+    the shuffle never changes what is correct."""
+    from certification.roles import Role
+    from tests.conftest import make_user
+
     exam = objective_exam(certification=demo["certification"], shuffle_choices=True)
     orders = set()
-    for user in (candidate, other_candidate):
+    for index in range(6):
+        user = make_user(f"shuffled{index}", Role.CANDIDATE)
         approved_application(
             candidate=user, certification=demo["certification"], committee=committee
         )
         attempt = exams.attempt_start(candidate=user, exam=exam)
-        order = items(attempt)[0].choice_order
-        assert sorted(order) == ["a", "b", "c", "d"]
-        orders.add(tuple(order))
-    assert correct_response(items(attempt)[0].version) == {"choice": "b"}
+        first = items(attempt)[0]
+        assert sorted(first.choice_order) == ["a", "b", "c", "d"]
+        orders.add(tuple(first.choice_order))
+        exams.answer_save(attempt=attempt, item_id=first.pk, response={"choice": "b"}, revision=1)
+        assert exams.attempt_submit(attempt=attempt).items.get(pk=first.pk).points == Decimal(1)
+    assert len(orders) > 1

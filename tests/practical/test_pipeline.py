@@ -11,6 +11,7 @@ from config.errors import Conflict
 from grading import practical
 from grading.bundles import bundle_paths
 from grading.models import Submission
+from tests.conftest import broker_take
 
 pytestmark = [pytest.mark.django_db, pytest.mark.docker]
 
@@ -269,34 +270,29 @@ def test_reaper_resends_submissions_queued_too_long(task, candidate):
     assert practical.submissions_reap(now=later)["resent"] == []
 
 
+@pytest.mark.xdist_group("worker")
 def test_gpu_tasks_are_routed_to_the_gpu_queue_with_one_gpu(
     task, candidate, django_capture_on_commit_callbacks
 ):
-    from unittest import mock
-
-    from grading.tasks import submission_grade_task
-
+    """Published to the real broker: a GPU task lands on sandbox-gpu only."""
+    name = "grading.tasks.submission_grade_task"
     cpu_spec = practical.GradingSpec.from_task(task)
     task.gpu = True
     task.save()
-    with (
-        mock.patch.object(submission_grade_task, "apply_async") as send,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True):
         gpu_submission = submit(task, candidate, CRASH)
-    send.assert_called_once_with(args=(gpu_submission.pk,), queue="sandbox-gpu")
+    assert [gpu_submission.pk] in broker_take("sandbox-gpu", name)
+    assert [gpu_submission.pk] not in broker_take("sandbox-cpu", name)
     assert (
         practical._limits(practical.GradingSpec.from_task(task), seconds=1, memory_mb=64).gpus == 1
     )
     assert practical._limits(cpu_spec, seconds=1, memory_mb=64).gpus == 0
     task.gpu = False
     task.save()
-    with (
-        mock.patch.object(submission_grade_task, "apply_async") as send,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True):
         cpu_submission = submit(task, candidate, CRASH)
-    send.assert_called_once_with(args=(cpu_submission.pk,), queue="sandbox-cpu")
+    assert [cpu_submission.pk] in broker_take("sandbox-cpu", name)
+    assert [cpu_submission.pk] not in broker_take("sandbox-gpu", name)
 
 
 def test_every_candidate_verdict_has_a_helpful_message():
