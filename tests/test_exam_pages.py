@@ -41,6 +41,12 @@ def test_practice_quiz_is_offered_on_the_curriculum_and_gives_feedback(demo, can
         {"response": {"choice": best}, "revision": 1},
         content_type="application/json",
     )
+    too_big = client.put(
+        f"/api/v1/attempts/{attempt.public_id}/answers/{item.pk}/",
+        {"response": {"choice": best}, "revision": exams.MAX_REVISION + 1},
+        content_type="application/json",
+    )
+    assert too_big.status_code == 400 and "revision" in too_big.json()["error"]["fields"]
     feedback = client.post(f"/api/v1/attempts/{attempt.public_id}/items/{item.pk}/check/").json()
     assert feedback["fraction"] == 1 and feedback["feedback"]["general"]
     assert "检查答案".encode() in client.get(f"/attempts/{attempt.public_id}/").content

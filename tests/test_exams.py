@@ -15,7 +15,7 @@ from certification.models import (
     Exam,
 )
 from certification.services import accommodations, exams
-from config.errors import Conflict, NotFound
+from config.errors import ApplicationError, Conflict, NotFound
 from grading.objective import InvalidResponse
 from tests.factories import (
     answer_all,
@@ -164,6 +164,11 @@ def test_bad_answers_change_nothing(attempt, demo, other_candidate, committee):
         exams.answer_save(
             attempt=attempt, item_id=items(foreign)[0].pk, response={"choice": "b"}, revision=1
         )
+    for revision in (0, exams.MAX_REVISION + 1):
+        with pytest.raises(ApplicationError, match="revision"):
+            exams.answer_save(
+                attempt=attempt, item_id=item.pk, response={"choice": "b"}, revision=revision
+            )
     assert not Answer.objects.exists() and not AnswerEvent.objects.exists()
 
 

@@ -88,6 +88,7 @@ def test_a_save_with_the_attempts_token_is_stored_and_logged(attempt):
         ("another attempt's id", "404 Not Found"),
         ("tampered choice", "400 Bad Request"),
         ("no revision", "400 Bad Request"),
+        ("revision beyond the column", "400 Bad Request"),
         ("item of another attempt", "404 Not Found"),
     ],
 )
@@ -107,6 +108,8 @@ def test_bad_saves_change_nothing(attempt, demo, other_candidate, committee, cha
         body["response"] = {"choice": "zz"}
     elif change == "no revision":
         body = {"response": {"choice": "b"}}
+    elif change == "revision beyond the column":
+        body["revision"] = exams.MAX_REVISION + 1  # e.g. a client sending Date.now()
     elif change == "item of another attempt":
         approved_application(
             candidate=other_candidate, certification=demo["certification"], committee=committee

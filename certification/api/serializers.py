@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from certification.models import Application, Attempt, Certification
 from certification.presentation import attempt_view
-from certification.services.exams import attempt_save_token, seconds_left
+from certification.services.exams import MAX_REVISION, attempt_save_token, seconds_left
 from grading.models import Submission
 
 
@@ -141,7 +141,7 @@ class AttemptOut(serializers.ModelSerializer[Attempt]):
 
 class AnswerIn(serializers.Serializer[Any]):
     response = serializers.JSONField()
-    revision = serializers.IntegerField(min_value=1)
+    revision = serializers.IntegerField(min_value=1, max_value=MAX_REVISION)
 
 
 class AnswerOut(serializers.Serializer[Any]):

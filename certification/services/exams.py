@@ -207,19 +207,30 @@ class SaveResult:
     late: bool
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=20_000)
+def _attempt_version_ids(attempt_id: int) -> dict[int, int]:
+    """item id -> question version id for one attempt. An attempt's items and the
+    versions they show never change once it has started, so the autosave hot path
+    reads them once per attempt and process: one query for all of its items."""
+    return dict(AttemptItem.objects.filter(attempt_id=attempt_id).values_list("pk", "version_id"))
+
+
+@lru_cache(maxsize=5_000)
+def _version(version_id: int) -> QuestionVersion:
+    """A question version; versions are immutable (an edit makes a new one)."""
+    return QuestionVersion.objects.get(pk=version_id)
+
+
 def _item_version(attempt_id: int, item_id: int) -> QuestionVersion:
-    """The version an attempt item shows. Both are immutable once the attempt has
-    started, so the autosave hot path reads them from the database once per
-    process. Raises NotFound for an item that is not in the attempt."""
-    item = (
-        AttemptItem.objects.select_related("version")
-        .filter(pk=item_id, attempt_id=attempt_id)
-        .first()
-    )
-    if item is None:
+    """The version an attempt item shows. Raises NotFound for an item that is not
+    in the attempt."""
+    version_id = _attempt_version_ids(attempt_id).get(item_id)
+    if version_id is None:
         raise NotFound("Not found.")
-    return item.version
+    return _version(version_id)
+
+
+MAX_REVISION = 2**31 - 1  # the column is a PostgreSQL integer
 
 
 def answer_save(
@@ -241,6 +252,8 @@ def answer_save(
     The hot path of the exam (docs/benchmarks.md): the response is validated
     against the cached item version, then stored in one round trip on PostgreSQL
     (the ``certification_answer_save`` function, migration 0008)."""
+    if not 1 <= revision <= MAX_REVISION:
+        raise ApplicationError(f"revision must be between 1 and {MAX_REVISION}.")
     now = now or timezone.now()
     clean = response_validate(version=_item_version(attempt.pk, item_id), response=response)
     store = _store_sql if connection.vendor == "postgresql" else _store_orm
