@@ -22,6 +22,26 @@ def pytest_configure(config: pytest.Config) -> None:
     # Hashing demo passwords with PBKDF2 in every test costs seconds; tests need no
     # strong hashes.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if not hasattr(config, "workerinput"):  # once, before any xdist worker starts
+        _broker_queues_purge()
+
+
+def _broker_queues_purge() -> None:
+    """Empties the test broker's task queues. The test database is created afresh
+    for every run and its ids start again at 1, so a message an earlier run left
+    behind would name a different row of this run (a test worker would grade the
+    wrong submission, a routing test would find a stranger's message)."""
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        return
+    import redis
+
+    from grading.practical import QUEUE_CPU, QUEUE_GPU
+
+    queues = {settings.CELERY_TASK_DEFAULT_QUEUE, "celery", QUEUE_CPU, QUEUE_GPU}
+    queues |= {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    # kombu keeps delivered, unacknowledged messages here and restores them later.
+    unacked = {"unacked", "unacked_index", "unacked_mutex"}
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(*sorted(queues | unacked))
 
 
 @pytest.fixture(autouse=True, scope="session")
