@@ -177,7 +177,7 @@ QUESTIONS: list[
         "sigmoid 函数的取值范围是？",
         {"choices": _choices("$(-1, 1)$", "$(0, 1)$", "$[0, +\\infty)$", "全体实数")},
         {"fractions": {"b": 1}},
-        {"general": "sigmoid(x) = 1 / (1 + e^{-x}) ∈ (0, 1)。"},
+        {"general": "$\\sigma(x) = 1 / (1 + e^{-x}) \\in (0, 1)$。"},
         "1",
     ),
     (

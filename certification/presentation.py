@@ -26,9 +26,12 @@ def review_rights(attempt: Attempt, now: datetime | None = None) -> ReviewRights
     submitted = attempt.state in (Attempt.State.SUBMITTED, Attempt.State.GRADED)
     closed = exam.closes_at is not None and now >= exam.closes_at
 
+    if exam.mode == Exam.Mode.PRACTICE:
+        # Scores at once; answers and feedback per item through "check answer", and
+        # for the whole quiz once it is submitted: never before the candidate answers.
+        return ReviewRights(score=True, answers=submitted)
+
     def allowed(option: str) -> bool:
-        if exam.mode == Exam.Mode.PRACTICE:
-            return True
         if option == Exam.Review.AFTER_SUBMIT:
             return submitted
         if option == Exam.Review.AFTER_CLOSE:
@@ -36,6 +39,11 @@ def review_rights(attempt: Attempt, now: datetime | None = None) -> ReviewRights
         return False
 
     return ReviewRights(score=allowed(exam.review_score), answers=allowed(exam.review_answers))
+
+
+def feedback_html(feedback: dict[str, Any]) -> str:
+    """An item's general feedback as sanitised HTML (Markdown and LaTeX rendered)."""
+    return render_markdown(str(feedback.get("general", "")))
 
 
 def item_view(item: AttemptItem, *, rights: ReviewRights | None = None) -> dict[str, Any]:
@@ -72,6 +80,7 @@ def item_view(item: AttemptItem, *, rights: ReviewRights | None = None) -> dict[
         view["score"] = None if item.points is None else str(item.points)
     if rights and rights.answers:
         view["feedback"] = version.feedback
+        view["feedback_html"] = feedback_html(version.feedback)
     return view
 
 

@@ -205,3 +205,22 @@ def test_every_item_kind_is_answerable_in_the_page(logged_in: Page, candidate) -
         "els => els.map(e => e.dataset.id)"
     )
     assert shown == correct_response(ordering.version)["order"]
+
+
+def test_practice_quiz_shows_feedback_only_when_asked(logged_in: Page, candidate) -> None:
+    page = logged_in
+    page.goto(page.url.replace("/dashboard/", "/curricula/beginner-cv/"))
+    page.locator("form[action*='/practice/'] button").first.click()
+    page.wait_for_url("**/attempts/**")
+    sigmoid = page.locator("fieldset", has_text="sigmoid 函数的取值范围是")
+    expect(page.locator(".feedback")).to_have_count(0)  # nothing before answering
+    expect(sigmoid.locator(".practice-feedback")).to_be_empty()
+
+    attempt = Attempt.objects.get(candidate=candidate)
+    item = attempt.items.get(version__stem__startswith="sigmoid")
+    best = max(item.version.key["fractions"], key=item.version.key["fractions"].get)
+    sigmoid.locator(f"input[value={best}]").check()
+    sigmoid.locator("button.check").click()
+    expect(sigmoid.locator(".practice-feedback")).to_contain_text("100%")
+    expect(sigmoid.locator(".practice-feedback math")).to_have_count(1)
+    expect(sigmoid.locator(".practice-feedback")).not_to_contain_text("e^{-x}")

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from certification.models import Attempt, Exam
+from certification.presentation import feedback_html, item_view, review_rights
 from certification.roles import Role
 from certification.services import exams
 from tests.conftest import make_user
@@ -36,6 +37,11 @@ def test_practice_quiz_is_offered_on_the_curriculum_and_gives_feedback(demo, can
     item = attempt.items.select_related("version").first()
     key = item.version.key["fractions"]
     best = max(key, key=key.get)
+    general = item.version.feedback["general"]
+    before = client.get(f"/attempts/{attempt.public_id}/").content.decode()
+    api_items = client.get(f"/api/v1/attempts/{attempt.public_id}/").json()["items"]
+    assert general and general not in before and feedback_html(item.version.feedback) not in before
+    assert not any("feedback" in entry for entry in api_items)  # nothing before answering
     client.put(
         f"/api/v1/attempts/{attempt.public_id}/answers/{item.pk}/",
         {"response": {"choice": best}, "revision": 1},
@@ -48,8 +54,23 @@ def test_practice_quiz_is_offered_on_the_curriculum_and_gives_feedback(demo, can
     )
     assert too_big.status_code == 400 and "revision" in too_big.json()["error"]["fields"]
     feedback = client.post(f"/api/v1/attempts/{attempt.public_id}/items/{item.pk}/check/").json()
-    assert feedback["fraction"] == 1 and feedback["feedback"]["general"]
+    assert feedback["fraction"] == 1 and feedback["feedback"]["general"] == general
+    assert feedback["feedback_html"] == feedback_html(item.version.feedback)
     assert "检查答案".encode() in client.get(f"/attempts/{attempt.public_id}/").content
+
+
+def test_practice_feedback_waits_for_submit_and_renders_latex(demo, candidate):
+    quiz = Exam.objects.get(mode=Exam.Mode.PRACTICE, curriculum__slug="beginner-cv")
+    attempt = exams.attempt_start(candidate=candidate, exam=quiz)
+    sigmoid = attempt.items.get(version__stem__startswith="sigmoid")
+    assert "feedback" not in item_view(sigmoid, rights=review_rights(attempt))
+
+    exams.attempt_submit(attempt=attempt)
+    attempt.refresh_from_db()
+    shown = item_view(sigmoid, rights=review_rights(attempt))
+    assert "<math" in shown["feedback_html"] and "e^{-x}" not in shown["feedback_html"]
+    page = logged_in(candidate).get(f"/attempts/{attempt.public_id}/").content.decode()
+    assert shown["feedback_html"] in page
 
 
 def test_examiner_grades_a_case_analysis_through_the_page(demo, candidate, committee):

@@ -5,8 +5,13 @@ from typing import Any
 from rest_framework import serializers
 
 from certification.models import Application, Attempt, Certification
-from certification.presentation import attempt_view
-from certification.services.exams import MAX_REVISION, attempt_save_token, seconds_left
+from certification.presentation import attempt_view, feedback_html
+from certification.services.exams import (
+    MAX_REVISION,
+    PracticeFeedback,
+    attempt_save_token,
+    seconds_left,
+)
 from grading.models import Submission
 
 
@@ -155,7 +160,13 @@ class AnswerOut(serializers.Serializer[Any]):
 class PracticeFeedbackOut(serializers.Serializer[Any]):
     fraction = serializers.FloatField(allow_null=True)
     feedback = serializers.JSONField()
+    feedback_html = serializers.SerializerMethodField(
+        help_text="The general feedback as sanitised HTML."
+    )
     key = serializers.JSONField()
+
+    def get_feedback_html(self, result: PracticeFeedback) -> str:
+        return feedback_html(result.feedback)
 
 
 class ProgrammingRunOut(serializers.Serializer[Any]):

@@ -201,7 +201,11 @@
     const { ok, body } = await post(button.dataset.url);
     if (!ok) return;
     const percent = body.fraction === null ? "" : `${t.score} ${Math.round(body.fraction * 100)}% `;
-    out.textContent = percent + ((body.feedback && body.feedback.general) || "");
+    // feedback_html is sanitised on the server (training/markup.py), like the stems.
+    out.textContent = percent;
+    const feedback = document.createElement("div");
+    feedback.innerHTML = body.feedback_html || "";
+    out.appendChild(feedback);
     out.className = "practice-feedback " + (body.fraction === 1 ? "ok" : "warn");
   }
 
