@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django.test import Client
 
 from certification.models import Exam
 from certification.presentation import item_view
@@ -471,3 +472,284 @@ def test_every_demo_item_is_valid_for_the_editor(demo: dict[str, Any]) -> None:
             kind=v.kind, data=v.data, key=v.key, feedback=v.feedback, points=v.points, stem=v.stem
         )
         assert problems == [], (v.kind, problems)
+
+
+# --- Pages ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def item(bank: QuestionBank, instructor: Any) -> Question:
+    root = Category.objects.create(bank=bank, name="Root")
+    return question_create(
+        bank=bank,
+        category=root,
+        name="Sigmoid",
+        tags=["topic:activation"],
+        actor=instructor,
+        **content(stem="Range of $\\sigma(x)$?"),
+    ).question
+
+
+@pytest.fixture
+def author(instructor: Any) -> Client:
+    client = Client()
+    client.force_login(instructor)
+    return client
+
+
+def url(bank: QuestionBank, q: Question | None = None, page: str = "") -> str:
+    base = f"/banks/{bank.slug}/items/"
+    return base if q is None else f"{base}{q.pk}/{page}"
+
+
+def form_payload(response: Any, **changes: str) -> dict[str, str]:
+    """What the browser sends back when the form is submitted as shown, with
+    ``changes`` typed into it."""
+    initial = response.context["form"].initial
+    payload = {k: "" if v is None else str(v) for k, v in initial.items()}
+    payload.update(changes)
+    return payload
+
+
+def test_list_shows_items_with_versions_and_filters(
+    author: Client, bank: QuestionBank, item: Question, instructor: Any
+) -> None:
+    other = question_create(
+        bank=bank,
+        category=None,
+        name="Judge",
+        tags=["topic:data"],
+        actor=instructor,
+        **content(kind=Kind.TRUE_FALSE, data={}, key={"correct": True}, feedback={}),
+    ).question
+    edit(item, instructor, points="2", tags=["topic:activation"])
+
+    page = author.get(url(bank)).content.decode()
+    assert "Sigmoid" in page and "Judge" in page and "Root" in page and "v2" in page
+    assert f'href="{url(bank, item, "edit/")}"' in page
+
+    by_kind = author.get(url(bank), {"kind": Kind.TRUE_FALSE}).content.decode()
+    assert "Judge" in by_kind and "Sigmoid" not in by_kind
+    by_tag = author.get(url(bank), {"tag": "topic:activation"}).content.decode()
+    assert "Sigmoid" in by_tag and "Judge" not in by_tag
+    by_category = author.get(url(bank), {"category": item.category_id}).content.decode()
+    assert "Sigmoid" in by_category and "Judge" not in by_category
+    assert other.versions.count() == 1
+
+
+def test_banks_page_links_to_the_items(author: Client, bank: QuestionBank) -> None:
+    assert f'href="{url(bank)}"' in author.get("/banks/").content.decode()
+
+
+@pytest.mark.parametrize("kind", Kind.values)
+def test_new_item_from_the_example_of_each_kind(
+    author: Client, bank: QuestionBank, rubric: Rubric, kind: str
+) -> None:
+    shown = author.get(url(bank) + "new/", {"kind": kind})
+    assert shown.status_code == 200
+
+    response = author.post(url(bank) + "new/", form_payload(shown, name="Fresh"), follow=True)
+
+    q = Question.objects.get(bank=bank, name="Fresh")
+    assert response.redirect_chain[-1][0] == url(bank, q, "edit/")
+    assert "已保存为第 1 版" in response.content.decode()
+    assert q.latest_version().kind == kind
+
+
+def test_unknown_kind_is_not_found(author: Client, bank: QuestionBank) -> None:
+    assert author.get(url(bank) + "new/", {"kind": "essay"}).status_code == 404
+
+
+def test_edit_form_shows_the_latest_version_and_its_preview(
+    author: Client, bank: QuestionBank, item: Question
+) -> None:
+    response = author.get(url(bank, item, "edit/"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Range of $\\sigma(x)$?" in page  # the source, in the textarea
+    assert "<math" in page  # the rendered preview
+    initial = response.context["form"].initial
+    assert initial["tags"] == "topic:activation" and initial["category"] == item.category_id
+    assert '"fractions"' in initial["key_json"] and initial["feedback_general"] == "b it is"
+
+
+def test_saving_a_change_makes_the_next_version(
+    author: Client, bank: QuestionBank, item: Question
+) -> None:
+    shown = author.get(url(bank, item, "edit/"))
+    payload = form_payload(
+        shown, stem="New stem", key_json='{"fractions": {"c": 1}}', tags="topic:a， topic:b"
+    )
+
+    response = author.post(url(bank, item, "edit/"), payload, follow=True)
+
+    assert "已保存为第 2 版" in response.content.decode()
+    latest = item.latest_version()
+    assert (latest.number, latest.stem, latest.key) == (2, "New stem", {"fractions": {"c": 1}})
+    assert latest.feedback == {"general": "b it is"}
+    assert sorted(item.tags.values_list("name", flat=True)) == ["topic:a", "topic:b"]
+
+
+def test_saving_in_english_says_so_in_english(
+    author: Client, bank: QuestionBank, item: Question
+) -> None:
+    shown = author.get(url(bank, item, "edit/"))
+    response = author.post(
+        url(bank, item, "edit/"),
+        form_payload(shown, points="5"),
+        follow=True,
+        headers={"accept-language": "en"},
+    )
+    assert "Saved as version 2." in response.content.decode()
+
+
+def test_double_submit_makes_one_version(
+    author: Client, bank: QuestionBank, item: Question
+) -> None:
+    payload = form_payload(author.get(url(bank, item, "edit/")), stem="Twice")
+
+    first = author.post(url(bank, item, "edit/"), payload, follow=True)
+    second = author.post(url(bank, item, "edit/"), payload, follow=True)
+
+    assert "已保存为第 2 版" in first.content.decode()
+    assert "内容与第 2 版相同，未创建新版本" in second.content.decode()
+    assert list(item.versions.values_list("number", flat=True)) == [2, 1]
+
+
+def test_double_submit_of_a_new_item_creates_one(author: Client, bank: QuestionBank) -> None:
+    payload = form_payload(author.get(url(bank) + "new/"), name="Once")
+
+    first = author.post(url(bank) + "new/", payload)
+    second = author.post(url(bank) + "new/", payload)
+
+    q = Question.objects.get(bank=bank, name="Once")
+    assert first["Location"] == second["Location"] == url(bank, q, "edit/")
+    assert q.versions.count() == 1
+
+
+def test_broken_json_keeps_everything_typed_and_lists_the_problem(
+    author: Client, bank: QuestionBank, item: Question
+) -> None:
+    payload = form_payload(
+        author.get(url(bank, item, "edit/")),
+        name="Typed name",
+        stem="A stem I typed <b>with care</b>",
+        data_json='{"choices": [ {"id": "a"',
+        feedback_general="My feedback",
+    )
+
+    response = author.post(url(bank, item, "edit/"), payload)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert "data_json" in form.errors and "JSON 无效：第 1 行" in form.errors["data_json"][0]
+    for field in ("name", "stem", "data_json", "key_json", "feedback_general", "tags", "points"):
+        assert form[field].value() == payload[field]
+    assert "A stem I typed &lt;b&gt;with care&lt;/b&gt;" in page  # kept, and escaped
+    assert "Typed name" in page and "My feedback" in page
+    assert item.versions.count() == 1
+    item.refresh_from_db()
+    assert item.name == "Sigmoid"
+
+
+def test_every_problem_is_listed_next_to_its_field(
+    author: Client, bank: QuestionBank, item: Question
+) -> None:
+    payload = form_payload(
+        author.get(url(bank, item, "edit/")),
+        key_json='{"fractions": {"z": 1}}',
+        points="-1",
+        feedback_json='{"choices": {"q": "?"}}',
+    )
+
+    response = author.post(url(bank, item, "edit/"), payload)
+
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) == {"key_json", "points", "feedback_json"}
+    assert any("fractions" in e for e in errors["key_json"])
+    page = response.content.decode()
+    key_block = page.split('id="field-key_json"')[1].split("</p>")[0]
+    assert "z" in key_block and "errorlist" in key_block
+    assert payload["key_json"].replace('"', "&quot;") in page
+    assert item.versions.count() == 1
+
+
+def test_history_lists_every_version_with_its_stem(
+    author: Client, bank: QuestionBank, item: Question, instructor: Any
+) -> None:
+    edit(item, make_user("second", Role.INSTRUCTOR), stem="**Bold** second", points="2")
+
+    page = author.get(url(bank, item)).content.decode()
+
+    assert 'id="version-1"' in page and 'id="version-2"' in page
+    assert "<strong>Bold</strong> second" in page and "<math" in page
+    assert "second" in page and instructor.username in page
+
+
+@pytest.mark.parametrize("role", [None, Role.CANDIDATE, Role.EXAMINER])
+def test_others_cannot_see_or_save_items(
+    bank: QuestionBank, item: Question, role: Role | None
+) -> None:
+    client = Client()
+    if role is not None:
+        client.force_login(make_user(f"user-{role}", role))
+    pages = [url(bank), url(bank) + "new/", url(bank, item), url(bank, item, "edit/")]
+    payload = {"name": "x", "kind": "true_false", "points": "1", "stem": "s",
+               "key_json": '{"correct": true}'}  # fmt: skip
+
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == (302 if role is None else 404)
+    for page in (url(bank) + "new/", url(bank, item, "edit/")):
+        response = client.post(page, payload)
+        assert response.status_code == (302 if role is None else 404)
+        if role is None:
+            assert "/accounts/login/" in response["Location"]
+
+    assert Question.objects.filter(bank=bank).count() == 1 and item.versions.count() == 1
+
+
+def test_an_item_of_another_bank_is_not_found(
+    author: Client, bank: QuestionBank, item: Question
+) -> None:
+    other = QuestionBank.objects.create(slug="other-bank", title="Other")
+    assert author.get(url(other, item, "edit/")).status_code == 404
+    assert author.get(url(other, item)).status_code == 404
+    assert author.get("/banks/no-such-bank/items/").status_code == 404
+
+
+def test_reading_pages_take_no_post(author: Client, bank: QuestionBank, item: Question) -> None:
+    assert author.post(url(bank)).status_code == 405
+    assert author.post(url(bank, item)).status_code == 405
+    assert item.versions.count() == 1
+
+
+def test_writes_need_the_csrf_token(bank: QuestionBank, item: Question, instructor: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(instructor)
+    payload = form_payload(client.get(url(bank, item, "edit/")), stem="Forged")
+    assert client.post(url(bank, item, "edit/"), payload).status_code == 403
+    assert item.versions.count() == 1
+
+
+def test_the_editor_pages_speak_english(author: Client, bank: QuestionBank, item: Question) -> None:
+    from tests.test_i18n import leftover_chinese
+
+    edit(item, item.created_by, points="2", tags=["topic:activation"])
+    english = {"headers": {"accept-language": "en"}}
+    for page in (url(bank), url(bank, item), url(bank, item, "edit/"), "/banks/"):
+        response = author.get(page, **english)
+        assert response.status_code == 200
+        content = {
+            *QuestionBank.objects.values_list("title", flat=True),
+            *Rubric.objects.values_list("title", flat=True),
+        }
+        main = response.content.decode().split("<main>")[1].split("</main>")[0]
+        assert leftover_chinese(main, content) == [], page  # the top bar: tests/test_i18n.py
+    broken = form_payload(author.get(url(bank, item, "edit/")), key_json="{", points="x")
+    response = author.post(url(bank, item, "edit/"), broken, **english)
+    page = response.content.decode()
+    assert "Invalid JSON: line 1" in page and "field" in page
+    assert "JSON 无效" not in page

@@ -597,6 +597,33 @@ PAGES.update(
 )
 
 
+PAGES.update(
+    {
+        # The item editor (training/views_items.py): the same authors as the import page.
+        "bank items": (
+            "get",
+            lambda w: "/banks/beginner-cv-bank/items/",
+            {"instructor", "committee"},
+        ),
+        "new item": (
+            "get",
+            lambda w: "/banks/beginner-cv-bank/items/new/?kind=true_false",
+            {"instructor", "committee"},
+        ),
+        "item history": (
+            "get",
+            lambda w: f"/banks/test-bank/items/{w.attempt.items.first().version.question_id}/",
+            {"instructor", "committee"},
+        ),
+        "edit item": (
+            "get",
+            lambda w: f"/banks/test-bank/items/{w.attempt.items.first().version.question_id}/edit/",
+            {"instructor", "committee"},
+        ),
+    }
+)
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("page", list(PAGES))
 def test_page_matrix(world: World, page: str, role: str) -> None:
