@@ -6,18 +6,47 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from django.db.models import Count, Q
 
-from certification.models import Attempt, AttemptItem, Exam
+from certification.models import Attempt, AttemptItem, Certification, Exam
 from certification.roles import Role, has_role
 from config.errors import NotFound
 from grading.item_analysis import ItemAnalysis, item_analysis_compute, responses_to_matrix
 from training.models import Question
 
 
+def _may_analyse(viewer: Any) -> bool:
+    return has_role(viewer, Role.INSTRUCTOR) or has_role(viewer, Role.COMMITTEE)
+
+
+def exams_for_analysis(*, viewer: Any) -> list[dict[str, Any]]:
+    """Every exam with what it is used for and its number of graded attempts, for
+    the instructors' and the committee's list. Raises NotFound for anyone else."""
+    if not _may_analyse(viewer):
+        raise NotFound("Not found.")
+    used_by: dict[int, list[str]] = {}
+    for certification in Certification.objects.filter(written_exam__isnull=False).order_by("pk"):
+        used_by.setdefault(certification.written_exam_id, []).append(certification.name)  # type: ignore[arg-type]
+    exams = (
+        Exam.objects.select_related("curriculum")
+        .annotate(graded=Count("attempts", filter=Q(attempts__state=Attempt.State.GRADED)))
+        .order_by("mode", "title")
+    )
+    return [
+        {
+            "exam": exam,
+            "used_by": used_by.get(exam.pk, [])
+            + ([exam.curriculum.title] if exam.curriculum else []),
+            "graded": exam.graded,
+        }
+        for exam in exams
+    ]
+
+
 def exam_item_analysis(*, exam: Exam, viewer: Any) -> tuple[ItemAnalysis, dict[int, str]] | None:
     """Statistics of every graded attempt of ``exam``, and each question's label.
     Instructors and the committee only; None when no attempt is graded yet."""
-    if not (has_role(viewer, Role.INSTRUCTOR) or has_role(viewer, Role.COMMITTEE)):
+    if not _may_analyse(viewer):
         raise NotFound("Not found.")
     rows = AttemptItem.objects.filter(
         attempt__exam=exam, attempt__state=Attempt.State.GRADED, points__isnull=False

@@ -370,19 +370,6 @@ def _demo_exam(questions: list[Question]) -> Exam:
         section = notes if question.latest_version().kind == Kind.DESCRIPTION else fixed
         section.fixed_items.create(question=question, position=position)
     return exam
-    fixed = exam.sections.create(position=1, title="综合题 Mixed")
-    foundations = next(
-        q.category for q in questions if q.category and q.category.name.startswith("基础")
-    )
-    drawn = exam.sections.create(
-        position=2, title="基础抽题 Drawn foundations", draw_count=2, draw_category=foundations
-    )
-    drawn.difficulty_mix = {"easy": 1, "medium": 1}
-    drawn.save(update_fields=["difficulty_mix"])
-    mixed = [q for q in questions if q.category_id != foundations.pk]
-    for position, question in enumerate(mixed, start=1):
-        fixed.fixed_items.create(question=question, position=position)
-    return exam
 
 
 @transaction.atomic

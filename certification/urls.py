@@ -6,6 +6,7 @@ urlpatterns = [
     path("exams/<int:exam_id>/practice/", views_exam.practice_start, name="practice-start"),
     path("examiner/grading/", views_exam.grading_queue, name="grading-queue"),
     path("examiner/grading/<int:item_id>/", views_exam.grading_item, name="grading-item"),
+    path("exams/", views_exam.exam_list, name="exam-list"),
     path("exams/<int:exam_id>/analysis/", views_exam.item_analysis_page, name="item-analysis"),
     path(
         "exams/<int:exam_id>/analysis.csv", views_exam.item_analysis_csv, name="item-analysis-csv"

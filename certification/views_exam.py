@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from certification.analysis import exam_item_analysis
+from certification.analysis import exam_item_analysis, exams_for_analysis
 from certification.models import Exam
 from certification.roles import Role
 from certification.services import exams, manual
@@ -96,6 +96,15 @@ def _analysis(request: HttpRequest, exam_id: int) -> tuple[Exam, Any]:
 
 
 @login_required
+def exam_list(request: HttpRequest) -> HttpResponse:
+    try:
+        rows = exams_for_analysis(viewer=request.user)
+    except NotFound as exc:
+        raise Http404 from exc
+    return render(request, "certification/exam_list.html", {"rows": rows})
+
+
+@login_required
 def item_analysis_page(request: HttpRequest, exam_id: int) -> HttpResponse:
     exam, result = _analysis(request, exam_id)
     rows = []
@@ -107,8 +116,9 @@ def item_analysis_page(request: HttpRequest, exam_id: int) -> HttpResponse:
                 {
                     "stats": stats,
                     "label": labels.get(int(stats.item_id), str(stats.item_id)),
-                    # Bar chart geometry (SVG units): one 14-unit row per item.
-                    "y": index * CHART_ROW,
+                    # Bar chart geometry (SVG units): a header row, then one
+                    # 14-unit row per item.
+                    "y": (index + 1) * CHART_ROW,
                     "facility_width": round((stats.facility or 0) * CHART_BAR, 1),
                     "discrimination_width": round(max(discrimination or 0, 0) * CHART_BAR, 1),
                     "negative": discrimination is not None and discrimination < 0,
@@ -121,7 +131,7 @@ def item_analysis_page(request: HttpRequest, exam_id: int) -> HttpResponse:
             "exam": exam,
             "analysis": result[0] if result else None,
             "rows": rows,
-            "chart_height": max(1, len(rows)) * CHART_ROW + 10,
+            "chart_height": (len(rows) + 1) * CHART_ROW + 10,
         },
     )
 

@@ -3,6 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
+from certification.demo_cohort import full_marks_response
 from certification.models import Application, Attempt, Certification, Exam
 from certification.services import applications, exams
 from training.models import Question, QuestionBank, QuestionVersion
@@ -82,26 +83,16 @@ def objective_exam(*, certification: Certification | None = None, **fields: Any)
 def correct_response(version: QuestionVersion) -> dict[str, Any] | None:
     """A response that earns full marks on an automatically graded item (or a
     reasonable one for items a person or the sandbox grades)."""
-    key, data = version.key, version.data
-    if version.kind == Kind.SINGLE_CHOICE:
-        return {"choice": max(key["fractions"], key=lambda c: key["fractions"][c])}
-    if version.kind == Kind.MULTIPLE_CHOICE:
-        return {"choices": [c for c, f in key["fractions"].items() if f > 0]}
-    if version.kind == Kind.TRUE_FALSE:
-        return {"value": key["correct"]}
-    if version.kind == Kind.FILL_IN:
-        return {"blanks": {name: str(rules[0]["value"]) for name, rules in key["blanks"].items()}}
-    if version.kind == Kind.MATCHING:
-        return {"pairs": key["pairs"]}
-    if version.kind == Kind.ORDERING:
-        return {"order": key["order"]}
+    objective = full_marks_response(version)
+    if objective is not None:
+        return objective
+    key = version.key
     if version.kind in (Kind.SHORT_ANSWER, Kind.CASE_ANALYSIS):
         return {"text": key.get("model_answer", "answer")}
     if version.kind == Kind.PROGRAMMING:
         return {
             "code": "def accuracy(predictions, labels):\n    return sum(p == l for p, l in zip(predictions, labels)) / len(labels)\n"
         }
-    del data
     return None
 
 

@@ -137,6 +137,9 @@ def test_item_analysis_page_and_csv(demo, committee):
         answer_all(attempt, correct=correct)
         exams.attempt_submit(attempt=attempt)
     instructor = make_user("ian", Role.INSTRUCTOR)
+    listing = logged_in(instructor).get("/exams/").content.decode()
+    assert f'href="/exams/{exam.pk}/analysis/"' in listing  # the way in: the exam list
+    assert logged_in(make_user("cat", Role.CANDIDATE)).get("/exams/").status_code == 404
     page = logged_in(instructor).get(f"/exams/{exam.pk}/analysis/")
     assert page.status_code == 200 and "<svg" in page.content.decode()
     rows = list(

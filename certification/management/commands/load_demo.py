@@ -4,15 +4,27 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from certification.demo import demo_load
+from certification.demo_cohort import demo_cohort_load
 
 
 class Command(BaseCommand):
     help = "Loads the demo programme, content and accounts. Safe to run twice."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--no-cohort",
+            action="store_true",
+            help="leave out the 40 learners whose mock exam feeds the item analysis page",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("Refusing to load demo accounts on a production site.")
         summary = demo_load()
+        if not options["no_cohort"]:
+            created = demo_cohort_load()
+            if created:
+                self.stdout.write(f"Demo cohort: {created} learners sat the mock exam.")
         self.stdout.write(self.style.SUCCESS("Demo data loaded. Accounts (username / password):"))
         for username, password, role in summary["accounts"]:  # type: ignore[attr-defined]
             self.stdout.write(f"  {role:<10} {username:<11} {password}")
