@@ -471,6 +471,7 @@ PAGES = {
         lambda w: "/banks/beginner-cv-bank/import/",
         {"instructor", "committee"},
     ),
+    "exam list": ("get", lambda w: "/exams/", {"instructor", "committee"}),
     "item analysis": (
         "get",
         lambda w: f"/exams/{w.attempt.exam_id}/analysis/",
