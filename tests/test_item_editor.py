@@ -16,14 +16,9 @@ from certification.services import exams
 from tests.conftest import make_user
 from tests.factories import objective_exam, question
 from training.models import Category, Question, QuestionBank, QuestionVersion, Rubric, Tag
-from training.services.items import (
-    ItemInvalid,
-    bank_items,
-    question_create,
-    question_edit,
-    version_example,
-    version_validate,
-)
+from training.selectors import bank_items
+from training.services.item_rules import ItemInvalid, version_example, version_validate
+from training.services.items import question_create, question_edit
 
 Kind = QuestionVersion.Kind
 CHOICES = [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}, {"id": "c", "text": "C"}]

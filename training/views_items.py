@@ -19,17 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from training.markup import render_markdown
 from training.models import Category, Question, QuestionBank, QuestionVersion, Rubric
-from training.services.items import (
-    ItemInvalid,
-    ItemSaved,
-    bank_items,
-    category_paths,
-    question_create,
-    question_edit,
-    question_get,
-    question_versions,
-    version_example,
-)
+from training.selectors import bank_items, category_paths, question_get, question_versions
+from training.services.item_rules import ItemInvalid, version_example
+from training.services.items import ItemSaved, question_create, question_edit
 from training.views_interchange import bank_get_for_importer
 
 Kind = QuestionVersion.Kind
