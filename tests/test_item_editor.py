@@ -406,6 +406,53 @@ def test_concurrent_edits_get_distinct_numbers() -> None:
     assert sorted(q.versions.values_list("number", flat=True)) == [1, 2, 3]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_same_new_item_form_sent_twice_at_once_makes_one_item() -> None:
+    """Both submissions of one form race on the unique token: the one that loses
+    waits for the winner's commit, then answers with the winner's item."""
+    bank = QuestionBank.objects.create(slug="token-bank", title="Token")
+    author = make_user("twin", Role.INSTRUCTOR)
+    token = "f" * 32
+    results: list[tuple[int, bool]] = []
+    errors: list[BaseException] = []
+
+    def submit() -> None:
+        try:
+            saved = question_create(
+                bank=bank,
+                category=None,
+                name="Twin",
+                tags=[],
+                actor=author,
+                token=token,
+                **content(),
+            )
+            results.append((saved.question.pk, saved.created))
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    with transaction.atomic():  # the first submission, still writing
+        first = question_create(
+            bank=bank, category=None, name="Twin", tags=[], actor=author, token=token, **content()
+        )
+        for t in threads:
+            t.start()
+        threads[0].join(0.5)
+        assert all(t.is_alive() for t in threads)  # blocked on the token's unique index
+    for t in threads:
+        t.join(10)
+    assert errors == []
+    assert results == [(first.question.pk, False)] * 2
+    assert Question.objects.filter(bank=bank).count() == 1
+    again = question_create(
+        bank=bank, category=None, name="Twin", tags=[], actor=author, token=token, **content()
+    )
+    assert (again.question.pk, again.created) == (first.question.pk, False)
+
+
 def test_bank_items_lists_and_filters(bank: QuestionBank, instructor: Any) -> None:
     root = Category.objects.create(bank=bank, name="Root")
     child = Category.objects.create(bank=bank, parent=root, name="Child")

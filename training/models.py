@@ -141,6 +141,11 @@ class Question(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The new-item form's one-time token: the same form submitted twice, even at
+    # the same moment, makes one item (training/services/items.py).
+    creation_token = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
 
     class Meta:
         ordering = ["bank", "id"]

@@ -28,8 +28,6 @@ Kind = QuestionVersion.Kind
 # The service names the part of the item it checked; the form's field for each. The
 # "feedback" textarea holds everything in the feedback but the general text.
 _FIELD_FOR_PROBLEM = {"data": "data_json", "key": "key_json", "feedback": "feedback_json"}
-_CREATED_KEY = "item_create_tokens"
-_CREATED_KEEP = 20
 
 
 def _dump(value: Any) -> str:
@@ -90,7 +88,7 @@ class ItemForm(forms.Form):
         required=False,
         help_text=_('如 {"choices": {"a": "…"}} / e.g. {"choices": {"a": "…"}}'),
     )
-    token = forms.CharField(widget=forms.HiddenInput, required=False)
+    token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args: Any, bank: QuestionBank, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -209,38 +207,33 @@ def item_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "training/items/list.html", context)
 
 
-def _remember_created(request: HttpRequest, token: str, question: Question) -> None:
-    created = dict(request.session.get(_CREATED_KEY, {}))
-    created[token] = question.pk
-    request.session[_CREATED_KEY] = dict(list(created.items())[-_CREATED_KEEP:])
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def item_new(request: HttpRequest, slug: str) -> HttpResponse:
     """A new item of ``?kind=``, started from a valid example of that kind. The form
-    carries a token: submitting the same form again opens the item it created
-    instead of creating a second one."""
+    carries a one-time token: submitting the same form again, even at the same
+    moment, opens the item it created instead of creating a second one."""
     bank = bank_get_for_importer(user=request.user, slug=slug)
     kind = request.GET.get("kind", Kind.SINGLE_CHOICE)
     if kind not in Kind.values:
         raise Http404
     if request.method == "POST":
         form = ItemForm(request.POST, bank=bank)
-        token = request.POST.get("token", "")
-        done = request.session.get(_CREATED_KEY, {}).get(token) if token else None
-        if done is not None:
-            messages.info(request, gettext("该题已创建 / This item was already created."))
-            return redirect("item-edit", slug=bank.slug, question_id=done)
         if form.is_valid():
             try:
-                saved = question_create(bank=bank, actor=request.user, **form.item_fields())
+                saved = question_create(
+                    bank=bank,
+                    actor=request.user,
+                    token=form.cleaned_data["token"],
+                    **form.item_fields(),
+                )
             except ItemInvalid as error:
                 form.add_problems(error)
             else:
-                if token:
-                    _remember_created(request, token, saved.question)
-                _saved_message(request, saved)
+                if saved.created:
+                    _saved_message(request, saved)
+                else:
+                    messages.info(request, gettext("该题已创建 / This item was already created."))
                 return redirect("item-edit", slug=bank.slug, question_id=saved.question.pk)
         return render(request, "training/items/form.html", _form_context(bank, form), status=400)
     initial = _initial(

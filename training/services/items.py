@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from training.models import Category, Question, QuestionBank, QuestionVersion, Tag
 from training.services.item_rules import (
@@ -106,10 +106,18 @@ def question_create(
     feedback: Any,
     points: Decimal | str | int,
     actor: Any,
+    token: str = "",
 ) -> ItemSaved:
     """Creates an item in ``bank`` with its version 1, written by ``actor``. Tags are
     created as needed. Raises ItemInvalid listing every problem (nothing written).
-    Not idempotent: each call creates an item."""
+
+    ``token`` (the form's one-time token) makes it idempotent: a second call with
+    the same token, also a concurrent one, creates nothing and returns the item the
+    first made (``created`` False). Without a token each call creates an item."""
+    if token:
+        made = _made_with(token)
+        if made is not None:
+            return made
     stem, name, tags = stem.replace("\r\n", "\n"), name.strip(), _clean_tags(tags)
     _check(
         bank=bank,
@@ -124,15 +132,32 @@ def question_create(
         points=points,
     )
     content = _content(kind=kind, stem=stem, data=data, key=key, feedback=feedback, points=points)
-    with transaction.atomic():
-        question = Question.objects.create(
-            bank=bank, category=category, name=name, created_by=actor
-        )
-        _set_tags(question, tags)
-        version = QuestionVersion.objects.create(
-            question=question, number=1, created_by=actor, **content
-        )
+    try:
+        with transaction.atomic():
+            question = Question.objects.create(
+                bank=bank,
+                category=category,
+                name=name,
+                created_by=actor,
+                creation_token=token or None,
+            )
+            _set_tags(question, tags)
+            version = QuestionVersion.objects.create(
+                question=question, number=1, created_by=actor, **content
+            )
+    except IntegrityError:
+        made = _made_with(token) if token else None
+        if made is None:
+            raise
+        return made  # the same form, submitted at the same moment, won
     return ItemSaved(question=question, version=version, created=True)
+
+
+def _made_with(token: str) -> ItemSaved | None:
+    question = Question.objects.filter(creation_token=token).first()
+    if question is None:
+        return None
+    return ItemSaved(question=question, version=question.latest_version(), created=False)
 
 
 def question_edit(
