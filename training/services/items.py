@@ -65,7 +65,7 @@ def _clean_tags(tags: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(tag.strip() for tag in tags))
 
 
-def _check(
+def _prepared(
     *,
     bank: QuestionBank,
     name: str,
@@ -77,13 +77,18 @@ def _check(
     key: Any,
     feedback: Any,
     points: Decimal | str | int,
-) -> None:
+) -> tuple[str, list[str], dict[str, Any]]:
+    """The item's name, tags and version fields as stored, once every rule holds.
+    Raises ItemInvalid listing every problem."""
+    stem, name, tags = stem.replace("\r\n", "\n"), name.strip(), _clean_tags(tags)
     problems = _identity_problems(bank=bank, name=name, category=category, tags=tags)
     problems += version_validate(
         kind=kind, data=data, key=key, feedback=feedback, points=points, stem=stem
     )
     if problems:
         raise ItemInvalid(problems)
+    content = _content(kind=kind, stem=stem, data=data, key=key, feedback=feedback, points=points)
+    return name, tags, content
 
 
 def _set_tags(question: Question, tags: Sequence[str]) -> None:
@@ -118,8 +123,7 @@ def question_create(
         made = _made_with(token)
         if made is not None:
             return made
-    stem, name, tags = stem.replace("\r\n", "\n"), name.strip(), _clean_tags(tags)
-    _check(
+    name, tags, content = _prepared(
         bank=bank,
         name=name,
         category=category,
@@ -131,7 +135,6 @@ def question_create(
         feedback=feedback,
         points=points,
     )
-    content = _content(kind=kind, stem=stem, data=data, key=key, feedback=feedback, points=points)
     try:
         with transaction.atomic():
             question = Question.objects.create(
@@ -183,8 +186,7 @@ def question_edit(
     The item's row is locked while the number is chosen, so concurrent edits get
     distinct numbers in the order they commit. Raises ItemInvalid listing every
     problem (nothing written)."""
-    stem, name, tags = stem.replace("\r\n", "\n"), name.strip(), _clean_tags(tags)
-    _check(
+    name, tags, content = _prepared(
         bank=question.bank,
         name=name,
         category=category,
@@ -196,7 +198,6 @@ def question_edit(
         feedback=feedback,
         points=points,
     )
-    content = _content(kind=kind, stem=stem, data=data, key=key, feedback=feedback, points=points)
     with transaction.atomic():
         locked = Question.objects.select_for_update().get(pk=question.pk)
         changed = [
