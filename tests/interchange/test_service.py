@@ -160,3 +160,37 @@ def test_export_uses_each_items_latest_version(bank: QuestionBank) -> None:
 def test_export_refuses_an_unknown_format(bank: QuestionBank) -> None:
     with pytest.raises(ValueError, match="unknown export format"):
         questions_export(bank=bank, format="qti")
+
+
+SINGLE_WITHOUT_FULL_CREDIT = b"""<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+<question type="truefalse"><name><text>fine</text></name>
+<questiontext format="html"><text>Fine?</text></questiontext>
+<answer fraction="100"><text>true</text></answer><answer fraction="0"><text>false</text></answer>
+</question>
+<question type="multichoice"><name><text>half</text></name>
+<questiontext format="html"><text>Which?</text></questiontext>
+<single>true</single>
+<answer fraction="50"><text>a</text></answer>
+<answer fraction="0"><text>b</text></answer>
+</question>
+</quiz>
+"""
+
+
+def test_imports_keep_the_item_editors_rules(bank: QuestionBank) -> None:
+    """An item the editor would refuse (item_rules) is refused on import too, with
+    its line; an essay imports without a rubric, which no file can name."""
+    result = moodle_xml.parse(SINGLE_WITHOUT_FULL_CREDIT)
+    before = _counts()
+
+    with pytest.raises(ImportProblems) as raised:
+        questions_import(bank=bank, drafts=result.drafts, created_by=None)
+
+    (problem,) = raised.value.problems
+    assert problem.line == result.drafts[1].source_line
+    assert "a single choice needs a choice worth 1" in problem.reason
+    assert _counts() == before
+    essay = gift.parse("::e::Discuss overfitting.{}").drafts
+    report = questions_import(bank=bank, drafts=essay, created_by=None)
+    assert report.created == 1

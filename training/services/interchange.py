@@ -11,10 +11,9 @@ from django.db import transaction
 from training.interchange import EXPORT_FORMATS, ImportProblems, ItemDraft, Problem, qti
 from training.interchange import write as write_file
 from training.models import Category, Question, QuestionBank, QuestionVersion, Tag
+from training.services.item_rules import CATEGORY_NAME_MAX, TAG_MAX, version_validate
 
 QUESTION_IMPORT_MAX_BYTES = 2 * 1024 * 1024
-_KINDS = frozenset(QuestionVersion.Kind.values)
-_MAX_POINTS = Decimal("9999.99")
 
 
 @dataclass(frozen=True)
@@ -42,23 +41,36 @@ class ImportReport:
         return len(self.items)
 
 
+def _points(draft: ItemDraft) -> Decimal | str:
+    """The points as stored (two decimals); the text as given when not a number."""
+    try:
+        return Decimal(str(draft.points)).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return str(draft.points)
+
+
 def _validate(drafts: Sequence[ItemDraft]) -> list[Problem]:
-    """What the database would refuse, found before anything is written."""
+    """What the database would refuse or grading could not use, found before
+    anything is written: the same rules as the item editor (item_rules)."""
     problems = []
     for d in drafts:
         where = d.source_line
-        if d.kind not in _KINDS:
-            problems.append(Problem(where, f"unknown item kind {d.kind!r}"))
-        if any(not part or len(part) > 200 for part in d.category):
-            problems.append(Problem(where, "a category name must be 1 to 200 characters"))
-        if any(not tag or len(tag) > 100 for tag in d.tags):
-            problems.append(Problem(where, "a tag must be 1 to 100 characters"))
-        try:
-            points = Decimal(str(d.points)).quantize(Decimal("0.01"))
-        except InvalidOperation:
-            points = Decimal(-1)
-        if not Decimal(0) <= points <= _MAX_POINTS:
-            problems.append(Problem(where, f"points must be between 0 and {_MAX_POINTS}"))
+        if any(not part or len(part) > CATEGORY_NAME_MAX for part in d.category):
+            problems.append(
+                Problem(where, f"a category name must be 1 to {CATEGORY_NAME_MAX} characters")
+            )
+        if any(not tag or len(tag) > TAG_MAX for tag in d.tags):
+            problems.append(Problem(where, f"a tag must be 1 to {TAG_MAX} characters"))
+        found = version_validate(
+            kind=d.kind,
+            data=d.data,
+            key=d.key,
+            feedback=d.feedback,
+            points=_points(d),
+            stem=d.stem,
+            rubric_required=False,
+        )
+        problems += [Problem(where, f"{p.field}: {p.reason}") for p in found]
     return problems
 
 

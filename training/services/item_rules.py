@@ -11,13 +11,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeGuard
 
 from config.errors import ApplicationError
-from training.models import QuestionVersion, Rubric
+from training.models import Category, Question, QuestionVersion, Rubric, Tag
 
 Kind = QuestionVersion.Kind
-MAX_POINTS = Decimal("9999.99")
+MAX_POINTS = Decimal("9999.99")  # QuestionVersion.points: 6 digits, 2 decimals
 MAX_TIME_LIMIT = 300  # seconds a programming item's hidden tests may run
-NAME_MAX = 200
-TAG_MAX = 100
+NAME_MAX: int = Question._meta.get_field("name").max_length  # type: ignore[assignment]
+TAG_MAX: int = Tag._meta.get_field("name").max_length  # type: ignore[assignment]
+CATEGORY_NAME_MAX: int = Category._meta.get_field("name").max_length  # type: ignore[assignment]
 RULE_MATCHES = ("exact", "ci", "regex", "numeric")
 CHOICE_KINDS = frozenset({Kind.SINGLE_CHOICE, Kind.MULTIPLE_CHOICE})
 _EPSILON = 1e-6
@@ -289,10 +290,12 @@ def _ordering(out: ProblemList, data: dict[str, Any], key: dict[str, Any]) -> No
         )
 
 
-def _manual(out: ProblemList, key: dict[str, Any]) -> None:
+def _manual(out: ProblemList, key: dict[str, Any], *, rubric_required: bool) -> None:
     if not isinstance(key.get("model_answer", ""), str):
         out.add("key", "model_answer 必须是字符串", "model_answer must be a text")
     rubric = key.get("rubric")
+    if rubric is None and not rubric_required:
+        return
     if (
         not isinstance(rubric, int)
         or isinstance(rubric, bool)
@@ -397,10 +400,15 @@ def version_validate(
     feedback: Any,
     points: Decimal | str | int,
     stem: str | None = None,
+    rubric_required: bool = True,
 ) -> list[ItemProblem]:
     """Every problem with one version's content, each with the field it belongs to;
     an empty list when it can be stored and graded. ``stem``, when given, is checked
-    too (non-empty; each fill-in blank marked ``[[name]]``). Reads rubrics only."""
+    too (non-empty; each fill-in blank marked ``[[name]]``). Reads rubrics only.
+
+    Imports pass ``rubric_required=False``: a file cannot name one of our rubrics,
+    so an imported essay waits for its rubric in the editor (a rubric it does name
+    must still exist)."""
     out = ProblemList()
     number = points_parse(points)
     if number is None or not Decimal(0) <= number <= MAX_POINTS:
@@ -434,7 +442,7 @@ def version_validate(
     elif kind == Kind.ORDERING:
         _ordering(out, data_obj, key_obj)
     elif kind in QuestionVersion.MANUAL_KINDS:
-        _manual(out, key_obj)
+        _manual(out, key_obj, rubric_required=rubric_required)
     elif kind == Kind.PROGRAMMING:
         _programming(out, data_obj, key_obj)
     elif key_obj:
