@@ -38,8 +38,9 @@ def status_list_url(*, purpose: str, number: int) -> str:
 
 
 def status_list_sign(status_list: CredentialStatusList) -> CredentialStatusList:
-    """Re-signs ``status_list`` from its current bits and saves the credential. Call with
-    the row locked (or freshly created)."""
+    """Re-signs ``status_list`` from its current bits and saves both, in one UPDATE, so
+    the stored bits are always the signed ones. Call with the row locked (or freshly
+    created)."""
     key = issuer_key_active()
     document = status_list_credential_build(
         url=status_list.url,
@@ -51,7 +52,7 @@ def status_list_sign(status_list: CredentialStatusList) -> CredentialStatusList:
     status_list.credential = credential_sign(
         document=document, private_key=_private_key(key), verification_method=key.key_url
     )
-    status_list.save(update_fields=["credential", "updated_at"])
+    status_list.save(update_fields=["bits", "credential", "updated_at"])
     return status_list
 
 
@@ -146,7 +147,6 @@ def status_bits_set(*, certificate: Certificate, purpose: str, value: bool) -> l
         for index in by_list[status_list.pk]:
             status_bit_set(bits=bits, index=index, value=value)
         status_list.bits = bytes(bits)
-        status_list.save(update_fields=["bits", "updated_at"])
         status_list_sign(status_list)
     return sorted(by_list)
 
