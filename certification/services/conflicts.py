@@ -8,8 +8,9 @@ enrolments exist: the author of a curriculum the candidate is enrolled in). A pe
 is always in conflict with themselves.
 
 Callers either ask ``has_conflict`` for one candidate (raise ``NotFound`` when true,
-so a conflicted object answers like a missing one) or exclude
-``conflicted_candidate_ids`` from a queue.
+so a conflicted object answers like a missing one), exclude
+``conflicted_candidate_ids`` from a queue, or exclude ``conflicted_staff_ids`` when
+picking examiners for a candidate.
 """
 
 from typing import Any
@@ -30,6 +31,20 @@ def conflicted_candidate_ids(*, staff: Any) -> set[int]:
         TrainingRelation.objects.filter(staff_id=staff.pk).values_list("candidate_id", flat=True)
     )
     ids.add(staff.pk)
+    return ids
+
+
+def conflicted_staff_ids(*, candidate: Any) -> set[int]:
+    """Ids of the staff who may not review, examine or decide on ``candidate``: those
+    who trained or mentored them, and the candidate themselves. Accepts a user or a
+    user id. One query; read-only."""
+    candidate_id = getattr(candidate, "pk", candidate)
+    ids = set(
+        TrainingRelation.objects.filter(candidate_id=candidate_id).values_list(
+            "staff_id", flat=True
+        )
+    )
+    ids.add(candidate_id)
     return ids
 
 

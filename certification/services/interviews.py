@@ -47,7 +47,7 @@ from certification.selectors import (
     result_for_application,
 )
 from certification.services.audit import audit_record
-from certification.services.conflicts import conflicted_candidate_ids, has_conflict
+from certification.services.conflicts import conflicted_candidate_ids, conflicted_staff_ids
 from certification.services.notifications import notification_send
 from config.errors import ApplicationError, Conflict, NotFound
 from grading.agreement import cohen_kappa, icc
@@ -132,19 +132,15 @@ def interview_slots_open(
     enough ahead, free, with no examiner in conflict with the candidate. Read-only."""
     application = _interview_application(candidate=candidate, application_id=application_id)
     now = now or timezone.now()
-    trained_by = set(
-        get_user_model()
-        .objects.filter(trained__candidate_id=candidate.pk)
-        .values_list("pk", flat=True)
-    )
+    conflicted = conflicted_staff_ids(candidate=candidate)
     return list(
         InterviewSlot.objects.filter(
             certification_id=application.certification_id,
             starts_at__gte=now + booking_cutoff(),
         )
         .exclude(interviews__state=Interview.State.BOOKED)
-        .exclude(first_examiner_id__in=trained_by | {candidate.pk})
-        .exclude(second_examiner_id__in=trained_by | {candidate.pk})
+        .exclude(first_examiner_id__in=conflicted)
+        .exclude(second_examiner_id__in=conflicted)
         .order_by("starts_at", "pk")
     )
 
@@ -167,9 +163,8 @@ def _slot_for_booking(
         .filter(pk=slot_id, certification_id=application.certification_id)
         .first()
     )
-    if slot is None or any(
-        has_conflict(staff=examiner, candidate=candidate)
-        for examiner in (slot.first_examiner, slot.second_examiner)
+    if slot is None or {slot.first_examiner_id, slot.second_examiner_id} & conflicted_staff_ids(
+        candidate=candidate
     ):
         raise NotFound("Not found.")
     if slot.starts_at < now + booking_cutoff():
@@ -378,22 +373,28 @@ def interview_rate(
     return rating
 
 
+def _unavailable_examiner_ids(interview: Interview) -> set[int]:
+    """Who may not rate ``interview`` anew: its raters, everyone who ever rated it, and
+    the staff in conflict with its candidate."""
+    rated = InterviewRating.objects.filter(interview=interview).values_list(
+        "examiner_id", flat=True
+    )
+    return (
+        set(rated)
+        | {interview.rater_a_id, interview.rater_b_id}
+        | conflicted_staff_ids(candidate=interview.application.candidate_id)
+    )
+
+
+def _active_examiners() -> Any:
+    return get_user_model().objects.filter(groups__name=Role.EXAMINER.value, is_active=True)
+
+
 def _adjudicator_pick(interview: Interview) -> Any | None:
     """An examiner who has not rated this interview (ever), is not in conflict with
     the candidate, with the fewest open adjudications; ties by id."""
-    User = get_user_model()
-    candidate_id = interview.application.candidate_id
-    excluded = set(
-        InterviewRating.objects.filter(interview=interview).values_list("examiner_id", flat=True)
-    )
-    excluded |= {interview.rater_a_id, interview.rater_b_id, candidate_id}
-    excluded |= set(
-        User.objects.filter(trained__candidate_id=candidate_id).values_list("pk", flat=True)
-    )
     eligible = list(
-        User.objects.filter(groups__name=Role.EXAMINER.value, is_active=True)
-        .exclude(pk__in=excluded)
-        .order_by("pk")
+        _active_examiners().exclude(pk__in=_unavailable_examiner_ids(interview)).order_by("pk")
     )
     load = dict(
         Interview.objects.filter(state=Interview.State.BOOKED, adjudicator__isnull=False)
@@ -489,15 +490,8 @@ def interview_adjudicator_assign(*, actor: Any, interview_id: int, examiner: Any
         )
         if interview is None:
             raise NotFound("Not found.")
-        rated = set(
-            InterviewRating.objects.filter(interview=interview).values_list(
-                "examiner_id", flat=True
-            )
-        )
-        if (
-            not has_role(examiner, Role.EXAMINER)
-            or examiner.pk in rated | {interview.rater_a_id, interview.rater_b_id}
-            or has_conflict(staff=examiner, candidate=interview.application.candidate_id)
+        if not has_role(examiner, Role.EXAMINER) or examiner.pk in _unavailable_examiner_ids(
+            interview
         ):
             raise ApplicationError("该考官不能仲裁 / This examiner cannot adjudicate.")
         before = {"adjudicator": interview.adjudicator_id}
@@ -519,20 +513,8 @@ def interview_rerate(*, interview: Interview, actor: Any) -> dict[str, Any]:
     for the record) and two examiners who never rated this interview and have no
     conflict become its raters. Call inside the appeal's transaction. Raises
     Conflict when fewer than two such examiners exist."""
-    User = get_user_model()
-    candidate_id = interview.application.candidate_id
-    excluded = set(
-        InterviewRating.objects.filter(interview=interview).values_list("examiner_id", flat=True)
-    )
-    excluded |= {interview.rater_a_id, interview.rater_b_id, candidate_id, actor.pk}
-    excluded |= set(
-        User.objects.filter(trained__candidate_id=candidate_id).values_list("pk", flat=True)
-    )
-    fresh = list(
-        User.objects.filter(groups__name=Role.EXAMINER.value, is_active=True)
-        .exclude(pk__in=excluded)
-        .order_by("pk")[:2]
-    )
+    excluded = _unavailable_examiner_ids(interview) | {actor.pk}
+    fresh = list(_active_examiners().exclude(pk__in=excluded).order_by("pk")[:2])
     if len(fresh) < 2:
         raise Conflict("没有足够的新考官重新评分 / Not enough new examiners to re-rate.")
     superseded = interview.ratings.filter(superseded=False).update(superseded=True)

@@ -38,6 +38,8 @@ def test_a_declared_relation_is_a_conflict_and_oneself_always_is(
     assert conflicts.has_conflict(staff=mentor, candidate=candidate.pk)
     assert not conflicts.has_conflict(staff=mentor, candidate=other_candidate)
     assert conflicts.conflicted_candidate_ids(staff=mentor) == {candidate.pk, mentor.pk}
+    assert conflicts.conflicted_staff_ids(candidate=candidate) == {mentor.pk, candidate.pk}
+    assert conflicts.conflicted_staff_ids(candidate=other_candidate.pk) == {other_candidate.pk}
 
 
 def test_declaring_twice_is_harmless_and_audited_once(mentor, candidate):
