@@ -1,15 +1,18 @@
 """Verifying any credential JSON against this site's issuer, keys and status lists."""
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
 
 from certification.credentials import (
+    StatusListError,
     VerificationKey,
     VerificationReport,
     credential_verify,
     did_key_resolve,
+    status_entries_parse,
 )
 from certification.services.issuer import issuer_id, key_resolve
 from certification.services.status_lists import status_lists_for_urls
@@ -45,8 +48,13 @@ def credential_check(*, document: Any, now: datetime | None = None) -> Verificat
 
 
 def _status_list_urls(document: Any) -> list[str]:
-    entries = document.get("credentialStatus") if isinstance(document, dict) else None
-    if not isinstance(entries, list):
-        entries = [entries]
-    urls = [entry.get("statusListCredential") for entry in entries[:8] if isinstance(entry, dict)]
-    return [url for url in urls if isinstance(url, str) and len(url) <= 300]
+    """The list URLs of the credential's status entries, read the way the verifier
+    reads them (a malformed entry gives none: the verifier reports it). At most 8, so
+    that a hostile document cannot make the query large."""
+    if not isinstance(document, Mapping):
+        return []
+    try:
+        entries = status_entries_parse(document=document)
+    except StatusListError:
+        return []
+    return [entry.list_credential for entry in entries[:8]]

@@ -11,6 +11,7 @@ from django.test import Client
 from certification.credentials import (
     OB_V3P0,
     VC_V2,
+    Check,
     credential_sign,
     identity_hash_matches,
     private_key_generate,
@@ -229,3 +230,22 @@ def test_the_verifier_names_an_expired_credential(issued):
     dates = checks(report.to_json())["dates"]
     assert (dates["passed"], dates["code"]) == (False, "expired")
     assert "validUntil" in dates["reason"] or "expired" in dates["reason"]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        [],
+        "a string",
+        {"credentialStatus": "x"},
+        {"credentialStatus": [{"type": "BitstringStatusListEntry"}]},
+        {"credentialStatus": {"type": "BitstringStatusListEntry", "statusListIndex": "-1"}},
+    ],
+)
+def test_the_verifier_reports_garbage_status_entries_instead_of_raising(document):
+    from certification.services.verification import credential_check
+
+    report = credential_check(document=document)
+
+    assert report.status == "invalid"
+    assert [result.check for result in report.checks] == list(Check)
