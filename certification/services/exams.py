@@ -57,7 +57,7 @@ def _section_pool(section: ExamSection) -> Any:
     if section.draw_category_id:
         assert section.draw_category is not None
         pool = pool.filter(category_id__in=section.draw_category.subtree_ids())
-    tag_ids = list(section.draw_tags.values_list("pk", flat=True))
+    tag_ids = [tag.pk for tag in section.draw_tags.all()]
     if tag_ids:
         pool = pool.annotate(
             matched=Count("tags", filter=Q(tags__in=tag_ids), distinct=True)
@@ -69,13 +69,18 @@ def blueprint_draw(*, exam: Exam, seed: int) -> list[tuple[ExamSection, Question
     """The items one attempt shows, in order, reproducible from ``seed``. Raises
     BlueprintError when a section cannot be filled (too few matching items)."""
     rng = random.Random(seed)  # noqa: S311 - reproducible shuffles, not secrets
-    drawn: list[tuple[ExamSection, QuestionVersion]] = []
+    picks: list[tuple[ExamSection, list[int]]] = []
     used: set[int] = set()
-    for section in exam.sections.prefetch_related("fixed_items").order_by("position"):
-        chosen = [item.question_id for item in section.fixed_items.order_by("position")]
+    sections = (
+        exam.sections.select_related("draw_category")
+        .prefetch_related("fixed_items", "draw_tags")  # fixed items in position order
+        .order_by("position")
+    )
+    for section in sections:
+        chosen = [item.question_id for item in section.fixed_items.all()]
         used.update(chosen)
-        pool = _section_pool(section).exclude(pk__in=used)
         wanted = section.difficulty_mix or ({"": section.draw_count} if section.draw_count else {})
+        pool = _section_pool(section).exclude(pk__in=used)  # lazy: read only to draw
         for difficulty, count in sorted(wanted.items()):
             candidates = pool.filter(tags__name=f"difficulty:{difficulty}") if difficulty else pool
             ids = sorted(set(candidates.values_list("pk", flat=True)) - used)
@@ -89,8 +94,9 @@ def blueprint_draw(*, exam: Exam, seed: int) -> list[tuple[ExamSection, Question
             used.update(picked)
         if exam.shuffle_questions:
             rng.shuffle(chosen)
-        latest = _latest_versions(chosen)
-        drawn.extend((section, latest[qid]) for qid in chosen if qid in latest)
+        picks.append((section, chosen))
+    latest = _latest_versions([qid for _, chosen in picks for qid in chosen])
+    drawn = [(section, latest[qid]) for section, chosen in picks for qid in chosen if qid in latest]
     if not drawn:
         raise BlueprintError(f"{exam}: the blueprint draws no items")
     return drawn
