@@ -161,17 +161,9 @@ def status_lists_resign() -> int:
     return count
 
 
-def status_resolve(url: str) -> StatusList | None:
-    """A ``StatusResolver`` for our own lists (no network: other URLs give None)."""
-    row = CredentialStatusList.objects.filter(url=url).values_list("purpose", "bits").first()
-    if row is None:
-        return None
-    purpose, bits = row
-    return StatusList(url=url, purpose=purpose, bits=bytes(bits))  # type: ignore[arg-type]
-
-
 def status_lists_for_urls(urls: Iterable[str]) -> dict[str, StatusList]:
-    """Our lists among ``urls``, decoded, in one query (for a ``StatusResolver``)."""
+    """Our lists among ``urls``, decoded, in one query; its ``.get`` is a
+    ``StatusResolver`` (other URLs give None: nothing is fetched)."""
     rows = CredentialStatusList.objects.filter(url__in=set(urls)).values_list(
         "url", "purpose", "bits"
     )

@@ -10,7 +10,7 @@ from django.test import Client
 from certification.credentials import Check
 from certification.models import AuditEvent, Certificate, CredentialStatusList
 from certification.services import certificates
-from certification.services.status_lists import status_resolve
+from certification.services.status_lists import status_lists_for_urls
 from certification.services.verification import credential_check
 from config.errors import Conflict, NotFound
 from tests.conftest import client_for
@@ -20,9 +20,8 @@ pytestmark = pytest.mark.django_db
 
 def bit(credential: dict[str, Any], purpose: str) -> bool:
     entry = next(e for e in credential["credentialStatus"] if e["statusPurpose"] == purpose)
-    status_list = status_resolve(entry["statusListCredential"])
-    assert status_list is not None
-    return status_list.is_set(int(entry["statusListIndex"]))
+    url = entry["statusListCredential"]
+    return status_lists_for_urls([url])[url].is_set(int(entry["statusListIndex"]))
 
 
 def banner(code: str) -> str:
