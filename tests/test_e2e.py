@@ -5,70 +5,29 @@ register → apply → committee approves → written exam (autosave, submit onc
 practical upload → worker trains and predicts in Docker, scores on the hidden set →
 committee sees the composite and issues → /verify/<code>/ says valid."""
 
-import os
 import re
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
-from django.conf import settings
 
 from certification.demo import demo_load
 from certification.models import AttemptItem
 from grading.bundles import bundle_paths
 from tests.factories import correct_response
+from tests.workers import worker_start, worker_stop
 from training.models import PracticalTask
 
 pytestmark = [pytest.mark.docker, pytest.mark.worker, pytest.mark.xdist_group("worker")]
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 @pytest.fixture
 def worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
-    db = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.CELERY_BROKER_URL,
-        "PRIVATE_STORAGE_DIR": str(settings.PRIVATE_STORAGE_DIR),
-        "SANDBOX_BACKEND": "docker",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            "sandbox-cpu",
-            "--concurrency",
-            "1",
-            "--pool",
-            "solo",
-            "--purge",
-            "--loglevel",
-            "INFO",
-            "--hostname",
-            f"e2e-{os.getpid()}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    process = worker_start("e2e", extra_args=("--purge",))
     yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    worker_stop(process)
 
 
 class Browser(requests.Session):
