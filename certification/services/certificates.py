@@ -55,7 +55,7 @@ RENEWAL_BASES = ("reexamination", "continuing_education")
 
 
 def renewal_credits_required() -> int:
-    return int(getattr(settings, "CERTIFICATE_RENEWAL_CREDITS", 30))
+    return settings.CERTIFICATE_RENEWAL_CREDITS
 
 
 def _percent_text(value: Decimal) -> str:

@@ -1,13 +1,13 @@
 """The issuer: its public profile, its signing keys (stored encrypted, rotated, revoked)
 and the resolvers the verifier uses for our own keys and status lists.
 
-Settings (read here, with defaults for development):
+Settings (defaults and production checks in ``config/settings.py``):
 
-- ``SITE_URL``: absolute base of every id in a credential (``http://127.0.0.1:8000``);
+- ``SITE_URL``: absolute base of every id in a credential;
 - ``CREDENTIAL_KEY_SECRET``: what the Fernet key that encrypts issuer secrets is
-  derived from (defaults to ``SECRET_KEY``; set it separately in production so that a
-  leaked database alone reveals no signing key);
-- ``CREDENTIAL_ISSUER_NAME`` / ``CREDENTIAL_ISSUER_EMAIL``.
+  derived from (``SECRET_KEY`` when empty; required in production so that a leaked
+  database alone reveals no signing key);
+- ``CREDENTIAL_ISSUER_NAME`` / ``CREDENTIAL_ISSUER_EMAIL`` (optional, read here).
 """
 
 import base64
@@ -41,7 +41,7 @@ from config.errors import Conflict, NotFound
 
 def site_url() -> str:
     """The site's absolute base URL, without a trailing slash."""
-    return str(getattr(settings, "SITE_URL", "http://127.0.0.1:8000")).rstrip("/")
+    return settings.SITE_URL.rstrip("/")
 
 
 def absolute_url(path: str) -> str:
@@ -69,9 +69,7 @@ def issuer_profile() -> IssuerProfile:
 
 
 def _fernet() -> Fernet:
-    secret = str(getattr(settings, "CREDENTIAL_KEY_SECRET", "") or settings.SECRET_KEY)
-    if not secret:
-        raise ImproperlyConfigured("CREDENTIAL_KEY_SECRET (or SECRET_KEY) must be set.")
+    secret = settings.CREDENTIAL_KEY_SECRET or settings.SECRET_KEY
     digest = hashlib.sha256(b"certengine issuer keys\x00" + secret.encode()).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
 
