@@ -28,7 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -274,27 +274,31 @@ def _assigned(examiner: Any) -> Q:
     return Q(rater_a=examiner) | Q(rater_b=examiner) | Q(adjudicator=examiner)
 
 
-def interviews_for_examiner(*, examiner: Any) -> list[Interview]:
-    """The booked interviews this examiner is assigned to and has not rated yet,
-    soonest first; never one of a candidate they have a conflict with."""
+def _open_assignments(examiner: Any) -> QuerySet[Interview]:
+    """The booked interviews ``examiner`` is assigned to and has not rated yet, never
+    one of a candidate they have a conflict with. NotFound for a non-examiner."""
     if not has_role(examiner, Role.EXAMINER):
         raise NotFound("Not found.")
-    return list(
+    return (
         Interview.objects.filter(_assigned(examiner), state=Interview.State.BOOKED)
         .exclude(application__candidate_id__in=conflicted_candidate_ids(staff=examiner))
         .exclude(ratings__examiner=examiner, ratings__superseded=False)
         .select_related("slot", "application__certification")
-        .order_by("slot__starts_at", "pk")
     )
+
+
+def interviews_for_examiner(*, examiner: Any) -> list[Interview]:
+    """The examiner's open assignments, soonest first."""
+    return list(_open_assignments(examiner).order_by("slot__starts_at", "pk"))
 
 
 def interview_get_for_examiner(*, examiner: Any, interview_id: int) -> Interview:
     """One of the examiner's open assignments; NotFound for anything else (another
     examiner's interview, a rated one, a conflicted candidate)."""
-    for interview in interviews_for_examiner(examiner=examiner):
-        if interview.pk == interview_id:
-            return interview
-    raise NotFound("Not found.")
+    interview = _open_assignments(examiner).filter(pk=interview_id).first()
+    if interview is None:
+        raise NotFound("Not found.")
+    return interview
 
 
 def interview_rubric(interview: Interview) -> Rubric:
