@@ -137,6 +137,12 @@ def submission_enqueue(*, submission_id: int, task: PracticalTask) -> None:
     submission_grade_task.apply_async(args=(submission_id,), queue=submission_queue(task))
 
 
+def _enqueue_on_commit(submission: Submission) -> None:
+    transaction.on_commit(
+        functools.partial(submission_enqueue, submission_id=submission.pk, task=submission.task)
+    )
+
+
 def submissions_used(*, task: PracticalTask, candidate: Any) -> int:
     """Submissions that count against the quota: infrastructure failures do not."""
     return (
@@ -171,9 +177,7 @@ def submission_create(*, task: PracticalTask, candidate: Any, upload: UploadedFi
         folder = submission_dir(submission)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "solution.py").write_bytes(content)
-        transaction.on_commit(
-            functools.partial(submission_enqueue, submission_id=submission.pk, task=task)
-        )
+        _enqueue_on_commit(submission)
     return submission
 
 
@@ -332,9 +336,7 @@ def submission_rerun(*, submission_id: int, requested_by: Any) -> Submission:
             raise NotFound("没有这个提交 / No such submission.")
         if not moved:
             raise Conflict("提交仍在评测中 / The submission is still being graded.")
-        transaction.on_commit(
-            functools.partial(submission_enqueue, submission_id=submission.pk, task=submission.task)
-        )
+        _enqueue_on_commit(submission)
     return submission
 
 
@@ -343,7 +345,8 @@ def submissions_reap(*, now: datetime | None = None) -> dict[str, list[int]]:
     their worker: their run is marked abandoned and they go back to the queue (or to
     FAILED after MAX_INFRA_RETRIES, which never costs the quota). QUEUED submissions
     waiting longer than QUEUED_RESEND_AFTER are sent again, in case the broker lost
-    the message. Returns the ids per action. Safe to run often and twice: each row is
+    the message. Each requeued or resent submission is sent to its queue once its
+    move commits. Returns the ids per action. Safe to run often and twice: each row is
     moved by a conditional UPDATE on the state it was seen in."""
     now = now or timezone.now()
     requeued, failed, resent = [], [], []
@@ -378,6 +381,7 @@ def submissions_reap(*, now: datetime | None = None) -> dict[str, list[int]]:
                 )
                 if moved:
                     requeued.append(submission.pk)
+                    _enqueue_on_commit(submission)
             if moved:
                 GradingRun.objects.filter(
                     submission_id=submission.pk,
@@ -392,23 +396,8 @@ def submissions_reap(*, now: datetime | None = None) -> dict[str, list[int]]:
             pk=submission.pk, state=Submission.State.QUEUED, queued_at=submission.queued_at
         ).update(queued_at=now):
             resent.append(submission.pk)
-    tasks = dict(
-        PracticalTask.objects.filter(submissions__pk__in=requeued + resent).values_list(
-            "submissions__pk", "gpu"
-        )
-    )
-    for pk in requeued + resent:
-        from grading.tasks import submission_grade_task
-
-        submission_grade_task.apply_async(
-            args=(pk,), queue=QUEUE_GPU if tasks.get(pk) else QUEUE_CPU
-        )
+            _enqueue_on_commit(submission)
     return {"requeued": requeued, "failed": failed, "resent": resent}
-
-
-def submissions_requeue_stuck(*, now: datetime | None = None) -> list[int]:
-    """The ids the reaper put back in the queue (see ``submissions_reap``)."""
-    return submissions_reap(now=now)["requeued"]
 
 
 def _stage_set(submission_id: int, run_number: int, stage: str) -> None:

@@ -206,9 +206,9 @@ def test_stuck_running_submission_is_requeued_once(task, candidate):
     submission = submit(task, candidate, CRASH)
     assert practical.submission_claim(submission_id=submission.pk)
     later = timezone.now() + timedelta(seconds=task.train_seconds + task.predict_seconds + 301)
-    assert practical.submissions_requeue_stuck(now=timezone.now()) == []
-    assert practical.submissions_requeue_stuck(now=later) == [submission.pk]
-    assert practical.submissions_requeue_stuck(now=later) == []
+    assert practical.submissions_reap(now=timezone.now())["requeued"] == []
+    assert practical.submissions_reap(now=later)["requeued"] == [submission.pk]
+    assert practical.submissions_reap(now=later)["requeued"] == []
     assert Submission.objects.get(pk=submission.pk).state == "queued"
 
 
@@ -262,12 +262,21 @@ def test_reaper_gives_up_after_repeated_interruptions_without_costing_the_quota(
     assert practical.submissions_used(task=task, candidate=candidate) == 0
 
 
-def test_reaper_resends_submissions_queued_too_long(task, candidate):
+@pytest.mark.xdist_group("worker")
+def test_reaper_resends_submissions_queued_too_long_to_their_queue(
+    task, candidate, django_capture_on_commit_callbacks
+):
+    """Published to the real broker: the resent message is on the task's queue."""
+    name = "grading.tasks.submission_grade_task"
+    task.gpu = True
+    task.save()
     submission = submit(task, candidate, CRASH)
-    assert practical.submissions_reap()["resent"] == []
     later = timezone.now() + practical.QUEUED_RESEND_AFTER + timedelta(seconds=1)
-    assert practical.submissions_reap(now=later)["resent"] == [submission.pk]
-    assert practical.submissions_reap(now=later)["resent"] == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert practical.submissions_reap()["resent"] == []
+        assert practical.submissions_reap(now=later)["resent"] == [submission.pk]
+        assert practical.submissions_reap(now=later)["resent"] == []
+    assert broker_take("sandbox-gpu", name).count([submission.pk]) == 1
 
 
 @pytest.mark.xdist_group("worker")
