@@ -20,7 +20,14 @@ from .errors import CredentialError, KeyFormatError, ProofError, StatusListError
 from .multikey import public_key_from_multikey
 from .proof import ASSERTION_METHOD, ProofParts, hash_data_from_canonical, proof_parts
 from .proof import signature_verify as _signature_verify
-from .status_list import PURPOSES, StatusList, status_entries_parse
+from .status_list import (
+    PURPOSES,
+    StatusEntry,
+    StatusList,
+    StatusPurpose,
+    status_entries_parse,
+    status_list_from_credential,
+)
 
 
 class Check(StrEnum):
@@ -57,6 +64,8 @@ class CheckResult:
 
 
 _INTEGRITY = (Check.CONTEXTS, Check.TERMS, Check.PROOF, Check.KEY, Check.ISSUER)
+# Failure codes that are a banner of their own; any other failure is "invalid".
+_BANNER_CODES = frozenset({"revoked", "suspended", "expired", "not_yet_valid"})
 
 
 @dataclass(frozen=True)
@@ -87,16 +96,10 @@ class VerificationReport:
         failed = {result.check: result for result in self.failures}
         if any(check in failed for check in _INTEGRITY):
             return "invalid"
-        for check in (Check.REVOCATION, Check.SUSPENSION):
+        for check in (Check.REVOCATION, Check.SUSPENSION, Check.DATES):
             if check in failed:
-                return (
-                    failed[check].code
-                    if failed[check].code in ("revoked", "suspended")
-                    else ("invalid")
-                )
-        if Check.DATES in failed:
-            code = failed[Check.DATES].code
-            return code if code in ("expired", "not_yet_valid") else "invalid"
+                code = failed[check].code
+                return code if code in _BANNER_CODES else "invalid"
         return "valid"
 
     def to_json(self) -> dict[str, Any]:
@@ -217,37 +220,44 @@ def _check_status(
         entries = status_entries_parse(document=document)
     except StatusListError as exc:
         return [_fail(check, f"credentialStatus is malformed: {exc}") for check in checks]
-    results = []
-    for check, purpose in zip(checks, PURPOSES, strict=True):
-        mine = [entry for entry in entries if entry.purpose == purpose]
-        if not mine:
-            results.append(_ok(check, f"the credential has no {purpose} status entry"))
-            continue
-        result = _ok(check, f"not {'revoked' if purpose == 'revocation' else 'suspended'}")
-        for entry in mine:
-            where = f"status list {entry.list_credential} index {entry.index}"
-            if status_resolver is None:
-                result = _fail(check, f"cannot check {purpose}: no status resolver")
-                break
-            try:
-                status_list = status_resolver(entry.list_credential)
-                if status_list is None:
-                    result = _fail(check, f"{where}: the status list could not be retrieved")
-                    break
-                if status_list.purpose != purpose:
-                    result = _fail(
-                        check, f"{where}: the list is for {status_list.purpose}, not {purpose}"
-                    )
-                    break
-                if status_list.is_set(entry.index):
-                    code = "revoked" if purpose == "revocation" else "suspended"
-                    result = _fail(check, f"the credential is {code} ({where})", code)
-                    break
-            except (CredentialError, ValueError) as exc:
-                result = _fail(check, f"{where}: {exc}")
-                break
-        results.append(result)
-    return results
+    return [
+        _check_purpose(
+            check,
+            purpose,
+            [entry for entry in entries if entry.purpose == purpose],
+            status_resolver,
+        )
+        for check, purpose in zip(checks, PURPOSES, strict=True)
+    ]
+
+
+def _check_purpose(
+    check: Check,
+    purpose: StatusPurpose,
+    entries: list[StatusEntry],
+    status_resolver: StatusResolver | None,
+) -> CheckResult:
+    """The first failure among ``entries`` (all of one ``purpose``), or a pass."""
+    if not entries:
+        return _ok(check, f"the credential has no {purpose} status entry")
+    if status_resolver is None:
+        return _fail(check, f"cannot check {purpose}: no status resolver")
+    state = "revoked" if purpose == "revocation" else "suspended"
+    for entry in entries:
+        where = f"status list {entry.list_credential} index {entry.index}"
+        try:
+            status_list = status_resolver(entry.list_credential)
+            if status_list is None:
+                return _fail(check, f"{where}: the status list could not be retrieved")
+            if status_list.purpose != purpose:
+                return _fail(
+                    check, f"{where}: the list is for {status_list.purpose}, not {purpose}"
+                )
+            if status_list.is_set(entry.index):
+                return _fail(check, f"the credential is {state} ({where})", state)
+        except (CredentialError, ValueError) as exc:
+            return _fail(check, f"{where}: {exc}")
+    return _ok(check, f"not {state}")
 
 
 def credential_verify(
@@ -402,8 +412,6 @@ def status_list_credential_verify(
     status is checked) and be within its validity period. Returns the
     :class:`StatusList`; raises :class:`StatusListError` naming the failed checks.
     """
-    from .status_list import status_list_from_credential
-
     report = credential_verify(
         document,
         trusted_issuers={issuer_id},

@@ -235,6 +235,30 @@ def test_an_unreachable_status_list_fails_the_status_check(signed, keys, status_
     assert report.status == "invalid"
 
 
+def test_a_status_list_of_the_other_purpose_fails_the_status_check(
+    signed, keys, status_lists
+) -> None:
+    status_lists[SUSPENSION_URL] = StatusList(
+        url=SUSPENSION_URL, purpose="revocation", bits=status_lists[SUSPENSION_URL].bits
+    )
+
+    report = verify(signed, keys, status_lists)
+
+    assert failed(report) == [Check.SUSPENSION]
+    assert "the list is for revocation, not suspension" in report.result(Check.SUSPENSION).reason
+    assert report.status == "invalid"
+
+
+def test_status_entries_without_a_resolver_fail_both_status_checks(signed, keys) -> None:
+    report = credential_verify(
+        signed, trusted_issuers={ISSUER_ID}, key_resolver=keys.get, status_resolver=None, now=NOW
+    )
+
+    assert failed(report) == [Check.REVOCATION, Check.SUSPENSION]
+    assert "no status resolver" in report.result(Check.REVOCATION).reason
+    assert report.status == "invalid"
+
+
 def test_an_added_undefined_term_is_caught(signed, keys, status_lists) -> None:
     # Not part of the RDF, so the signature still verifies: only the terms check sees it.
     signed["credentialSubject"]["achievement"]["honours"] = "summa cum laude"
