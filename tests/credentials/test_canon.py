@@ -13,6 +13,7 @@ from certification.credentials import (
     PINNED_CONTEXTS,
     VC_V2,
     ContextNotPinnedError,
+    CredentialError,
     UndefinedTermError,
     canonical_form,
     canonicalize,
@@ -20,6 +21,7 @@ from certification.credentials import (
     document_loader,
 )
 from certification.credentials.canon import _OPTIONS
+from certification.credentials.contexts import _FILES, _SHA256, _context_document
 
 from .conftest import KEY_URL, build_credential, vector_json
 
@@ -148,11 +150,17 @@ def test_does_not_modify_its_input() -> None:
 
 
 def test_pinned_context_files_are_the_published_ones() -> None:
-    from certification.credentials.contexts import _FILES, _SHA256, _context_document
-
     assert set(_SHA256) == set(_FILES) == PINNED_CONTEXTS
     for url in PINNED_CONTEXTS:
-        _context_document(url)  # raises if a file no longer matches its digest
+        # Bypass the process cache (earlier tests loaded them): read and hash again.
+        _context_document.__wrapped__(url)  # raises if a file no longer matches its digest
+
+
+def test_a_context_file_that_does_not_match_its_digest_is_refused(monkeypatch) -> None:
+    monkeypatch.setitem(_SHA256, OB_V3P0, "0" * 64)
+
+    with pytest.raises(CredentialError, match="SHA-256"):
+        _context_document.__wrapped__(OB_V3P0)
 
 
 def test_an_inline_context_changed_in_place_is_processed_again() -> None:
