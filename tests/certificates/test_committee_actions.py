@@ -215,6 +215,11 @@ def test_a_committee_member_cannot_act_on_their_own_certificate(issued):
             actor=issued.holder, code=issued.certificate.code, reason="self"
         )
 
+    issued.certificate.refresh_from_db()
+    assert issued.certificate.status == Certificate.Status.VALID
+    assert bit(issued.certificate.credential, "revocation") is False
+    assert not AuditEvent.objects.filter(action="certificate.revoke").exists()
+
 
 def test_the_committee_list_shows_certificates(issued):
     html = page_client(issued.committee).get("/committee/certificates/").content.decode()
