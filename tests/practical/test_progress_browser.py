@@ -4,49 +4,22 @@ verdict's message, the dev score and the history chart appear. The worker is pla
 by the test (state changes written to the database), so no Docker is needed here;
 tests/test_e2e.py drives the same API with a real worker."""
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from grading.models import Submission
-from tests.factories import approved_application
+from tests.test_browser import browser, logged_in  # noqa: F401  (fixtures: a candidate's page)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def practical_page(browser: Browser, live_server, demo, candidate, committee) -> Iterator[Page]:
-    approved_application(
-        candidate=candidate, certification=demo["certification"], committee=committee
-    )
-    context = browser.new_context(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-hans"})
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", candidate.username)
-    page.fill("input[name=password]", "correct horse battery staple")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/dashboard/")
-    yield page
-    context.close()
-
 
 def test_progress_is_live_and_the_verdict_appears(
-    practical_page: Page, live_server, demo, candidate
+    logged_in: Page,  # noqa: F811  (the fixture imported above)
+    live_server,
+    demo,
+    candidate,
 ) -> None:
-    page = practical_page
+    page = logged_in
     task = demo["certification"].practical_task
     submission = Submission.objects.create(
         task=task, candidate=candidate, file_name="solution.py", sha256="0" * 64, size_bytes=1
