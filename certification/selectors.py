@@ -188,14 +188,23 @@ def _pick_blueprint(published: list[Blueprint], application: Application) -> Blu
     return min(published, key=lambda b: b.version)
 
 
+def blueprints_for_applications(applications: list[Application]) -> dict[int, Blueprint | None]:
+    """Application id → the blueprint version it is evaluated against (or None), with
+    the components and their rubrics; two queries for any number of applications."""
+    published: dict[int, list[Blueprint]] = {}
+    for row in Blueprint.objects.filter(
+        certification_id__in={a.certification_id for a in applications},
+        published_at__isnull=False,
+    ).prefetch_related(
+        Prefetch("components", queryset=BlueprintComponent.objects.select_related("rubric"))
+    ):
+        published.setdefault(row.certification_id, []).append(row)
+    return {a.pk: _pick_blueprint(published.get(a.certification_id, []), a) for a in applications}
+
+
 def blueprint_for_application(application: Application) -> Blueprint | None:
     """The blueprint version ``application`` is evaluated against (or None)."""
-    published = list(
-        Blueprint.objects.filter(
-            certification_id=application.certification_id, published_at__isnull=False
-        ).prefetch_related("components__rubric")
-    )
-    return _pick_blueprint(published, application)
+    return blueprints_for_applications([application])[application.pk]
 
 
 _LABELS: dict[str, str] = {
@@ -210,12 +219,7 @@ def _results_for(applications: list[Application], *, feedback: bool) -> list[Com
     if not applications:
         return []
     app_ids = [a.pk for a in applications]
-    published: dict[int, list[Blueprint]] = {}
-    for row in Blueprint.objects.filter(
-        certification_id__in={a.certification_id for a in applications},
-        published_at__isnull=False,
-    ).prefetch_related("components"):
-        published.setdefault(row.certification_id, []).append(row)
+    blueprints = blueprints_for_applications(applications)
     attempts: dict[int, Attempt] = {}
     for graded in Attempt.objects.filter(
         application_id__in=app_ids, state=Attempt.State.GRADED
@@ -274,7 +278,7 @@ def _results_for(applications: list[Application], *, feedback: bool) -> list[Com
             comments.setdefault(attempt_id, []).append(comment)
     results = []
     for application in applications:
-        blueprint = _pick_blueprint(published.get(application.certification_id, []), application)
+        blueprint = blueprints[application.pk]
         attempt = attempts.get(application.pk)
         task_id = application.certification.practical_task_id
         submission = next(

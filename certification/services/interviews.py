@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from certification.models import (
     Application,
+    Blueprint,
     BlueprintComponent,
     Certification,
     Interview,
@@ -44,6 +45,7 @@ from certification.roles import Role, has_role
 from certification.selectors import (
     application_get_for_candidate,
     blueprint_for_application,
+    blueprints_for_applications,
     result_for_application,
 )
 from certification.services.audit import audit_record
@@ -302,7 +304,12 @@ def interview_get_for_examiner(*, examiner: Any, interview_id: int) -> Interview
 
 
 def interview_rubric(interview: Interview) -> Rubric:
-    blueprint = blueprint_for_application(interview.application)
+    """The rubric of the interview component of the application's blueprint.
+    ApplicationError without one."""
+    return _rubric_of(blueprint_for_application(interview.application))
+
+
+def _rubric_of(blueprint: Blueprint | None) -> Rubric:
     component = next(
         (
             c
@@ -581,12 +588,11 @@ def rater_agreement(*, viewer: Any) -> list[PairAgreement]:
     by_interview: dict[int, list[InterviewRating]] = {}
     for rating in ratings:
         by_interview.setdefault(rating.interview_id, []).append(rating)
-    interviews = Interview.objects.filter(pk__in=by_interview).select_related(
-        "application__certification"
-    )
+    interviews = list(Interview.objects.filter(pk__in=by_interview).select_related("application"))
+    blueprints = blueprints_for_applications([i.application for i in interviews])
     for interview in interviews:
         try:
-            rubric = interview_rubric(interview)
+            rubric = _rubric_of(blueprints[interview.application_id])
         except ApplicationError:
             continue
         rubric_ranks[interview.pk] = _level_rank(rubric.criteria)

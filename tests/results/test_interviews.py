@@ -15,7 +15,8 @@ from certification.selectors import result_for_application
 from certification.services import conflicts, interviews
 from config.errors import ApplicationError, Conflict, NotFound
 from tests.conftest import make_user
-from tests.results.conftest import new_slot
+from tests.factories import approved_application
+from tests.results.conftest import levels_for, new_slot
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +36,6 @@ def test_book_and_the_slot_examiners_become_the_raters(world):
 def test_a_taken_slot_cannot_be_booked_again(world, committee):
     world.book()
     rival = make_user("rival", Role.CANDIDATE)
-    from tests.factories import approved_application
-
     other = approved_application(
         candidate=rival, certification=world.application.certification, committee=world.committee
     )
@@ -226,15 +225,13 @@ def test_a_conflicted_examiner_is_never_the_third_rater(world):
     assert Interview.objects.get().adjudicator == fourth
 
 
-def test_agreement_per_pair_matches_scikit_learn(world):
+def test_agreement_per_pair_matches_scikit_learn(world, django_assert_max_num_queries):
     first, second, _ = world.examiners
     pairs = [(100, 75), (50, 50), (25, 50), (75, 75)]
     a_levels, b_levels = [], []
     for index, (pa, pb) in enumerate(pairs):
         if index:
             cand = make_user(f"cand{index}", Role.CANDIDATE)
-            from tests.factories import approved_application
-
             world.application = approved_application(
                 candidate=cand,
                 certification=world.application.certification,
@@ -248,11 +245,10 @@ def test_agreement_per_pair_matches_scikit_learn(world):
         world.rate(first, pa)
         world.rate(second, pb)
         for levels, out in ((pa, a_levels), (pb, b_levels)):
-            chosen = __import__("tests.results.conftest", fromlist=["levels_for"]).levels_for(
-                levels
-            )
+            chosen = levels_for(levels)
             out.extend(int(chosen[c].split("-")[1]) for c in ("c1", "c2"))
-    [row] = interviews.rater_agreement(viewer=world.committee)
+    with django_assert_max_num_queries(6):  # the same for any number of interviews
+        [row] = interviews.rater_agreement(viewer=world.committee)
     assert (row.first, row.second, row.interviews, row.criterion_pairs) == (first, second, 4, 8)
     assert row.kappa_linear == pytest.approx(
         cohen_kappa_score(a_levels, b_levels, weights="linear")
