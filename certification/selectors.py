@@ -124,8 +124,10 @@ class CompositeResult:
     components on every read. ``state``: pending (a component is missing or its
     ratings are being adjudicated), complete, or borderline (complete, within the
     blueprint's margin of the cut). ``passed`` applies the rules (cut and minimums);
-    the committee's decision is ``decision``. ``adjudication_needed``: a third rater
-    is due but not assigned yet; ``adjudicating``: assigned, rating outstanding."""
+    the committee's decision is ``decision``. ``adjudication_reason``: why a third
+    rater is due but not assigned yet ("disagreement" between the two ratings, or a
+    "borderline" composite; "" when none is due); ``adjudicating``: assigned, rating
+    outstanding."""
 
     application: Application
     blueprint: Blueprint | None
@@ -139,9 +141,13 @@ class CompositeResult:
     composite: Decimal | None
     passed: bool | None
     state: str
-    adjudication_needed: bool = False
+    adjudication_reason: str = ""
     adjudicating: bool = False
     decision: Decision | None = None
+
+    @property
+    def adjudication_needed(self) -> bool:
+        return bool(self.adjudication_reason)
 
     @property
     def complete(self) -> bool:
@@ -370,7 +376,7 @@ def _result(
     composite: Decimal | None = None
     passed: bool | None = None
     state = RESULT_PENDING
-    adjudication_needed = spoken.needs_adjudication
+    adjudication_reason = "disagreement" if spoken.needs_adjudication else ""
     if blueprint is not None and weighted and all(c.scored for c in weighted):
         total_weight = sum((c.weight for c in weighted), Decimal(0))
         weighted_sum = sum((c.weight * (c.percent or 0) for c in weighted), Decimal(0))
@@ -379,7 +385,7 @@ def _result(
         has_interview = any(c.kind == BlueprintComponent.Kind.INTERVIEW for c in weighted)
         if near_cut and has_interview and not spoken.adjudicated:
             # A borderline composite sends the interview to a third rater first.
-            adjudication_needed = True
+            adjudication_reason = "borderline"
             composite = None
         else:
             passed = composite >= blueprint.cut_score and not any(c.below_minimum for c in weighted)
@@ -397,7 +403,7 @@ def _result(
         composite=composite,
         passed=passed,
         state=state,
-        adjudication_needed=adjudication_needed,
+        adjudication_reason=adjudication_reason,
         adjudicating=spoken.awaiting_adjudication,
         decision=decision,
     )

@@ -421,16 +421,9 @@ def _adjudication_check(interview: Interview) -> Interview:
     the transaction that locked ``interview``."""
     if interview.adjudicator_id is not None or interview.state != Interview.State.BOOKED:
         return interview
-    result = result_for_application(interview.application)
-    if not result.adjudication_needed:
+    reason = result_for_application(interview.application).adjudication_reason
+    if not reason:
         return interview
-    raters = [
-        r.percent
-        for r in interview.ratings.filter(superseded=False, role=InterviewRating.Role.RATER)
-    ]
-    threshold = result.blueprint.rater_threshold if result.blueprint else Decimal(0)
-    disagree = len(raters) >= 2 and abs(raters[0] - raters[1]) > threshold
-    reason = "disagreement" if disagree else "borderline"
     adjudicator = _adjudicator_pick(interview)
     interview.adjudication_reason = reason
     interview.adjudicator = adjudicator

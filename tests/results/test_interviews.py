@@ -194,7 +194,8 @@ def test_adjudication_waits_for_a_late_component_then_triggers(world):
     assert Interview.objects.get().adjudicator is None  # no composite yet
     world.score(practical=0.7)
     result = result_for_application(world.application)
-    assert result.adjudication_needed and result.state == "pending"
+    assert (result.adjudication_reason, result.state) == ("borderline", "pending")
+    assert result.adjudication_needed
     assert interviews.interview_adjudications_sweep() == 1
     assert interviews.interview_adjudications_sweep() == 0
     assert Interview.objects.get().adjudicator == world.examiners[2]
