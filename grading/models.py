@@ -148,3 +148,7 @@ class BundleUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.state})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in {self.State.ACCEPTED, self.State.REFUSED}

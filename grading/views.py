@@ -45,7 +45,7 @@ def bundle_uploads(request: HttpRequest) -> HttpResponse:
         "grading/bundle_uploads.html",
         {
             "form": form,
-            "uploads": BundleUpload.objects.select_related("version__task")[:50],
+            "uploads": BundleUpload.objects.all()[:50],
             "tasks": PracticalTask.objects.select_related("current_version").order_by("slug"),
         },
     )
@@ -62,6 +62,6 @@ def bundle_upload_status(request: HttpRequest, upload_id: int) -> JsonResponse:
             "state": upload.state,
             "state_label": upload.get_state_display(),
             "message": upload.message,
-            "final": upload.state in (BundleUpload.State.ACCEPTED, BundleUpload.State.REFUSED),
+            "final": upload.is_final,
         }
     )

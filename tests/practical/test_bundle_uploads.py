@@ -95,4 +95,11 @@ def test_the_page_lists_uploads_and_reports_their_state(instructor, tmp_path):
     upload = BundleUpload.objects.get()
     status = client.get(f"/tasks/bundles/{upload.pk}/status/").json()
     assert (status["state"], status["final"]) == ("queued", False)
-    assert "b.tar.gz" in client.get("/tasks/bundles/").content.decode()
+    page = client.get("/tasks/bundles/").content.decode()
+    assert "b.tar.gz" in page and 'data-final="0"' in page and 'data-stage="queued"' in page
+
+    bundle_upload_process(upload_id=upload.pk)
+    status = client.get(f"/tasks/bundles/{upload.pk}/status/").json()
+    assert (status["state"], status["final"]) == ("refused", True)
+    page = client.get("/tasks/bundles/").content.decode()
+    assert 'data-final="1"' in page and "data-stage" not in page
