@@ -167,9 +167,9 @@ def issuer_key_revoke(*, actor: Any, key_id: int, reason: str) -> IssuerKey:
 
 def issuer_document() -> dict[str, Any]:
     """The controller document served at the issuer id: every active and retired key
-    as a Multikey (revoked keys are left out)."""
+    as a Multikey (revoked keys are left out). Read-only: a key is created when the
+    first signature needs it, not when someone reads this document."""
     issuer = issuer_id()
-    issuer_key_active()
     keys = IssuerKey.objects.filter(issuer_id=issuer).exclude(state=IssuerKey.State.REVOKED)
     return controller_document_build(
         id=issuer,

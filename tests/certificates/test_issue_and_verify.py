@@ -249,3 +249,15 @@ def test_the_verifier_reports_garbage_status_entries_instead_of_raising(document
 
     assert report.status == "invalid"
     assert [result.check for result in report.checks] == list(Check)
+
+
+def test_reading_the_issuer_document_creates_no_key():
+    from certification.models import IssuerKey
+
+    IssuerKey.objects.all().delete()  # a site that has not signed anything yet
+
+    document = Client().get("/issuer").json()
+
+    assert document["id"] == issuer_id()
+    assert document["verificationMethod"] == []
+    assert not IssuerKey.objects.exists()
