@@ -174,6 +174,25 @@ def _slot_for_booking(
     return slot
 
 
+def _booking_create(
+    *, application: Application, slot: InterviewSlot, now: datetime, reschedule_count: int = 0
+) -> Interview:
+    """The booking row; the slot's examiners become the raters. Conflict when the slot
+    was taken meanwhile (its unique booking)."""
+    try:
+        with transaction.atomic():
+            return Interview.objects.create(
+                application=application,
+                slot=slot,
+                rater_a_id=slot.first_examiner_id,
+                rater_b_id=slot.second_examiner_id,
+                reschedule_count=reschedule_count,
+                booked_at=now,
+            )
+    except IntegrityError as exc:
+        raise Conflict("该时段已被预约 / This slot was just taken.") from exc
+
+
 def interview_book(
     *, candidate: Any, application_id: int, slot_id: int, now: datetime | None = None
 ) -> Interview:
@@ -195,17 +214,7 @@ def interview_book(
         slot = _slot_for_booking(
             candidate=candidate, application=application, slot_id=slot_id, now=now
         )
-        try:
-            with transaction.atomic():
-                interview = Interview.objects.create(
-                    application=application,
-                    slot=slot,
-                    rater_a_id=slot.first_examiner_id,
-                    rater_b_id=slot.second_examiner_id,
-                    booked_at=now,
-                )
-        except IntegrityError as exc:
-            raise Conflict("该时段已被预约 / This slot was just taken.") from exc
+        interview = _booking_create(application=application, slot=slot, now=now)
         audit_record(
             actor=candidate,
             action="interview.book",
@@ -247,18 +256,12 @@ def interview_reschedule(
         )
         current.state = Interview.State.RESCHEDULED
         current.save(update_fields=["state"])
-        try:
-            with transaction.atomic():
-                interview = Interview.objects.create(
-                    application=application,
-                    slot=slot,
-                    rater_a_id=slot.first_examiner_id,
-                    rater_b_id=slot.second_examiner_id,
-                    reschedule_count=current.reschedule_count + 1,
-                    booked_at=now,
-                )
-        except IntegrityError as exc:
-            raise Conflict("该时段已被预约 / This slot was just taken.") from exc
+        interview = _booking_create(
+            application=application,
+            slot=slot,
+            now=now,
+            reschedule_count=current.reschedule_count + 1,
+        )
         audit_record(
             actor=candidate,
             action="interview.reschedule",
