@@ -14,7 +14,6 @@ from certification import selectors
 from certification.models import (
     AngoffEstimate,
     AngoffStudy,
-    Appeal,
     BlueprintComponent,
     Certification,
     Decision,
@@ -61,21 +60,18 @@ def application_result(request: HttpRequest, application_id: int) -> HttpRespons
     history = decisions.decisions_for_application(
         viewer=request.user, application=result.application
     )
+    filed = appeals.appeals_for_candidate(candidate=request.user, application_id=application_id)
     current = result.decision
-    deadline = appeals.appeal_deadline(current) if current else None
     return render(
         request,
         "results/candidate_result.html",
         {
             "result": result,
             "history": history,
-            "appeals": appeals.appeals_for_candidate(
-                candidate=request.user, application_id=application_id
-            ),
+            "appeals": filed,
             "form": form,
-            "appeal_deadline": deadline,
-            "can_appeal": current is not None
-            and not Appeal.objects.filter(decision=current).exists(),
+            "appeal_deadline": appeals.appeal_deadline(current) if current else None,
+            "can_appeal": current is not None and all(a.decision_id != current.pk for a in filed),
         },
     )
 

@@ -95,9 +95,12 @@ def test_pages_show_the_breakdown_decision_and_agreement(world):
     candidate.force_login(world.candidate)
     mine = candidate.get(f"/applications/{world.application.pk}/result/").content.decode()
     assert "Excellent." in mine and "Adjudicated; above the cut." in mine
+    assert 'name="grounds"' in mine  # the decision can be appealed
     appealed = candidate.post(
         f"/applications/{world.application.pk}/result/",
         {"grounds": "The second rater misheard.", "components": ["interview"]},
     )
     assert appealed.status_code == 302
     assert world.application.appeals.get().components == ["interview"]
+    after = candidate.get(f"/applications/{world.application.pk}/result/").content.decode()
+    assert 'name="grounds"' not in after  # once per decision
