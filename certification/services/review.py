@@ -101,11 +101,8 @@ def review_queue(*, reviewer: Any, filters: QueueFilters | None = None) -> Query
         end = datetime.combine(filters.submitted_to, time.max, tzinfo=tz)
         queryset = queryset.filter(submitted_at__lte=end)
     queryset = with_eligibility(queryset)
-    met = Q(rules_unmet=False) | Q(waived=True)
-    if filters.eligibility == "eligible":
-        queryset = queryset.filter(met)
-    elif filters.eligibility == "ineligible":
-        queryset = queryset.filter(~met)
+    if filters.eligibility in ("eligible", "ineligible"):
+        queryset = queryset.filter(eligible=filters.eligibility == "eligible")
     return queryset
 
 
