@@ -102,7 +102,8 @@ def review_queue(*, reviewer: Any, filters: QueueFilters | None = None) -> Query
         queryset = queryset.filter(submitted_at__lte=end)
     queryset = with_eligibility(queryset)
     if filters.eligibility in ("eligible", "ineligible"):
-        queryset = queryset.filter(eligible=filters.eligibility == "eligible")
+        # In a Q: django-stubs cannot see the annotation as a field.
+        queryset = queryset.filter(Q(eligible=filters.eligibility == "eligible"))
     return queryset
 
 
