@@ -114,6 +114,16 @@ class ReviewedApplication:
     attachments: list[ApplicationAttachment]
 
 
+def _reviewed(application: Application) -> ReviewedApplication:
+    return ReviewedApplication(
+        application=application,
+        eligibility=eligibility_check(
+            candidate=application.candidate_id, certification=application.certification
+        ),
+        attachments=list(application.attachments.all()),
+    )
+
+
 def application_get_for_reviewer(*, reviewer: Any, application_id: int) -> ReviewedApplication:
     """One application for the committee, with its eligibility and attachments;
     NotFound for drafts, conflicted candidates and non-committee users."""
@@ -126,13 +136,7 @@ def application_get_for_reviewer(*, reviewer: Any, application_id: int) -> Revie
     )
     if application is None or has_conflict(staff=reviewer, candidate=application.candidate_id):
         raise NotFound("Not found.")
-    return ReviewedApplication(
-        application=application,
-        eligibility=eligibility_check(
-            candidate=application.candidate_id, certification=application.certification
-        ),
-        attachments=list(application.attachments.all()),
-    )
+    return _reviewed(application)
 
 
 def application_get_for_owner(*, candidate: Any, application_id: int) -> ReviewedApplication:
@@ -144,13 +148,7 @@ def application_get_for_owner(*, candidate: Any, application_id: int) -> Reviewe
     )
     if application is None:
         raise NotFound("Not found.")
-    return ReviewedApplication(
-        application=application,
-        eligibility=eligibility_check(
-            candidate=application.candidate_id, certification=application.certification
-        ),
-        attachments=list(application.attachments.all()),
-    )
+    return _reviewed(application)
 
 
 def attachment_get_for_user(
