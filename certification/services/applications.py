@@ -114,6 +114,15 @@ def _clean(fields: dict[str, Any]) -> dict[str, str]:
     return {name: str(value or "").strip() for name, value in fields.items()}
 
 
+def _draft_for_update(candidate: Any, certification: Certification) -> Application | None:
+    """The candidate's draft for ``certification``, row-locked, or None."""
+    return (
+        Application.objects.select_for_update()
+        .filter(candidate=candidate, certification=certification, state=Application.State.DRAFT)
+        .first()
+    )
+
+
 def application_draft_save(
     *, candidate: Any, certification: Certification, **fields: Any
 ) -> Application:
@@ -124,15 +133,7 @@ def application_draft_save(
     values = _clean(fields)
     try:
         with transaction.atomic():
-            draft = (
-                Application.objects.select_for_update()
-                .filter(
-                    candidate=candidate,
-                    certification=certification,
-                    state=Application.State.DRAFT,
-                )
-                .first()
-            )
+            draft = _draft_for_update(candidate, certification)
             if draft is None:
                 return Application.objects.create(
                     candidate=candidate,
@@ -177,15 +178,7 @@ def application_submit(
     now = timezone.now()
     try:
         with transaction.atomic():
-            application = (
-                Application.objects.select_for_update()
-                .filter(
-                    candidate=candidate,
-                    certification=certification,
-                    state=Application.State.DRAFT,
-                )
-                .first()
-            )
+            application = _draft_for_update(candidate, certification)
             if application is None:
                 application = Application.objects.create(
                     candidate=candidate,
