@@ -12,7 +12,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -22,7 +21,6 @@ from unittest import mock
 
 import docker
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -30,6 +28,7 @@ from certification.demo import demo_load
 from grading import practical
 from grading.models import GradingRun, Submission
 from grading.tasks import submission_grade_task
+from grading.workers import worker_env, worker_start, worker_stop
 from training.models import PracticalTask
 
 pytestmark = [
@@ -38,8 +37,6 @@ pytestmark = [
     pytest.mark.xdist_group("worker"),
     pytest.mark.django_db(transaction=True),
 ]
-
-ROOT = Path(__file__).resolve().parents[2]
 
 QUICK = b"""
 import numpy as np
@@ -158,53 +155,20 @@ def start_worker(redis: Redis, tmp_path: Path) -> Iterator[Callable[..., subproc
     started: list[subprocess.Popen[bytes]] = []
 
     def start(name: str, queues: str = "sandbox-cpu", **env: str) -> subprocess.Popen[bytes]:
-        db = settings.DATABASES["default"]
-        log = (tmp_path / f"worker-{name}.log").open("wb")
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                queues,
-                "--pool",
-                "solo",
-                "--concurrency",
-                "1",
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--hostname",
-                f"{name}-{os.getpid()}@%h",
-            ],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={
-                **os.environ,
-                "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-                "REDIS_URL": redis.url,
-                "PRIVATE_STORAGE_DIR": str(settings.PRIVATE_STORAGE_DIR),
-                "SANDBOX_BACKEND": "docker",
-                "PRACTICAL_RETRY_BASE_SECONDS": "1",
-                **env,
-            },
-        )
+        with (tmp_path / f"worker-{name}.log").open("wb") as log:
+            process = worker_start(
+                hostname=f"{name}-{os.getpid()}@%h",
+                queues=queues,
+                pool="solo",
+                env=worker_env(REDIS_URL=redis.url, PRACTICAL_RETRY_BASE_SECONDS="1", **env),
+                output=log,
+            )
         started.append(process)
         return process
 
     yield start
     for process in started:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        worker_stop(process, timeout=20)
 
 
 def wait_for(

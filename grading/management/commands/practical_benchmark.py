@@ -22,7 +22,6 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -39,6 +38,7 @@ from grading.bundles import BundlePaths, manifest_parse
 from grading.metrics import METRICS, bootstrap_ci
 from grading.models import GradingRun, Submission
 from grading.predictions import predictions_parse
+from grading.workers import worker_start, worker_stop
 
 TRIVIAL = b"""import numpy as np
 
@@ -220,31 +220,11 @@ class Command(BaseCommand):
                 memory_mb=512,
             )
         Submission.objects.filter(task=bench).delete()
-        env = {**os.environ, "SANDBOX_BACKEND": "docker"}
-        db = settings.DATABASES["default"]
-        if "postgresql" in db["ENGINE"]:
-            env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                "sandbox-cpu",
-                "--concurrency",
-                str(concurrency),
-                "--loglevel",
-                "WARNING",
-                "--purge",
-                "--hostname",
-                f"bench-{os.getpid()}@%h",
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        worker = worker_start(
+            hostname=f"bench-{os.getpid()}@%h",
+            concurrency=concurrency,
+            loglevel="WARNING",
+            purge=True,
         )
         try:
             time.sleep(6)  # the worker connects; queued work then drains at full speed
@@ -267,8 +247,7 @@ class Command(BaseCommand):
             elapsed = time.perf_counter() - started
             busy1, total1 = cpu_times()
         finally:
-            worker.terminate()
-            worker.wait(timeout=60)
+            worker_stop(worker)
         done = Submission.objects.filter(pk__in=ids, state="done", verdict="ok").count()
         scored = GradingRun.objects.filter(submission_id__in=ids, state="done").count()
         outcome = {
