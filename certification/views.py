@@ -261,8 +261,6 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
             "found": found,
             "results": certificates.certificate_results_shown(certificate),
             "issuer": issuer.issuer_profile(),
-            "badge_url": request.build_absolute_uri(reverse("verify-badge", args=[code])),
-            "verify_url": request.build_absolute_uri(reverse("verify", args=[code])),
         },
     )
 
@@ -325,16 +323,7 @@ def credential_achievement(request: HttpRequest, slug: str) -> HttpResponse:
     certification = get_object_or_404(
         Certification.objects.select_related("level", "domain"), slug=slug
     )
-    return _json(
-        {
-            "id": request.build_absolute_uri(),
-            "type": ["Achievement"],
-            "achievementType": "Certification",
-            "name": f"{certification.name} / {certification.name_en}",
-            "fieldOfStudy": f"{certification.domain.name} / {certification.domain.name_en}",
-            "tag": [f"level:{certification.level.slug}", f"domain:{certification.domain.slug}"],
-        }
-    )
+    return _json(certificates.achievement_public(certification=certification))
 
 
 class CredentialCheckForm(forms.Form):
@@ -373,7 +362,6 @@ def verify_credential(request: HttpRequest) -> HttpResponse:
         request,
         "certification/verify_credential.html",
         {"form": form, "report": report.to_json() if report else None},
-        status=200,
     )
 
 

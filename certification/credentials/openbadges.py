@@ -109,6 +109,38 @@ def identity_hash_matches(*, email: str, salt: str, hashed: str) -> bool:
     return hmac.compare_digest(identity_hash(email=email, salt=salt), hashed.lower())
 
 
+def achievement_document(
+    achievement: AchievementSpec, results: Sequence[ComponentResult] = ()
+) -> dict[str, Any]:
+    """The OB 3.0 ``Achievement``: inside a credential, and alone as the public
+    document its id resolves to. Level and domain go into ``tag`` (``level:...``,
+    ``domain:...``) and the domain into ``fieldOfStudy``; ``results`` become
+    ``ResultDescription``s. Pure; no I/O."""
+    document: dict[str, Any] = {
+        "id": achievement.id,
+        "type": ["Achievement"],
+        "achievementType": "Certification",
+        "name": achievement.name.render(),
+        "description": achievement.description.render(),
+        "criteria": {"narrative": achievement.criteria.render()},
+        "fieldOfStudy": achievement.domain.render(),
+        "tag": [
+            f"level:{achievement.level}",
+            f"domain:{achievement.domain.en or achievement.domain.zh_hans}",
+            *achievement.tags,
+        ],
+    }
+    if achievement.human_code:
+        document["humanCode"] = achievement.human_code
+    if achievement.image_url:
+        document["image"] = {"id": achievement.image_url, "type": "Image"}
+    if results:
+        document["resultDescription"] = [
+            _result_description(achievement.id, result) for result in results
+        ]
+    return document
+
+
 def open_badge_credential_build(
     *,
     credential_id: str,
@@ -127,33 +159,11 @@ def open_badge_credential_build(
 
     The holder is identified by an IdentityObject with the salted hash of
     ``holder_email`` (``identityType`` emailAddress, ``hashed`` true); ``holder_name``,
-    if given, is added in clear (``identityType`` name) for the public page. Level
-    and domain go into ``tag`` (``level:...``, ``domain:...``) and the domain into
-    ``fieldOfStudy``. Component results become OB ``ResultDescription``s on the
-    achievement and ``Result``s on the subject. Pure; no I/O.
+    if given, is added in clear (``identityType`` name) for the public page. The
+    achievement is ``achievement_document``'s; component results become
+    ``Result``s on the subject. Pure; no I/O.
     """
-    achievement_json: dict[str, Any] = {
-        "id": achievement.id,
-        "type": ["Achievement"],
-        "achievementType": "Certification",
-        "name": achievement.name.render(),
-        "description": achievement.description.render(),
-        "criteria": {"narrative": achievement.criteria.render()},
-        "fieldOfStudy": achievement.domain.render(),
-        "tag": [
-            f"level:{achievement.level}",
-            f"domain:{achievement.domain.en or achievement.domain.zh_hans}",
-            *achievement.tags,
-        ],
-    }
-    if achievement.human_code:
-        achievement_json["humanCode"] = achievement.human_code
-    if achievement.image_url:
-        achievement_json["image"] = {"id": achievement.image_url, "type": "Image"}
-    if results:
-        achievement_json["resultDescription"] = [
-            _result_description(achievement.id, result) for result in results
-        ]
+    achievement_json = achievement_document(achievement, results)
 
     identifiers: list[dict[str, Any]] = [
         {

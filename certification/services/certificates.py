@@ -22,14 +22,16 @@ from certification.credentials import (
     AchievementSpec,
     ComponentResult,
     LocalizedText,
+    achievement_document,
     credential_sign,
     identity_salt_new,
     open_badge_credential_build,
 )
-from certification.models import Application, Certificate
+from certification.models import Application, Certificate, Certification
 from certification.roles import Role, has_role
 from certification.selectors import blueprint_for_application, result_for_application
 from certification.services.audit import audit_record
+from certification.services.blueprints import blueprint_current
 from certification.services.decisions import decision_for_issue
 from certification.services.issuer import (
     absolute_url,
@@ -121,9 +123,21 @@ def certificate_results_shown(
 def achievement_spec(
     certificate: Certificate, terms: BlueprintTerms | None = None
 ) -> AchievementSpec:
-    cert = certificate.certification
-    level, domain = cert.level, cert.domain
+    """The achievement a certificate attests, with the cut of its blueprint."""
     _, cut_score = terms if terms is not None else _blueprint_terms(certificate)
+    return _certification_achievement(certificate.certification, cut_score)
+
+
+def achievement_public(*, certification: Certification) -> dict[str, Any]:
+    """The public Achievement document that credentials' achievement id names, with
+    the criteria of the certification's current published blueprint."""
+    blueprint = blueprint_current(certification=certification)
+    cut_score = blueprint.cut_score if blueprint is not None else None
+    return achievement_document(_certification_achievement(certification, cut_score))
+
+
+def _certification_achievement(cert: Certification, cut_score: Decimal | None) -> AchievementSpec:
+    level, domain = cert.level, cert.domain
     cut = _percent_text(cut_score or Decimal(0))
     return AchievementSpec(
         id=absolute_url(reverse("credential-achievement", args=[cert.slug])),

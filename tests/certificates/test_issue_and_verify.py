@@ -3,6 +3,7 @@
 import copy
 import json
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -104,6 +105,15 @@ def test_verification_method_resolves_to_a_published_multikey(issued):
     assert methods[vm]["publicKeyMultibase"].startswith("z6Mk")
     assert vm in document["assertionMethod"]
     assert "secret" not in json.dumps(document) and "z3u2" not in json.dumps(document)
+
+
+def test_the_achievement_id_resolves_to_the_credentials_achievement(issued):
+    achievement = issued.certificate.credential["credentialSubject"]["achievement"]
+    path = urlparse(achievement["id"]).path
+    public = Client().get(path).json()
+    # The same document, but for this holder's results.
+    assert public == {k: v for k, v in achievement.items() if k != "resultDescription"}
+    assert any(tag.startswith("domain:") for tag in public["tag"])
 
 
 def test_status_lists_are_published_signed_and_large_enough(issued):
