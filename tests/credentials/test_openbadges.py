@@ -34,9 +34,12 @@ def test_every_term_is_defined_by_the_pinned_contexts() -> None:
 
 
 def test_minimal_credential_is_also_fully_defined() -> None:
-    canonicalize(
+    """canonicalize raises UndefinedTermError for any term JSON-LD would drop."""
+    nquads = canonicalize(
         document=build_credential(holder_name=None, results=(), status_entries=(), valid_until=None)
     )
+    assert "<https://purl.imsglobal.org/spec/vc/ob/vocab.html#Achievement>" in nquads
+    assert "resultDescription" not in nquads and "validUntil" not in nquads
 
 
 def test_issuer_profile() -> None:
