@@ -100,6 +100,9 @@ def test_committee_member_cannot_decide_their_own_application(demo, committee):
     application = submit(role_holder, demo["certification"])
     with pytest.raises(NotFound):
         applications.application_approve(application_id=application.pk, reviewer=role_holder)
+    application.refresh_from_db()
+    assert application.state == Application.State.SUBMITTED
+    assert not AuditEvent.objects.exists()
 
 
 def test_non_candidates_cannot_apply(demo, committee):
