@@ -5,6 +5,7 @@ register → apply → committee approves → written exam (autosave, submit onc
 practical upload → worker trains and predicts in Docker, scores on the hidden set →
 committee sees the composite and issues → /verify/<code>/ says valid."""
 
+import os
 import re
 import subprocess
 import time
@@ -12,12 +13,13 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from django.conf import settings
 
 from certification.demo import demo_load
 from certification.models import AttemptItem
 from grading.bundles import bundle_paths
+from grading.workers import worker_env, worker_start, worker_stop
 from tests.factories import correct_response
-from tests.workers import worker_start, worker_stop
 from training.models import PracticalTask
 
 pytestmark = [pytest.mark.docker, pytest.mark.worker, pytest.mark.xdist_group("worker")]
@@ -25,9 +27,15 @@ pytestmark = [pytest.mark.docker, pytest.mark.worker, pytest.mark.xdist_group("w
 
 @pytest.fixture
 def worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
-    process = worker_start("e2e", extra_args=("--purge",))
+    process = worker_start(
+        hostname=f"e2e-{os.getpid()}@%h",
+        pool="solo",
+        purge=True,
+        output=subprocess.PIPE,
+        env=worker_env(REDIS_URL=settings.CELERY_BROKER_URL),
+    )
     yield process
-    worker_stop(process)
+    worker_stop(process, timeout=20)
 
 
 class Browser(requests.Session):
