@@ -234,8 +234,10 @@ class BundlePaths:
         return labels_load(self.test_labels_dir if split == "test" else self.dev_dir)
 
 
-def bundle_paths(task: PracticalTask) -> BundlePaths:
-    return BundlePaths(root=_private_path(task.bundle_dir))
+def bundle_paths(task: PracticalTask, version: BundleVersion | None = None) -> BundlePaths:
+    """The files of ``version`` (a BundleVersion: the one a submission was graded
+    against), else of the task's current bundle."""
+    return BundlePaths(root=_private_path(version.storage_dir if version else task.bundle_dir))
 
 
 def _private_path(relative: str) -> Path:
@@ -404,14 +406,13 @@ def bundle_trial(*, root: Path, manifest: Manifest) -> dict[str, Any]:
     from grading.practical import GradingSpec, practical_evaluate
 
     spec = GradingSpec.from_manifest(manifest)
+    paths = BundlePaths(root)
+    solutions = {"reference": paths.reference_solution, "baseline": paths.baseline_solution}
     reports = {}
-    for name in ("reference", "baseline"):
+    for name, solution in solutions.items():
         with tempfile.TemporaryDirectory(prefix="trial-", dir=_scratch(root)) as scratch:
             reports[name] = practical_evaluate(
-                spec=spec,
-                bundle=BundlePaths(root),
-                solution=root / "solutions" / name / "solution.py",
-                scratch=Path(scratch),
+                spec=spec, bundle=paths, solution=solution, scratch=Path(scratch)
             )
     reference, baseline = reports["reference"], reports["baseline"]
     if reference["verdict"] == "sandbox_error" or baseline["verdict"] == "sandbox_error":

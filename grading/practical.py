@@ -236,11 +236,7 @@ def submission_grade(*, submission_id: int) -> None:
         return
     submission = Submission.objects.select_related("task", "bundle_version").get(pk=submission_id)
     task = submission.task
-    bundle = (
-        BundlePaths(Path(settings.PRIVATE_STORAGE_DIR) / submission.bundle_version.storage_dir)
-        if submission.bundle_version
-        else bundle_paths(task)
-    )
+    bundle = bundle_paths(task, submission.bundle_version)
     with tempfile.TemporaryDirectory(prefix="grade-", dir=_scratch_root()) as scratch:
         outcome = practical_evaluate(
             spec=GradingSpec.from_task(task),
