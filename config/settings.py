@@ -66,7 +66,8 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # Site-wide templates, then each certification area's own folder (certification/<area>/templates).
+        "DIRS": [BASE_DIR / "templates", *sorted(BASE_DIR.glob("certification/*/templates"))],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -74,7 +75,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "certification.context_processors.roles",
+                "core.context_processors.roles",
             ],
         },
     },
@@ -128,7 +129,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "certification.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "认证考试引擎 API",
@@ -213,7 +214,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
-CELERY_IMPORTS = ["certification.certificate_tasks"]
+# Task modules outside an app's top-level tasks.py (autodiscovery finds only those).
+# Task names are explicit and stable: queued messages and the schedule below use them.
+CELERY_IMPORTS = [
+    "certification.credentials.tasks",
+    "certification.exams.tasks",
+    "certification.interviews.tasks",
+]
 CELERY_BEAT_SCHEDULE = {
     "certificate-expiry-reminders": {
         "task": "certification.certificate_tasks.certificate_expiry_reminders_task",

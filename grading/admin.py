@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from grading import practical
 from grading.models import GradingRun, Submission
 from training.models import BundleVersion

@@ -37,7 +37,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from grading.metrics import METRICS, Metric
 from grading.predictions import labels_load
 from training.models import BundleVersion, PracticalTask

@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from training.models import QuestionVersion
 
 Kind = QuestionVersion.Kind

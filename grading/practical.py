@@ -32,7 +32,7 @@ from django.db.models import F
 from django.utils import timezone
 
 import sandbox
-from config.errors import ApplicationError, Conflict, NotFound
+from core.errors import ApplicationError, Conflict, NotFound
 from grading.bundles import BundlePaths, Manifest, bundle_paths
 from grading.metrics import METRICS, Metric, bootstrap_ci
 from grading.models import GradingRun, Submission

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from grading.bundles import BundleRefused, bundle_upload
 from grading.models import BundleUpload
 

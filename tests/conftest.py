@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from certification.roles import Role, role_grant
+from core.roles import Role, role_grant
 
 # Playwright's sync API runs an event loop in the test thread; Django's guard
 # against async-unsafe calls would trip over it in the browser tests.
@@ -59,7 +59,7 @@ def _private_storage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
 def django_db_setup(django_db_setup: None, django_db_blocker: Any, _private_storage: Path) -> None:
     """Loads the demo data once per test database; each test's transaction is rolled
     back, so tests see it fresh."""
-    from certification.demo import demo_load
+    from certification.demo.programme import demo_load
 
     with django_db_blocker.unblock():
         demo_load()
@@ -67,7 +67,7 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any, _private_stor
 
 @pytest.fixture
 def demo(db: None) -> dict[str, Any]:
-    from certification.demo import demo_load
+    from certification.demo.programme import demo_load
     from certification.models import Certification
 
     if not Certification.objects.filter(slug="beginner-cv", written_exam__isnull=False).exists():

@@ -3,9 +3,10 @@
 from decimal import Decimal
 from typing import Any
 
-from certification.demo_cohort import full_marks_response
+from certification.applications import services as applications
+from certification.demo.cohort import full_marks_response
+from certification.exams import services as exams
 from certification.models import Application, Attempt, Certification, Exam
-from certification.services import applications, exams
 from training.models import Question, QuestionBank, QuestionVersion
 
 Kind = QuestionVersion.Kind

@@ -1,10 +1,10 @@
 import pytest
 from django.core import mail
 
+from certification.applications import services as applications
 from certification.models import Application, AuditEvent
-from certification.roles import Role
-from certification.services import applications
-from config.errors import ApplicationError, Conflict, NotFound
+from core.errors import ApplicationError, Conflict, NotFound
+from core.roles import Role
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +94,7 @@ def test_only_the_committee_decides(demo, candidate, role):
 
 def test_committee_member_cannot_decide_their_own_application(demo, committee):
     role_holder = committee
-    from certification.roles import role_grant
+    from core.roles import role_grant
 
     role_grant(user=role_holder, role=Role.CANDIDATE)
     application = submit(role_holder, demo["certification"])

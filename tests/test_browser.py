@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from certification.exams import services as exams
 from certification.models import Answer, Attempt, AttemptItem
-from certification.services import exams
 from tests.factories import approved_application, correct_response, objective_exam
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

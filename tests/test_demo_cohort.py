@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from certification.analysis import exam_item_analysis
-from certification.demo_cohort import MOCK_EXAM, demo_cohort_load
+from certification.demo.cohort import MOCK_EXAM, demo_cohort_load
+from certification.exams.item_analysis import exam_item_analysis
 from certification.models import Attempt, Exam
 
 pytestmark = pytest.mark.django_db

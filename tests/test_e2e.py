@@ -15,7 +15,7 @@ import pytest
 import requests
 from django.conf import settings
 
-from certification.demo import demo_load
+from certification.demo.programme import demo_load
 from certification.models import AttemptItem
 from grading.bundles import bundle_paths
 from grading.workers import worker_env, worker_start, worker_stop

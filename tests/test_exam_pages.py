@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from certification.exams import services as exams
+from certification.exams.presentation import feedback_html, item_view, review_rights
 from certification.models import Attempt, Exam
-from certification.presentation import feedback_html, item_view, review_rights
-from certification.roles import Role
-from certification.services import exams
+from core.roles import Role
 from tests.conftest import make_user
 from tests.factories import answer_all, approved_application, objective_exam, question
 from training.models import QuestionBank, QuestionVersion, Rubric

@@ -5,6 +5,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from certification.exams import accommodations
+from certification.exams import services as exams
 from certification.models import (
     Accommodation,
     Answer,
@@ -14,8 +16,7 @@ from certification.models import (
     AuditEvent,
     Exam,
 )
-from certification.services import accommodations, exams
-from config.errors import ApplicationError, Conflict, NotFound
+from core.errors import ApplicationError, Conflict, NotFound
 from grading.objective import InvalidResponse
 from tests.factories import (
     answer_all,
@@ -251,8 +252,8 @@ def test_regrade_previews_then_applies_a_corrected_key(attempt, committee):
 
 
 def test_manual_items_wait_for_an_examiner(demo, candidate, committee):
-    from certification.roles import Role
-    from certification.services import manual
+    from certification.exams import manual_grading as manual
+    from core.roles import Role
     from tests.conftest import make_user
     from training.models import Rubric
 
@@ -354,7 +355,7 @@ def test_choices_are_shuffled_per_attempt_and_scored_by_id(demo, committee):
     """Six candidates: all four choices always shown, in more than one order (the
     chance that six shuffles of four agree is 1 in 24**5), and the key is by id, so
     the shuffle never changes what is correct."""
-    from certification.roles import Role
+    from core.roles import Role
     from tests.conftest import make_user
 
     exam = objective_exam(certification=demo["certification"], shuffle_choices=True)

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
+from certification.exams import services as exams
 from certification.models import Answer, AnswerEvent, Attempt
-from certification.services import exams
 from config.wsgi import application
 from tests.factories import approved_application, objective_exam
 

@@ -9,10 +9,10 @@ import pytest
 from django.db import connection, transaction
 from django.test import Client
 
+from certification.exams import services as exams
+from certification.exams.presentation import item_view
 from certification.models import Exam
-from certification.presentation import item_view
-from certification.roles import Role
-from certification.services import exams
+from core.roles import Role
 from tests.conftest import make_user
 from tests.factories import objective_exam, question
 from training.models import Category, Question, QuestionBank, QuestionVersion, Rubric, Tag

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
+from certification.exams import services as exams
 from certification.models import (
     Accommodation,
     AnswerEvent,
@@ -23,8 +24,7 @@ from certification.models import (
     Notification,
     TrainingRelation,
 )
-from certification.roles import Role
-from certification.services import exams
+from core.roles import Role
 from grading.models import Submission
 from tests.conftest import make_user
 from tests.factories import approved_application, objective_exam
@@ -68,7 +68,7 @@ def world(demo) -> World:
         size_bytes=1,
         state=Submission.State.DONE,
     )
-    from certification.services import applications
+    from certification.applications import services as applications
 
     pending = applications.application_submit(
         candidate=users["other_candidate"],

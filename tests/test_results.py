@@ -3,10 +3,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from certification.credentials.selectors import certificate_status
+from certification.credentials.services import certificate_issue
+from certification.exams import services as exams
 from certification.models import Certificate
-from certification.selectors import certificate_status, result_for_application
-from certification.services import blueprints, certificates, exams
-from config.errors import Conflict, NotFound
+from certification.results.blueprints import ComponentSpec, blueprint_create
+from certification.results.selectors import result_for_application
+from core.errors import Conflict, NotFound
 from grading.models import Submission
 from tests.factories import answer_all, approved_application, objective_exam
 
@@ -91,17 +94,17 @@ def test_a_new_blueprint_version_applies_to_later_approvals(demo, committee, oth
 
 def publish_blueprint(certification, *, cut=Decimal(70), written_minimum=Decimal(0)):
     """Publishes the next version with the demo weights (written 0.4, practical 0.6)."""
-    from certification.roles import Role
+    from core.roles import Role
     from tests.conftest import make_user
 
     chair = make_user(f"chair{certification.blueprints.count()}", Role.COMMITTEE)
-    return blueprints.blueprint_create(
+    return blueprint_create(
         certification=certification,
         created_by=chair,
         cut_score=cut,
         components=[
-            blueprints.ComponentSpec("written", Decimal("0.4"), written_minimum),
-            blueprints.ComponentSpec("practical", Decimal("0.6")),
+            ComponentSpec("written", Decimal("0.4"), written_minimum),
+            ComponentSpec("practical", Decimal("0.6")),
         ],
         publish=True,
     )
@@ -130,8 +133,8 @@ def test_best_practical_submission_counts(application):
 def test_issue_certificate_once_and_verify(application, committee):
     graded_written(application, 3)
     graded_practical(application, 0.95)
-    certificate = certificates.certificate_issue(application_id=application.pk, issued_by=committee)
-    again = certificates.certificate_issue(application_id=application.pk, issued_by=committee)
+    certificate = certificate_issue(application_id=application.pk, issued_by=committee)
+    again = certificate_issue(application_id=application.pk, issued_by=committee)
     assert again.pk == certificate.pk
     assert Certificate.objects.filter(application=application).count() == 1
     assert certificate.composite == Decimal("97.00")
@@ -146,11 +149,11 @@ def test_issue_certificate_once_and_verify(application, committee):
 
 def test_no_certificate_below_the_cut_or_before_completion(application, committee):
     with pytest.raises(Conflict):
-        certificates.certificate_issue(application_id=application.pk, issued_by=committee)
+        certificate_issue(application_id=application.pk, issued_by=committee)
     graded_written(application, 1)
     graded_practical(application, 0.3)
     with pytest.raises(Conflict):
-        certificates.certificate_issue(application_id=application.pk, issued_by=committee)
+        certificate_issue(application_id=application.pk, issued_by=committee)
     assert not Certificate.objects.filter(application=application).exists()
 
 
@@ -159,7 +162,7 @@ def test_only_committee_issues(application, candidate, other_candidate):
     graded_practical(application, 0.95)
     for user in (candidate, other_candidate):
         with pytest.raises(NotFound):
-            certificates.certificate_issue(application_id=application.pk, issued_by=user)
+            certificate_issue(application_id=application.pk, issued_by=user)
     assert not Certificate.objects.filter(application=application).exists()
 
 

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
+from certification.credentials.services import certificate_issue
 from certification.models import Certificate
-from certification.roles import Role
-from certification.services import certificates
+from core.roles import Role
 from tests.conftest import make_user
 from tests.factories import approved_application, objective_exam
 
@@ -37,9 +37,7 @@ def passed_application(demo: dict[str, Any], candidate: Any, committee: Any) -> 
 
 @pytest.fixture
 def issued(passed_application: Any, candidate: Any, committee: Any) -> Issued:
-    certificate = certificates.certificate_issue(
-        application_id=passed_application.pk, issued_by=committee
-    )
+    certificate = certificate_issue(application_id=passed_application.pk, issued_by=committee)
     users = {
         "holder": candidate,
         "other_candidate": make_user("eve", Role.CANDIDATE),

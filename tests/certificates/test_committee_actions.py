@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from certification.credentials import Check
+from certification.credentials.services import certificate_renew, certificate_revoke
+from certification.credentials.status_lists import status_lists_for_urls
+from certification.credentials.vc import Check
+from certification.credentials.verification import credential_check
 from certification.models import AuditEvent, Certificate, CredentialStatusList
-from certification.services import certificates
-from certification.services.status_lists import status_lists_for_urls
-from certification.services.verification import credential_check
-from config.errors import Conflict, NotFound
+from core.errors import Conflict, NotFound
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,7 @@ def test_revoke_through_the_committee_page_sets_the_bit_and_the_banner(issued):
     event = AuditEvent.objects.get(action="certificate.revoke")
     assert (event.actor, event.after["reason"]) == (issued.committee, "舞弊 / cheating")
     with pytest.raises(Conflict):
-        certificates.certificate_revoke(actor=issued.committee, code=code, reason="again")
+        certificate_revoke(actor=issued.committee, code=code, reason="again")
 
 
 def test_suspend_and_unsuspend_through_the_api_flip_the_suspension_bit(issued):
@@ -122,7 +122,7 @@ def test_renewal_makes_a_new_credential_id_and_both_verify(issued):
     assert issued.certificate.status_indexes.count() == 4
 
     with pytest.raises(Conflict):
-        certificates.certificate_renew(
+        certificate_renew(
             actor=issued.committee,
             code=issued.certificate.code,
             reason="x",
@@ -133,16 +133,14 @@ def test_renewal_makes_a_new_credential_id_and_both_verify(issued):
 
 def test_revoking_after_renewal_revokes_every_credential_of_the_certificate(issued):
     old = issued.certificate.credential
-    certificates.certificate_renew(
+    certificate_renew(
         actor=issued.committee,
         code=issued.certificate.code,
         reason="重考 / re-exam",
         basis="reexamination",
     )
     issued.certificate.refresh_from_db()
-    certificates.certificate_revoke(
-        actor=issued.committee, code=issued.certificate.code, reason="fraud"
-    )
+    certificate_revoke(actor=issued.committee, code=issued.certificate.code, reason="fraud")
     assert credential_check(document=old).status == "revoked"
     assert credential_check(document=issued.certificate.credential).status == "revoked"
 
@@ -207,13 +205,11 @@ def test_only_the_committee_may_act_on_certificates_and_nothing_changes(issued, 
 
 
 def test_a_committee_member_cannot_act_on_their_own_certificate(issued):
-    from certification.roles import Role, role_grant
+    from core.roles import Role, role_grant
 
     role_grant(user=issued.holder, role=Role.COMMITTEE)
     with pytest.raises(NotFound):
-        certificates.certificate_revoke(
-            actor=issued.holder, code=issued.certificate.code, reason="self"
-        )
+        certificate_revoke(actor=issued.holder, code=issued.certificate.code, reason="self")
 
     issued.certificate.refresh_from_db()
     assert issued.certificate.status == Certificate.Status.VALID

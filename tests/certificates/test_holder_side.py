@@ -13,13 +13,18 @@ from django.test import Client
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 
-from certification.credentials import Check
-from certification.demo import demo_load
+from certification.credentials import issuer
+from certification.credentials.pdf import qr_png
+from certification.credentials.services import (
+    certificate_expiry_reminders_send,
+    certificate_privacy_set,
+    certificate_rename,
+)
+from certification.credentials.vc import Check
+from certification.credentials.verification import credential_check
+from certification.demo.programme import demo_load
 from certification.models import Certificate, IssuerKey
-from certification.pdf import qr_png
-from certification.services import certificates, issuer
-from certification.services.verification import credential_check
-from config.errors import NotFound
+from core.errors import NotFound
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +118,7 @@ def test_the_holder_chooses_what_the_public_page_and_credential_show(issued):
     assert "Composite score" in html and "Written exam" not in html
 
     with pytest.raises(NotFound):
-        certificates.certificate_privacy_set(
+        certificate_privacy_set(
             holder=issued.users["other_candidate"], code=code, show_name=True, shown_results=[]
         )
 
@@ -147,7 +152,7 @@ def test_key_rotation_keeps_old_credentials_valid_and_key_revocation_breaks_them
     assert old_key.state == IssuerKey.State.RETIRED
     assert credential_check(document=old_credential).valid
 
-    certificates.certificate_rename(
+    certificate_rename(
         actor=issued.committee, code=issued.certificate.code, holder_name="王晓明", reason="r"
     )
     issued.certificate.refresh_from_db()
@@ -166,7 +171,7 @@ def test_key_rotation_keeps_old_credentials_valid_and_key_revocation_breaks_them
 
 
 def test_the_secret_key_is_stored_encrypted(issued):
-    from certification.credentials import multikey_from_private_key
+    from certification.credentials.vc import multikey_from_private_key
 
     key = IssuerKey.objects.get(state=IssuerKey.State.ACTIVE)
     secret = multikey_from_private_key(private_key=issuer.issuer_private_key(key))
@@ -190,16 +195,11 @@ def test_expiry_reminders_are_sent_once(issued):
         valid_until=certificate.valid_until + timedelta(days=365)
     )
     now = certificate.valid_until - timedelta(days=10)
-    assert certificates.certificate_expiry_reminders_send(now=now) == 1
-    assert certificates.certificate_expiry_reminders_send(now=now) == 0
+    assert certificate_expiry_reminders_send(now=now) == 1
+    assert certificate_expiry_reminders_send(now=now) == 0
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [issued.holder.email]
     assert certificate.code in mail.outbox[0].body
-    assert (
-        certificates.certificate_expiry_reminders_send(
-            now=certificate.valid_until - timedelta(days=60)
-        )
-        == 0
-    )
+    assert certificate_expiry_reminders_send(now=certificate.valid_until - timedelta(days=60)) == 0
 
 
 def test_expired_certificate_shows_expired(issued):

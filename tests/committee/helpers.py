@@ -2,8 +2,8 @@
 
 from typing import Any
 
+from certification.applications import services as applications
 from certification.models import Application, Certification, EligibilityRule
-from certification.services import applications
 
 TEXT = {
     "full_name": "王小明",

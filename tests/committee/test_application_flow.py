@@ -3,9 +3,10 @@
 import pytest
 from django.test import Client
 
+from certification.applications import review
+from certification.applications import services as applications
 from certification.models import Application, AuditEvent, EligibilityWaiver
-from certification.services import applications, review
-from config.errors import ApplicationError, Conflict, NotFound
+from core.errors import ApplicationError, Conflict, NotFound
 from tests.committee.helpers import TEXT, intermediate_needs_beginner, submit
 
 pytestmark = pytest.mark.django_db

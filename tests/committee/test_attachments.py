@@ -7,10 +7,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from certification.applications import services as applications
 from certification.models import ApplicationAttachment, TrainingRelation
-from certification.roles import Role
-from certification.services import applications
-from config.errors import ApplicationError, Conflict, NotFound
+from core.errors import ApplicationError, Conflict, NotFound
+from core.roles import Role
 from tests.committee.helpers import JPEG, PDF, PNG, submit
 from tests.conftest import make_user
 

@@ -3,10 +3,13 @@ examine or decide on them; the system enforces it and says nothing about why."""
 
 import pytest
 
+from certification.applications import conflicts, review
+from certification.applications import services as applications
+from certification.exams import manual_grading as manual
+from certification.exams import services as exams
 from certification.models import Application, AuditEvent, TrainingRelation
-from certification.roles import Role, role_grant
-from certification.services import applications, conflicts, exams, manual, review
-from config.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
+from core.roles import Role, role_grant
 from tests.committee.helpers import submit
 from tests.conftest import make_user
 

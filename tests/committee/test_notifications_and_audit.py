@@ -9,10 +9,11 @@ from django.core import mail
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
+from certification.applications import services as applications
+from certification.audit import notifications
+from certification.audit.services import audit_record
 from certification.models import AuditEvent, Notification
-from certification.roles import Role
-from certification.services import applications, notifications
-from certification.services.audit import audit_record
+from core.roles import Role
 from tests.committee.helpers import submit
 from tests.conftest import make_user
 

@@ -6,10 +6,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from certification.applications import review
+from certification.applications import services as applications
 from certification.models import Application, AuditEvent
-from certification.roles import Role
-from certification.services import applications, review
-from config.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
+from core.roles import Role
 from tests.committee.helpers import intermediate_needs_beginner, submit
 from tests.conftest import make_user
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from certification.credentials import bench
+from certification.bench import credentials as bench
 
 
 def test_bench_signs_and_verifies() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pyld import jsonld
 
-from certification.credentials import (
+from certification.credentials.vc import (
     OB_V3P0,
     PINNED_CONTEXTS,
     VC_V2,
@@ -20,8 +20,8 @@ from certification.credentials import (
     credential_sign,
     document_loader,
 )
-from certification.credentials.canon import _OPTIONS
-from certification.credentials.contexts import _FILES, _SHA256, _context_document
+from certification.credentials.vc.canon import _OPTIONS
+from certification.credentials.vc.contexts import _FILES, _SHA256, _context_document
 
 from .conftest import KEY_URL, build_credential, vector_json
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from certification.credentials import (
+from certification.credentials.vc import (
     OB_V3P0,
     VC_V2,
     canonicalize,
@@ -12,7 +12,7 @@ from certification.credentials import (
     identity_hash_matches,
     identity_salt_new,
 )
-from certification.credentials.openbadges import LocalizedText
+from certification.credentials.vc.openbadges import LocalizedText
 
 from .conftest import ACHIEVEMENT, ISSUER_ID, REVOCATION_URL, SUSPENSION_URL, build_credential
 

@@ -7,7 +7,7 @@ import gzip
 
 import pytest
 
-from certification.credentials import (
+from certification.credentials.vc import (
     MIN_BITS,
     StatusListError,
     canonicalize,
@@ -23,7 +23,7 @@ from certification.credentials import (
     status_list_encode,
     status_list_from_credential,
 )
-from certification.credentials.verify import status_list_credential_verify
+from certification.credentials.vc.verify import status_list_credential_verify
 
 from .conftest import ISSUED, ISSUER_ID, KEY_URL, NOW, REVOCATION_URL
 

@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from certification.credentials import (
+from certification.credentials.vc import (
     OB_V3P0,
     VC_V2,
     ProofError,
@@ -20,9 +20,9 @@ from certification.credentials import (
     proof_verify,
     public_key_from_multikey,
 )
-from certification.credentials.contexts import VC_EXAMPLES_V2
-from certification.credentials.multikey import base58btc_decode, base58btc_encode
-from certification.credentials.verify import Check, credential_verify, did_key_resolve
+from certification.credentials.vc.contexts import VC_EXAMPLES_V2
+from certification.credentials.vc.multikey import base58btc_decode, base58btc_encode
+from certification.credentials.vc.verify import Check, credential_verify, did_key_resolve
 
 from .conftest import vector_json, vector_text
 

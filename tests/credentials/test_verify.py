@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from certification.credentials import (
+from certification.credentials.vc import (
     OB_V3P0,
     VC_V2,
     Check,

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from certification.roles import Role
+from core.roles import Role
 from tests.conftest import make_user
 from tests.interchange.test_malformed import BAD_GIFT
 from training.models import Question, QuestionBank

@@ -14,13 +14,13 @@ import pytest
 from numpy.typing import NDArray
 from scipy import stats
 
+from grading.bench.item_analysis import responses_generate
 from grading.item_analysis import (
     ItemAnalysis,
     ItemStatistics,
     item_analysis_compute,
     responses_to_matrix,
 )
-from grading.item_analysis_bench import responses_generate
 
 Matrix = NDArray[np.float64]
 

@@ -10,8 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from certification.roles import Role
-from config.errors import ApplicationError
+from core.errors import ApplicationError
+from core.roles import Role
 from grading.models import BundleUpload
 from grading.uploads import bundle_upload_process, bundle_upload_receive
 from tests.conftest import make_user

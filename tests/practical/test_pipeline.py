@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from config.errors import Conflict
+from core.errors import Conflict
 from grading import practical
 from grading.bundles import bundle_paths
 from grading.models import Submission

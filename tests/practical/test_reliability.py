@@ -24,7 +24,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from certification.demo import demo_load
+from certification.demo.programme import demo_load
 from grading import practical
 from grading.models import GradingRun, Submission
 from grading.tasks import submission_grade_task

@@ -12,9 +12,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from certification.interviews import services as interviews
 from certification.models import Application, Blueprint, Interview, InterviewSlot
-from certification.roles import Role
-from certification.services import blueprints, interviews
+from certification.results.blueprints import ComponentSpec, blueprint_create
+from core.roles import Role
 from tests.conftest import make_user
 from tests.factories import approved_application, objective_exam
 from tests.test_results import graded_practical, graded_written
@@ -92,14 +93,14 @@ def world(demo: dict[str, Any]) -> World:
     certification = demo["certification"]
     objective_exam(certification=certification)
     rubric = Rubric.objects.create(title="Interview", criteria=CRITERIA)
-    blueprint = blueprints.blueprint_create(
+    blueprint = blueprint_create(
         certification=certification,
         created_by=committee,
         cut_score=Decimal(70),
         components=[
-            blueprints.ComponentSpec("written", Decimal("0.3")),
-            blueprints.ComponentSpec("practical", Decimal("0.3")),
-            blueprints.ComponentSpec("interview", Decimal("0.4"), rubric_id=rubric.pk),
+            ComponentSpec("written", Decimal("0.3")),
+            ComponentSpec("practical", Decimal("0.3")),
+            ComponentSpec("interview", Decimal("0.4"), rubric_id=rubric.pk),
         ],
         borderline_margin=Decimal(2),
         rater_threshold=Decimal(15),

@@ -7,20 +7,34 @@ import numpy as np
 import pytest
 
 from certification.models import AuditEvent, Blueprint
-from certification.roles import Role
-from certification.selectors import result_for_application
-from certification.services import blueprints
-from config.errors import ApplicationError, NotFound
+from certification.results.angoff import (
+    angoff_apply,
+    angoff_compute,
+    angoff_estimates_save,
+    angoff_items,
+    angoff_round_next,
+    angoff_study_create,
+    angoff_summary,
+)
+from certification.results.blueprints import (
+    ComponentSpec,
+    blueprint_create,
+    blueprint_current,
+    blueprint_publish,
+)
+from certification.results.selectors import result_for_application
+from core.errors import ApplicationError, NotFound
+from core.roles import Role
 from tests.conftest import make_user
 from tests.factories import approved_application, objective_exam
 from tests.test_results import graded_practical, graded_written
 
 pytestmark = pytest.mark.django_db
-Spec = blueprints.ComponentSpec
+Spec = ComponentSpec
 
 
 def test_migrated_demo_blueprint_keeps_the_old_weights(demo):
-    current = blueprints.blueprint_current(certification=demo["certification"])
+    current = blueprint_current(certification=demo["certification"])
     assert current is not None and current.cut_score == Decimal(70)
     assert {c.kind: c.weight for c in current.components.all()} == {
         "written": Decimal("0.4"),
@@ -32,7 +46,7 @@ def test_the_demo_has_an_advanced_certification_with_an_interview(demo):
     from certification.models import Certification
 
     advanced = Certification.objects.get(slug="advanced-cv")
-    current = blueprints.blueprint_current(certification=advanced)
+    current = blueprint_current(certification=advanced)
     kinds = {c.kind: c for c in current.components.all()}
     assert set(kinds) == {"written", "practical", "interview"}
     assert kinds["interview"].rubric is not None
@@ -42,14 +56,14 @@ def test_the_demo_has_an_advanced_certification_with_an_interview(demo):
 def test_weights_must_add_up_to_one_and_nothing_is_created(demo, committee):
     before = Blueprint.objects.count()
     with pytest.raises(ApplicationError):
-        blueprints.blueprint_create(
+        blueprint_create(
             certification=demo["certification"],
             created_by=committee,
             cut_score=Decimal(70),
             components=[Spec("written", Decimal("0.5")), Spec("practical", Decimal("0.6"))],
         )
     with pytest.raises(ApplicationError):  # an interview needs a rubric
-        blueprints.blueprint_create(
+        blueprint_create(
             certification=demo["certification"],
             created_by=committee,
             cut_score=Decimal(70),
@@ -62,7 +76,7 @@ def test_weights_must_add_up_to_one_and_nothing_is_created(demo, committee):
 def test_only_the_committee_sets_blueprints(demo, role):
     user = make_user("someone", role)
     with pytest.raises(NotFound):
-        blueprints.blueprint_create(
+        blueprint_create(
             certification=demo["certification"],
             created_by=user,
             cut_score=Decimal(70),
@@ -74,7 +88,7 @@ def test_a_draft_applies_to_nobody_until_published_and_publishing_twice_is_harml
     demo, committee, candidate
 ):
     objective_exam(certification=demo["certification"])
-    draft = blueprints.blueprint_create(
+    draft = blueprint_create(
         certification=demo["certification"],
         created_by=committee,
         cut_score=Decimal(90),
@@ -87,8 +101,8 @@ def test_a_draft_applies_to_nobody_until_published_and_publishing_twice_is_harml
     graded_written(application, None)
     graded_practical(application, 0.9)
     assert result_for_application(application).blueprint.version == 1
-    published = blueprints.blueprint_publish(blueprint_id=draft.pk, actor=committee)
-    again = blueprints.blueprint_publish(blueprint_id=draft.pk, actor=committee)
+    published = blueprint_publish(blueprint_id=draft.pk, actor=committee)
+    again = blueprint_publish(blueprint_id=draft.pk, actor=committee)
     assert again.published_at == published.published_at
     assert (
         AuditEvent.objects.filter(action="blueprint.publish", object_id=str(draft.pk)).count() == 1
@@ -109,9 +123,9 @@ def angoff(demo, committee):
             committee=committee,
         )
         graded_written(application, correct)
-    study = blueprints.angoff_study_create(exam=exam, title="Round table", created_by=committee)
+    study = angoff_study_create(exam=exam, title="Round table", created_by=committee)
     judges = [committee, make_user("j2", Role.EXAMINER), make_user("j3", Role.EXAMINER)]
-    items = [v.question_id for v in blueprints.angoff_items(study)]
+    items = [v.question_id for v in angoff_items(study)]
     return study, judges, items
 
 
@@ -121,12 +135,12 @@ SHEETS = [["0.5", "0.5", "0.5"], ["0.8", "0.6", "0.4"], ["0.2", "0.5", "0.6"]]
 def test_angoff_cut_standard_error_and_impact(angoff):
     study, judges, items = angoff
     for judge, sheet in zip(judges, SHEETS, strict=True):
-        blueprints.angoff_estimates_save(
+        angoff_estimates_save(
             study_id=study.pk,
             judge=judge,
             estimates={q: Decimal(p) for q, p in zip(items, sheet, strict=True)},
         )
-    [round_one] = blueprints.angoff_summary(study=study)
+    [round_one] = angoff_summary(study=study)
     points = np.array([1, 2, 3])
     per_judge = np.array([[float(p) for p in sheet] for sheet in SHEETS]) @ points
     cut = per_judge.mean()
@@ -142,23 +156,23 @@ def test_angoff_cut_standard_error_and_impact(angoff):
 def test_angoff_rounds_and_apply_drafts_a_new_version(angoff, committee):
     study, judges, items = angoff
     for judge, sheet in zip(judges, SHEETS, strict=True):
-        blueprints.angoff_estimates_save(
+        angoff_estimates_save(
             study_id=study.pk,
             judge=judge,
             estimates={q: Decimal(p) for q, p in zip(items, sheet, strict=True)},
         )
-    blueprints.angoff_round_next(study_id=study.pk, actor=committee)
+    angoff_round_next(study_id=study.pk, actor=committee)
     study.refresh_from_db()
     for judge in judges:  # round 2: consensus on 0.4 everywhere → cut 2.4 / 6 = 40 %
-        blueprints.angoff_estimates_save(
+        angoff_estimates_save(
             study_id=study.pk, judge=judge, estimates={q: Decimal("0.4") for q in items}
         )
-    rounds = blueprints.angoff_summary(study=study)
+    rounds = angoff_summary(study=study)
     assert [r.round for r in rounds] == [1, 2]
     assert rounds[1].cut.cut_percent == Decimal("40.00")
     assert rounds[1].cut.standard_error_points == Decimal("0.00")
     assert rounds[1].would_pass == 2
-    draft = blueprints.angoff_apply(study_id=study.pk, round_number=2, actor=committee)
+    draft = angoff_apply(study_id=study.pk, round_number=2, actor=committee)
     assert draft.published_at is None
     written = draft.components.get(kind="written")
     assert written.minimum == Decimal("40.00")
@@ -167,11 +181,11 @@ def test_angoff_rounds_and_apply_drafts_a_new_version(angoff, committee):
 def test_angoff_refuses_bad_estimates_and_outsiders(angoff):
     study, judges, items = angoff
     with pytest.raises(ApplicationError):
-        blueprints.angoff_estimates_save(
+        angoff_estimates_save(
             study_id=study.pk, judge=judges[1], estimates={items[0]: Decimal("1.5")}
         )
     with pytest.raises(NotFound):
-        blueprints.angoff_estimates_save(
+        angoff_estimates_save(
             study_id=study.pk,
             judge=make_user("learner", Role.CANDIDATE),
             estimates={items[0]: Decimal("0.5")},
@@ -180,7 +194,7 @@ def test_angoff_refuses_bad_estimates_and_outsiders(angoff):
 
 
 def test_a_partial_sheet_does_not_count():
-    cut = blueprints.angoff_compute(
+    cut = angoff_compute(
         estimates={"a": {1: Decimal("0.5"), 2: Decimal("0.5")}, "b": {1: Decimal("0.9")}},
         points={1: Decimal(1), 2: Decimal(1)},
     )

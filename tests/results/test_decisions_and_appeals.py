@@ -7,6 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from certification.appeals import services as appeals
+from certification.applications import conflicts
+from certification.credentials.services import certificate_issue
+from certification.exams import manual_grading as manual
 from certification.models import (
     Appeal,
     Attempt,
@@ -15,10 +19,10 @@ from certification.models import (
     Decision,
     InterviewRating,
 )
-from certification.roles import Role
-from certification.selectors import result_for_application, result_for_candidate
-from certification.services import appeals, certificates, conflicts, decisions, manual
-from config.errors import ApplicationError, Conflict, NotFound
+from certification.results import services as decisions
+from certification.results.selectors import result_for_application, result_for_candidate
+from core.errors import ApplicationError, Conflict, NotFound
+from core.roles import Role
 from grading.models import Submission
 from tests.conftest import make_user
 from tests.factories import approved_application, objective_exam
@@ -90,7 +94,7 @@ def test_conflicted_or_non_committee_deciders_get_not_found(scored, committee, c
 
 
 def test_issuing_records_the_pass_decision_and_respects_a_fail(scored, committee):
-    certificate = certificates.certificate_issue(application_id=scored.pk, issued_by=committee)
+    certificate = certificate_issue(application_id=scored.pk, issued_by=committee)
     decision = Decision.objects.get(application=scored)
     assert (decision.outcome, decision.decided_by) == ("pass", committee)
     assert certificate.composite == Decimal("77.00")
@@ -101,7 +105,7 @@ def test_issuing_records_the_pass_decision_and_respects_a_fail(scored, committee
 def test_no_certificate_after_a_defer(scored, committee):
     decide(scored, committee, "defer")
     with pytest.raises(Conflict):
-        certificates.certificate_issue(application_id=scored.pk, issued_by=committee)
+        certificate_issue(application_id=scored.pk, issued_by=committee)
     assert not Certificate.objects.filter(application=scored).exists()
 
 
@@ -248,7 +252,7 @@ def test_granting_an_interview_appeal_brings_two_new_raters(world):
 def test_a_written_appeal_reopens_rubric_items_for_another_examiner(demo, candidate, committee):
     """A case-analysis item graded by an examiner goes back to the queue after a granted
     appeal, but not to the same examiner."""
-    from certification.services import exams
+    from certification.exams import services as exams
     from tests.factories import answer_all, question
     from training.models import QuestionBank, QuestionVersion, Rubric
 

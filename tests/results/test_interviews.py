@@ -9,11 +9,12 @@ from django.test import override_settings
 from django.utils import timezone
 from sklearn.metrics import cohen_kappa_score
 
+from certification.applications import conflicts
+from certification.interviews import services as interviews
 from certification.models import AuditEvent, Interview, InterviewRating
-from certification.roles import Role
-from certification.selectors import result_for_application
-from certification.services import conflicts, interviews
-from config.errors import ApplicationError, Conflict, NotFound
+from certification.results.selectors import result_for_application
+from core.errors import ApplicationError, Conflict, NotFound
+from core.roles import Role
 from tests.conftest import make_user
 from tests.factories import approved_application
 from tests.results.conftest import levels_for, new_slot

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from certification.appeals import services as appeals
+from certification.interviews import services as interviews
 from certification.models import (
     AngoffEstimate,
     Appeal,
@@ -19,8 +21,10 @@ from certification.models import (
     InterviewRating,
     InterviewSlot,
 )
-from certification.roles import Role
-from certification.services import appeals, blueprints, decisions, interviews
+from certification.results import services as decisions
+from certification.results.angoff import angoff_items, angoff_study_create
+from certification.results.blueprints import ComponentSpec, blueprint_create
+from core.roles import Role
 from tests.conftest import make_user
 
 
@@ -70,17 +74,17 @@ def results_world(users: dict[str, Any], application: Application) -> SimpleName
         candidate=owner, application_id=adv.pk, grounds="Please look again.", components=["written"]
     )
     assert application.certification.written_exam is not None
-    study = blueprints.angoff_study_create(
+    study = angoff_study_create(
         exam=application.certification.written_exam, title="Study", created_by=committee
     )
-    question_id = blueprints.angoff_items(study)[0].question_id
-    draft = blueprints.blueprint_create(
+    question_id = angoff_items(study)[0].question_id
+    draft = blueprint_create(
         certification=application.certification,
         created_by=committee,
         cut_score=Decimal(72),
         components=[
-            blueprints.ComponentSpec("written", Decimal("0.5")),
-            blueprints.ComponentSpec("practical", Decimal("0.5")),
+            ComponentSpec("written", Decimal("0.5")),
+            ComponentSpec("practical", Decimal("0.5")),
         ],
     )
     return SimpleNamespace(

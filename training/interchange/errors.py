@@ -3,7 +3,7 @@ author fixes the whole file at once."""
 
 from collections.abc import Sequence
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from training.interchange.types import ItemDraft, ParseResult, Problem
 
 

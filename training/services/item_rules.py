@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeGuard
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from training.models import Category, Question, QuestionVersion, Rubric, Tag
 
 Kind = QuestionVersion.Kind

@@ -37,7 +37,7 @@ from certification.models import (
     EligibilityRule,
     TrainingRelation,
 )
-from certification.roles import Role
+from core.roles import Role
 
 PAGES = [
     ("review queue", "/committee/applications/"),
@@ -78,7 +78,7 @@ class Command(BaseCommand):
     # --- data ---
 
     def _load(self, options: Any) -> dict[str, Any]:
-        from certification.demo import demo_load
+        from certification.demo.programme import demo_load
 
         rng = random.Random(options["seed"])  # noqa: S311 - test data, not secrets
         started = time.perf_counter()

@@ -16,11 +16,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from certification.credentials import credential_sign, identity_salt_new
+from certification.credentials.documents import certificate_credential_build
+from certification.credentials.issuer import issuer_key_active, issuer_private_key
+from certification.credentials.vc import credential_sign, identity_salt_new
+from certification.credentials.verification import credential_check
 from certification.models import Certificate
-from certification.services.certificates import certificate_credential_build
-from certification.services.issuer import issuer_key_active, issuer_private_key
-from certification.services.verification import credential_check
 
 
 class Command(BaseCommand):

@@ -172,9 +172,9 @@ class Command(BaseCommand):
         from django.contrib.auth import get_user_model
         from rest_framework.authtoken.models import Token
 
-        from certification.demo import demo_load
+        from certification.demo.programme import demo_load
         from certification.models import Application, Certification, Exam
-        from certification.roles import Role
+        from core.roles import Role
         from training.models import Question, QuestionBank, QuestionVersion
 
         demo_load()

@@ -9,8 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 
+from certification.credentials.sharing import credential_ordered
 from certification.models import Certificate
-from certification.sharing import credential_ordered
 
 
 class Command(BaseCommand):

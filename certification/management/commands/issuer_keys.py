@@ -11,9 +11,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from certification.credentials.services import issuer_key_replace
 from certification.models import IssuerKey
-from certification.services.certificates import issuer_key_replace
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from certification.demo import demo_load
-from certification.demo_cohort import demo_cohort_load
+from certification.demo.cohort import demo_cohort_load
+from certification.demo.programme import demo_load
 
 
 class Command(BaseCommand):

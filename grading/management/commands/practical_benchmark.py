@@ -68,7 +68,7 @@ class Command(BaseCommand):
         parser.add_argument("--skip-scoring", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from grading.demo import practical_demo_install
+        from grading.demo.practical import practical_demo_install
         from training.demo.bundles import demo_bundle
 
         result: dict[str, Any] = {}

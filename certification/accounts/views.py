@@ -1,0 +1,70 @@
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from certification.accounts import services as accounts
+from certification.applications.selectors import certifications_with_rules
+from certification.models import Application
+from certification.results.selectors import result_for_application
+from core.errors import ApplicationError
+from core.http import error_show
+from core.roles import Role, has_role
+from training.models import Curriculum
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "home.html",
+        {
+            "certifications": certifications_with_rules(),
+            "curricula": Curriculum.objects.select_related("level", "domain"),
+        },
+    )
+
+
+class RegisterForm(forms.Form):
+    username = forms.RegexField(regex=r"^[\w.@+-]{3,150}$", label=_("用户名 Username"))
+    email = forms.EmailField(label=_("电子邮箱 E-mail"))
+    password = forms.CharField(widget=forms.PasswordInput, label=_("密码 Password"))
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = accounts.candidate_register(**form.cleaned_data)
+        except ApplicationError as exc:
+            error_show(request, exc, form=form)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("注册成功 / Welcome!"))
+            return redirect("dashboard")
+    return render(request, "registration/register.html", {"form": form})
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if has_role(request.user, Role.COMMITTEE):
+        return redirect("committee-applications")
+    own = (
+        Application.objects.filter(candidate_id=request.user.pk)
+        .select_related("certification__written_exam", "certification__practical_task")
+        .prefetch_related("attempts")
+    )
+    rows = []
+    for application in own:
+        result = result_for_application(application)
+        rows.append(
+            {
+                "application": application,
+                "attempt": application.attempts.first(),
+                "result": result,
+                "certificate": getattr(application, "certificate", None),
+            }
+        )
+    return render(request, "accounts/dashboard.html", {"rows": rows})

@@ -1,0 +1,375 @@
+"""Applications: draft → submitted → approved / rejected / withdrawn, eligibility,
+attachments. Each write is one transaction; e-mail goes out on commit."""
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from certification.applications.conflicts import has_conflict
+from certification.audit.notifications import notification_send, notification_send_to_role
+from certification.audit.services import audit_record
+from certification.models import (
+    Application,
+    ApplicationAttachment,
+    Certificate,
+    Certification,
+    EligibilityRule,
+    EligibilityWaiver,
+)
+from core.errors import ApplicationError, Conflict, NotFound
+from core.roles import Role, has_role
+
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+ATTACHMENT_MAX_COUNT = 5
+# Types are recognised by their first bytes, never by the name or the browser's claim.
+ATTACHMENT_TYPES: tuple[tuple[bytes, str, str], ...] = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+)
+_TEXT_FIELDS = ("full_name", "email", "phone", "organization")
+_LONG_FIELDS = ("learning_history", "project_experience", "waiver_request")
+APPLICATION_FIELDS = _TEXT_FIELDS + _LONG_FIELDS
+
+
+# --- Eligibility ---
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Whether a candidate may be approved for a certification: every rule holds, or
+    the committee waived them."""
+
+    missing: list[Certification] = field(default_factory=list)
+    waiver: EligibilityWaiver | None = None
+
+    @property
+    def eligible(self) -> bool:
+        return not self.missing or self.waiver is not None
+
+    @property
+    def message(self) -> str:
+        if not self.missing:
+            return "符合报名条件 / Eligible."
+        names = "、".join(c.name for c in self.missing)
+        names_en = ", ".join(c.name_en for c in self.missing)
+        if self.waiver is not None:
+            return f"已豁免：{names} / Waived: {names_en}."
+        return (
+            f"需要有效的{names}证书，或认证委员会的豁免 / "
+            f"Requires a valid certificate: {names_en}, or a committee waiver."
+        )
+
+
+def valid_certificates(*, now: Any = None) -> Any:
+    """Certificates that count for eligibility: valid status, not suspended, not
+    expired."""
+    return Certificate.objects.filter(
+        status=Certificate.Status.VALID,
+        suspended_at__isnull=True,
+        valid_until__gt=now or timezone.now(),
+    )
+
+
+def eligibility_check(*, candidate: Any, certification: Certification) -> Eligibility:
+    """The rules of ``certification`` for ``candidate``. Read-only, two queries."""
+    candidate_id = getattr(candidate, "pk", candidate)
+    rules = EligibilityRule.objects.filter(certification=certification).select_related("required")
+    held = set(
+        valid_certificates()
+        .filter(holder_id=candidate_id)
+        .values_list("certification_id", flat=True)
+    )
+    missing = [rule.required for rule in rules if rule.required_id not in held]
+    waiver = None
+    if missing:
+        waiver = EligibilityWaiver.objects.filter(
+            candidate_id=candidate_id, certification=certification
+        ).first()
+    return Eligibility(missing=missing, waiver=waiver)
+
+
+# --- The candidate's side ---
+
+
+def _require_candidate(candidate: Any, certification: Certification) -> None:
+    if not has_role(candidate, Role.CANDIDATE):
+        raise NotFound("Not found.")
+    if not certification.is_open:
+        raise ApplicationError("该认证暂不接受报名 / This certification is not open.")
+
+
+def _clean(fields: dict[str, Any]) -> dict[str, str]:
+    unknown = set(fields) - set(_TEXT_FIELDS) - set(_LONG_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown application fields: {sorted(unknown)}")
+    return {name: str(value or "").strip() for name, value in fields.items()}
+
+
+def _draft_for_update(candidate: Any, certification: Certification) -> Application | None:
+    """The candidate's draft for ``certification``, row-locked, or None."""
+    return (
+        Application.objects.select_for_update()
+        .filter(candidate=candidate, certification=certification, state=Application.State.DRAFT)
+        .first()
+    )
+
+
+def application_draft_save(
+    *, candidate: Any, certification: Certification, **fields: Any
+) -> Application:
+    """Creates or updates the candidate's draft for ``certification``; fields may be
+    incomplete. Raises Conflict when a submitted or approved application exists.
+    Safe to call repeatedly (each call saves the latest text)."""
+    _require_candidate(candidate, certification)
+    values = _clean(fields)
+    try:
+        with transaction.atomic():
+            draft = _draft_for_update(candidate, certification)
+            if draft is None:
+                return Application.objects.create(
+                    candidate=candidate,
+                    certification=certification,
+                    state=Application.State.DRAFT,
+                    **{"learning_history": "", "project_experience": "", **values},
+                )
+            for name, value in values.items():
+                setattr(draft, name, value)
+            draft.save(update_fields=list(values))
+            return draft
+    except IntegrityError as exc:
+        raise Conflict("你已有该认证的有效申请 / You already applied for this.") from exc
+
+
+def application_submit(
+    *, candidate: Any, certification: Certification, **fields: Any
+) -> Application:
+    """Submits the candidate's application for ``certification`` (the draft, when
+    there is one, with these fields). Fields: full_name, learning_history,
+    project_experience (required); email, phone, organization, waiver_request.
+
+    Raises ApplicationError for a missing field, or when the candidate is not
+    eligible and asked for no waiver; Conflict when a submitted or approved
+    application exists; NotFound for a non-candidate. The committee is notified."""
+    _require_candidate(candidate, certification)
+    values = _clean(fields)
+    for name, label in (
+        ("full_name", "请填写姓名 / Enter your full name."),
+        ("learning_history", "请填写学习经历 / Describe your learning history."),
+        ("project_experience", "请填写项目经验 / Describe your project experience."),
+    ):
+        if not values.get(name):
+            raise ApplicationError(label)
+    eligibility = eligibility_check(candidate=candidate, certification=certification)
+    if not eligibility.eligible and not values.get("waiver_request"):
+        raise ApplicationError(
+            f"{eligibility.message} 如需豁免，请填写豁免申请理由 / "
+            "To ask for a waiver, give your reasons.",
+            extra={"missing": [c.slug for c in eligibility.missing]},
+        )
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            application = _draft_for_update(candidate, certification)
+            if application is None:
+                application = Application.objects.create(
+                    candidate=candidate,
+                    certification=certification,
+                    state=Application.State.SUBMITTED,
+                    submitted_at=now,
+                    **values,
+                )
+            else:
+                for name, value in values.items():
+                    setattr(application, name, value)
+                application.state = Application.State.SUBMITTED
+                application.submitted_at = now
+                application.save(update_fields=[*values, "state", "submitted_at"])
+            notification_send_to_role(
+                role=Role.COMMITTEE,
+                title=f"新的认证申请 / New application: {certification.name_en}",
+                body=application.full_name,
+                link=reverse("committee-application", args=[application.pk]),
+                exclude=[candidate.pk],
+            )
+    except IntegrityError as exc:
+        raise Conflict("你已有该认证的有效申请 / You already applied for this.") from exc
+    return application
+
+
+def application_withdraw(*, candidate: Any, application_id: int) -> Application:
+    """The candidate withdraws their draft or submitted application. Idempotent for a
+    withdrawn one; Conflict once decided; NotFound for anyone else's."""
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update()
+            .filter(pk=application_id, candidate_id=getattr(candidate, "pk", None))
+            .first()
+        )
+        if application is None:
+            raise NotFound("Not found.")
+        if application.state == Application.State.WITHDRAWN:
+            return application
+        if not application.can_withdraw:
+            raise Conflict("该申请已处理，不能撤回 / A decided application cannot be withdrawn.")
+        application.state = Application.State.WITHDRAWN
+        application.save(update_fields=["state"])
+    return application
+
+
+# --- Attachments ---
+
+
+def _detect(head: bytes) -> tuple[str, str]:
+    for magic, content_type, extension in ATTACHMENT_TYPES:
+        if head.startswith(magic):
+            return content_type, extension
+    raise ApplicationError("附件只能是 PDF、PNG 或 JPEG / Attach a PDF, PNG or JPEG file.")
+
+
+def attachment_path(attachment: ApplicationAttachment) -> Path:
+    return Path(settings.PRIVATE_STORAGE_DIR) / attachment.storage_name
+
+
+def attachment_add(
+    *, candidate: Any, application_id: int, upload: UploadedFile
+) -> ApplicationAttachment:
+    """Stores a file on the candidate's draft or submitted application, privately
+    under PRIVATE_STORAGE_DIR. The type is detected from the content (PDF, PNG,
+    JPEG); at most ATTACHMENT_MAX_BYTES each and ATTACHMENT_MAX_COUNT per
+    application. Raises ApplicationError for a bad file, Conflict once decided,
+    NotFound for anyone else's application. Each call adds a file."""
+    size = upload.size or 0
+    if size > ATTACHMENT_MAX_BYTES:
+        raise ApplicationError(
+            f"附件不能超过 {ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB / "
+            f"Attachments are limited to {ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB."
+        )
+    upload.seek(0)
+    data = upload.read(ATTACHMENT_MAX_BYTES + 1)
+    if len(data) > ATTACHMENT_MAX_BYTES:
+        raise ApplicationError("附件太大 / Attachment too large.")
+    if not data:
+        raise ApplicationError("附件是空的 / The attachment is empty.")
+    content_type, extension = _detect(data[:16])
+    storage_name = f"applications/{application_id}/{uuid.uuid4().hex}.{extension}"
+    path = Path(settings.PRIVATE_STORAGE_DIR) / storage_name
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update()
+            .filter(pk=application_id, candidate_id=getattr(candidate, "pk", None))
+            .first()
+        )
+        if application is None:
+            raise NotFound("Not found.")
+        if application.state not in (Application.State.DRAFT, Application.State.SUBMITTED):
+            raise Conflict("该申请已处理 / This application was already decided.")
+        if application.attachments.count() >= ATTACHMENT_MAX_COUNT:
+            raise ApplicationError(
+                f"最多 {ATTACHMENT_MAX_COUNT} 个附件 / At most {ATTACHMENT_MAX_COUNT} attachments."
+            )
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Written before the row: a rollback may leave an orphan file, never a row
+        # without its file.
+        path.write_bytes(data)
+        try:
+            return ApplicationAttachment.objects.create(
+                application=application,
+                file_name=Path(upload.name or "attachment").name[:200],
+                content_type=content_type,
+                size_bytes=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                storage_name=storage_name,
+            )
+        except Exception:
+            path.unlink(missing_ok=True)
+            raise
+
+
+# --- The committee's decisions ---
+
+
+def application_decide_locked(
+    *, application: Application, reviewer: Any, approve: bool, reason: str
+) -> Application:
+    """Decides a locked application row; raises before writing anything."""
+    if has_conflict(staff=reviewer, candidate=application.candidate_id):
+        raise NotFound("Not found.")
+    if application.state == Application.State.DRAFT:
+        raise NotFound("Not found.")
+    target = Application.State.APPROVED if approve else Application.State.REJECTED
+    if application.state == target:
+        return application  # a double click: already decided the same way
+    if application.state != Application.State.SUBMITTED:
+        raise Conflict("该申请已处理 / This application was already decided.")
+    if approve:
+        eligibility = eligibility_check(
+            candidate=application.candidate_id, certification=application.certification
+        )
+        if not eligibility.eligible:
+            raise Conflict(
+                f"{eligibility.message} 请先授予豁免 / Grant a waiver first.",
+                extra={"missing": [c.slug for c in eligibility.missing]},
+            )
+    before = {"state": application.state}
+    application.state = target
+    application.decision_reason = reason.strip()
+    application.reviewed_by = reviewer
+    application.reviewed_at = timezone.now()
+    application.save(update_fields=["state", "decision_reason", "reviewed_by", "reviewed_at"])
+    audit_record(
+        actor=reviewer,
+        action="application.approve" if approve else "application.reject",
+        obj=application,
+        before=before,
+        after={"state": target, "reason": application.decision_reason},
+    )
+    verdict = application.get_state_display()
+    notification_send(
+        recipient=application.candidate,
+        title=f"认证申请结果 / Application {verdict}",
+        body=f"{application.certification}: {verdict}\n{application.decision_reason}".strip(),
+        link=reverse("application-detail", args=[application.pk]),
+    )
+    return application
+
+
+def _decide(*, application_id: int, reviewer: Any, approve: bool, reason: str) -> Application:
+    if not has_role(reviewer, Role.COMMITTEE):
+        raise NotFound("Not found.")
+    if not approve and not reason.strip():
+        raise ApplicationError("拒绝时必须填写原因 / A rejection needs a reason.")
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update()
+            .select_related("certification", "candidate")
+            .filter(pk=application_id)
+            .first()
+        )
+        if application is None:
+            raise NotFound("Not found.")
+        return application_decide_locked(
+            application=application, reviewer=reviewer, approve=approve, reason=reason
+        )
+
+
+def application_approve(*, application_id: int, reviewer: Any) -> Application:
+    """Approves a submitted application whose candidate is eligible (or waived).
+    Idempotent for an approved one; raises Conflict for one decided otherwise or an
+    ineligible candidate, and NotFound for a non-committee or conflicted reviewer.
+    The candidate is notified in the app and by e-mail (on commit)."""
+    return _decide(application_id=application_id, reviewer=reviewer, approve=True, reason="")
+
+
+def application_reject(*, application_id: int, reviewer: Any, reason: str) -> Application:
+    """Rejects a submitted application with a reason the candidate reads. Same rules
+    and notifications as ``application_approve``."""
+    return _decide(application_id=application_id, reviewer=reviewer, approve=False, reason=reason)

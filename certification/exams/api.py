@@ -1,0 +1,348 @@
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from certification.applications.selectors import approved_application
+from certification.exams import accommodations
+from certification.exams import manual_grading as manual
+from certification.exams import services as exams
+from certification.exams.presentation import attempt_view, feedback_html
+from certification.exams.selectors import attempt_get_for_candidate
+from certification.exams.services import (
+    MAX_REVISION,
+    PracticeFeedback,
+    attempt_save_token,
+    seconds_left,
+)
+from certification.models import Attempt, AttemptItem, Certification, Exam
+from core.api import require_role
+from core.errors import NotFound
+from core.roles import Role
+from grading import practical
+from grading.models import Submission
+from grading.programming import ProgrammingInfrastructureError, programming_samples
+
+
+class AttemptOut(serializers.ModelSerializer[Attempt]):
+    """The candidate's view of an attempt (certification/presentation.py): items in
+    the attempt's order, choices in its shuffle, never a key; score and feedback
+    only when the exam's review options allow."""
+
+    id = serializers.UUIDField(source="public_id")
+    exam = serializers.CharField(source="exam.title")
+    items = serializers.SerializerMethodField()
+    seconds_left = serializers.SerializerMethodField()
+    score = serializers.SerializerMethodField()
+    max_score = serializers.DecimalField(max_digits=7, decimal_places=2, read_only=True)
+    percent = serializers.SerializerMethodField()
+    save_token = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attempt
+        fields = [
+            "id",
+            "exam",
+            "number",
+            "state",
+            "started_at",
+            "deadline",
+            "seconds_left",
+            "submitted_at",
+            "score",
+            "max_score",
+            "percent",
+            "save_token",
+            "items",
+        ]
+
+    def get_save_token(self, attempt: Attempt) -> str:
+        """A capability for autosave (``X-Attempt-Token``): only the owner sees it."""
+        return attempt_save_token(attempt)
+
+    def _view(self, attempt: Attempt) -> dict[str, Any]:
+        cached: dict[str, Any] | None = getattr(attempt, "_view", None)
+        if cached is None:
+            cached = attempt_view(attempt)
+            attempt._view = cached  # type: ignore[attr-defined]
+        return cached
+
+    def get_items(self, attempt: Attempt) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = self._view(attempt)["items"]
+        return items
+
+    def get_seconds_left(self, attempt: Attempt) -> int:
+        return seconds_left(attempt)
+
+    def get_score(self, attempt: Attempt) -> str | None:
+        if not self._view(attempt)["rights"].score or attempt.score is None:
+            return None
+        return str(attempt.score)
+
+    def get_percent(self, attempt: Attempt) -> str | None:
+        if not self._view(attempt)["rights"].score or attempt.percent is None:
+            return None
+        return str(attempt.percent)
+
+
+class AnswerIn(serializers.Serializer[Any]):
+    response = serializers.JSONField()
+    revision = serializers.IntegerField(min_value=1, max_value=MAX_REVISION)
+
+
+class AnswerOut(serializers.Serializer[Any]):
+    item = serializers.IntegerField(source="item_id")
+    revision = serializers.IntegerField()
+    applied = serializers.BooleanField(help_text="False when a newer revision was already saved.")
+    saved_at = serializers.DateTimeField()
+    late = serializers.BooleanField()
+
+
+class PracticeFeedbackOut(serializers.Serializer[Any]):
+    fraction = serializers.FloatField(allow_null=True)
+    feedback = serializers.JSONField()
+    feedback_html = serializers.SerializerMethodField(
+        help_text="The general feedback as sanitised HTML."
+    )
+    key = serializers.JSONField()
+
+    def get_feedback_html(self, result: PracticeFeedback) -> str:
+        return feedback_html(result.feedback)
+
+
+class ProgrammingRunOut(serializers.Serializer[Any]):
+    verdict = serializers.CharField()
+    fraction = serializers.FloatField()
+    tests = serializers.JSONField()
+    stderr = serializers.CharField()
+
+
+class ManualItemOut(serializers.Serializer[Any]):
+    """An answer in the examiners' queue: anonymised, no candidate or attempt id."""
+
+    id = serializers.IntegerField(source="pk")
+    kind = serializers.CharField(source="version.kind")
+    stem = serializers.CharField(source="version.stem")
+    points = serializers.DecimalField(source="version.points", max_digits=6, decimal_places=2)
+    response = serializers.JSONField(source="answer.response", default=None)
+
+
+class ManualGradeIn(serializers.Serializer[Any]):
+    levels = serializers.DictField(child=serializers.CharField(max_length=40))
+    comment = serializers.CharField(max_length=5000, allow_blank=True, default="")
+
+
+class ManualGradeOut(serializers.Serializer[Any]):
+    item = serializers.IntegerField(source="item_id")
+    points = serializers.DecimalField(max_digits=6, decimal_places=2)
+
+
+class RegradeChangeOut(serializers.Serializer[Any]):
+    attempt_id = serializers.IntegerField()
+    position = serializers.IntegerField()
+    question_id = serializers.IntegerField()
+    old_points = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    new_points = serializers.DecimalField(max_digits=6, decimal_places=2)
+
+
+class RegradeIn(serializers.Serializer[Any]):
+    dry_run = serializers.BooleanField(default=True)
+
+
+class AccommodationIn(serializers.Serializer[Any]):
+    candidate = serializers.CharField(max_length=150, help_text="username")
+    exam = serializers.IntegerField(required=False, allow_null=True)
+    extra_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60)
+    reason = serializers.CharField(max_length=300)
+
+
+class SubmissionIn(serializers.Serializer[Any]):
+    file = serializers.FileField()
+
+
+class SubmissionOut(serializers.ModelSerializer[Submission]):
+    """What the candidate sees: never the predict stage's output."""
+
+    id = serializers.UUIDField(source="public_id")
+    task = serializers.CharField(source="task.slug")
+
+    class Meta:
+        model = Submission
+        fields = [
+            "id",
+            "task",
+            "state",
+            "stage",
+            "verdict",
+            "message",
+            "dev_score",
+            "passed",
+            "stages",
+            "train_log",
+            "created_at",
+            "finished_at",
+        ]
+
+
+class AttemptStartApi(APIView):
+    @extend_schema(request=None, responses={201: AttemptOut})
+    def post(self, request: Request, exam_id: int) -> Response:
+        require_role(request.user, Role.CANDIDATE)
+        exam = Exam.objects.filter(pk=exam_id).first()
+        if exam is None:
+            raise NotFound("Not found.")
+        attempt = exams.attempt_start(candidate=request.user, exam=exam)
+        return Response(AttemptOut(attempt).data, status=status.HTTP_201_CREATED)
+
+
+class AttemptDetailApi(APIView):
+    @extend_schema(responses=AttemptOut)
+    def get(self, request: Request, attempt_id: str) -> Response:
+        attempt = attempt_get_for_candidate(candidate=request.user, public_id=attempt_id)
+        return Response(AttemptOut(attempt).data)
+
+
+class AnswerSaveApi(APIView):
+    @extend_schema(request=AnswerIn, responses=AnswerOut)
+    def put(self, request: Request, attempt_id: str, item_id: int) -> Response:
+        attempt = attempt_get_for_candidate(candidate=request.user, public_id=attempt_id)
+        data = AnswerIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        answer = exams.answer_save(attempt=attempt, item_id=item_id, **data.validated_data)
+        return Response(AnswerOut(answer).data)
+
+
+class AttemptSubmitApi(APIView):
+    @extend_schema(request=None, responses=AttemptOut)
+    def post(self, request: Request, attempt_id: str) -> Response:
+        attempt = attempt_get_for_candidate(candidate=request.user, public_id=attempt_id)
+        attempt = exams.attempt_submit(attempt=attempt)
+        return Response(AttemptOut(attempt).data)
+
+
+class SubmissionCreateApi(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": SubmissionIn}, responses={201: SubmissionOut})
+    def post(self, request: Request, certification_slug: str) -> Response:
+        require_role(request.user, Role.CANDIDATE)
+        certification = Certification.objects.filter(slug=certification_slug).first()
+        if certification is None or certification.practical_task is None:
+            raise NotFound("Not found.")
+        approved_application(candidate=request.user, certification=certification)
+        data = SubmissionIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        submission = practical.submission_create(
+            task=certification.practical_task,
+            candidate=request.user,
+            upload=data.validated_data["file"],
+        )
+        return Response(SubmissionOut(submission).data, status=status.HTTP_201_CREATED)
+
+
+class SubmissionDetailApi(APIView):
+    @extend_schema(responses=SubmissionOut)
+    def get(self, request: Request, submission_id: str) -> Response:
+        submission = (
+            Submission.objects.select_related("task")
+            .filter(public_id=submission_id, candidate_id=request.user.pk)
+            .first()
+        )
+        if submission is None:
+            raise NotFound("Not found.")
+        return Response(SubmissionOut(submission).data)
+
+
+class PracticeCheckApi(APIView):
+    @extend_schema(request=None, responses=PracticeFeedbackOut)
+    def post(self, request: Request, attempt_id: str, item_id: int) -> Response:
+        attempt = attempt_get_for_candidate(candidate=request.user, public_id=attempt_id)
+        result = exams.practice_check(attempt=attempt, item_id=item_id)
+        return Response(PracticeFeedbackOut(result).data)
+
+
+class ProgrammingSamplesApi(APIView):
+    """Runs the candidate's saved code against the item's visible sample tests."""
+
+    @extend_schema(request=None, responses=ProgrammingRunOut)
+    def post(self, request: Request, attempt_id: str, item_id: int) -> Response:
+        attempt = attempt_get_for_candidate(candidate=request.user, public_id=attempt_id)
+        item = (
+            AttemptItem.objects.select_related("version", "answer")
+            .filter(pk=item_id, attempt=attempt, version__kind="programming")
+            .first()
+        )
+        if item is None or attempt.state not in attempt.ACTIVE_STATES:
+            raise NotFound("Not found.")
+        answer = getattr(item, "answer", None)
+        code = answer.response["code"] if answer else item.version.data.get("starter", "")
+        try:
+            result = programming_samples(version=item.version, code=code)
+        except ProgrammingInfrastructureError:
+            return Response(
+                {
+                    "error": {
+                        "code": "sandbox_unavailable",
+                        "message": "评测环境暂时不可用，请稍后再试 / Try again shortly.",
+                    }
+                },
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
+        return Response(ProgrammingRunOut(result).data)
+
+
+class ManualQueueApi(APIView):
+    @extend_schema(responses=ManualItemOut(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(ManualItemOut(manual.manual_queue(examiner=request.user), many=True).data)
+
+
+class ManualGradeApi(APIView):
+    @extend_schema(request=ManualGradeIn, responses={201: ManualGradeOut})
+    def post(self, request: Request, item_id: int) -> Response:
+        require_role(request.user, Role.EXAMINER)
+        data = ManualGradeIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        grade = manual.manual_grade(examiner=request.user, item_id=item_id, **data.validated_data)
+        return Response(ManualGradeOut(grade).data, status=status.HTTP_201_CREATED)
+
+
+class ExamRegradeApi(APIView):
+    @extend_schema(request=RegradeIn, responses=RegradeChangeOut(many=True))
+    def post(self, request: Request, exam_id: int) -> Response:
+        require_role(request.user, Role.COMMITTEE)
+        exam = Exam.objects.filter(pk=exam_id).first()
+        if exam is None:
+            raise NotFound("Not found.")
+        data = RegradeIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = exams.exam_regrade(
+            exam=exam, dry_run=data.validated_data["dry_run"], by=request.user
+        )
+        return Response(RegradeChangeOut(changes, many=True).data)
+
+
+class AccommodationApi(APIView):
+    @extend_schema(request=AccommodationIn, responses={201: None})
+    def post(self, request: Request) -> Response:
+        require_role(request.user, Role.COMMITTEE)
+        data = AccommodationIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        candidate = get_user_model().objects.filter(username=fields.pop("candidate")).first()
+        exam_id = fields.pop("exam", None)
+        exam = Exam.objects.filter(pk=exam_id).first() if exam_id else None
+        if candidate is None or (exam_id and exam is None):
+            raise NotFound("Not found.")
+        granted = accommodations.accommodation_grant(
+            candidate=candidate, exam=exam, granted_by=request.user, **fields
+        )
+        return Response(
+            {"id": granted.pk, "extra_minutes": granted.extra_minutes},
+            status=status.HTTP_201_CREATED,
+        )

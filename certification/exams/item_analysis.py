@@ -1,0 +1,71 @@
+"""Item analysis of an exam from its graded attempts (grading/item_analysis.py does
+the statistics). Items are identified by question, since drawn items differ between
+attempts; an item an attempt did not show is left out of that attempt's row."""
+
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from django.db.models import Count, Q
+
+from certification.models import Attempt, AttemptItem, Certification, Exam
+from core.errors import NotFound
+from core.roles import Role, has_role
+from grading.item_analysis import ItemAnalysis, item_analysis_compute, responses_to_matrix
+from training.models import Question
+
+
+def _may_analyse(viewer: Any) -> bool:
+    return has_role(viewer, Role.INSTRUCTOR) or has_role(viewer, Role.COMMITTEE)
+
+
+def exams_for_analysis(*, viewer: Any) -> list[dict[str, Any]]:
+    """Every exam with what it is used for and its number of graded attempts, for
+    the instructors' and the committee's list. Raises NotFound for anyone else."""
+    if not _may_analyse(viewer):
+        raise NotFound("Not found.")
+    used_by: dict[int, list[str]] = {}
+    for certification in Certification.objects.filter(written_exam__isnull=False).order_by("pk"):
+        used_by.setdefault(certification.written_exam_id, []).append(certification.name)  # type: ignore[arg-type]
+    exams = (
+        Exam.objects.select_related("curriculum")
+        .annotate(graded=Count("attempts", filter=Q(attempts__state=Attempt.State.GRADED)))
+        .order_by("mode", "title")
+    )
+    return [
+        {
+            "exam": exam,
+            "used_by": used_by.get(exam.pk, [])
+            + ([exam.curriculum.title] if exam.curriculum else []),
+            "graded": exam.graded,
+        }
+        for exam in exams
+    ]
+
+
+def exam_item_analysis(*, exam: Exam, viewer: Any) -> tuple[ItemAnalysis, dict[int, str]] | None:
+    """Statistics of every graded attempt of ``exam``, and each question's label.
+    Instructors and the committee only; None when no attempt is graded yet."""
+    if not _may_analyse(viewer):
+        raise NotFound("Not found.")
+    rows = AttemptItem.objects.filter(
+        attempt__exam=exam, attempt__state=Attempt.State.GRADED, points__isnull=False
+    ).values_list("attempt_id", "version__question_id", "points", "version__points")
+    if not rows:
+        return None
+    attempt_ids, question_ids, points, maxima = (
+        np.asarray(column) for column in zip(*rows, strict=True)
+    )
+    matrix = responses_to_matrix(attempt_ids, question_ids, points.astype(float))
+    maximum_by_question: dict[int, Decimal] = {}
+    for question_id, maximum in zip(question_ids.tolist(), maxima.tolist(), strict=True):
+        maximum_by_question[question_id] = max(
+            maximum, maximum_by_question.get(question_id, Decimal(0))
+        )
+    max_points = [float(maximum_by_question[q]) for q in matrix.item_ids.tolist()]
+    analysis = item_analysis_compute(matrix.scores, max_points, item_ids=matrix.item_ids)
+    labels = {
+        q.pk: (q.name or f"Q{q.pk}")[:60]
+        for q in Question.objects.filter(pk__in=matrix.item_ids.tolist())
+    }
+    return analysis, labels

@@ -1,0 +1,563 @@
+"""Written exam delivery: draw, start, autosave, submit, sweep, regrade.
+
+The deadline is the server's: ``min(start + time limit + extra time, close time)``.
+Answers are accepted until the deadline and, flagged ``late``, within the exam's
+grace period after it; every answer received is logged in AnswerEvent.
+"""
+
+import json
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import lru_cache, partial
+from typing import Any
+
+from django.core import signing
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from certification.models import (
+    Accommodation,
+    Answer,
+    AnswerEvent,
+    Application,
+    Attempt,
+    AttemptItem,
+    Exam,
+    ExamSection,
+)
+from core.errors import ApplicationError, Conflict, NotFound
+from grading.objective import response_fraction, response_points, response_validate
+from training.models import Question, QuestionVersion
+
+Kind = QuestionVersion.Kind
+
+
+class BlueprintError(ApplicationError):
+    code = "blueprint"
+
+
+# --- Drawing items --------------------------------------------------------------
+
+
+def _latest_versions(question_ids: list[int]) -> dict[int, QuestionVersion]:
+    latest: dict[int, QuestionVersion] = {}
+    for version in QuestionVersion.objects.filter(question_id__in=question_ids).order_by(
+        "question_id", "-number"
+    ):
+        latest.setdefault(version.question_id, version)
+    return latest
+
+
+def _section_pool(section: ExamSection) -> Any:
+    pool = Question.objects.all()
+    if section.draw_category_id:
+        assert section.draw_category is not None
+        pool = pool.filter(category_id__in=section.draw_category.subtree_ids())
+    tag_ids = [tag.pk for tag in section.draw_tags.all()]
+    if tag_ids:
+        pool = pool.annotate(
+            matched=Count("tags", filter=Q(tags__in=tag_ids), distinct=True)
+        ).filter(matched=len(tag_ids))
+    return pool
+
+
+def blueprint_draw(*, exam: Exam, seed: int) -> list[tuple[ExamSection, QuestionVersion]]:
+    """The items one attempt shows, in order, reproducible from ``seed``. Raises
+    BlueprintError when a section cannot be filled (too few matching items)."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible shuffles, not secrets
+    picks: list[tuple[ExamSection, list[int]]] = []
+    used: set[int] = set()
+    sections = (
+        exam.sections.select_related("draw_category")
+        .prefetch_related("fixed_items", "draw_tags")  # fixed items in position order
+        .order_by("position")
+    )
+    for section in sections:
+        chosen = [item.question_id for item in section.fixed_items.all()]
+        used.update(chosen)
+        wanted = section.difficulty_mix or ({"": section.draw_count} if section.draw_count else {})
+        pool = _section_pool(section).exclude(pk__in=used)  # lazy: read only to draw
+        for difficulty, count in sorted(wanted.items()):
+            candidates = pool.filter(tags__name=f"difficulty:{difficulty}") if difficulty else pool
+            ids = sorted(set(candidates.values_list("pk", flat=True)) - used)
+            if len(ids) < int(count):
+                label = difficulty or "any"
+                raise BlueprintError(
+                    f"{section}: needs {count} item(s) of difficulty {label}, only {len(ids)} match"
+                )
+            picked = rng.sample(ids, int(count))
+            chosen.extend(picked)
+            used.update(picked)
+        if exam.shuffle_questions:
+            rng.shuffle(chosen)
+        picks.append((section, chosen))
+    latest = _latest_versions([qid for _, chosen in picks for qid in chosen])
+    drawn = [(section, latest[qid]) for section, chosen in picks for qid in chosen if qid in latest]
+    if not drawn:
+        raise BlueprintError(f"{exam}: the blueprint draws no items")
+    return drawn
+
+
+def _choice_order(version: QuestionVersion, *, shuffle: bool, rng: random.Random) -> list[str]:
+    field = QuestionVersion.SHUFFLED_FIELD.get(version.kind)
+    if field is None:
+        return []
+    ids = [str(entry["id"]) for entry in version.data.get(field, [])]
+    if shuffle and version.data.get("shuffle", True):
+        rng.shuffle(ids)
+    return ids
+
+
+# --- Starting -------------------------------------------------------------------
+
+
+def attempt_deadline(*, exam: Exam, candidate: Any, start: datetime) -> datetime:
+    extra = (
+        Accommodation.objects.filter(candidate=candidate)
+        .filter(Q(exam=exam) | Q(exam__isnull=True))
+        .order_by("exam_id")  # an exam-specific accommodation wins over a general one
+        .values_list("extra_minutes", flat=True)
+        .last()
+    ) or 0
+    deadline = start + timedelta(minutes=exam.time_limit_minutes + extra)
+    return min(deadline, exam.closes_at) if exam.closes_at else deadline
+
+
+def _application_for(candidate: Any, exam: Exam) -> Application | None:
+    return (
+        Application.objects.filter(
+            candidate=candidate,
+            state=Application.State.APPROVED,
+            certification__written_exam=exam,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def attempt_start(*, candidate: Any, exam: Exam, now: datetime | None = None) -> Attempt:
+    """Starts the candidate's next attempt, or returns the active one (a closed
+    browser resumes where it was; two tabs get the same attempt). An exam needs an
+    approved application whose certification uses it; a practice quiz does not.
+    Raises NotFound, Conflict (window closed, no attempts left) or BlueprintError."""
+    now = now or timezone.now()
+    application = None
+    if exam.mode == Exam.Mode.EXAM:
+        application = _application_for(candidate, exam)
+        if application is None:
+            raise NotFound("Not found.")
+    active = Attempt.objects.filter(
+        candidate=candidate, exam=exam, state__in=Attempt.ACTIVE_STATES
+    ).first()
+    if active is not None:
+        return attempt_close_if_overdue(attempt=active, now=now)
+    if exam.opens_at and now < exam.opens_at:
+        raise Conflict("考试尚未开放 / The exam is not open yet.")
+    if exam.closes_at and now >= exam.closes_at:
+        raise Conflict("考试已关闭 / The exam is closed.")
+    used = Attempt.objects.filter(candidate=candidate, exam=exam).count()
+    if used >= exam.attempts_allowed:
+        raise Conflict("你已用完作答次数 / You have no attempts left.")
+    seed = secrets.randbits(62)
+    drawn = blueprint_draw(exam=exam, seed=seed)
+    rng = random.Random(seed ^ 0x5EED)  # noqa: S311
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                exam=exam,
+                application=application,
+                candidate=candidate,
+                number=used + 1,
+                seed=seed,
+                started_at=now,
+                deadline=attempt_deadline(exam=exam, candidate=candidate, start=now),
+            )
+            AttemptItem.objects.bulk_create(
+                AttemptItem(
+                    attempt=attempt,
+                    position=position,
+                    version=version,
+                    section=section,
+                    choice_order=_choice_order(version, shuffle=exam.shuffle_choices, rng=rng),
+                )
+                for position, (section, version) in enumerate(drawn, start=1)
+            )
+    except IntegrityError:
+        # Another request started it at the same moment: the database kept one.
+        return Attempt.objects.get(candidate=candidate, exam=exam, state__in=Attempt.ACTIVE_STATES)
+    return attempt
+
+
+# --- Saving answers -------------------------------------------------------------
+
+
+def seconds_left(attempt: Attempt, now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    return max(0, int((attempt.deadline - now).total_seconds()))
+
+
+def _grace_end(attempt: Attempt) -> datetime:
+    return attempt.deadline + timedelta(seconds=attempt.exam.grace_seconds)
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    item_id: int
+    revision: int
+    applied: bool
+    saved_at: datetime
+    late: bool
+
+
+@lru_cache(maxsize=4_096)
+def _attempt_version_ids(attempt_id: int) -> dict[int, int]:
+    """item id -> question version id for one attempt. An attempt's items and the
+    versions they show never change once it has started, so the autosave hot path
+    reads them once per attempt and process: one query for all of its items. About
+    2 KB per 20-item attempt; a miss costs one query."""
+    return dict(AttemptItem.objects.filter(attempt_id=attempt_id).values_list("pk", "version_id"))
+
+
+@lru_cache(maxsize=5_000)
+def _version(version_id: int) -> QuestionVersion:
+    """A question version; versions are immutable (an edit makes a new one)."""
+    return QuestionVersion.objects.get(pk=version_id)
+
+
+def _item_version(attempt_id: int, item_id: int) -> QuestionVersion:
+    """The version an attempt item shows. Raises NotFound for an item that is not
+    in the attempt."""
+    version_id = _attempt_version_ids(attempt_id).get(item_id)
+    if version_id is None:
+        raise NotFound("Not found.")
+    return _version(version_id)
+
+
+MAX_REVISION = 2**31 - 1  # the column is a PostgreSQL integer
+
+
+def answer_save(
+    *,
+    attempt: Attempt,
+    item_id: int,
+    response: Any,
+    revision: int,
+    now: datetime | None = None,
+) -> SaveResult:
+    """Saves one answer. ``revision`` grows with every change the browser makes; an
+    older revision arriving late (a re-sent copy) is logged but never overwrites a
+    newer one (``applied`` is False then). Accepted until the deadline, then flagged
+    ``late`` within the grace period; after that, or after submit, raises Conflict
+    and changes nothing. Raises NotFound for an item not in this attempt,
+    InvalidResponse for a response that does not fit the item (e.g. a tampered
+    choice id). Every save received is logged in AnswerEvent. Safe to repeat.
+
+    The hot path of the exam (docs/benchmarks.md): the response is validated
+    against the cached item version, then stored in one round trip on PostgreSQL
+    (the ``certification_answer_save`` function, migration 0008)."""
+    if not 1 <= revision <= MAX_REVISION:
+        raise ApplicationError(f"revision must be between 1 and {MAX_REVISION}.")
+    now = now or timezone.now()
+    clean = response_validate(version=_item_version(attempt.pk, item_id), response=response)
+    store = _store_sql if connection.vendor == "postgresql" else _store_orm
+    outcome, applied, late = store(
+        attempt_id=attempt.pk,
+        candidate_id=attempt.candidate_id,
+        item_id=item_id,
+        response=clean,
+        revision=revision,
+        now=now,
+    )
+    if outcome == "not_found":
+        raise NotFound("Not found.")
+    if outcome == "submitted":
+        raise Conflict("试卷已提交，答案未保存 / Already submitted; answer not saved.")
+    if outcome == "time_up":
+        raise Conflict("考试时间已到，答案未保存 / Time is up; answer not saved.")
+    return SaveResult(item_id=item_id, revision=revision, applied=applied, saved_at=now, late=late)
+
+
+SAVE_TOKEN_SALT = "certification.autosave"  # noqa: S105 - a signing salt, not a secret
+SAVE_TOKEN_MAX_AGE = 24 * 60 * 60
+
+
+def attempt_save_token(attempt: Attempt) -> str:
+    """A signed capability to save answers to this one attempt, for the exam page
+    (and the autosave fast path in certification/fastpath.py): no cookie, so no
+    CSRF; useless for any other attempt, and refused once the attempt is closed."""
+    return signing.dumps(
+        {"a": attempt.pk, "c": attempt.candidate_id, "u": str(attempt.public_id)},
+        salt=SAVE_TOKEN_SALT,
+        compress=False,
+    )
+
+
+def answer_save_by_token(
+    *, token: str, attempt_public_id: str, item_id: int, response: Any, revision: int
+) -> SaveResult:
+    """``answer_save`` for the holder of an attempt's save token. Raises NotFound for
+    a bad, expired or foreign token (as for an attempt that does not exist)."""
+    try:
+        claim = signing.loads(token, salt=SAVE_TOKEN_SALT, max_age=SAVE_TOKEN_MAX_AGE)
+    except signing.BadSignature as exc:
+        raise NotFound("Not found.") from exc
+    if claim.get("u") != attempt_public_id:
+        raise NotFound("Not found.")
+    attempt = Attempt(pk=claim["a"], candidate_id=claim["c"])
+    return answer_save(attempt=attempt, item_id=item_id, response=response, revision=revision)
+
+
+def _store_sql(
+    *,
+    attempt_id: int,
+    candidate_id: int,
+    item_id: int,
+    response: dict[str, Any],
+    revision: int,
+    now: datetime,
+) -> tuple[str, bool, bool]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT outcome, applied, late FROM certification_answer_save(%s, %s, %s, %s, %s, %s)",
+            [attempt_id, candidate_id, item_id, json.dumps(response), revision, now],
+        )
+        outcome, applied, late = cursor.fetchone()
+    return str(outcome), bool(applied), bool(late)
+
+
+def _store_orm(
+    *,
+    attempt_id: int,
+    candidate_id: int,
+    item_id: int,
+    response: dict[str, Any],
+    revision: int,
+    now: datetime,
+) -> tuple[str, bool, bool]:
+    """The same steps as the SQL function, for SQLite (the embedded default)."""
+    with transaction.atomic():
+        locked = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("exam")
+            .only("state", "deadline", "exam__grace_seconds")
+            .filter(pk=attempt_id, candidate_id=candidate_id)
+            .first()
+        )
+        if (
+            locked is None
+            or not AttemptItem.objects.filter(pk=item_id, attempt_id=attempt_id).exists()
+        ):
+            return "not_found", False, False
+        if locked.state not in Attempt.ACTIVE_STATES:
+            return "submitted", False, False
+        if now > _grace_end(locked):
+            return "time_up", False, False
+        late = now > locked.deadline
+        fields: dict[str, Any] = {"response": response, "saved_at": now, "revision": revision}
+        if late:
+            fields["late"] = True
+        applied = bool(
+            Answer.objects.filter(item_id=item_id, revision__lte=revision).update(**fields)
+        )
+        if not applied:
+            try:
+                with transaction.atomic():
+                    Answer.objects.create(item_id=item_id, **{"late": late, **fields})
+                applied = True
+            except IntegrityError:
+                applied = False  # a newer revision is already saved
+        AnswerEvent.objects.create(
+            item_id=item_id,
+            revision=revision,
+            response=response,
+            at=now,
+            late=late,
+            applied=applied,
+        )
+    return "ok", applied, late
+
+
+@dataclass(frozen=True)
+class PracticeFeedback:
+    fraction: float | None
+    feedback: dict[str, Any]
+    key: dict[str, Any]
+
+
+def practice_check(*, attempt: Attempt, item_id: int) -> PracticeFeedback:
+    """Immediate feedback on the saved answer of a practice quiz item. Raises
+    NotFound for a real exam (feedback there follows the review options)."""
+    if attempt.exam.mode != Exam.Mode.PRACTICE:
+        raise NotFound("Not found.")
+    try:
+        item = AttemptItem.objects.select_related("version", "answer").get(
+            pk=item_id, attempt=attempt
+        )
+    except AttemptItem.DoesNotExist as exc:
+        raise NotFound("Not found.") from exc
+    answer = getattr(item, "answer", None)
+    fraction = response_fraction(version=item.version, response=answer.response if answer else None)
+    return PracticeFeedback(fraction=fraction, feedback=item.version.feedback, key=item.version.key)
+
+
+# --- Submitting and grading -------------------------------------------------------
+
+
+def attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """Submits and grades what can be graded automatically. GRADED when nothing is
+    left for a person or the sandbox, else SUBMITTED until it is. An attempt
+    without a single answer that expired becomes ABANDONED. Idempotent."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+        if attempt.state not in Attempt.ACTIVE_STATES:
+            return attempt
+        attempt.submitted_at = min(now, _grace_end(attempt))
+        answered = Answer.objects.filter(item__attempt=attempt).exists()
+        if not answered and now > attempt.deadline:
+            attempt.state = Attempt.State.ABANDONED
+            attempt.save(update_fields=["state", "submitted_at"])
+            return attempt
+        attempt.state = Attempt.State.SUBMITTED
+        attempt.save(update_fields=["state", "submitted_at"])
+        _grade_automatic(attempt)
+        attempt_total(attempt=attempt)
+        pending = AttemptItem.objects.filter(attempt=attempt, points__isnull=True).select_related(
+            "version"
+        )
+        pending_programming = [item.pk for item in pending if item.version.kind == Kind.PROGRAMMING]
+        if pending_programming:
+            from certification.exams.tasks import programming_item_grade_task
+
+            for pk in pending_programming:
+                transaction.on_commit(partial(programming_item_grade_task.delay, pk))
+    return attempt
+
+
+def _grade_automatic(attempt: Attempt) -> None:
+    items = AttemptItem.objects.filter(attempt=attempt).select_related("version", "answer")
+    for item in items:
+        answer = getattr(item, "answer", None)
+        points = response_points(version=item.version, response=answer.response if answer else None)
+        if points is None and item.version.kind == Kind.PROGRAMMING and answer is None:
+            points = Decimal(0)  # nothing to run
+        if points is not None and points != item.points:
+            item.points = points
+            item.save(update_fields=["points"])
+
+
+def attempt_total(*, attempt: Attempt) -> Attempt:
+    """Adds up the item points. Moves a SUBMITTED attempt to GRADED once every item
+    is scored. Call inside the transaction that changed a score."""
+    items = list(AttemptItem.objects.filter(attempt=attempt).select_related("version"))
+    attempt.max_score = sum((item.version.points for item in items), Decimal(0))
+    if all(item.points is not None for item in items):
+        attempt.score = sum((item.points or Decimal(0) for item in items), Decimal(0))
+        if attempt.state == Attempt.State.SUBMITTED:
+            attempt.state = Attempt.State.GRADED
+    attempt.save(update_fields=["score", "max_score", "state"])
+    return attempt
+
+
+def attempt_close_if_overdue(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """Moves an active attempt past its deadline to OVERDUE, and past the grace
+    period submits it. Returns the attempt as it now is."""
+    now = now or timezone.now()
+    if attempt.state not in Attempt.ACTIVE_STATES:
+        return attempt
+    if now > _grace_end(attempt):
+        return attempt_submit(attempt=attempt, now=now)
+    if now > attempt.deadline and attempt.state == Attempt.State.IN_PROGRESS:
+        Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.IN_PROGRESS).update(
+            state=Attempt.State.OVERDUE
+        )
+        attempt.state = Attempt.State.OVERDUE
+    return attempt
+
+
+def attempts_sweep(*, now: datetime | None = None) -> int:
+    """Beat: closes every attempt whose time is up (closed browsers). Returns how
+    many were submitted. Safe to run concurrently and repeatedly."""
+    now = now or timezone.now()
+    submitted = 0
+    for attempt in Attempt.objects.filter(
+        state__in=Attempt.ACTIVE_STATES, deadline__lt=now
+    ).select_related("exam"):
+        if attempt_close_if_overdue(attempt=attempt, now=now).state not in Attempt.ACTIVE_STATES:
+            submitted += 1
+    return submitted
+
+
+# --- Regrading --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegradeChange:
+    attempt_id: int
+    position: int
+    question_id: int
+    old_points: Decimal | None
+    new_points: Decimal
+
+
+def exam_regrade(*, exam: Exam, dry_run: bool, by: Any = None) -> list[RegradeChange]:
+    """Re-scores every submitted attempt's automatic items with the key of the
+    newest version of each question (the stem shown stays the one the attempt
+    saw). With ``dry_run`` nothing is written: the list previews what would change.
+    Items whose newest version changed kind or ids are left alone."""
+    changes: list[RegradeChange] = []
+    with transaction.atomic():
+        items = list(
+            AttemptItem.objects.filter(
+                attempt__exam=exam,
+                attempt__state__in=[Attempt.State.SUBMITTED, Attempt.State.GRADED],
+            )
+            .select_related("version", "answer", "attempt")
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        )
+        latest = _latest_versions(sorted({item.version.question_id for item in items}))
+        touched: set[int] = set()
+        for item in items:
+            newest = latest.get(item.version.question_id)
+            if newest is None or not _compatible(item.version, newest):
+                continue
+            answer = getattr(item, "answer", None)
+            points = response_points(version=newest, response=answer.response if answer else None)
+            if points is None or points == item.points:
+                continue
+            changes.append(
+                RegradeChange(
+                    item.attempt_id, item.position, newest.question_id, item.points, points
+                )
+            )
+            if not dry_run:
+                item.points = points
+                item.save(update_fields=["points"])
+                touched.add(item.attempt_id)
+        for attempt in Attempt.objects.filter(pk__in=touched):
+            attempt_total(attempt=attempt)
+        if not dry_run and changes:
+            from certification.audit.services import audit_record
+
+            audit_record(
+                actor=by,
+                action="exam.regrade",
+                obj=exam,
+                after={"changes": len(changes), "attempts": sorted(touched)},
+            )
+    return changes
+
+
+def _compatible(shown: QuestionVersion, newest: QuestionVersion) -> bool:
+    if shown.kind != newest.kind:
+        return False
+    field = QuestionVersion.SHUFFLED_FIELD.get(shown.kind)
+    if field is None:
+        return shown.data.get("blanks") == newest.data.get("blanks")
+    ids = lambda v: sorted(str(e["id"]) for e in v.data.get(field, []))  # noqa: E731
+    return ids(shown) == ids(newest)

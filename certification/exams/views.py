@@ -1,0 +1,237 @@
+import csv
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from certification.applications.selectors import approved_application
+from certification.exams import manual_grading as manual
+from certification.exams import services as exams
+from certification.exams.item_analysis import exam_item_analysis, exams_for_analysis
+from certification.exams.presentation import attempt_view
+from certification.exams.selectors import attempt_get_for_candidate
+from certification.models import Attempt, Certification, Exam
+from core.errors import ApplicationError, NotFound
+from core.http import error_show, role_required
+from core.roles import Role
+from grading import practical
+from grading.bundles import bundle_public_archive
+from grading.models import Submission
+from training.markup import render_markdown
+
+
+@role_required(Role.CANDIDATE)
+@require_POST
+def exam_start(request: HttpRequest, slug: str) -> HttpResponse:
+    certification = get_object_or_404(Certification, slug=slug, written_exam__isnull=False)
+    assert certification.written_exam is not None
+    try:
+        attempt = exams.attempt_start(candidate=request.user, exam=certification.written_exam)
+    except NotFound:
+        raise
+    except ApplicationError as exc:
+        error_show(request, exc)
+        return redirect("dashboard")
+    return redirect("attempt", attempt_id=attempt.public_id)
+
+
+@role_required(Role.CANDIDATE)
+def attempt_page(request: HttpRequest, attempt_id: str) -> HttpResponse:
+    attempt = attempt_get_for_candidate(candidate=request.user, public_id=attempt_id)
+    attempt = exams.attempt_close_if_overdue(attempt=attempt)
+    view = attempt_view(attempt)
+    return render(
+        request,
+        "exams/attempt.html",
+        {
+            "attempt": attempt,
+            "items": view["items"],
+            "rights": view["rights"],
+            "seconds_left": exams.seconds_left(attempt),
+            "save_token": exams.attempt_save_token(attempt),
+            "active": attempt.state in Attempt.ACTIVE_STATES,
+            "practice": attempt.exam.mode == Exam.Mode.PRACTICE,
+        },
+    )
+
+
+class SolutionForm(forms.Form):
+    file = forms.FileField(label=_("solution.py"))
+
+
+@role_required(Role.CANDIDATE)
+def practical_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The task statement, the public material's download (``?download=public``),
+    the upload form and the candidate's submissions with live progress."""
+    certification = get_object_or_404(Certification, slug=slug, practical_task__isnull=False)
+    approved_application(candidate=request.user, certification=certification)
+    task = certification.practical_task
+    assert task is not None
+    if request.GET.get("download") == "public":
+        response = HttpResponse(bundle_public_archive(task), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{task.slug}-public.zip"'
+        return response
+    form = SolutionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            practical.submission_create(
+                task=task, candidate=request.user, upload=form.cleaned_data["file"]
+            )
+        except ApplicationError as exc:
+            error_show(request, exc, form=form)
+        else:
+            messages.success(request, _("已提交，正在评测 / Submitted; grading has started."))
+            return redirect("practical", slug=slug)
+    submissions = list(Submission.objects.filter(task=task, candidate_id=request.user.pk))
+    history = [
+        {"at": s.created_at.isoformat(), "dev": s.dev_score}
+        for s in reversed(submissions)
+        if s.dev_score is not None
+    ]
+    return render(
+        request,
+        "exams/practical.html",
+        {
+            "certification": certification,
+            "task": task,
+            "form": form,
+            "submissions": submissions,
+            "dev_history": history,
+            "used": practical.submissions_used(task=task, candidate=request.user),
+        },
+    )
+
+
+@role_required(Role.CANDIDATE)
+@require_POST
+def practice_start(request: HttpRequest, exam_id: int) -> HttpResponse:
+    exam = get_object_or_404(Exam, pk=exam_id, mode=Exam.Mode.PRACTICE)
+    try:
+        attempt = exams.attempt_start(candidate=request.user, exam=exam)
+    except NotFound:
+        raise
+    except ApplicationError as exc:
+        error_show(request, exc)
+        return redirect("home")
+    return redirect("attempt", attempt_id=attempt.public_id)
+
+
+@role_required(Role.EXAMINER)
+def grading_queue(request: HttpRequest) -> HttpResponse:
+    queue = manual.manual_queue(examiner=request.user)
+    return render(request, "exams/grading_queue.html", {"queue": queue})
+
+
+class GradeForm(forms.Form):
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("评语")
+    )
+
+
+@role_required(Role.EXAMINER)
+def grading_item(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = manual.manual_item_get(examiner=request.user, item_id=item_id)
+    rubric = manual.rubric_for(item.version)
+    form = GradeForm(request.POST or None)
+    chosen = {c["id"]: request.POST.get(f"level-{c['id']}", "") for c in rubric.criteria}
+    if request.method == "POST" and form.is_valid():
+        try:
+            manual.manual_grade(
+                examiner=request.user,
+                item_id=item.pk,
+                levels=chosen,
+                comment=form.cleaned_data["comment"],
+            )
+        except NotFound:
+            raise
+        except ApplicationError as exc:
+            error_show(request, exc, form=form)
+        else:
+            messages.success(request, _("已评分 / Graded."))
+            return redirect("grading-queue")
+    answer = getattr(item, "answer", None)
+    return render(
+        request,
+        "exams/grading_item.html",
+        {
+            "item": item,
+            "stem_html": render_markdown(item.version.stem),
+            "response": answer.response.get("text", "") if answer else "",
+            "rubric": rubric,
+            "chosen": chosen,
+            "form": form,
+        },
+    )
+
+
+CHART_ROW = 14
+
+
+CHART_BAR = 220
+
+
+def _analysis(request: HttpRequest, exam_id: int) -> tuple[Exam, Any]:
+    exam = get_object_or_404(Exam, pk=exam_id)
+    try:
+        return exam, exam_item_analysis(exam=exam, viewer=request.user)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+@login_required
+def exam_list(request: HttpRequest) -> HttpResponse:
+    try:
+        rows = exams_for_analysis(viewer=request.user)
+    except NotFound as exc:
+        raise Http404 from exc
+    return render(request, "exams/exam_list.html", {"rows": rows})
+
+
+@login_required
+def item_analysis_page(request: HttpRequest, exam_id: int) -> HttpResponse:
+    exam, result = _analysis(request, exam_id)
+    rows = []
+    if result is not None:
+        analysis, labels = result
+        for index, stats in enumerate(analysis.items):
+            discrimination = stats.discrimination_index
+            rows.append(
+                {
+                    "stats": stats,
+                    "label": labels.get(int(stats.item_id), str(stats.item_id)),
+                    # Bar chart geometry (SVG units): a header row, then one
+                    # 14-unit row per item.
+                    "y": (index + 1) * CHART_ROW,
+                    "facility_width": round((stats.facility or 0) * CHART_BAR, 1),
+                    "discrimination_width": round(max(discrimination or 0, 0) * CHART_BAR, 1),
+                    "negative": discrimination is not None and discrimination < 0,
+                }
+            )
+    return render(
+        request,
+        "exams/item_analysis.html",
+        {
+            "exam": exam,
+            "analysis": result[0] if result else None,
+            "rows": rows,
+            "chart_height": (len(rows) + 1) * CHART_ROW + 10,
+        },
+    )
+
+
+@login_required
+def item_analysis_csv(request: HttpRequest, exam_id: int) -> HttpResponse:
+    exam, result = _analysis(request, exam_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="item-analysis-exam-{exam.pk}.csv"'
+    writer = csv.writer(response)
+    if result is not None:
+        writer.writerows(result[0].to_rows())
+        writer.writerow([])
+        writer.writerows(result[0].test.to_rows())
+    return response

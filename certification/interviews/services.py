@@ -1,0 +1,631 @@
+"""Interviews (advanced level): slots with a panel of two examiners, booking and
+rescheduling by the candidate, two independent blind rubric ratings, automatic
+adjudication by a third rater, and rater agreement per examiner pair.
+
+Rules:
+
+* a slot can be booked up to ``INTERVIEW_BOOKING_CUTOFF_HOURS`` (24) before it starts,
+  never one whose examiners have a conflict of interest with the candidate (such a
+  slot answers like a missing one);
+* a booking can be moved to another slot up to ``INTERVIEW_RESCHEDULE_CUTOFF_HOURS``
+  (24) before it starts, at most ``INTERVIEW_MAX_RESCHEDULES`` (2) times, and never
+  once a rating exists;
+* each rater sees only their own assignment and never the other rating; a rating is
+  final once saved;
+* when the two ratings differ by more than the blueprint's ``rater_threshold``, or the
+  composite lies within its ``borderline_margin`` of the cut, a third examiner (not a
+  rater of this interview and without a conflict) is assigned automatically; the
+  score is then the mean of the third rating and the closer of the first two
+  (``certification.results.selectors.interview_score``).
+"""
+
+import itertools
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from certification.applications.conflicts import conflicted_candidate_ids, conflicted_staff_ids
+from certification.applications.selectors import application_get_for_candidate
+from certification.audit.notifications import notification_send
+from certification.audit.services import audit_record
+from certification.models import (
+    Application,
+    Blueprint,
+    BlueprintComponent,
+    Certification,
+    Interview,
+    InterviewRating,
+    InterviewSlot,
+)
+from certification.results.selectors import (
+    blueprint_for_application,
+    blueprints_for_applications,
+    result_for_application,
+)
+from core.errors import ApplicationError, Conflict, NotFound
+from core.roles import Role, has_role
+from grading.agreement import cohen_kappa, icc
+from training.models import Rubric
+
+
+def booking_cutoff() -> timedelta:
+    return timedelta(hours=int(getattr(settings, "INTERVIEW_BOOKING_CUTOFF_HOURS", 24)))
+
+
+def reschedule_cutoff() -> timedelta:
+    return timedelta(hours=int(getattr(settings, "INTERVIEW_RESCHEDULE_CUTOFF_HOURS", 24)))
+
+
+def max_reschedules() -> int:
+    return int(getattr(settings, "INTERVIEW_MAX_RESCHEDULES", 2))
+
+
+def _slot_state(slot: InterviewSlot) -> dict[str, Any]:
+    return {
+        "starts_at": slot.starts_at.isoformat(),
+        "examiners": [slot.first_examiner_id, slot.second_examiner_id],
+    }
+
+
+# --- Slots (committee) ---
+
+
+def interview_slot_create(
+    *,
+    certification: Certification,
+    starts_at: datetime,
+    first_examiner: Any,
+    second_examiner: Any,
+    created_by: Any,
+    duration_minutes: int = 30,
+    location: str = "",
+) -> InterviewSlot:
+    """Opens a slot with a panel of two different examiners. Returns the slot. Raises
+    NotFound for anyone but the committee, ApplicationError for a past start, a panel
+    that is not two distinct examiners. Each call opens one more slot."""
+    if not has_role(created_by, Role.COMMITTEE):
+        raise NotFound("Not found.")
+    if starts_at <= timezone.now():
+        raise ApplicationError("面试时间须在将来 / The slot must be in the future.")
+    if first_examiner.pk == second_examiner.pk or not all(
+        has_role(e, Role.EXAMINER) for e in (first_examiner, second_examiner)
+    ):
+        raise ApplicationError("需要两位不同的考官 / Two different examiners are needed.")
+    with transaction.atomic():
+        slot = InterviewSlot.objects.create(
+            certification=certification,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            location=location.strip(),
+            first_examiner=first_examiner,
+            second_examiner=second_examiner,
+            created_by=created_by,
+        )
+        audit_record(actor=created_by, action="interview.slot", obj=slot, after=_slot_state(slot))
+    return slot
+
+
+# --- Booking (candidate) ---
+
+
+def _interview_application(*, candidate: Any, application_id: int) -> Application:
+    application = application_get_for_candidate(candidate=candidate, application_id=application_id)
+    blueprint = blueprint_for_application(application)
+    has_interview = blueprint is not None and any(
+        c.kind == BlueprintComponent.Kind.INTERVIEW for c in blueprint.components.all()
+    )
+    if application.state != Application.State.APPROVED or not has_interview:
+        raise NotFound("Not found.")
+    return application
+
+
+def interview_slots_open(
+    *, candidate: Any, application_id: int, now: datetime | None = None
+) -> list[InterviewSlot]:
+    """Slots the candidate may book for the application: of its certification, far
+    enough ahead, free, with no examiner in conflict with the candidate. Read-only."""
+    application = _interview_application(candidate=candidate, application_id=application_id)
+    now = now or timezone.now()
+    conflicted = conflicted_staff_ids(candidate=candidate)
+    return list(
+        InterviewSlot.objects.filter(
+            certification_id=application.certification_id,
+            starts_at__gte=now + booking_cutoff(),
+        )
+        .exclude(interviews__state=Interview.State.BOOKED)
+        .exclude(first_examiner_id__in=conflicted)
+        .exclude(second_examiner_id__in=conflicted)
+        .order_by("starts_at", "pk")
+    )
+
+
+def interview_for_candidate(*, candidate: Any, application_id: int) -> Interview | None:
+    """The candidate's current booking for the application, or None."""
+    application = _interview_application(candidate=candidate, application_id=application_id)
+    return (
+        Interview.objects.filter(application=application, state=Interview.State.BOOKED)
+        .select_related("slot")
+        .first()
+    )
+
+
+def _slot_for_booking(
+    *, candidate: Any, application: Application, slot_id: int, now: datetime
+) -> InterviewSlot:
+    slot = (
+        InterviewSlot.objects.select_for_update()
+        .filter(pk=slot_id, certification_id=application.certification_id)
+        .first()
+    )
+    if slot is None or {slot.first_examiner_id, slot.second_examiner_id} & conflicted_staff_ids(
+        candidate=candidate
+    ):
+        raise NotFound("Not found.")
+    if slot.starts_at < now + booking_cutoff():
+        raise ApplicationError("该时段已截止预约 / This slot can no longer be booked.")
+    return slot
+
+
+def _booking_create(
+    *, application: Application, slot: InterviewSlot, now: datetime, reschedule_count: int = 0
+) -> Interview:
+    """The booking row; the slot's examiners become the raters. Conflict when the slot
+    was taken meanwhile (its unique booking)."""
+    try:
+        with transaction.atomic():
+            return Interview.objects.create(
+                application=application,
+                slot=slot,
+                rater_a_id=slot.first_examiner_id,
+                rater_b_id=slot.second_examiner_id,
+                reschedule_count=reschedule_count,
+                booked_at=now,
+            )
+    except IntegrityError as exc:
+        raise Conflict("该时段已被预约 / This slot was just taken.") from exc
+
+
+def interview_book(
+    *, candidate: Any, application_id: int, slot_id: int, now: datetime | None = None
+) -> Interview:
+    """Books a slot for the candidate's approved application whose blueprint has an
+    interview; the slot's examiners become the two raters. Returns the booking.
+    Raises NotFound (not the candidate's, no interview, a conflicted slot),
+    ApplicationError (too late), Conflict (slot taken, or already booked). Safe to
+    call twice: booking the same slot again returns the existing booking."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        application = _interview_application(candidate=candidate, application_id=application_id)
+        existing = Interview.objects.filter(
+            application=application, state=Interview.State.BOOKED
+        ).first()
+        if existing is not None:
+            if existing.slot_id == slot_id:
+                return existing
+            raise Conflict("你已预约面试，请改期 / Already booked: reschedule instead.")
+        slot = _slot_for_booking(
+            candidate=candidate, application=application, slot_id=slot_id, now=now
+        )
+        interview = _booking_create(application=application, slot=slot, now=now)
+        audit_record(
+            actor=candidate,
+            action="interview.book",
+            obj=interview,
+            after={"slot": slot.pk, **_slot_state(slot)},
+        )
+    return interview
+
+
+def interview_reschedule(
+    *, candidate: Any, application_id: int, slot_id: int, now: datetime | None = None
+) -> Interview:
+    """Moves the candidate's booking to another slot: the old booking is closed as
+    ``rescheduled`` and a new one is made. Raises ApplicationError when the booked
+    interview starts within the reschedule cut-off, the reschedules are used up or a
+    rating exists; NotFound/Conflict as ``interview_book``. Calling it again with
+    the slot already booked returns that booking."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        application = _interview_application(candidate=candidate, application_id=application_id)
+        current = (
+            Interview.objects.select_for_update()
+            .select_related("slot")
+            .filter(application=application, state=Interview.State.BOOKED)
+            .first()
+        )
+        if current is None:
+            raise Conflict("没有可改期的预约 / Nothing to reschedule.")
+        if current.slot_id == slot_id:
+            return current
+        if current.slot.starts_at < now + reschedule_cutoff():
+            raise ApplicationError("距面试太近，不能改期 / Too close to the interview to move it.")
+        if current.reschedule_count >= max_reschedules():
+            raise ApplicationError("改期次数已用完 / No reschedules left.")
+        if current.ratings.exists():
+            raise ApplicationError("面试已评分 / The interview was already rated.")
+        slot = _slot_for_booking(
+            candidate=candidate, application=application, slot_id=slot_id, now=now
+        )
+        current.state = Interview.State.RESCHEDULED
+        current.save(update_fields=["state"])
+        interview = _booking_create(
+            application=application,
+            slot=slot,
+            now=now,
+            reschedule_count=current.reschedule_count + 1,
+        )
+        audit_record(
+            actor=candidate,
+            action="interview.reschedule",
+            obj=interview,
+            before={"interview": current.pk, **_slot_state(current.slot)},
+            after={"slot": slot.pk, **_slot_state(slot)},
+        )
+    return interview
+
+
+# --- Rating (examiners) ---
+
+
+def _assigned(examiner: Any) -> Q:
+    return Q(rater_a=examiner) | Q(rater_b=examiner) | Q(adjudicator=examiner)
+
+
+def _open_assignments(examiner: Any) -> QuerySet[Interview]:
+    """The booked interviews ``examiner`` is assigned to and has not rated yet, never
+    one of a candidate they have a conflict with. NotFound for a non-examiner."""
+    if not has_role(examiner, Role.EXAMINER):
+        raise NotFound("Not found.")
+    return (
+        Interview.objects.filter(_assigned(examiner), state=Interview.State.BOOKED)
+        .exclude(application__candidate_id__in=conflicted_candidate_ids(staff=examiner))
+        .exclude(ratings__examiner=examiner, ratings__superseded=False)
+        .select_related("slot", "application__certification")
+    )
+
+
+def interviews_for_examiner(*, examiner: Any) -> list[Interview]:
+    """The examiner's open assignments, soonest first."""
+    return list(_open_assignments(examiner).order_by("slot__starts_at", "pk"))
+
+
+def interview_get_for_examiner(*, examiner: Any, interview_id: int) -> Interview:
+    """One of the examiner's open assignments; NotFound for anything else (another
+    examiner's interview, a rated one, a conflicted candidate)."""
+    interview = _open_assignments(examiner).filter(pk=interview_id).first()
+    if interview is None:
+        raise NotFound("Not found.")
+    return interview
+
+
+def interview_rubric(interview: Interview) -> Rubric:
+    """The rubric of the interview component of the application's blueprint.
+    ApplicationError without one."""
+    return _rubric_of(blueprint_for_application(interview.application))
+
+
+def _rubric_of(blueprint: Blueprint | None) -> Rubric:
+    component = next(
+        (
+            c
+            for c in (blueprint.components.all() if blueprint else [])
+            if c.kind == BlueprintComponent.Kind.INTERVIEW
+        ),
+        None,
+    )
+    if component is None or component.rubric is None:
+        raise ApplicationError("面试没有评分量表 / The interview has no rubric.")
+    return component.rubric
+
+
+def interview_rate(
+    *,
+    examiner: Any,
+    interview_id: int,
+    levels: dict[str, str],
+    comment: str = "",
+    now: datetime | None = None,
+) -> InterviewRating:
+    """Records the examiner's blind rubric rating (a level per criterion). Returns the
+    rating. After the second rating, and after an adjudicating one, checks whether a
+    third rater is needed and assigns one. Raises NotFound when the interview is not
+    the examiner's open assignment, ApplicationError before the interview started or
+    for an incomplete rubric, Conflict when the examiner rated meanwhile."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        interview_get_for_examiner(examiner=examiner, interview_id=interview_id)
+        interview = (
+            Interview.objects.select_for_update()
+            .select_related("slot", "application__certification")
+            .get(pk=interview_id)
+        )
+        if interview.slot.starts_at > now:
+            raise ApplicationError("面试尚未开始 / The interview has not started yet.")
+        rubric = interview_rubric(interview)
+        try:
+            raw = rubric.points_for(levels)
+        except ValueError as exc:
+            raise ApplicationError(str(exc)) from exc
+        maximum = rubric.max_points
+        percent = (
+            Decimal(str(raw * 100 / maximum)).quantize(Decimal("0.01")) if maximum else Decimal(0)
+        )
+        role = (
+            InterviewRating.Role.ADJUDICATOR
+            if interview.adjudicator_id == examiner.pk
+            else InterviewRating.Role.RATER
+        )
+        try:
+            with transaction.atomic():
+                rating = InterviewRating.objects.create(
+                    interview=interview,
+                    examiner=examiner,
+                    role=role,
+                    levels=levels,
+                    points=Decimal(str(raw)),
+                    percent=percent,
+                    comment=comment.strip(),
+                    rated_at=now,
+                )
+        except IntegrityError as exc:
+            raise Conflict("你已评分 / You already rated this interview.") from exc
+        audit_record(
+            actor=examiner,
+            action="interview.rate",
+            obj=interview,
+            after={"role": role, "levels": levels, "percent": str(percent)},
+        )
+        _adjudication_check(interview)
+    return rating
+
+
+def _unavailable_examiner_ids(interview: Interview) -> set[int]:
+    """Who may not rate ``interview`` anew: its raters, everyone who ever rated it, and
+    the staff in conflict with its candidate."""
+    rated = InterviewRating.objects.filter(interview=interview).values_list(
+        "examiner_id", flat=True
+    )
+    return (
+        set(rated)
+        | {interview.rater_a_id, interview.rater_b_id}
+        | conflicted_staff_ids(candidate=interview.application.candidate_id)
+    )
+
+
+def _active_examiners() -> Any:
+    return get_user_model().objects.filter(groups__name=Role.EXAMINER.value, is_active=True)
+
+
+def _adjudicator_pick(interview: Interview) -> Any | None:
+    """An examiner who has not rated this interview (ever), is not in conflict with
+    the candidate, with the fewest open adjudications; ties by id."""
+    eligible = list(
+        _active_examiners().exclude(pk__in=_unavailable_examiner_ids(interview)).order_by("pk")
+    )
+    load = dict(
+        Interview.objects.filter(state=Interview.State.BOOKED, adjudicator__isnull=False)
+        .values("adjudicator_id")
+        .annotate(n=Count("pk"))
+        .values_list("adjudicator_id", "n")
+    )
+    return min(eligible, key=lambda u: (load.get(u.pk, 0), u.pk), default=None)
+
+
+def _adjudication_check(interview: Interview) -> Interview:
+    """Assigns a third rater when the application's result asks for one. Call inside
+    the transaction that locked ``interview``."""
+    if interview.adjudicator_id is not None or interview.state != Interview.State.BOOKED:
+        return interview
+    reason = result_for_application(interview.application).adjudication_reason
+    if not reason:
+        return interview
+    adjudicator = _adjudicator_pick(interview)
+    interview.adjudication_reason = reason
+    interview.adjudicator = adjudicator
+    interview.save(update_fields=["adjudication_reason", "adjudicator"])
+    if adjudicator is not None:
+        notification_send(
+            recipient=adjudicator,
+            title="面试仲裁评分 / An interview needs your adjudicating rating",
+            link=reverse("examiner-interviews"),
+            email=False,
+        )
+    audit_record(
+        actor=None,
+        action="interview.adjudication",
+        obj=interview,
+        after={"reason": reason, "adjudicator": adjudicator.pk if adjudicator else None},
+    )
+    return interview
+
+
+def interview_adjudication_check(*, application_id: int) -> Interview | None:
+    """Assigns a third rater to the application's interview when its two ratings
+    disagree by more than the threshold or the composite is borderline (for example
+    once a late written score completes the composite). Returns the interview, or
+    None without one. Safe to call any number of times."""
+    with transaction.atomic():
+        interview = (
+            Interview.objects.select_for_update()
+            .select_related("application__certification")
+            .filter(application_id=application_id, state=Interview.State.BOOKED)
+            .first()
+        )
+        if interview is None:
+            return None
+        return _adjudication_check(interview)
+
+
+def interview_adjudications_sweep() -> int:
+    """Checks every booked interview with two ratings and no third rater (for a
+    periodic task). Returns how many got a third rater. Safe to run twice."""
+    candidates = (
+        Interview.objects.filter(state=Interview.State.BOOKED, adjudicator__isnull=True)
+        .annotate(n=Count("ratings", filter=Q(ratings__superseded=False)))
+        .filter(n__gte=2)
+        .values_list("application_id", flat=True)
+    )
+    assigned = 0
+    for application_id in list(candidates):
+        interview = interview_adjudication_check(application_id=application_id)
+        if interview is not None and interview.adjudicator_id is not None:
+            assigned += 1
+    return assigned
+
+
+def interview_adjudicator_assign(*, actor: Any, interview_id: int, examiner: Any) -> Interview:
+    """The committee names the third rater where none could be found automatically
+    (or replaces one). NotFound for non-committee users; ApplicationError for an
+    examiner who rated this interview or has a conflict with the candidate."""
+    if not has_role(actor, Role.COMMITTEE):
+        raise NotFound("Not found.")
+    with transaction.atomic():
+        interview = (
+            Interview.objects.select_for_update()
+            .select_related("application")
+            .filter(pk=interview_id, state=Interview.State.BOOKED)
+            .exclude(application__candidate_id__in=conflicted_candidate_ids(staff=actor))
+            .first()
+        )
+        if interview is None:
+            raise NotFound("Not found.")
+        if not has_role(examiner, Role.EXAMINER) or examiner.pk in _unavailable_examiner_ids(
+            interview
+        ):
+            raise ApplicationError("该考官不能仲裁 / This examiner cannot adjudicate.")
+        before = {"adjudicator": interview.adjudicator_id}
+        interview.adjudicator = examiner
+        interview.adjudication_reason = interview.adjudication_reason or "committee"
+        interview.save(update_fields=["adjudicator", "adjudication_reason"])
+        audit_record(
+            actor=actor,
+            action="interview.adjudicator",
+            obj=interview,
+            before=before,
+            after={"adjudicator": examiner.pk},
+        )
+    return interview
+
+
+def interview_rerate(*, interview: Interview, actor: Any) -> dict[str, Any]:
+    """Re-scoring after a granted appeal: the current ratings are superseded (kept
+    for the record) and two examiners who never rated this interview and have no
+    conflict become its raters. Call inside the appeal's transaction. Raises
+    Conflict when fewer than two such examiners exist."""
+    excluded = _unavailable_examiner_ids(interview) | {actor.pk}
+    fresh = list(_active_examiners().exclude(pk__in=excluded).order_by("pk")[:2])
+    if len(fresh) < 2:
+        raise Conflict("没有足够的新考官重新评分 / Not enough new examiners to re-rate.")
+    superseded = interview.ratings.filter(superseded=False).update(superseded=True)
+    before = {"raters": [interview.rater_a_id, interview.rater_b_id]}
+    interview.rater_a, interview.rater_b = fresh
+    interview.adjudicator = None
+    interview.adjudication_reason = ""
+    interview.save(update_fields=["rater_a", "rater_b", "adjudicator", "adjudication_reason"])
+    audit_record(
+        actor=actor,
+        action="interview.rerate",
+        obj=interview,
+        before=before,
+        after={"raters": [fresh[0].pk, fresh[1].pk], "superseded": superseded},
+    )
+    return {"interview": interview.pk, "superseded": superseded, "raters": [u.pk for u in fresh]}
+
+
+# --- Rater agreement (committee dashboard) ---
+
+
+@dataclass(frozen=True)
+class PairAgreement:
+    """Agreement of two examiners over the interviews both rated (as first raters).
+    Kappa is over the rubric levels chosen per criterion (the level's rank within
+    its criterion, an ordinal scale); the ICC is over the interviews' percents."""
+
+    first: Any
+    second: Any
+    interviews: int
+    criterion_pairs: int
+    kappa_linear: float | None
+    kappa_quadratic: float | None
+    icc_2_1: float | None
+    icc_3_1: float | None
+    mean_gap: Decimal | None
+
+
+def _level_rank(rubric_criteria: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    return {
+        (criterion["id"], level["id"]): rank
+        for criterion in rubric_criteria
+        for rank, level in enumerate(
+            sorted(criterion["levels"], key=lambda lv: float(lv["points"]))
+        )
+    }
+
+
+def rater_agreement(*, viewer: Any) -> list[PairAgreement]:
+    """Per examiner pair: Cohen's weighted kappa (linear and quadratic) and ICC(2,1)
+    (with ICC(3,1) alongside). Committee only; read-only."""
+    if not has_role(viewer, Role.COMMITTEE):
+        raise NotFound("Not found.")
+    ratings = (
+        InterviewRating.objects.filter(role=InterviewRating.Role.RATER)
+        .select_related("examiner")
+        .order_by("interview_id", "examiner_id")
+    )
+    rubric_ranks: dict[int, dict[tuple[str, str], int]] = {}
+    by_interview: dict[int, list[InterviewRating]] = {}
+    for rating in ratings:
+        by_interview.setdefault(rating.interview_id, []).append(rating)
+    interviews = list(Interview.objects.filter(pk__in=by_interview).select_related("application"))
+    blueprints = blueprints_for_applications([i.application for i in interviews])
+    for interview in interviews:
+        try:
+            rubric = _rubric_of(blueprints[interview.application_id])
+        except ApplicationError:
+            continue
+        rubric_ranks[interview.pk] = _level_rank(rubric.criteria)
+    pairs: dict[tuple[int, int], list[tuple[InterviewRating, InterviewRating]]] = {}
+    users: dict[int, Any] = {}
+    for interview_id, rows in by_interview.items():
+        if interview_id not in rubric_ranks:
+            continue
+        for a, b in itertools.combinations(rows, 2):
+            users[a.examiner_id], users[b.examiner_id] = a.examiner, b.examiner
+            pairs.setdefault((a.examiner_id, b.examiner_id), []).append((a, b))
+    out = []
+    for (first, second), rated in sorted(pairs.items()):
+        levels_a: list[int] = []
+        levels_b: list[int] = []
+        for a, b in rated:
+            ranks = rubric_ranks[a.interview_id]
+            for criterion_id, level_a in a.levels.items():
+                level_b = b.levels.get(criterion_id)
+                if (criterion_id, level_a) in ranks and (criterion_id, level_b) in ranks:
+                    levels_a.append(ranks[(criterion_id, level_a)])
+                    levels_b.append(ranks[(criterion_id, str(level_b))])
+        matrix = [[float(a.percent), float(b.percent)] for a, b in rated]
+        gaps = [abs(a.percent - b.percent) for a, b in rated]
+        out.append(
+            PairAgreement(
+                first=users[first],
+                second=users[second],
+                interviews=len(rated),
+                criterion_pairs=len(levels_a),
+                kappa_linear=cohen_kappa(levels_a, levels_b, weights="linear"),
+                kappa_quadratic=cohen_kappa(levels_a, levels_b, weights="quadratic"),
+                icc_2_1=icc(matrix, form="ICC(2,1)"),
+                icc_3_1=icc(matrix, form="ICC(3,1)"),
+                mean_gap=(sum(gaps, Decimal(0)) / len(gaps)).quantize(Decimal("0.01"))
+                if gaps
+                else None,
+            )
+        )
+    return out
