@@ -4,6 +4,9 @@ from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 
+# Whoever makes a request: what the role checks accept (an anonymous user has no role).
+Actor = AbstractBaseUser | AnonymousUser
+
 
 class Role(StrEnum):
     CANDIDATE = "candidate"
@@ -12,7 +15,7 @@ class Role(StrEnum):
     COMMITTEE = "committee"
 
 
-def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[Role]:
+def user_roles(user: Actor) -> frozenset[Role]:
     if not user.is_authenticated:
         return frozenset()
     cached: frozenset[Role] | None = getattr(user, "_cert_roles", None)
@@ -23,7 +26,7 @@ def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[Role]:
     return cached
 
 
-def has_role(user: AbstractBaseUser | AnonymousUser, role: Role) -> bool:
+def has_role(user: Actor, role: Role) -> bool:
     return role in user_roles(user)
 
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 from certification.credentials.selectors import certificate_status
 from certification.credentials.services import certificate_issue
 from certification.exams import services as exams
-from certification.models import Certificate
+from certification.models import Certificate, PracticalSubmission
 from certification.results.blueprints import ComponentSpec, blueprint_create
 from certification.results.selectors import result_for_application
 from core.errors import Conflict, NotFound
@@ -27,9 +27,10 @@ def graded_written(application, correct_items):
 
 
 def graded_practical(application, score):
-    # A finished grading run as the worker records it (the sandbox path is tested in
-    # tests/test_practical.py and tests/test_e2e.py).
-    return Submission.objects.create(
+    # A finished grading run as the worker records it, linked to its application as
+    # certification.exams.practical.practical_submit links it (the sandbox path is
+    # tested in tests/practical and tests/test_e2e.py).
+    submission = Submission.objects.create(
         task=application.certification.practical_task,
         candidate=application.candidate,
         file_name="solution.py",
@@ -42,6 +43,8 @@ def graded_practical(application, score):
         passed=score >= 0.9,
         finished_at=timezone.now(),
     )
+    PracticalSubmission.objects.create(submission=submission, application=application)
+    return submission
 
 
 @pytest.fixture

@@ -35,7 +35,8 @@ from certification.models import (
     Decision,
     Interview,
 )
-from certification.results.selectors import CompositeResult, result_for_application
+from certification.results.scoring import CompositeResult
+from certification.results.selectors import result_for_application
 from certification.results.services import decision_current
 from core.errors import ApplicationError, Conflict, NotFound
 from core.roles import Role, has_role

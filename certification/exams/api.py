@@ -8,10 +8,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from certification.applications.selectors import approved_application
 from certification.exams import accommodations
 from certification.exams import manual_grading as manual
 from certification.exams import services as exams
+from certification.exams.practical import practical_submit
 from certification.exams.presentation import attempt_view, feedback_html
 from certification.exams.selectors import attempt_get_for_candidate
 from certification.exams.services import (
@@ -24,7 +24,6 @@ from certification.models import Attempt, AttemptItem, Certification, Exam
 from core.api import require_role
 from core.errors import NotFound
 from core.roles import Role
-from grading import practical
 from grading.models import Submission
 from grading.programming import ProgrammingInfrastructureError, programming_samples
 
@@ -234,13 +233,8 @@ class SubmissionCreateApi(APIView):
         certification = Certification.objects.filter(slug=certification_slug).first()
         if certification is None or certification.practical_task is None:
             raise NotFound("Not found.")
-        approved_application(candidate=request.user, certification=certification)
-        data = SubmissionIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        submission = practical.submission_create(
-            task=certification.practical_task,
-            candidate=request.user,
-            upload=data.validated_data["file"],
+        submission = practical_submit(
+            candidate=request.user, certification=certification, upload=request.FILES.get("file")
         )
         return Response(SubmissionOut(submission).data, status=status.HTTP_201_CREATED)
 

@@ -13,6 +13,7 @@ from certification.applications.selectors import approved_application
 from certification.exams import manual_grading as manual
 from certification.exams import services as exams
 from certification.exams.item_analysis import exam_item_analysis, exams_for_analysis
+from certification.exams.practical import practical_submit
 from certification.exams.presentation import attempt_view
 from certification.exams.selectors import attempt_get_for_candidate
 from certification.models import Attempt, Certification, Exam
@@ -79,8 +80,10 @@ def practical_page(request: HttpRequest, slug: str) -> HttpResponse:
     form = SolutionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            practical.submission_create(
-                task=task, candidate=request.user, upload=form.cleaned_data["file"]
+            practical_submit(
+                candidate=request.user,
+                certification=certification,
+                upload=form.cleaned_data["file"],
             )
         except ApplicationError as exc:
             error_show(request, exc, form=form)

@@ -26,6 +26,7 @@ from certification.models.exams import (
     ExamItem,
     ExamSection,
     ManualGrade,
+    PracticalSubmission,
 )
 from certification.models.interviews import Interview, InterviewRating, InterviewSlot
 from certification.models.programme import (
@@ -68,6 +69,7 @@ __all__ = [
     "IssuerKey",
     "ManualGrade",
     "Notification",
+    "PracticalSubmission",
     "TrainingRelation",
     "_certificate_code",
 ]

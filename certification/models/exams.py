@@ -281,3 +281,24 @@ class ManualGrade(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} by {self.examiner_id}: {self.points}"
+
+
+class PracticalSubmission(models.Model):
+    """The application a practical submission was made for. Grading knows nothing of
+    applications (its arrows point down), so the link lives here; the composite result
+    reads the practical score through it, and an appeal's re-run follows it."""
+
+    submission = models.OneToOneField(
+        "grading.Submission",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="application_link",
+    )
+    application = models.ForeignKey(
+        "certification.Application",
+        on_delete=models.PROTECT,
+        related_name="practical_submissions",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} → {self.application_id}"

@@ -19,7 +19,8 @@ from certification.applications.conflicts import has_conflict
 from certification.audit.notifications import notification_send
 from certification.audit.services import audit_record
 from certification.models import Appeal, Application, Certificate, Decision
-from certification.results.selectors import RESULT_PENDING, CompositeResult, result_for_application
+from certification.results.scoring import RESULT_PENDING, CompositeResult
+from certification.results.selectors import result_for_application
 from core.errors import ApplicationError, Conflict, NotFound
 from core.roles import Role, has_role
 

@@ -35,9 +35,11 @@ from certification.models import (
     Certificate,
     Certification,
     EligibilityRule,
+    PracticalSubmission,
     TrainingRelation,
 )
 from core.roles import Role
+from grading.models import Submission
 
 PAGES = [
     ("review queue", "/committee/applications/"),
@@ -159,14 +161,12 @@ class Command(BaseCommand):
         return {"committee": committee}
 
     def _components(self, total: int, approved: list[Application], rng: Any, now: Any) -> None:
-        from grading.models import Submission
-
         demo = Certification.objects.get(slug="beginner-cv")
         exam, task = demo.written_exam, demo.practical_task
         if exam is None or task is None:
             raise CommandError("the demo's beginner-cv needs a written exam and a task")
         per_app = max(2, total // max(1, len(approved)))
-        attempts, submissions = [], []
+        attempts, submissions, owners = [], [], []
         made = 0
         for application in approved:
             for k in range(per_app):
@@ -191,6 +191,7 @@ class Command(BaseCommand):
                         )
                     )
                 else:
+                    owners.append(application)
                     submissions.append(
                         Submission(
                             task=task,
@@ -206,6 +207,13 @@ class Command(BaseCommand):
                     )
         Attempt.objects.bulk_create(attempts, batch_size=5000)
         Submission.objects.bulk_create(submissions, batch_size=5000)
+        PracticalSubmission.objects.bulk_create(
+            [
+                PracticalSubmission(submission=s, application=a)
+                for s, a in zip(submissions, owners, strict=True)
+            ],
+            batch_size=5000,
+        )
 
     # --- timing ---
 

@@ -1,0 +1,34 @@
+"""Practical assessment within a certification: the one rule that only a candidate
+with an approved application may submit, and the link from each submission to that
+application (grading stores, queues and scores the file: grading.practical)."""
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from certification.applications.selectors import approved_application
+from certification.models import Certification, PracticalSubmission
+from core.errors import NotFound
+from core.roles import Actor, Role, has_role
+from grading import practical
+from grading.models import Submission
+
+
+def practical_submit(
+    *, candidate: Actor, certification: Certification, upload: UploadedFile | None
+) -> Submission:
+    """Stores ``upload`` as a submission for the candidate's approved application to
+    ``certification`` and queues its grading after commit. Raises NotFound when the
+    certification has no practical task or the candidate no approved application
+    (the same answer as a missing task), and grading's InvalidSubmission / Conflict for
+    a bad or missing file or a used-up quota; nothing is stored then. Each call is a
+    new submission."""
+    task = certification.practical_task
+    if task is None or not has_role(candidate, Role.CANDIDATE):
+        raise NotFound("Not found.")
+    with transaction.atomic():
+        application = approved_application(candidate=candidate, certification=certification)
+        if upload is None:
+            raise practical.InvalidSubmission("请上传 solution.py / Upload solution.py.")
+        submission = practical.submission_create(task=task, candidate=candidate, upload=upload)
+        PracticalSubmission.objects.create(submission=submission, application=application)
+    return submission
