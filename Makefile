@@ -46,6 +46,7 @@ services:
 lint: venv
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 
 typecheck: venv
 	.venv/bin/mypy .

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from certification.credentials import verification
+from certification.credentials.issuer import absolute_url
 from certification.credentials.selectors import certificate_get_for_holder, certificate_status
 from certification.credentials.services import (
     certificate_issue,
@@ -45,8 +46,6 @@ class CertificateDetailOut(CertificateOut):
     verify_url = serializers.SerializerMethodField()
 
     def get_verify_url(self, found: Any) -> str:
-        from certification.credentials.issuer import absolute_url
-
         return absolute_url(f"/verify/{found.certificate.code}/")
 
 

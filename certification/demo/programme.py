@@ -9,7 +9,17 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from certification.models import Application, Certificate, Certification, EligibilityRule, Exam
+from certification.credentials.services import certificate_record_issue
+from certification.models import (
+    Application,
+    Blueprint,
+    BlueprintComponent,
+    Certificate,
+    Certification,
+    EligibilityRule,
+    Exam,
+    InterviewSlot,
+)
 from core.roles import Role, role_grant
 from grading.demo.practical import practical_demo_install
 from training.models import (
@@ -466,8 +476,6 @@ DEMO_HOLDER = ("holder", "holder-demo-2026", "李华")
 
 
 def _demo_certificate(*, certification_slug: str, committee: Any) -> Certificate:
-    from certification.credentials.services import certificate_record_issue
-
     username, password, full_name = DEMO_HOLDER
     User = get_user_model()
     holder, created = User.objects.get_or_create(
@@ -533,8 +541,6 @@ def demo_blueprints_and_interviews(*, committee: Any, exam: Exam, task: Any) -> 
     more examiners and a week of interview slots. Idempotent: existing blueprints,
     the rubric and slots are left as they are."""
     from datetime import timedelta
-
-    from certification.models import Blueprint, BlueprintComponent, InterviewSlot
 
     User = get_user_model()
     examiners = [User.objects.get(username="examiner")]

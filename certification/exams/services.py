@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any
 
 from django.core import signing
@@ -19,6 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from certification.audit.services import audit_record
 from certification.models import (
     Accommodation,
     Answer,
@@ -30,10 +31,13 @@ from certification.models import (
     ExamSection,
 )
 from core.errors import ApplicationError, Conflict, NotFound
+from core.tasks import task_send_on_commit
 from grading.objective import response_fraction, response_points, response_validate
 from training.models import Question, QuestionVersion
 
 Kind = QuestionVersion.Kind
+# Queued by name (core.tasks): the task module imports this one.
+PROGRAMMING_ITEM_GRADE_TASK = "certification.tasks.programming_item_grade_task"
 
 
 class BlueprintError(ApplicationError):
@@ -430,11 +434,8 @@ def attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
             "version"
         )
         pending_programming = [item.pk for item in pending if item.version.kind == Kind.PROGRAMMING]
-        if pending_programming:
-            from certification.exams.tasks import programming_item_grade_task
-
-            for pk in pending_programming:
-                transaction.on_commit(partial(programming_item_grade_task.delay, pk))
+        for pk in pending_programming:
+            task_send_on_commit(PROGRAMMING_ITEM_GRADE_TASK, pk)
     return attempt
 
 
@@ -542,8 +543,6 @@ def exam_regrade(*, exam: Exam, dry_run: bool, by: Any = None) -> list[RegradeCh
         for attempt in Attempt.objects.filter(pk__in=touched):
             attempt_total(attempt=attempt)
         if not dry_run and changes:
-            from certification.audit.services import audit_record
-
             audit_record(
                 actor=by,
                 action="exam.regrade",

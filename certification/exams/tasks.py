@@ -7,6 +7,7 @@ from celery import Task, shared_task
 
 from certification.exams import manual_grading as manual
 from certification.exams import services as exams
+from certification.exams.services import PROGRAMMING_ITEM_GRADE_TASK
 from grading.programming import ProgrammingInfrastructureError
 
 logger = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ def attempts_sweep_task() -> int:
 
 
 @shared_task(
-    name="certification.tasks.programming_item_grade_task",
+    name=PROGRAMMING_ITEM_GRADE_TASK,
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,

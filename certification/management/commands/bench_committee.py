@@ -29,6 +29,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, setup_test_environment
 from django.utils import timezone
 
+from certification.demo.programme import demo_load
 from certification.models import (
     Application,
     Attempt,
@@ -80,8 +81,6 @@ class Command(BaseCommand):
     # --- data ---
 
     def _load(self, options: Any) -> dict[str, Any]:
-        from certification.demo.programme import demo_load
-
         rng = random.Random(options["seed"])  # noqa: S311 - test data, not secrets
         started = time.perf_counter()
         demo_load()
