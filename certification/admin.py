@@ -86,7 +86,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 admin.site.register([Attempt, Certificate, Accommodation])
 
 
-# --- Applications and review (issue 6). Waivers and conflict declarations are made
+# --- Applications and review. Waivers and conflict declarations are made
 # through their services (audited), so the admin only shows them.
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from certification.applications import services as applications
 from certification.demo.cohort import full_marks_response
-from certification.exams import services as exams
+from certification.exams import answers
 from certification.models import Application, Attempt, Certification, Exam
 from training.models import Question, QuestionBank, QuestionVersion
 
@@ -105,4 +105,4 @@ def answer_all(attempt: Attempt, *, correct: int | None = None) -> None:
             break
         response = correct_response(item.version)
         if response is not None:
-            exams.answer_save(attempt=attempt, item_id=item.pk, response=response, revision=1)
+            answers.answer_save(attempt=attempt, item_id=item.pk, response=response, revision=1)

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from certification.exams import answers
 from certification.exams import services as exams
 from certification.exams.presentation import feedback_html, item_view, review_rights
 from certification.models import Attempt, Exam
@@ -49,7 +50,7 @@ def test_practice_quiz_is_offered_on_the_curriculum_and_gives_feedback(demo, can
     )
     too_big = client.put(
         f"/api/v1/attempts/{attempt.public_id}/answers/{item.pk}/",
-        {"response": {"choice": best}, "revision": exams.MAX_REVISION + 1},
+        {"response": {"choice": best}, "revision": answers.MAX_REVISION + 1},
         content_type="application/json",
     )
     assert too_big.status_code == 400 and "revision" in too_big.json()["error"]["fields"]

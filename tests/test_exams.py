@@ -5,7 +5,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from certification.exams import accommodations
+from certification.exams import accommodations, answers
 from certification.exams import services as exams
 from certification.models import (
     Accommodation,
@@ -126,9 +126,9 @@ def test_database_allows_one_active_attempt_per_candidate_and_exam(attempt):
 
 def test_older_revision_never_overwrites_a_newer_answer_and_every_step_is_logged(attempt):
     item = items(attempt)[0]
-    exams.answer_save(attempt=attempt, item_id=item.pk, response={"choice": "c"}, revision=3)
-    exams.answer_save(attempt=attempt, item_id=item.pk, response={"choice": "a"}, revision=2)
-    exams.answer_save(attempt=attempt, item_id=item.pk, response={"choice": "c"}, revision=3)
+    answers.answer_save(attempt=attempt, item_id=item.pk, response={"choice": "c"}, revision=3)
+    answers.answer_save(attempt=attempt, item_id=item.pk, response={"choice": "a"}, revision=2)
+    answers.answer_save(attempt=attempt, item_id=item.pk, response={"choice": "c"}, revision=3)
     answer = Answer.objects.get(item=item)
     assert (answer.response, answer.revision) == ({"choice": "c"}, 3)
     assert list(AnswerEvent.objects.filter(item=item).values_list("revision", "applied")) == [
@@ -141,13 +141,13 @@ def test_older_revision_never_overwrites_a_newer_answer_and_every_step_is_logged
 def test_answers_in_grace_are_kept_and_flagged_later_ones_refused(attempt):
     first, second, _ = items(attempt)
     in_grace = attempt.deadline + timedelta(seconds=attempt.exam.grace_seconds - 1)
-    answer = exams.answer_save(
+    answer = answers.answer_save(
         attempt=attempt, item_id=first.pk, response={"choice": "b"}, revision=1, now=in_grace
     )
     assert answer.late is True
     too_late = attempt.deadline + timedelta(seconds=attempt.exam.grace_seconds + 1)
     with pytest.raises(Conflict):
-        exams.answer_save(
+        answers.answer_save(
             attempt=attempt, item_id=second.pk, response={"value": False}, revision=1, now=too_late
         )
     assert not Answer.objects.filter(item=second).exists()
@@ -156,18 +156,18 @@ def test_answers_in_grace_are_kept_and_flagged_later_ones_refused(attempt):
 def test_bad_answers_change_nothing(attempt, demo, other_candidate, committee):
     item = items(attempt)[0]
     with pytest.raises(InvalidResponse):
-        exams.answer_save(attempt=attempt, item_id=item.pk, response={"choice": "zz"}, revision=1)
+        answers.answer_save(attempt=attempt, item_id=item.pk, response={"choice": "zz"}, revision=1)
     approved_application(
         candidate=other_candidate, certification=demo["certification"], committee=committee
     )
     foreign = exams.attempt_start(candidate=other_candidate, exam=attempt.exam)
     with pytest.raises(NotFound):
-        exams.answer_save(
+        answers.answer_save(
             attempt=attempt, item_id=items(foreign)[0].pk, response={"choice": "b"}, revision=1
         )
-    for revision in (0, exams.MAX_REVISION + 1):
+    for revision in (0, answers.MAX_REVISION + 1):
         with pytest.raises(ApplicationError, match="revision"):
-            exams.answer_save(
+            answers.answer_save(
                 attempt=attempt, item_id=item.pk, response={"choice": "b"}, revision=revision
             )
     assert not Answer.objects.exists() and not AnswerEvent.objects.exists()
@@ -189,7 +189,7 @@ def test_submit_grades_and_is_idempotent_and_closes_saving(attempt):
         graded.submitted_at,
     )
     with pytest.raises(Conflict):
-        exams.answer_save(
+        answers.answer_save(
             attempt=attempt, item_id=items(attempt)[0].pk, response={"choice": "a"}, revision=9
         )
 
@@ -220,7 +220,7 @@ def test_sweeper_marks_overdue_then_submits_and_abandons_empty_attempts(
 def test_regrade_previews_then_applies_a_corrected_key(attempt, committee):
     answer_all(attempt)
     first = items(attempt)[0]
-    exams.answer_save(attempt=attempt, item_id=first.pk, response={"choice": "c"}, revision=2)
+    answers.answer_save(attempt=attempt, item_id=first.pk, response={"choice": "c"}, revision=2)
     exams.attempt_submit(attempt=attempt)
     attempt.refresh_from_db()
     assert attempt.score == Decimal(5)
@@ -295,7 +295,7 @@ def test_practice_mode_gives_immediate_feedback(demo, candidate):
     exam = objective_exam(mode=Exam.Mode.PRACTICE)
     attempt = exams.attempt_start(candidate=candidate, exam=exam)
     item = items(attempt)[0]
-    exams.answer_save(attempt=attempt, item_id=item.pk, response={"choice": "b"}, revision=1)
+    answers.answer_save(attempt=attempt, item_id=item.pk, response={"choice": "b"}, revision=1)
     assert exams.practice_check(attempt=attempt, item_id=item.pk).fraction == 1
     real = objective_exam()
     with pytest.raises(NotFound):
@@ -369,6 +369,6 @@ def test_choices_are_shuffled_per_attempt_and_scored_by_id(demo, committee):
         first = items(attempt)[0]
         assert sorted(first.choice_order) == ["a", "b", "c", "d"]
         orders.add(tuple(first.choice_order))
-        exams.answer_save(attempt=attempt, item_id=first.pk, response={"choice": "b"}, revision=1)
+        answers.answer_save(attempt=attempt, item_id=first.pk, response={"choice": "b"}, revision=1)
         assert exams.attempt_submit(attempt=attempt).items.get(pk=first.pk).points == Decimal(1)
     assert len(orders) > 1

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from certification.exams import answers
 from certification.exams import services as exams
 from certification.models import Answer, AnswerEvent, Attempt
 from config.wsgi import application
@@ -67,13 +68,13 @@ def test_a_save_with_the_attempts_token_is_stored_and_logged(attempt):
     status, body = put(
         url(attempt, item.pk),
         {"response": {"choice": "b"}, "revision": 2},
-        exams.attempt_save_token(attempt),
+        answers.attempt_save_token(attempt),
     )
     assert status == "200 OK" and body["applied"] is True and body["late"] is False
     status, body = put(
         url(attempt, item.pk),
         {"response": {"choice": "a"}, "revision": 1},
-        exams.attempt_save_token(attempt),
+        answers.attempt_save_token(attempt),
     )
     assert status == "200 OK" and body["applied"] is False
     answer = Answer.objects.get(item=item)
@@ -93,7 +94,7 @@ def test_a_save_with_the_attempts_token_is_stored_and_logged(attempt):
     ],
 )
 def test_bad_saves_change_nothing(attempt, demo, other_candidate, committee, change, expected):
-    token = exams.attempt_save_token(attempt)
+    token = answers.attempt_save_token(attempt)
     item = first_item(attempt)
     path, body = url(attempt, item.pk), {"response": {"choice": "b"}, "revision": 1}
     if change == "tampered token":
@@ -109,7 +110,7 @@ def test_bad_saves_change_nothing(attempt, demo, other_candidate, committee, cha
     elif change == "no revision":
         body = {"response": {"choice": "b"}}
     elif change == "revision beyond the column":
-        body["revision"] = exams.MAX_REVISION + 1  # e.g. a client sending Date.now()
+        body["revision"] = answers.MAX_REVISION + 1  # e.g. a client sending Date.now()
     elif change == "item of another attempt":
         approved_application(
             candidate=other_candidate, certification=demo["certification"], committee=committee
@@ -126,7 +127,7 @@ def test_after_submit_the_save_is_refused(attempt):
     status, body = put(
         url(attempt, first_item(attempt).pk),
         {"response": {"choice": "b"}, "revision": 1},
-        exams.attempt_save_token(attempt),
+        answers.attempt_save_token(attempt),
     )
     assert status == "409 Conflict" and body["error"]["code"] == "conflict"
     assert not AnswerEvent.objects.exists()
@@ -143,24 +144,24 @@ def test_without_a_token_the_request_goes_to_django(attempt):
 @pytest.mark.parametrize("store", ["_store_sql", "_store_orm"])
 def test_both_stores_keep_revisions_grace_and_closing_alike(attempt, store, monkeypatch):
     """The PostgreSQL function and the ORM path (SQLite) are two spellings of one rule."""
-    chosen = getattr(exams, store)
-    monkeypatch.setattr(exams, "_store_sql", chosen)
-    monkeypatch.setattr(exams, "_store_orm", chosen)
+    chosen = getattr(answers, store)
+    monkeypatch.setattr(answers, "_store_sql", chosen)
+    monkeypatch.setattr(answers, "_store_orm", chosen)
     first, second, third = attempt.items.order_by("position")
-    exams.answer_save(attempt=attempt, item_id=first.pk, response={"choice": "c"}, revision=3)
+    answers.answer_save(attempt=attempt, item_id=first.pk, response={"choice": "c"}, revision=3)
     assert (
-        exams.answer_save(
+        answers.answer_save(
             attempt=attempt, item_id=first.pk, response={"choice": "a"}, revision=2
         ).applied
         is False
     )
     in_grace = attempt.deadline + timedelta(seconds=attempt.exam.grace_seconds - 1)
-    assert exams.answer_save(
+    assert answers.answer_save(
         attempt=attempt, item_id=second.pk, response={"value": False}, revision=1, now=in_grace
     ).late
     too_late = attempt.deadline + timedelta(seconds=attempt.exam.grace_seconds + 1)
     with pytest.raises(exams.Conflict):
-        exams.answer_save(
+        answers.answer_save(
             attempt=attempt,
             item_id=third.pk,
             response={"blanks": {"1": "x"}},
@@ -176,4 +177,4 @@ def test_both_stores_keep_revisions_grace_and_closing_alike(attempt, store, monk
     ]
     exams.attempt_submit(attempt=attempt)
     with pytest.raises(exams.Conflict):
-        exams.answer_save(attempt=attempt, item_id=first.pk, response={"choice": "b"}, revision=9)
+        answers.answer_save(attempt=attempt, item_id=first.pk, response={"choice": "b"}, revision=9)

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection, transaction
 from django.test import Client
 
+from certification.exams import answers
 from certification.exams import services as exams
 from certification.exams.presentation import item_view
 from certification.models import Exam
@@ -364,7 +365,7 @@ def test_an_attempt_keeps_showing_and_scoring_its_version(db: None, instructor: 
     item.refresh_from_db()
     assert item.version.number == 1
     assert item_view(item)["stem"] == "single_choice?"
-    exams.answer_save(attempt=attempt, item_id=item.pk, response={"choice": "b"}, revision=1)
+    answers.answer_save(attempt=attempt, item_id=item.pk, response={"choice": "b"}, revision=1)
     exams.attempt_submit(attempt=attempt)
     item.refresh_from_db()
     assert item.points == Decimal("1.00")  # version 1's key: b was right

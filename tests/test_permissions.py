@@ -43,7 +43,7 @@ class World:
     submission: Submission
     pending: Application
     practice: Exam
-    results: Any = None  # tests/results/world.py (issue 6: results, interviews, appeals)
+    results: Any = None  # tests/results/world.py (results, interviews, appeals)
 
 
 @pytest.fixture
@@ -211,7 +211,7 @@ API = {
 
 API.update(
     {
-        # Applications and review, conflicts, audit, notifications (issue 6). The
+        # Applications and review, conflicts, audit, notifications. The
         # pending application belongs to other_candidate.
         "save draft": (
             "post",
@@ -276,7 +276,7 @@ API.update(
 )
 API.update(
     {
-        # Results, decisions, appeals, blueprints, Angoff, interviews (issue 6).
+        # Results, decisions, appeals, blueprints, Angoff, interviews.
         "candidate result": (
             "get",
             lambda w: f"/api/v1/applications/{w.application.pk}/result/",
@@ -493,7 +493,7 @@ PAGES = {
 SIGNED_IN = set(ROLES) - {"anonymous"}
 PAGES.update(
     {
-        # Applications and review, conflicts, audit, notifications (issue 6).
+        # Applications and review, conflicts, audit, notifications.
         "own application": (
             "get",
             lambda w: f"/applications/{w.pending.pk}/",
@@ -536,7 +536,7 @@ PAGES.update(
 
 PAGES.update(
     {
-        # Results, decisions, appeals, blueprints, Angoff, interviews (issue 6).
+        # Results, decisions, appeals, blueprints, Angoff, interviews.
         "candidate result": (
             "get",
             lambda w: f"/applications/{w.application.pk}/result/",

@@ -188,6 +188,24 @@ RESCORERS = {
 }
 
 
+def _appeal_lock_for_decider(*, appeal_id: int, decided_by: Any) -> Appeal:
+    """The appeal, locked, if ``decided_by`` may decide it: not involved in a decision
+    on the application and without a conflict of interest; NotFound otherwise."""
+    appeal = (
+        Appeal.objects.select_for_update()
+        .select_related("application__candidate", "decision__blueprint")
+        .filter(pk=appeal_id)
+        .first()
+    )
+    if (
+        appeal is None
+        or decided_by.pk in _involved(appeal)
+        or has_conflict(staff=decided_by, candidate=appeal.application.candidate_id)
+    ):
+        raise NotFound("Not found.")
+    return appeal
+
+
 def appeal_decide(
     *,
     appeal_id: int,
@@ -210,18 +228,7 @@ def appeal_decide(
     now = now or timezone.now()
     target = Appeal.State.GRANTED if grant else Appeal.State.REJECTED
     with transaction.atomic():
-        appeal = (
-            Appeal.objects.select_for_update()
-            .select_related("application__candidate", "decision__blueprint")
-            .filter(pk=appeal_id)
-            .first()
-        )
-        if (
-            appeal is None
-            or decided_by.pk in _involved(appeal)
-            or has_conflict(staff=decided_by, candidate=appeal.application.candidate_id)
-        ):
-            raise NotFound("Not found.")
+        appeal = _appeal_lock_for_decider(appeal_id=appeal_id, decided_by=decided_by)
         if appeal.state == target:
             return appeal
         if appeal.state != Appeal.State.SUBMITTED:

@@ -4,6 +4,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from certification.models import Application, Blueprint, BlueprintComponent, Certification
 from core.errors import NotFound
+from core.roles import Actor
 
 
 def application_get_for_candidate(*, candidate: Any, application_id: int) -> Application:
@@ -13,6 +14,13 @@ def application_get_for_candidate(*, candidate: Any, application_id: int) -> App
         )
     except Application.DoesNotExist as exc:
         raise NotFound("Not found.") from exc
+
+
+def application_draft_get(*, candidate: Actor, certification: Certification) -> Application | None:
+    """The candidate's draft application to ``certification``, if there is one."""
+    return Application.objects.filter(
+        candidate_id=candidate.pk, certification=certification, state=Application.State.DRAFT
+    ).first()
 
 
 def approved_application(*, candidate: Any, certification: Certification) -> Application:

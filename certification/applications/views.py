@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from certification.applications import conflicts, review
 from certification.applications import services as applications
+from certification.applications.selectors import application_draft_get
 from certification.models import Application, Certification, TrainingRelation
 from core.errors import ApplicationError, NotFound
 from core.http import PAGE_SIZE, error_show, role_required
@@ -106,11 +107,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
     """The application form. "Save draft" keeps it editable; "Submit" (the default
     button) files it."""
     certification = get_object_or_404(Certification, slug=slug)
-    draft = Application.objects.filter(
-        candidate_id=request.user.pk,
-        certification=certification,
-        state=Application.State.DRAFT,
-    ).first()
+    draft = application_draft_get(candidate=request.user, certification=certification)
     saving_draft = request.POST.get("action") == "draft"
     initial = (
         {name: getattr(draft, name) for name in applications.APPLICATION_FIELDS} if draft else {}

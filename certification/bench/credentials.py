@@ -4,6 +4,8 @@ Each iteration builds a distinct Open Badges credential (own id, holder, status
 indexes), signs it, and runs the full :func:`credential_verify` on it (contexts,
 terms, proof, key, issuer, dates, revocation, suspension). Canonical documents are
 never cached, so every sign and every verify canonicalises the credential afresh.
+
+Long: ``run`` is the measured loop and its set-up, read as one scenario.
 """
 
 from __future__ import annotations

@@ -61,18 +61,11 @@ def qr_png(url: str) -> bytes:
     return buffer.getvalue()
 
 
-def certificate_pdf_render(*, certificate: Certificate, verify_url: str, issuer_name: str) -> bytes:
-    """The certificate as a one-page A4 landscape PDF (bytes). Pure apart from reading
-    the font file."""
-    font = _font_register(str(font_path()))
-    buffer = io.BytesIO()
-    width, height = landscape(A4)
-    pdf = canvas.Canvas(buffer, pagesize=(width, height), invariant=True)
+def _frame_and_title(
+    pdf: canvas.Canvas, font: str, certificate: Certificate, width: float, height: float
+) -> None:
+    """The double frame, the title and the certified holder and certification."""
     cert = certificate.certification
-    pdf.setTitle(f"{cert.name} / {cert.name_en} — {certificate.code}")
-    pdf.setAuthor(issuer_name)
-    pdf.setSubject(certificate.credential_id)
-
     navy = HexColor("#1d2939")
     pdf.setStrokeColor(HexColor("#155eef"))
     pdf.setLineWidth(3)
@@ -102,6 +95,20 @@ def certificate_pdf_render(*, certificate: Certificate, verify_url: str, issuer_
     pdf.setFont(font, 15)
     pdf.drawCentredString(centre, height - 126 * mm, cert.name_en)
 
+
+def certificate_pdf_render(*, certificate: Certificate, verify_url: str, issuer_name: str) -> bytes:
+    """The certificate as a one-page A4 landscape PDF (bytes). Pure apart from reading
+    the font file."""
+    font = _font_register(str(font_path()))
+    buffer = io.BytesIO()
+    width, height = landscape(A4)
+    pdf = canvas.Canvas(buffer, pagesize=(width, height), invariant=True)
+    cert = certificate.certification
+    pdf.setTitle(f"{cert.name} / {cert.name_en} — {certificate.code}")
+    pdf.setAuthor(issuer_name)
+    pdf.setSubject(certificate.credential_id)
+
+    _frame_and_title(pdf, font, certificate, width, height)
     pdf.setFont(font, 11)
     left = 30 * mm
     lines = [
@@ -118,7 +125,7 @@ def certificate_pdf_render(*, certificate: Certificate, verify_url: str, issuer_
     pdf.drawImage(ImageReader(io.BytesIO(qr_png(verify_url))), qr_x, 30 * mm, qr_size, qr_size)
     pdf.setFont(font, 9)
     pdf.drawCentredString(qr_x + qr_size / 2, 25 * mm, "扫码验证 / Scan to verify")
-    pdf.drawCentredString(centre, 18 * mm, verify_url)
+    pdf.drawCentredString(width / 2, 18 * mm, verify_url)
     pdf.linkURL(verify_url, (qr_x, 30 * mm, qr_x + qr_size, 30 * mm + qr_size))
 
     pdf.showPage()

@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from certification.exams import answers
 from certification.exams import services as exams
 from certification.models import Attempt, Exam
 from core.roles import Role, role_grant
@@ -82,6 +83,6 @@ def demo_cohort_load(*, size: int = 40, seed: int = 2026) -> int:
             difficulty = next((DIFFICULTY[t] for t in tags if t in DIFFICULTY), 0.0)
             if rng.random() < 1 / (1 + math.exp(difficulty - ability)):
                 response = full_marks_response(item.version)
-                exams.answer_save(attempt=attempt, item_id=item.pk, response=response, revision=1)
+                answers.answer_save(attempt=attempt, item_id=item.pk, response=response, revision=1)
         exams.attempt_submit(attempt=attempt)
     return size

@@ -8,18 +8,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from certification.exams import accommodations
+from certification.exams import accommodations, answers
 from certification.exams import manual_grading as manual
 from certification.exams import services as exams
+from certification.exams.answers import MAX_REVISION, attempt_save_token
 from certification.exams.practical import practical_submit
 from certification.exams.presentation import attempt_view, feedback_html
 from certification.exams.selectors import attempt_get_for_candidate
-from certification.exams.services import (
-    MAX_REVISION,
-    PracticeFeedback,
-    attempt_save_token,
-    seconds_left,
-)
+from certification.exams.services import PracticeFeedback, seconds_left
 from certification.models import Attempt, AttemptItem, Certification, Exam
 from core.api import require_role
 from core.errors import NotFound
@@ -29,7 +25,7 @@ from grading.programming import ProgrammingInfrastructureError, programming_samp
 
 
 class AttemptOut(serializers.ModelSerializer[Attempt]):
-    """The candidate's view of an attempt (certification/presentation.py): items in
+    """The candidate's view of an attempt (certification/exams/presentation.py): items in
     the attempt's order, choices in its shuffle, never a key; score and feedback
     only when the exam's review options allow."""
 
@@ -212,7 +208,7 @@ class AnswerSaveApi(APIView):
         attempt = attempt_get_for_candidate(candidate=request.user, public_id=attempt_id)
         data = AnswerIn(data=request.data)
         data.is_valid(raise_exception=True)
-        answer = exams.answer_save(attempt=attempt, item_id=item_id, **data.validated_data)
+        answer = answers.answer_save(attempt=attempt, item_id=item_id, **data.validated_data)
         return Response(AnswerOut(answer).data)
 
 

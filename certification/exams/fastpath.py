@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import close_old_connections
 
-from certification.exams.services import answer_save_by_token
+from certification.exams.answers import answer_save_by_token
 from core.errors import ApplicationError
 
 logger = logging.getLogger(__name__)

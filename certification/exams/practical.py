@@ -2,6 +2,7 @@
 with an approved application may submit, and the link from each submission to that
 application (grading stores, queues and scores the file: grading.practical)."""
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
@@ -23,7 +24,11 @@ def practical_submit(
     a bad or missing file or a used-up quota; nothing is stored then. Each call is a
     new submission."""
     task = certification.practical_task
-    if task is None or not has_role(candidate, Role.CANDIDATE):
+    if (
+        task is None
+        or not isinstance(candidate, AbstractBaseUser)
+        or not has_role(candidate, Role.CANDIDATE)
+    ):
         raise NotFound("Not found.")
     with transaction.atomic():
         application = approved_application(candidate=candidate, certification=certification)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from certification.applications.selectors import approved_application
+from certification.exams import answers
 from certification.exams import manual_grading as manual
 from certification.exams import services as exams
 from certification.exams.item_analysis import exam_item_analysis, exams_for_analysis
@@ -21,8 +22,8 @@ from core.errors import ApplicationError, NotFound
 from core.http import error_show, role_required
 from core.roles import Role
 from grading import practical
-from grading.bundles import bundle_public_archive
 from grading.models import Submission
+from training.bundles.storage import bundle_public_archive
 from training.markup import render_markdown
 
 
@@ -54,7 +55,7 @@ def attempt_page(request: HttpRequest, attempt_id: str) -> HttpResponse:
             "items": view["items"],
             "rights": view["rights"],
             "seconds_left": exams.seconds_left(attempt),
-            "save_token": exams.attempt_save_token(attempt),
+            "save_token": answers.attempt_save_token(attempt),
             "active": attempt.state in Attempt.ACTIVE_STATES,
             "practice": attempt.exam.mode == Exam.Mode.PRACTICE,
         },

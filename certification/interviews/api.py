@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from certification.interviews import agreement, selectors
 from certification.interviews import services as interviews
 from certification.models import Certification, Interview, InterviewSlot
 from core.errors import NotFound
@@ -71,7 +72,7 @@ class InterviewSlotsApi(APIView):
     def get(self, request: Request, application_id: int) -> Response:
         if not has_role(request.user, Role.CANDIDATE):
             raise NotFound("Not found.")
-        slots = interviews.interview_slots_open(
+        slots = selectors.interview_slots_open(
             candidate=request.user, application_id=application_id
         )
         return Response(SlotOut(slots, many=True).data)
@@ -87,7 +88,7 @@ class InterviewBookApi(APIView):
         data = BookIn(data=request.data)
         data.is_valid(raise_exception=True)
         slot_id = data.validated_data["slot"]
-        current = interviews.interview_for_candidate(
+        current = selectors.interview_for_candidate(
             candidate=request.user, application_id=application_id
         )
         if current is None:
@@ -104,14 +105,14 @@ class InterviewBookApi(APIView):
 class ExaminerInterviewsApi(APIView):
     @extend_schema(responses=InterviewOut(many=True))
     def get(self, request: Request) -> Response:
-        queue = interviews.interviews_for_examiner(examiner=request.user)
+        queue = selectors.interviews_for_examiner(examiner=request.user)
         return Response(InterviewOut(queue, many=True).data)
 
 
 class InterviewRateApi(APIView):
     @extend_schema(request=RatingIn, responses={201: RatingOut})
     def post(self, request: Request, interview_id: int) -> Response:
-        interviews.interview_get_for_examiner(examiner=request.user, interview_id=interview_id)
+        selectors.interview_get_for_examiner(examiner=request.user, interview_id=interview_id)
         data = RatingIn(data=request.data)
         data.is_valid(raise_exception=True)
         rating = interviews.interview_rate(
@@ -142,5 +143,5 @@ class InterviewSlotCreateApi(APIView):
 class RaterAgreementApi(APIView):
     @extend_schema(responses=AgreementOut(many=True))
     def get(self, request: Request) -> Response:
-        rows = interviews.rater_agreement(viewer=request.user)
+        rows = agreement.rater_agreement(viewer=request.user)
         return Response(AgreementOut(rows, many=True).data)

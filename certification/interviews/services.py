@@ -1,6 +1,6 @@
 """Interviews (advanced level): slots with a panel of two examiners, booking and
 rescheduling by the candidate, two independent blind rubric ratings, automatic
-adjudication by a third rater, and rater agreement per examiner pair.
+adjudication by a third rater (reads in selectors.py, rater agreement in agreement.py).
 
 Rules:
 
@@ -16,56 +16,42 @@ Rules:
   composite lies within its ``borderline_margin`` of the cut, a third examiner (not a
   rater of this interview and without a conflict) is assigned automatically; the
   score is then the mean of the third rating and the closer of the first two
-  (``certification.results.selectors.interview_score``).
+  (``certification.results.scoring.interview_score``).
 """
 
-import itertools
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from certification.applications.conflicts import conflicted_candidate_ids, conflicted_staff_ids
-from certification.applications.selectors import application_get_for_candidate
 from certification.audit.notifications import notification_send
 from certification.audit.services import audit_record
+from certification.interviews.selectors import (
+    booking_cutoff,
+    interview_application_for_candidate,
+    interview_get_for_examiner,
+    interview_rubric,
+    max_reschedules,
+    reschedule_cutoff,
+)
 from certification.models import (
     Application,
-    Blueprint,
-    BlueprintComponent,
     Certification,
     Interview,
     InterviewRating,
     InterviewSlot,
 )
 from certification.results.selectors import (
-    blueprint_for_application,
-    blueprints_for_applications,
     result_for_application,
 )
 from core.errors import ApplicationError, Conflict, NotFound
 from core.roles import Role, has_role
-from grading.agreement import cohen_kappa, icc
-from training.models import Rubric
-
-
-def booking_cutoff() -> timedelta:
-    return timedelta(hours=int(getattr(settings, "INTERVIEW_BOOKING_CUTOFF_HOURS", 24)))
-
-
-def reschedule_cutoff() -> timedelta:
-    return timedelta(hours=int(getattr(settings, "INTERVIEW_RESCHEDULE_CUTOFF_HOURS", 24)))
-
-
-def max_reschedules() -> int:
-    return int(getattr(settings, "INTERVIEW_MAX_RESCHEDULES", 2))
 
 
 def _slot_state(slot: InterviewSlot) -> dict[str, Any]:
@@ -116,47 +102,6 @@ def interview_slot_create(
 # --- Booking (candidate) ---
 
 
-def _interview_application(*, candidate: Any, application_id: int) -> Application:
-    application = application_get_for_candidate(candidate=candidate, application_id=application_id)
-    blueprint = blueprint_for_application(application)
-    has_interview = blueprint is not None and any(
-        c.kind == BlueprintComponent.Kind.INTERVIEW for c in blueprint.components.all()
-    )
-    if application.state != Application.State.APPROVED or not has_interview:
-        raise NotFound("Not found.")
-    return application
-
-
-def interview_slots_open(
-    *, candidate: Any, application_id: int, now: datetime | None = None
-) -> list[InterviewSlot]:
-    """Slots the candidate may book for the application: of its certification, far
-    enough ahead, free, with no examiner in conflict with the candidate. Read-only."""
-    application = _interview_application(candidate=candidate, application_id=application_id)
-    now = now or timezone.now()
-    conflicted = conflicted_staff_ids(candidate=candidate)
-    return list(
-        InterviewSlot.objects.filter(
-            certification_id=application.certification_id,
-            starts_at__gte=now + booking_cutoff(),
-        )
-        .exclude(interviews__state=Interview.State.BOOKED)
-        .exclude(first_examiner_id__in=conflicted)
-        .exclude(second_examiner_id__in=conflicted)
-        .order_by("starts_at", "pk")
-    )
-
-
-def interview_for_candidate(*, candidate: Any, application_id: int) -> Interview | None:
-    """The candidate's current booking for the application, or None."""
-    application = _interview_application(candidate=candidate, application_id=application_id)
-    return (
-        Interview.objects.filter(application=application, state=Interview.State.BOOKED)
-        .select_related("slot")
-        .first()
-    )
-
-
 def _slot_for_booking(
     *, candidate: Any, application: Application, slot_id: int, now: datetime
 ) -> InterviewSlot:
@@ -203,7 +148,9 @@ def interview_book(
     call twice: booking the same slot again returns the existing booking."""
     now = now or timezone.now()
     with transaction.atomic():
-        application = _interview_application(candidate=candidate, application_id=application_id)
+        application = interview_application_for_candidate(
+            candidate=candidate, application_id=application_id
+        )
         existing = Interview.objects.filter(
             application=application, state=Interview.State.BOOKED
         ).first()
@@ -234,7 +181,9 @@ def interview_reschedule(
     the slot already booked returns that booking."""
     now = now or timezone.now()
     with transaction.atomic():
-        application = _interview_application(candidate=candidate, application_id=application_id)
+        application = interview_application_for_candidate(
+            candidate=candidate, application_id=application_id
+        )
         current = (
             Interview.objects.select_for_update()
             .select_related("slot")
@@ -273,57 +222,6 @@ def interview_reschedule(
 
 
 # --- Rating (examiners) ---
-
-
-def _assigned(examiner: Any) -> Q:
-    return Q(rater_a=examiner) | Q(rater_b=examiner) | Q(adjudicator=examiner)
-
-
-def _open_assignments(examiner: Any) -> QuerySet[Interview]:
-    """The booked interviews ``examiner`` is assigned to and has not rated yet, never
-    one of a candidate they have a conflict with. NotFound for a non-examiner."""
-    if not has_role(examiner, Role.EXAMINER):
-        raise NotFound("Not found.")
-    return (
-        Interview.objects.filter(_assigned(examiner), state=Interview.State.BOOKED)
-        .exclude(application__candidate_id__in=conflicted_candidate_ids(staff=examiner))
-        .exclude(ratings__examiner=examiner, ratings__superseded=False)
-        .select_related("slot", "application__certification")
-    )
-
-
-def interviews_for_examiner(*, examiner: Any) -> list[Interview]:
-    """The examiner's open assignments, soonest first."""
-    return list(_open_assignments(examiner).order_by("slot__starts_at", "pk"))
-
-
-def interview_get_for_examiner(*, examiner: Any, interview_id: int) -> Interview:
-    """One of the examiner's open assignments; NotFound for anything else (another
-    examiner's interview, a rated one, a conflicted candidate)."""
-    interview = _open_assignments(examiner).filter(pk=interview_id).first()
-    if interview is None:
-        raise NotFound("Not found.")
-    return interview
-
-
-def interview_rubric(interview: Interview) -> Rubric:
-    """The rubric of the interview component of the application's blueprint.
-    ApplicationError without one."""
-    return _rubric_of(blueprint_for_application(interview.application))
-
-
-def _rubric_of(blueprint: Blueprint | None) -> Rubric:
-    component = next(
-        (
-            c
-            for c in (blueprint.components.all() if blueprint else [])
-            if c.kind == BlueprintComponent.Kind.INTERVIEW
-        ),
-        None,
-    )
-    if component is None or component.rubric is None:
-        raise ApplicationError("面试没有评分量表 / The interview has no rubric.")
-    return component.rubric
 
 
 def interview_rate(
@@ -541,91 +439,3 @@ def interview_rerate(*, interview: Interview, actor: Any) -> dict[str, Any]:
 
 
 # --- Rater agreement (committee dashboard) ---
-
-
-@dataclass(frozen=True)
-class PairAgreement:
-    """Agreement of two examiners over the interviews both rated (as first raters).
-    Kappa is over the rubric levels chosen per criterion (the level's rank within
-    its criterion, an ordinal scale); the ICC is over the interviews' percents."""
-
-    first: Any
-    second: Any
-    interviews: int
-    criterion_pairs: int
-    kappa_linear: float | None
-    kappa_quadratic: float | None
-    icc_2_1: float | None
-    icc_3_1: float | None
-    mean_gap: Decimal | None
-
-
-def _level_rank(rubric_criteria: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
-    return {
-        (criterion["id"], level["id"]): rank
-        for criterion in rubric_criteria
-        for rank, level in enumerate(
-            sorted(criterion["levels"], key=lambda lv: float(lv["points"]))
-        )
-    }
-
-
-def rater_agreement(*, viewer: Any) -> list[PairAgreement]:
-    """Per examiner pair: Cohen's weighted kappa (linear and quadratic) and ICC(2,1)
-    (with ICC(3,1) alongside). Committee only; read-only."""
-    if not has_role(viewer, Role.COMMITTEE):
-        raise NotFound("Not found.")
-    ratings = (
-        InterviewRating.objects.filter(role=InterviewRating.Role.RATER)
-        .select_related("examiner")
-        .order_by("interview_id", "examiner_id")
-    )
-    rubric_ranks: dict[int, dict[tuple[str, str], int]] = {}
-    by_interview: dict[int, list[InterviewRating]] = {}
-    for rating in ratings:
-        by_interview.setdefault(rating.interview_id, []).append(rating)
-    interviews = list(Interview.objects.filter(pk__in=by_interview).select_related("application"))
-    blueprints = blueprints_for_applications([i.application for i in interviews])
-    for interview in interviews:
-        try:
-            rubric = _rubric_of(blueprints[interview.application_id])
-        except ApplicationError:
-            continue
-        rubric_ranks[interview.pk] = _level_rank(rubric.criteria)
-    pairs: dict[tuple[int, int], list[tuple[InterviewRating, InterviewRating]]] = {}
-    users: dict[int, Any] = {}
-    for interview_id, rows in by_interview.items():
-        if interview_id not in rubric_ranks:
-            continue
-        for a, b in itertools.combinations(rows, 2):
-            users[a.examiner_id], users[b.examiner_id] = a.examiner, b.examiner
-            pairs.setdefault((a.examiner_id, b.examiner_id), []).append((a, b))
-    out = []
-    for (first, second), rated in sorted(pairs.items()):
-        levels_a: list[int] = []
-        levels_b: list[int] = []
-        for a, b in rated:
-            ranks = rubric_ranks[a.interview_id]
-            for criterion_id, level_a in a.levels.items():
-                level_b = b.levels.get(criterion_id)
-                if (criterion_id, level_a) in ranks and (criterion_id, level_b) in ranks:
-                    levels_a.append(ranks[(criterion_id, level_a)])
-                    levels_b.append(ranks[(criterion_id, str(level_b))])
-        matrix = [[float(a.percent), float(b.percent)] for a, b in rated]
-        gaps = [abs(a.percent - b.percent) for a, b in rated]
-        out.append(
-            PairAgreement(
-                first=users[first],
-                second=users[second],
-                interviews=len(rated),
-                criterion_pairs=len(levels_a),
-                kappa_linear=cohen_kappa(levels_a, levels_b, weights="linear"),
-                kappa_quadratic=cohen_kappa(levels_a, levels_b, weights="quadratic"),
-                icc_2_1=icc(matrix, form="ICC(2,1)"),
-                icc_3_1=icc(matrix, form="ICC(3,1)"),
-                mean_gap=(sum(gaps, Decimal(0)) / len(gaps)).quantize(Decimal("0.01"))
-                if gaps
-                else None,
-            )
-        )
-    return out

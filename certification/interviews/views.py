@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from certification.interviews import agreement, selectors
 from certification.interviews import services as interviews
 from certification.models import Certification, InterviewSlot
 from core.errors import ApplicationError, NotFound
@@ -54,23 +55,23 @@ def committee_interviews(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.COMMITTEE)
 def committee_agreement(request: HttpRequest) -> HttpResponse:
-    rows = interviews.rater_agreement(viewer=request.user)
+    rows = agreement.rater_agreement(viewer=request.user)
     return render(request, "interviews/agreement.html", {"rows": rows})
 
 
 @role_required(Role.EXAMINER)
 def examiner_interviews(request: HttpRequest) -> HttpResponse:
-    queue = interviews.interviews_for_examiner(examiner=request.user)
+    queue = selectors.interviews_for_examiner(examiner=request.user)
     return render(request, "interviews/examiner_queue.html", {"queue": queue})
 
 
 @role_required(Role.EXAMINER)
 def examiner_interview_rate(request: HttpRequest, interview_id: int) -> HttpResponse:
     """Blind: the page shows the rubric and the slot, never another rating."""
-    interview = interviews.interview_get_for_examiner(
+    interview = selectors.interview_get_for_examiner(
         examiner=request.user, interview_id=interview_id
     )
-    rubric = interviews.interview_rubric(interview)
+    rubric = selectors.interview_rubric(interview)
     chosen = {c["id"]: request.POST.get(f"level-{c['id']}", "") for c in rubric.criteria}
     error = ""
     if request.method == "POST":
@@ -103,10 +104,10 @@ def examiner_interview_rate(request: HttpRequest, interview_id: int) -> HttpResp
 
 @role_required(Role.CANDIDATE)
 def candidate_interview(request: HttpRequest, application_id: int) -> HttpResponse:
-    booking = interviews.interview_for_candidate(
+    booking = selectors.interview_for_candidate(
         candidate=request.user, application_id=application_id
     )
-    slots = interviews.interview_slots_open(candidate=request.user, application_id=application_id)
+    slots = selectors.interview_slots_open(candidate=request.user, application_id=application_id)
     return render(
         request,
         "interviews/candidate.html",
@@ -114,7 +115,7 @@ def candidate_interview(request: HttpRequest, application_id: int) -> HttpRespon
             "application_id": application_id,
             "booking": booking,
             "slots": slots,
-            "reschedules_left": interviews.max_reschedules()
+            "reschedules_left": selectors.max_reschedules()
             - (booking.reschedule_count if booking else 0),
         },
     )
@@ -125,9 +126,7 @@ def candidate_interview(request: HttpRequest, application_id: int) -> HttpRespon
 def candidate_interview_book(request: HttpRequest, application_id: int) -> HttpResponse:
     slot_id = int(request.POST.get("slot", "0") or 0)
     try:
-        if interviews.interview_for_candidate(
-            candidate=request.user, application_id=application_id
-        ):
+        if selectors.interview_for_candidate(candidate=request.user, application_id=application_id):
             interviews.interview_reschedule(
                 candidate=request.user, application_id=application_id, slot_id=slot_id
             )

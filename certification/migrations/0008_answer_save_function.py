@@ -1,7 +1,7 @@
 """The autosave hot path as one PostgreSQL function (docs/exams.md, "Autosave"):
 lock the attempt, check its owner, state and time, upsert the answer unless a newer
 revision is saved, and append the log row, in one round trip. SQLite (the
-zero-config demo) uses the equivalent ORM path in certification/services/exams.py."""
+zero-config demo) uses the equivalent ORM path in certification/exams/answers.py."""
 
 from django.db import migrations
 

@@ -172,4 +172,4 @@ class Notification(models.Model):
         return f"{self.recipient_id}: {self.title}"
 
 
-# --- Blueprints, cut scores, interviews, decisions and appeals (issue 6) ---
+# --- Blueprints, cut scores, interviews, decisions and appeals ---

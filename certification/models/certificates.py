@@ -35,7 +35,7 @@ class Certificate(models.Model):
     valid_until = models.DateTimeField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.VALID)
     credential = models.JSONField(default=dict, blank=True, help_text=_("Signed credential."))
-    # Signed-credential state (issue 7). The credential id changes on renewal only; a
+    # Signed-credential state. The credential id changes on renewal only; a
     # name change or a privacy choice re-signs the same id.
     credential_id = models.CharField(max_length=80, blank=True, db_index=True)
     holder_salt = models.CharField(max_length=64, blank=True)

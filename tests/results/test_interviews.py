@@ -10,6 +10,7 @@ from django.utils import timezone
 from sklearn.metrics import cohen_kappa_score
 
 from certification.applications import conflicts
+from certification.interviews import agreement, selectors
 from certification.interviews import services as interviews
 from certification.models import AuditEvent, Interview, InterviewRating
 from certification.results.selectors import result_for_application
@@ -27,7 +28,7 @@ def test_book_and_the_slot_examiners_become_the_raters(world):
     assert (interview.rater_a, interview.rater_b) == (world.examiners[0], world.examiners[1])
     assert world.book().pk == interview.pk  # the same slot again: the same booking
     assert (
-        interviews.interview_slots_open(
+        selectors.interview_slots_open(
             candidate=world.candidate, application_id=world.application.pk
         )
         == []
@@ -53,7 +54,7 @@ def test_a_slot_with_a_conflicted_examiner_is_hidden_and_refused(world):
         kind="trainer",
     )
     assert (
-        interviews.interview_slots_open(
+        selectors.interview_slots_open(
             candidate=world.candidate, application_id=world.application.pk
         )
         == []
@@ -116,10 +117,10 @@ def test_ratings_are_blind_and_only_for_the_assigned(world):
     first, second, outsider = world.examiners
     world.rate(first, 75, "clear answers")
     # The second rater's queue shows the interview, never the first rating.
-    queue = interviews.interviews_for_examiner(examiner=second)
+    queue = selectors.interviews_for_examiner(examiner=second)
     assert [i.pk for i in queue] == [Interview.objects.get().pk]
     assert not hasattr(queue[0], "current_ratings")
-    assert interviews.interviews_for_examiner(examiner=first) == []
+    assert selectors.interviews_for_examiner(examiner=first) == []
     with pytest.raises(NotFound):
         world.rate(outsider, 75)
     with pytest.raises(NotFound):  # rated already: no longer an open assignment
@@ -164,7 +165,7 @@ def test_disagreement_sends_the_interview_to_a_third_rater(world):
     )
     pending = result_for_application(world.application)
     assert (pending.state, pending.composite, pending.interview_percent) == ("pending", None, None)
-    assert [i.pk for i in interviews.interviews_for_examiner(examiner=world.examiners[2])] == [
+    assert [i.pk for i in selectors.interviews_for_examiner(examiner=world.examiners[2])] == [
         interview.pk
     ]
     rating = world.rate(world.examiners[2], 50)
@@ -250,7 +251,7 @@ def test_agreement_per_pair_matches_scikit_learn(world, django_assert_max_num_qu
             chosen = levels_for(levels)
             out.extend(int(chosen[c].split("-")[1]) for c in ("c1", "c2"))
     with django_assert_max_num_queries(6):  # the same for any number of interviews
-        [row] = interviews.rater_agreement(viewer=world.committee)
+        [row] = agreement.rater_agreement(viewer=world.committee)
     assert (row.first, row.second, row.interviews, row.criterion_pairs) == (first, second, 4, 8)
     assert row.kappa_linear == pytest.approx(
         cohen_kappa_score(a_levels, b_levels, weights="linear")
@@ -260,4 +261,4 @@ def test_agreement_per_pair_matches_scikit_learn(world, django_assert_max_num_qu
     )
     assert row.icc_2_1 is not None and -1 <= row.icc_2_1 <= 1
     with pytest.raises(NotFound):
-        interviews.rater_agreement(viewer=first)
+        agreement.rater_agreement(viewer=first)

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from certification.appeals import services as appeals
+from certification.interviews import selectors
 from certification.interviews import services as interviews
 from certification.models import (
     AngoffEstimate,
@@ -97,7 +98,7 @@ def results_world(users: dict[str, Any], application: Application) -> SimpleName
         question_id=question_id,
         draft=draft,
         levels={
-            c["id"]: c["levels"][1]["id"] for c in interviews.interview_rubric(interview).criteria
+            c["id"]: c["levels"][1]["id"] for c in selectors.interview_rubric(interview).criteria
         },
     )
 

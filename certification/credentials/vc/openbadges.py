@@ -163,6 +163,39 @@ def open_badge_credential_build(
     achievement is ``achievement_document``'s; component results become
     ``Result``s on the subject. Pure; no I/O.
     """
+    subject = _subject(achievement, results, holder_email, holder_salt, holder_name)
+    issuer_json: dict[str, Any] = {
+        "id": issuer.id,
+        "type": ["Profile"],
+        "name": issuer.name,
+        "url": issuer.url,
+    }
+    if issuer.email:
+        issuer_json["email"] = issuer.email
+    credential: dict[str, Any] = {
+        "@context": [VC_V2, OB_V3P0],
+        "id": credential_id,
+        "type": list(CREDENTIAL_TYPES),
+        "name": credential_name or achievement.name.render(),
+        "issuer": issuer_json,
+        "validFrom": xsd_datetime(valid_from),
+    }
+    if valid_until is not None:
+        credential["validUntil"] = xsd_datetime(valid_until)
+    credential["credentialSubject"] = subject
+    if status_entries:
+        credential["credentialStatus"] = [entry.to_json() for entry in status_entries]
+    return credential
+
+
+def _subject(
+    achievement: AchievementSpec,
+    results: Sequence[ComponentResult],
+    holder_email: str,
+    holder_salt: str,
+    holder_name: str | None,
+) -> dict[str, Any]:
+    """The AchievementSubject: the holder's identifiers, the achievement, the results."""
     achievement_json = achievement_document(achievement, results)
 
     identifiers: list[dict[str, Any]] = [
@@ -198,30 +231,7 @@ def open_badge_credential_build(
             }
             for result in results
         ]
-
-    issuer_json: dict[str, Any] = {
-        "id": issuer.id,
-        "type": ["Profile"],
-        "name": issuer.name,
-        "url": issuer.url,
-    }
-    if issuer.email:
-        issuer_json["email"] = issuer.email
-
-    credential: dict[str, Any] = {
-        "@context": [VC_V2, OB_V3P0],
-        "id": credential_id,
-        "type": list(CREDENTIAL_TYPES),
-        "name": credential_name or achievement.name.render(),
-        "issuer": issuer_json,
-        "validFrom": xsd_datetime(valid_from),
-    }
-    if valid_until is not None:
-        credential["validUntil"] = xsd_datetime(valid_until)
-    credential["credentialSubject"] = subject
-    if status_entries:
-        credential["credentialStatus"] = [entry.to_json() for entry in status_entries]
-    return credential
+    return subject
 
 
 def _result_description_id(achievement_id: str, result: ComponentResult) -> str:

@@ -260,6 +260,93 @@ def _check_purpose(
     return _ok(check, f"not {state}")
 
 
+_NOT_AN_OBJECT = VerificationReport(
+    checks=tuple(_fail(check, "the credential is not a JSON object") for check in Check),
+    credential_id=None,
+    issuer_id=None,
+)
+
+
+def _check_terms(
+    document: Mapping[str, Any], parts: ProofParts | None
+) -> tuple[CheckResult, tuple[Canonical, Canonical] | None]:
+    """Whether every term of the credential (and its proof) is defined by the pinned
+    contexts, and the canonical forms of both, computed once for the signature check
+    (None when they could not be computed)."""
+    contexts = document.get("@context")
+    context_list = contexts if isinstance(contexts, list) else [contexts]
+    unpinned = [c for c in context_list if isinstance(c, str) and c not in PINNED_CONTEXTS]
+    if unpinned:
+        reason = f"not checked: context {unpinned[0]!r} is not pinned, so terms are unknown"
+        return _fail(Check.TERMS, reason, "skipped"), None
+    unsecured = (
+        parts.unsecured_document
+        if parts
+        else {key: value for key, value in document.items() if key != "proof"}
+    )
+    canonical: tuple[Canonical, Canonical] | None = None
+    try:
+        canonical_document = canonical_form(document=unsecured)
+        undefined = list(canonical_document.undefined_terms)
+        if parts is not None:
+            canonical_config = canonical_form(document=parts.proof_config)
+            undefined += [f"proof: {term}" for term in canonical_config.undefined_terms]
+            canonical = (canonical_document, canonical_config)
+    except CredentialError as exc:
+        return _fail(Check.TERMS, f"JSON-LD processing failed: {exc}"), None
+    if undefined:
+        reason = "terms not defined by the contexts, so not covered by the signature: "
+        return _fail(Check.TERMS, reason + "; ".join(undefined)), canonical
+    return _ok(Check.TERMS, "every term is defined"), canonical
+
+
+def _check_key(
+    parts: ProofParts, key_resolver: KeyResolver, issuer_id: str | None
+) -> tuple[CheckResult, VerificationKey | None]:
+    """Whether the proof's verification method is a current key of the issuer, and
+    the key when it resolves (the signature is checked with it even when it is not
+    the issuer's: both failures are reported)."""
+    key = key_resolver(parts.verification_method)
+    if key is None:
+        return _fail(Check.KEY, f"unknown verification method {parts.verification_method!r}"), None
+    if key.controller != issuer_id:
+        reason = f"key {key.id!r} belongs to {key.controller!r}, not to the issuer {issuer_id!r}"
+        return _fail(Check.KEY, reason), key
+    if key.revoked:
+        reason = f": {key.revoked_reason}" if key.revoked_reason else ""
+        return _fail(Check.KEY, f"key {key.id!r} has been revoked{reason}"), key
+    return _ok(Check.KEY, f"signed with {key.id}, a key of the issuer"), key
+
+
+def _check_signature(
+    parts: ProofParts | None,
+    key: VerificationKey | None,
+    canonical: tuple[Canonical, Canonical] | None,
+) -> CheckResult:
+    if key is None or parts is None:
+        return _fail(Check.PROOF, "not checked: the verification method is unknown", "skipped")
+    if canonical is None:
+        return _fail(
+            Check.PROOF, "not checked: the credential could not be canonicalised", "skipped"
+        )
+    hash_data = hash_data_from_canonical(
+        canonical_document=canonical[0].nquads, canonical_proof_config=canonical[1].nquads
+    )
+    try:
+        _signature_verify(signature=parts.signature, hash_data=hash_data, public_key=key.public_key)
+    except ProofError as exc:
+        return _fail(Check.PROOF, str(exc))
+    return _ok(Check.PROOF, "the signature matches the credential")
+
+
+def _check_issuer(issuer_id: str | None, trusted_issuers: Collection[str]) -> CheckResult:
+    if issuer_id is None:
+        return _fail(Check.ISSUER, "the credential names no issuer")
+    if issuer_id in trusted_issuers:
+        return _ok(Check.ISSUER, f"{issuer_id} is a trusted issuer")
+    return _fail(Check.ISSUER, f"{issuer_id} is not a trusted issuer")
+
+
 def credential_verify(
     document: Mapping[str, Any],
     *,
@@ -286,55 +373,18 @@ def credential_verify(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     if not isinstance(document, Mapping):
-        return VerificationReport(
-            checks=tuple(_fail(check, "the credential is not a JSON object") for check in Check),
-            credential_id=None,
-            issuer_id=None,
-        )
+        return _NOT_AN_OBJECT
     issuer_id = _issuer_id(document)
     credential_id = document.get("id") if isinstance(document.get("id"), str) else None
     results: dict[Check, CheckResult] = {}
 
     results[Check.CONTEXTS] = _check_contexts(document, allowed_contexts)
-
     parts: ProofParts | None = None
     try:
         parts = proof_parts(document=document)
     except ProofError as exc:
         results[Check.PROOF] = _fail(Check.PROOF, str(exc))
-
-    # Canonicalise once: the terms check and the signature check share it.
-    canonical: tuple[Canonical, Canonical] | None = None
-    contexts = document.get("@context")
-    context_list = contexts if isinstance(contexts, list) else [contexts]
-    unpinned = [c for c in context_list if isinstance(c, str) and c not in PINNED_CONTEXTS]
-    if unpinned:
-        reason = f"not checked: context {unpinned[0]!r} is not pinned, so terms are unknown"
-        results[Check.TERMS] = _fail(Check.TERMS, reason, "skipped")
-    else:
-        unsecured = (
-            parts.unsecured_document
-            if parts
-            else {key: value for key, value in document.items() if key != "proof"}
-        )
-        try:
-            canonical_document = canonical_form(document=unsecured)
-            undefined = list(canonical_document.undefined_terms)
-            if parts is not None:
-                canonical_config = canonical_form(document=parts.proof_config)
-                undefined += [f"proof: {term}" for term in canonical_config.undefined_terms]
-                canonical = (canonical_document, canonical_config)
-            if undefined:
-                results[Check.TERMS] = _fail(
-                    Check.TERMS,
-                    "terms not defined by the contexts, so not covered by the signature: "
-                    + "; ".join(undefined),
-                )
-            else:
-                results[Check.TERMS] = _ok(Check.TERMS, "every term is defined")
-        except CredentialError as exc:
-            results[Check.TERMS] = _fail(Check.TERMS, f"JSON-LD processing failed: {exc}")
-
+    results[Check.TERMS], canonical = _check_terms(document, parts)
     key: VerificationKey | None = None
     if parts is None:
         results[Check.KEY] = _fail(Check.KEY, "not checked: no usable proof", "skipped")
@@ -343,51 +393,10 @@ def credential_verify(
             results[Check.PROOF] = _fail(
                 Check.PROOF, f"proofPurpose is {parts.proof_purpose!r}, not assertionMethod"
             )
-        key = key_resolver(parts.verification_method)
-        if key is None:
-            results[Check.KEY] = _fail(
-                Check.KEY, f"unknown verification method {parts.verification_method!r}"
-            )
-        elif key.controller != issuer_id:
-            results[Check.KEY] = _fail(
-                Check.KEY,
-                f"key {key.id!r} belongs to {key.controller!r}, not to the issuer {issuer_id!r}",
-            )
-        elif key.revoked:
-            reason = f": {key.revoked_reason}" if key.revoked_reason else ""
-            results[Check.KEY] = _fail(Check.KEY, f"key {key.id!r} has been revoked{reason}")
-        else:
-            results[Check.KEY] = _ok(Check.KEY, f"signed with {key.id}, a key of the issuer")
-
+        results[Check.KEY], key = _check_key(parts, key_resolver, issuer_id)
     if Check.PROOF not in results:
-        if key is None or parts is None:
-            results[Check.PROOF] = _fail(
-                Check.PROOF, "not checked: the verification method is unknown", "skipped"
-            )
-        elif canonical is None:
-            results[Check.PROOF] = _fail(
-                Check.PROOF, "not checked: the credential could not be canonicalised", "skipped"
-            )
-        else:
-            hash_data = hash_data_from_canonical(
-                canonical_document=canonical[0].nquads,
-                canonical_proof_config=canonical[1].nquads,
-            )
-            try:
-                _signature_verify(
-                    signature=parts.signature, hash_data=hash_data, public_key=key.public_key
-                )
-                results[Check.PROOF] = _ok(Check.PROOF, "the signature matches the credential")
-            except ProofError as exc:
-                results[Check.PROOF] = _fail(Check.PROOF, str(exc))
-
-    if issuer_id is None:
-        results[Check.ISSUER] = _fail(Check.ISSUER, "the credential names no issuer")
-    elif issuer_id in trusted_issuers:
-        results[Check.ISSUER] = _ok(Check.ISSUER, f"{issuer_id} is a trusted issuer")
-    else:
-        results[Check.ISSUER] = _fail(Check.ISSUER, f"{issuer_id} is not a trusted issuer")
-
+        results[Check.PROOF] = _check_signature(parts, key, canonical)
+    results[Check.ISSUER] = _check_issuer(issuer_id, trusted_issuers)
     results[Check.DATES] = _check_dates(document, now)
     for result in _check_status(document, status_resolver):
         results[result.check] = result

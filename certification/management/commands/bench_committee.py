@@ -1,4 +1,4 @@
-"""p95 of the committee's review queue and results table at scale (issue 6).
+"""p95 of the committee's review queue and results table at scale.
 
 Creates a scratch PostgreSQL database (``<NAME>_bench_committee``, migrated from
 scratch, dropped afterwards unless ``--keep``), loads the demo programme, then
@@ -8,6 +8,8 @@ certifications, with eligibility rules, certificates and conflict declarations) 
 submissions of the approved applications). Each page is requested through Django's
 test client as a committee member, with warm-up; the report gives p50/p95/max and
 the number of queries per request. Never touches the configured database's data.
+
+Long: loading the scale data set is one bulk scenario, kept in one place to read.
 """
 
 import os

@@ -1,4 +1,4 @@
-"""Benchmark of the exam engine on PostgreSQL behind gunicorn (issue 3, "Speed").
+"""Benchmark of the exam engine on PostgreSQL behind gunicorn.
 
 1. N candidates start the same exam through the API, arriving evenly over a window
    (default 1,000 in 60 s): errors, p50/p99 from each planned arrival.
@@ -8,6 +8,8 @@
 
 It works in a scratch database (``--database``, dropped and created) on the server of
 DATABASE_URL, and never touches the configured one. Prints a table and one JSON line.
+
+Long: a benchmark's ``handle`` reads top to bottom as the scenario it measures.
 """
 
 import json
@@ -28,7 +30,14 @@ from urllib.parse import urlparse
 import psycopg
 import requests
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from rest_framework.authtoken.models import Token
+
+from certification.demo.programme import demo_load
+from certification.models import Application, Certification, Exam
+from core.roles import Role
+from training.models import Question, QuestionBank, QuestionVersion
 
 ROOT = Path(settings.BASE_DIR)
 LUA = Path(__file__).resolve().parents[2] / "bench" / "autosave.lua"
@@ -169,14 +178,6 @@ class Command(BaseCommand):
     # --- phases -------------------------------------------------------------------
 
     def _setup(self, options: dict[str, Any]) -> None:
-        from django.contrib.auth import get_user_model
-        from rest_framework.authtoken.models import Token
-
-        from certification.demo.programme import demo_load
-        from certification.models import Application, Certification, Exam
-        from core.roles import Role
-        from training.models import Question, QuestionBank, QuestionVersion
-
         demo_load()
         certification = Certification.objects.get(slug="beginner-cv")
         bank = QuestionBank.objects.create(slug="bench", title="bench")
