@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 
@@ -17,35 +19,35 @@ from certification.models import (
 )
 
 
-class ExamSectionInline(admin.StackedInline):
+class ExamSectionInline(admin.StackedInline[ExamSection, Exam]):
     model = ExamSection
     extra = 0
     filter_horizontal = ["draw_tags"]
 
 
-class ExamItemInline(admin.TabularInline):
+class ExamItemInline(admin.TabularInline[ExamItem, ExamSection]):
     model = ExamItem
     extra = 0
 
 
 @admin.register(Exam)
-class ExamAdmin(admin.ModelAdmin):
+class ExamAdmin(admin.ModelAdmin[Exam]):
     list_display = ["title", "mode", "time_limit_minutes", "opens_at", "closes_at"]
     inlines = [ExamSectionInline]
 
 
 @admin.register(ExamSection)
-class ExamSectionAdmin(admin.ModelAdmin):
+class ExamSectionAdmin(admin.ModelAdmin[ExamSection]):
     inlines = [ExamItemInline]
 
 
-class BlueprintComponentInline(admin.TabularInline):
+class BlueprintComponentInline(admin.TabularInline[BlueprintComponent, Blueprint]):
     model = BlueprintComponent
     extra = 0
 
 
 @admin.register(Blueprint)
-class BlueprintAdmin(admin.ModelAdmin):
+class BlueprintAdmin(admin.ModelAdmin[Blueprint]):
     """Read-only: blueprints are created and published through the committee's pages
     (published versions never change)."""
 
@@ -57,18 +59,18 @@ class BlueprintAdmin(admin.ModelAdmin):
 
 
 @admin.register(Certification)
-class CertificationAdmin(admin.ModelAdmin):
+class CertificationAdmin(admin.ModelAdmin[Certification]):
     list_display = ["name", "level", "domain", "is_open"]
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(admin.ModelAdmin[Application]):
     list_display = ["full_name", "certification", "state", "created_at"]
     list_filter = ["state", "certification"]
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     """Append-only: nothing here can be added, changed or deleted."""
 
     list_display = ["at", "actor", "action", "object_type", "object_id"]
@@ -91,12 +93,12 @@ admin.site.register([Attempt, Certificate, Accommodation])
 
 
 @admin.register(models.EligibilityRule)
-class EligibilityRuleAdmin(admin.ModelAdmin):
+class EligibilityRuleAdmin(admin.ModelAdmin[models.EligibilityRule]):
     list_display = ["certification", "required"]
 
 
 @admin.register(models.EligibilityWaiver, models.TrainingRelation)
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 

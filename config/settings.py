@@ -11,10 +11,14 @@ Redis-backed worker.
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_int, env_list, env_str
+
+# Generic Django classes (ModelAdmin[Exam], …) subscriptable at run time, as mypy sees them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CERT_VAR_DIR", str(BASE_DIR / "var")))

@@ -4,6 +4,7 @@ page-number pagination."""
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from rest_framework import exceptions
 from rest_framework.request import Request
@@ -53,3 +54,10 @@ def paginate(queryset: Any, request: Request) -> tuple[Any, dict[str, Any]]:
         "pages": page.paginator.num_pages,
     }
     return page.object_list, meta
+
+
+class AuthenticatedApiRequest(Request):
+    """An API request that passed DRF's default permission, IsAuthenticated: its user
+    is signed in (views with AllowAny take a plain Request)."""
+
+    user: User

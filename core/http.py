@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 
 from core.errors import ApplicationError, NotFound
@@ -46,3 +47,10 @@ def error_show(
         form.add_error(None, exc.message)
     else:
         messages.error(request, exc.message)
+
+
+class AuthenticatedRequest(HttpRequest):
+    """The request a ``role_required`` or ``login_required`` view receives: its user
+    is signed in, so services may take it as a ``User``."""
+
+    user: User

@@ -11,7 +11,7 @@ from certification.applications.selectors import certifications_with_rules
 from certification.models import Application
 from certification.results.selectors import result_for_application
 from core.errors import ApplicationError
-from core.http import error_show
+from core.http import AuthenticatedRequest, error_show
 from core.roles import Role, has_role
 from training.models import Curriculum
 
@@ -48,7 +48,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     if has_role(request.user, Role.COMMITTEE):
         return redirect("committee-applications")
     own = (

@@ -2,12 +2,12 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from certification.appeals import services as appeals
 from certification.models import Appeal, BlueprintComponent
+from core.api import AuthenticatedApiRequest
 from core.errors import NotFound
 from core.roles import Role, has_role
 
@@ -43,7 +43,7 @@ class AppealDecisionIn(serializers.Serializer[Any]):
 
 class CandidateAppealApi(APIView):
     @extend_schema(request=AppealIn, responses={201: AppealOut})
-    def post(self, request: Request, application_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, application_id: int) -> Response:
         if not has_role(request.user, Role.CANDIDATE):
             raise NotFound("Not found.")
         data = AppealIn(data=request.data)
@@ -56,7 +56,7 @@ class CandidateAppealApi(APIView):
 
 class AppealQueueApi(APIView):
     @extend_schema(responses=AppealOut(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         return Response(
             AppealOut(appeals.appeals_for_committee(reviewer=request.user), many=True).data
         )
@@ -64,7 +64,7 @@ class AppealQueueApi(APIView):
 
 class AppealDecideApi(APIView):
     @extend_schema(request=AppealDecisionIn, responses=AppealOut)
-    def post(self, request: Request, appeal_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, appeal_id: int) -> Response:
         if not has_role(request.user, Role.COMMITTEE):
             raise NotFound("Not found.")
         data = AppealDecisionIn(data=request.data)

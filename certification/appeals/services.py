@@ -16,6 +16,7 @@ The committee then decides again. Every step is audited.
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -52,7 +53,7 @@ def appeal_deadline(decision: Decision) -> datetime:
 
 def appeal_file(
     *,
-    candidate: Any,
+    candidate: User,
     application_id: int,
     grounds: str,
     components: list[str],
@@ -110,7 +111,7 @@ def _involved(appeal: Appeal) -> set[int]:
     )
 
 
-def appeals_for_committee(*, reviewer: Any) -> list[Appeal]:
+def appeals_for_committee(*, reviewer: User) -> list[Appeal]:
     """Open appeals this committee member may decide: not on applications they
     decided on, not of candidates they have a conflict with. Oldest first."""
     if not has_role(reviewer, Role.COMMITTEE):
@@ -125,12 +126,12 @@ def appeals_for_committee(*, reviewer: Any) -> list[Appeal]:
     )
 
 
-def appeals_for_candidate(*, candidate: Any, application_id: int) -> list[Appeal]:
+def appeals_for_candidate(*, candidate: User, application_id: int) -> list[Appeal]:
     application = application_get_for_candidate(candidate=candidate, application_id=application_id)
     return list(Appeal.objects.filter(application=application).order_by("-filed_at"))
 
 
-def _rescore_written(result: CompositeResult, actor: Any) -> dict[str, Any]:
+def _rescore_written(result: CompositeResult, actor: User) -> dict[str, Any]:
     attempt = result.written_attempt
     if attempt is None:
         return {"written": "no graded attempt"}
@@ -162,7 +163,7 @@ def _rescore_written(result: CompositeResult, actor: Any) -> dict[str, Any]:
     return {"attempt": str(attempt.public_id), "rescored": changed, "reopened": reopened}
 
 
-def _rescore_practical(result: CompositeResult, actor: Any) -> dict[str, Any]:
+def _rescore_practical(result: CompositeResult, actor: User) -> dict[str, Any]:
     submission = result.practical_submission
     if submission is None:
         return {"practical": "no graded submission"}
@@ -170,7 +171,7 @@ def _rescore_practical(result: CompositeResult, actor: Any) -> dict[str, Any]:
     return {"submission": str(submission.public_id), "rerun": True}
 
 
-def _rescore_interview(result: CompositeResult, actor: Any) -> dict[str, Any]:
+def _rescore_interview(result: CompositeResult, actor: User) -> dict[str, Any]:
     if result.interview is None:
         return {"interview": "no interview"}
     interview = (
@@ -188,7 +189,7 @@ RESCORERS = {
 }
 
 
-def _appeal_lock_for_decider(*, appeal_id: int, decided_by: Any) -> Appeal:
+def _appeal_lock_for_decider(*, appeal_id: int, decided_by: User) -> Appeal:
     """The appeal, locked, if ``decided_by`` may decide it: not involved in a decision
     on the application and without a conflict of interest; NotFound otherwise."""
     appeal = (
@@ -209,7 +210,7 @@ def _appeal_lock_for_decider(*, appeal_id: int, decided_by: Any) -> Appeal:
 def appeal_decide(
     *,
     appeal_id: int,
-    decided_by: Any,
+    decided_by: User,
     grant: bool,
     rationale: str,
     now: datetime | None = None,

@@ -20,7 +20,7 @@ from certification.models import (
     EligibilityWaiver,
     TrainingRelation,
 )
-from core.api import paginate, require_role
+from core.api import AuthenticatedApiRequest, paginate, require_role
 from core.errors import NotFound
 from core.roles import Role, has_role
 
@@ -104,7 +104,7 @@ class CertificationListApi(APIView):
 
 class ApplicationListCreateApi(APIView):
     @extend_schema(responses=ApplicationOut(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         require_role(request.user, Role.CANDIDATE)
         queryset = Application.objects.filter(candidate_id=request.user.pk).select_related(
             "certification"
@@ -112,7 +112,7 @@ class ApplicationListCreateApi(APIView):
         return Response(ApplicationOut(queryset, many=True).data)
 
     @extend_schema(request=ApplicationIn, responses={201: ApplicationOut})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedApiRequest) -> Response:
         require_role(request.user, Role.CANDIDATE)
         data = ApplicationIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -126,14 +126,14 @@ class ApplicationListCreateApi(APIView):
 
 class ReviewQueueApi(APIView):
     @extend_schema(responses=ApplicationOut(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         queryset = review.review_queue(reviewer=request.user)  # submitted, by default
         return Response(ApplicationOut(queryset, many=True).data)
 
 
 class ApplicationApproveApi(APIView):
     @extend_schema(request=None, responses=ApplicationOut)
-    def post(self, request: Request, application_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, application_id: int) -> Response:
         application = applications.application_approve(
             application_id=application_id, reviewer=request.user
         )
@@ -142,7 +142,7 @@ class ApplicationApproveApi(APIView):
 
 class ApplicationRejectApi(APIView):
     @extend_schema(request=RejectIn, responses=ApplicationOut)
-    def post(self, request: Request, application_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, application_id: int) -> Response:
         require_role(request.user, Role.COMMITTEE)
         data = RejectIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -167,7 +167,7 @@ class ApplicationDraftApi(APIView):
     """Creates or updates the candidate's draft for a certification."""
 
     @extend_schema(request=ApplicationDraftIn, responses={200: ApplicationOut})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedApiRequest) -> Response:
         if not has_role(request.user, Role.CANDIDATE):
             raise NotFound("Not found.")
         data = ApplicationDraftIn(data=request.data)
@@ -182,7 +182,7 @@ class ApplicationDraftApi(APIView):
 
 class ApplicationWithdrawApi(APIView):
     @extend_schema(request=None, responses=ApplicationOut)
-    def post(self, request: Request, application_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, application_id: int) -> Response:
         application = applications.application_withdraw(
             candidate=request.user, application_id=application_id
         )
@@ -203,7 +203,7 @@ class ApplicationAttachApi(APIView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(request={"multipart/form-data": AttachmentIn}, responses={201: AttachmentOut})
-    def post(self, request: Request, application_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, application_id: int) -> Response:
         # Ownership first: someone else's application answers 404 whatever the body.
         review.application_get_for_owner(candidate=request.user, application_id=application_id)
         data = AttachmentIn(data=request.data)
@@ -262,7 +262,7 @@ class ReviewQueueFilteredApi(APIView):
     """The review queue with filters, eligibility and pages of 50."""
 
     @extend_schema(parameters=[QueueFilterIn], responses=QueuePageOut)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         require_role(request.user, Role.COMMITTEE)
         data = QueueFilterIn(data=request.query_params)
         data.is_valid(raise_exception=True)
@@ -286,7 +286,7 @@ class BulkDecideOut(serializers.Serializer[Any]):
 
 class ReviewBulkApi(APIView):
     @extend_schema(request=BulkDecideIn, responses=BulkDecideOut)
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedApiRequest) -> Response:
         require_role(request.user, Role.COMMITTEE)
         data = BulkDecideIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -315,7 +315,7 @@ class WaiverOut(serializers.ModelSerializer[EligibilityWaiver]):
 
 class ReviewWaiverApi(APIView):
     @extend_schema(request=WaiverIn, responses={201: WaiverOut})
-    def post(self, request: Request, application_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, application_id: int) -> Response:
         require_role(request.user, Role.COMMITTEE)
         data = WaiverIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -347,12 +347,12 @@ class ConflictListDeclareApi(APIView):
     their own; the committee anyone's)."""
 
     @extend_schema(responses=ConflictOut(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         rows, meta = paginate(conflicts.conflicts_list(viewer=request.user), request)
         return Response({**meta, "results": ConflictOut(rows, many=True).data})
 
     @extend_schema(request=ConflictIn, responses={201: ConflictOut})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedApiRequest) -> Response:
         if not any(
             has_role(request.user, r) for r in (Role.INSTRUCTOR, Role.EXAMINER, Role.COMMITTEE)
         ):

@@ -13,8 +13,7 @@ so a conflicted object answers like a missing one), exclude
 picking examiners for a candidate.
 """
 
-from typing import Any
-
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
@@ -24,7 +23,7 @@ from core.errors import ApplicationError, NotFound
 from core.roles import Role, has_role
 
 
-def conflicted_candidate_ids(*, staff: Any) -> set[int]:
+def conflicted_candidate_ids(*, staff: User) -> set[int]:
     """Ids of the candidates ``staff`` may not review, examine or decide on: those
     they trained or mentored, and themselves. One query; read-only."""
     ids = set(
@@ -34,11 +33,11 @@ def conflicted_candidate_ids(*, staff: Any) -> set[int]:
     return ids
 
 
-def conflicted_staff_ids(*, candidate: Any) -> set[int]:
+def conflicted_staff_ids(*, candidate: User | int) -> set[int]:
     """Ids of the staff who may not review, examine or decide on ``candidate``: those
     who trained or mentored them, and the candidate themselves. Accepts a user or a
     user id. One query; read-only."""
-    candidate_id = getattr(candidate, "pk", candidate)
+    candidate_id = candidate if isinstance(candidate, int) else candidate.pk
     ids = set(
         TrainingRelation.objects.filter(candidate_id=candidate_id).values_list(
             "staff_id", flat=True
@@ -48,17 +47,17 @@ def conflicted_staff_ids(*, candidate: Any) -> set[int]:
     return ids
 
 
-def has_conflict(*, staff: Any, candidate: Any) -> bool:
+def has_conflict(*, staff: User, candidate: User | int) -> bool:
     """True when ``staff`` trained or mentored ``candidate``, or is the candidate.
     Accepts a user or a user id for ``candidate``. Read-only."""
-    candidate_id = getattr(candidate, "pk", candidate)
+    candidate_id = candidate if isinstance(candidate, int) else candidate.pk
     if candidate_id == staff.pk:
         return True
     return TrainingRelation.objects.filter(staff_id=staff.pk, candidate_id=candidate_id).exists()
 
 
 def conflict_declare(
-    *, declared_by: Any, staff: Any, candidate: Any, kind: str, note: str = ""
+    *, declared_by: User, staff: User, candidate: User, kind: str, note: str = ""
 ) -> TrainingRelation:
     """Records that ``staff`` trained or mentored ``candidate``. Staff declare their
     own relations; the committee may declare anyone's. Safe to call twice (returns
@@ -95,11 +94,11 @@ def conflict_declare(
     return relation
 
 
-def _is_staff(user: Any) -> bool:
+def _is_staff(user: User) -> bool:
     return any(has_role(user, role) for role in (Role.INSTRUCTOR, Role.EXAMINER, Role.COMMITTEE))
 
 
-def conflicts_list(*, viewer: Any) -> QuerySet[TrainingRelation]:
+def conflicts_list(*, viewer: User) -> QuerySet[TrainingRelation]:
     """Every declared relation, newest first, for the committee; NotFound otherwise."""
     if not has_role(viewer, Role.COMMITTEE):
         raise NotFound("Not found.")

@@ -3,8 +3,8 @@ attachments, bulk decisions and eligibility waivers."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.urls import reverse
@@ -32,7 +32,7 @@ from core.roles import Role, has_role
 BULK_MAX = 200
 
 
-def _require_committee(user: Any) -> None:
+def _require_committee(user: User) -> None:
     if not has_role(user, Role.COMMITTEE):
         raise NotFound("Not found.")
 
@@ -73,7 +73,7 @@ class QueueFilters:
     submitted_to: date | None = None
 
 
-def review_queue(*, reviewer: Any, filters: QueueFilters | None = None) -> QuerySet[Application]:
+def review_queue(*, reviewer: User, filters: QueueFilters | None = None) -> QuerySet[Application]:
     """Applications the committee member may review: never drafts, never their own
     or those of candidates they trained (conflict of interest), oldest submission
     first, annotated with eligibility. Raises NotFound for a non-committee user."""
@@ -124,7 +124,7 @@ def _reviewed(application: Application) -> ReviewedApplication:
     )
 
 
-def application_get_for_reviewer(*, reviewer: Any, application_id: int) -> ReviewedApplication:
+def application_get_for_reviewer(*, reviewer: User, application_id: int) -> ReviewedApplication:
     """One application for the committee, with its eligibility and attachments;
     NotFound for drafts, conflicted candidates and non-committee users."""
     _require_committee(reviewer)
@@ -139,7 +139,7 @@ def application_get_for_reviewer(*, reviewer: Any, application_id: int) -> Revie
     return _reviewed(application)
 
 
-def application_get_for_owner(*, candidate: Any, application_id: int) -> ReviewedApplication:
+def application_get_for_owner(*, candidate: User, application_id: int) -> ReviewedApplication:
     """The candidate's own application, with eligibility and attachments."""
     application = (
         Application.objects.select_related("certification")
@@ -152,7 +152,7 @@ def application_get_for_owner(*, candidate: Any, application_id: int) -> Reviewe
 
 
 def attachment_get_for_user(
-    *, user: Any, application_id: int, attachment_id: int
+    *, user: User, application_id: int, attachment_id: int
 ) -> ApplicationAttachment:
     """An attachment for its owner, or for a committee member without a conflict on a
     non-draft application; NotFound for anyone else."""
@@ -182,7 +182,7 @@ class BulkOutcome:
 
 
 def applications_bulk_decide(
-    *, reviewer: Any, application_ids: list[int], approve: bool, reason: str = ""
+    *, reviewer: User, application_ids: list[int], approve: bool, reason: str = ""
 ) -> BulkOutcome:
     """Approves or rejects (one reason for all) several applications in one
     transaction, rows locked in primary-key order. An application that cannot be
@@ -223,7 +223,7 @@ def applications_bulk_decide(
 
 
 def waiver_grant(
-    *, granted_by: Any, candidate: Any, certification: Certification, reason: str
+    *, granted_by: User, candidate: User, certification: Certification, reason: str
 ) -> EligibilityWaiver:
     """Waives ``certification``'s eligibility rules for ``candidate``, with a reason
     (audited; the candidate is notified). Returns the existing waiver when there is
@@ -261,7 +261,7 @@ def waiver_grant(
 
 
 def waiver_grant_for_application(
-    *, granted_by: Any, application_id: int, reason: str
+    *, granted_by: User, application_id: int, reason: str
 ) -> EligibilityWaiver:
     """``waiver_grant`` for the candidate and certification of a non-draft
     application; NotFound when the member may not see it."""

@@ -1,13 +1,11 @@
-from typing import Any
-
+from django.contrib.auth.models import User
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from certification.models import Application, Blueprint, BlueprintComponent, Certification
 from core.errors import NotFound
-from core.roles import Actor
 
 
-def application_get_for_candidate(*, candidate: Any, application_id: int) -> Application:
+def application_get_for_candidate(*, candidate: User, application_id: int) -> Application:
     try:
         return Application.objects.select_related("certification").get(
             pk=application_id, candidate=candidate
@@ -16,14 +14,14 @@ def application_get_for_candidate(*, candidate: Any, application_id: int) -> App
         raise NotFound("Not found.") from exc
 
 
-def application_draft_get(*, candidate: Actor, certification: Certification) -> Application | None:
+def application_draft_get(*, candidate: User, certification: Certification) -> Application | None:
     """The candidate's draft application to ``certification``, if there is one."""
     return Application.objects.filter(
         candidate_id=candidate.pk, certification=certification, state=Application.State.DRAFT
     ).first()
 
 
-def approved_application(*, candidate: Any, certification: Certification) -> Application:
+def approved_application(*, candidate: User, certification: Certification) -> Application:
     application = Application.objects.filter(
         candidate=candidate, certification=certification, state=Application.State.APPROVED
     ).first()

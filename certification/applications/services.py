@@ -4,12 +4,15 @@ attachments. Each write is one transaction; e-mail goes out on commit."""
 import hashlib
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -69,7 +72,7 @@ class Eligibility:
         )
 
 
-def valid_certificates(*, now: Any = None) -> Any:
+def valid_certificates(*, now: datetime | None = None) -> QuerySet[Certificate]:
     """Certificates that count for eligibility: valid status, not suspended, not
     expired."""
     return Certificate.objects.filter(
@@ -79,9 +82,9 @@ def valid_certificates(*, now: Any = None) -> Any:
     )
 
 
-def eligibility_check(*, candidate: Any, certification: Certification) -> Eligibility:
+def eligibility_check(*, candidate: User | int, certification: Certification) -> Eligibility:
     """The rules of ``certification`` for ``candidate``. Read-only, two queries."""
-    candidate_id = getattr(candidate, "pk", candidate)
+    candidate_id = candidate if isinstance(candidate, int) else candidate.pk
     rules = EligibilityRule.objects.filter(certification=certification).select_related("required")
     held = set(
         valid_certificates()
@@ -100,7 +103,7 @@ def eligibility_check(*, candidate: Any, certification: Certification) -> Eligib
 # --- The candidate's side ---
 
 
-def _require_candidate(candidate: Any, certification: Certification) -> None:
+def _require_candidate(candidate: User, certification: Certification) -> None:
     if not has_role(candidate, Role.CANDIDATE):
         raise NotFound("Not found.")
     if not certification.is_open:
@@ -114,7 +117,7 @@ def _clean(fields: dict[str, Any]) -> dict[str, str]:
     return {name: str(value or "").strip() for name, value in fields.items()}
 
 
-def _draft_for_update(candidate: Any, certification: Certification) -> Application | None:
+def _draft_for_update(candidate: User, certification: Certification) -> Application | None:
     """The candidate's draft for ``certification``, row-locked, or None."""
     return (
         Application.objects.select_for_update()
@@ -124,7 +127,7 @@ def _draft_for_update(candidate: Any, certification: Certification) -> Applicati
 
 
 def application_draft_save(
-    *, candidate: Any, certification: Certification, **fields: Any
+    *, candidate: User, certification: Certification, **fields: Any
 ) -> Application:
     """Creates or updates the candidate's draft for ``certification``; fields may be
     incomplete. Raises Conflict when a submitted or approved application exists.
@@ -150,7 +153,7 @@ def application_draft_save(
 
 
 def application_submit(
-    *, candidate: Any, certification: Certification, **fields: Any
+    *, candidate: User, certification: Certification, **fields: Any
 ) -> Application:
     """Submits the candidate's application for ``certification`` (the draft, when
     there is one, with these fields). Fields: full_name, learning_history,
@@ -205,7 +208,7 @@ def application_submit(
     return application
 
 
-def application_withdraw(*, candidate: Any, application_id: int) -> Application:
+def application_withdraw(*, candidate: User, application_id: int) -> Application:
     """The candidate withdraws their draft or submitted application. Idempotent for a
     withdrawn one; Conflict once decided; NotFound for anyone else's."""
     with transaction.atomic():
@@ -240,7 +243,7 @@ def attachment_path(attachment: ApplicationAttachment) -> Path:
 
 
 def attachment_add(
-    *, candidate: Any, application_id: int, upload: UploadedFile
+    *, candidate: User, application_id: int, upload: UploadedFile
 ) -> ApplicationAttachment:
     """Stores a file on the candidate's draft or submitted application, privately
     under PRIVATE_STORAGE_DIR. The type is detected from the content (PDF, PNG,
@@ -298,7 +301,7 @@ def attachment_add(
 
 
 def application_decide_locked(
-    *, application: Application, reviewer: Any, approve: bool, reason: str
+    *, application: Application, reviewer: User, approve: bool, reason: str
 ) -> Application:
     """Decides a locked application row; raises before writing anything."""
     if has_conflict(staff=reviewer, candidate=application.candidate_id):
@@ -342,7 +345,7 @@ def application_decide_locked(
     return application
 
 
-def _decide(*, application_id: int, reviewer: Any, approve: bool, reason: str) -> Application:
+def _decide(*, application_id: int, reviewer: User, approve: bool, reason: str) -> Application:
     if not has_role(reviewer, Role.COMMITTEE):
         raise NotFound("Not found.")
     if not approve and not reason.strip():
@@ -361,7 +364,7 @@ def _decide(*, application_id: int, reviewer: Any, approve: bool, reason: str) -
         )
 
 
-def application_approve(*, application_id: int, reviewer: Any) -> Application:
+def application_approve(*, application_id: int, reviewer: User) -> Application:
     """Approves a submitted application whose candidate is eligible (or waived).
     Idempotent for an approved one; raises Conflict for one decided otherwise or an
     ineligible candidate, and NotFound for a non-committee or conflicted reviewer.
@@ -369,7 +372,7 @@ def application_approve(*, application_id: int, reviewer: Any) -> Application:
     return _decide(application_id=application_id, reviewer=reviewer, approve=True, reason="")
 
 
-def application_reject(*, application_id: int, reviewer: Any, reason: str) -> Application:
+def application_reject(*, application_id: int, reviewer: User, reason: str) -> Application:
     """Rejects a submitted application with a reason the candidate reads. Same rules
     and notifications as ``application_approve``."""
     return _decide(application_id=application_id, reviewer=reviewer, approve=False, reason=reason)

@@ -16,14 +16,14 @@ from certification.applications import services as applications
 from certification.applications.selectors import application_draft_get
 from certification.models import Application, Certification, TrainingRelation
 from core.errors import ApplicationError, NotFound
-from core.http import PAGE_SIZE, error_show, role_required
+from core.http import PAGE_SIZE, AuthenticatedRequest, error_show, role_required
 from core.roles import Role
 from training.models import Domain, Level
 
 
 @role_required(Role.COMMITTEE)
 @require_POST
-def committee_decide(request: HttpRequest, application_id: int) -> HttpResponse:
+def committee_decide(request: AuthenticatedRequest, application_id: int) -> HttpResponse:
     try:
         if request.POST.get("decision") == "approve":
             applications.application_approve(application_id=application_id, reviewer=request.user)
@@ -87,7 +87,9 @@ def _fields(cleaned: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in cleaned.items() if k != "attachments"}
 
 
-def _attach_all(request: HttpRequest, application: Application, uploads: list[Any]) -> bool:
+def _attach_all(
+    request: AuthenticatedRequest, application: Application, uploads: list[Any]
+) -> bool:
     ok = True
     for upload in uploads:
         try:
@@ -103,7 +105,7 @@ def _attach_all(request: HttpRequest, application: Application, uploads: list[An
 
 
 @role_required(Role.CANDIDATE)
-def apply(request: HttpRequest, slug: str) -> HttpResponse:
+def apply(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """The application form. "Save draft" keeps it editable; "Submit" (the default
     button) files it."""
     certification = get_object_or_404(Certification, slug=slug)
@@ -163,14 +165,14 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @role_required(Role.CANDIDATE)
-def application_detail(request: HttpRequest, application_id: int) -> HttpResponse:
+def application_detail(request: AuthenticatedRequest, application_id: int) -> HttpResponse:
     found = review.application_get_for_owner(candidate=request.user, application_id=application_id)
     return render(request, "applications/candidate_application.html", {"found": found})
 
 
 @role_required(Role.CANDIDATE)
 @require_POST
-def application_withdraw(request: HttpRequest, application_id: int) -> HttpResponse:
+def application_withdraw(request: AuthenticatedRequest, application_id: int) -> HttpResponse:
     try:
         applications.application_withdraw(candidate=request.user, application_id=application_id)
     except NotFound:
@@ -188,7 +190,7 @@ class AttachmentForm(forms.Form):
 
 @role_required(Role.CANDIDATE)
 @require_POST
-def application_attach(request: HttpRequest, application_id: int) -> HttpResponse:
+def application_attach(request: AuthenticatedRequest, application_id: int) -> HttpResponse:
     found = review.application_get_for_owner(candidate=request.user, application_id=application_id)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid() and _attach_all(
@@ -201,7 +203,9 @@ def application_attach(request: HttpRequest, application_id: int) -> HttpRespons
 
 
 @login_required
-def attachment_download(request: HttpRequest, application_id: int, attachment_id: int) -> Any:
+def attachment_download(
+    request: AuthenticatedRequest, application_id: int, attachment_id: int
+) -> Any:
     """The file, for its owner and the committee only; never from a public URL."""
     try:
         attachment = review.attachment_get_for_user(
@@ -273,7 +277,7 @@ def _queue_form(request: HttpRequest) -> QueueFilterForm:
 
 
 @role_required(Role.COMMITTEE)
-def review_queue(request: HttpRequest) -> HttpResponse:
+def review_queue(request: AuthenticatedRequest) -> HttpResponse:
     form = _queue_form(request)
     queue = review.review_queue(reviewer=request.user, filters=form.filters())
     page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -286,7 +290,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.COMMITTEE)
 @require_POST
-def review_bulk(request: HttpRequest) -> HttpResponse:
+def review_bulk(request: AuthenticatedRequest) -> HttpResponse:
     ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
     decision = request.POST.get("decision")
     try:
@@ -311,7 +315,7 @@ def review_bulk(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.COMMITTEE)
-def review_application(request: HttpRequest, application_id: int) -> HttpResponse:
+def review_application(request: AuthenticatedRequest, application_id: int) -> HttpResponse:
     found = review.application_get_for_reviewer(
         reviewer=request.user, application_id=application_id
     )
@@ -320,7 +324,7 @@ def review_application(request: HttpRequest, application_id: int) -> HttpRespons
 
 @role_required(Role.COMMITTEE)
 @require_POST
-def review_waiver(request: HttpRequest, application_id: int) -> HttpResponse:
+def review_waiver(request: AuthenticatedRequest, application_id: int) -> HttpResponse:
     try:
         review.waiver_grant_for_application(
             granted_by=request.user,
@@ -344,7 +348,7 @@ class ConflictForm(forms.Form):
 
 
 @role_required(Role.COMMITTEE)
-def conflicts_page(request: HttpRequest) -> HttpResponse:
+def conflicts_page(request: AuthenticatedRequest) -> HttpResponse:
     form = ConflictForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         users = get_user_model().objects

@@ -2,14 +2,13 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from certification.audit import notifications
 from certification.audit import services as audit
 from certification.models import AuditEvent, Notification
-from core.api import paginate, require_role
+from core.api import AuthenticatedApiRequest, paginate, require_role
 from core.roles import Role
 
 
@@ -32,7 +31,7 @@ class AuditEventOut(serializers.ModelSerializer[AuditEvent]):
 
 class AuditLogApi(APIView):
     @extend_schema(parameters=[AuditFilterIn], responses=AuditEventOut(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         require_role(request.user, Role.COMMITTEE)
         data = AuditFilterIn(data=request.query_params)
         data.is_valid(raise_exception=True)
@@ -57,7 +56,7 @@ class NotificationReadIn(serializers.Serializer[Any]):
 
 class NotificationListApi(APIView):
     @extend_schema(responses=NotificationOut(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         rows, meta = paginate(notifications.notifications_for(user=request.user), request)
         unread = notifications.notifications_unread_count(user=request.user)
         return Response(
@@ -67,7 +66,7 @@ class NotificationListApi(APIView):
 
 class NotificationReadApi(APIView):
     @extend_schema(request=NotificationReadIn, responses={200: dict})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedApiRequest) -> Response:
         data = NotificationReadIn(data=request.data)
         data.is_valid(raise_exception=True)
         changed = notifications.notifications_mark_read(

@@ -3,9 +3,9 @@ Django's mail backend, sent only after the transaction that caused it commits.""
 
 import logging
 from collections.abc import Iterable
-from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 def notification_send(
-    *, recipient: Any, title: str, body: str = "", link: str = "", email: bool = True
+    *, recipient: User, title: str, body: str = "", link: str = "", email: bool = True
 ) -> Notification:
     """Records a notification for ``recipient`` in the current transaction and, when
     ``email`` is true and the recipient has an address, e-mails it on commit (a mail
@@ -55,18 +55,18 @@ def _mail(*, address: str, title: str, body: str, link: str) -> None:
         logger.exception("notification e-mail to %s failed", address)
 
 
-def notifications_for(*, user: Any) -> QuerySet[Notification]:
+def notifications_for(*, user: User) -> QuerySet[Notification]:
     """The user's own notifications, newest first."""
     return Notification.objects.filter(recipient_id=user.pk).order_by("-created_at", "-pk")
 
 
-def notifications_unread_count(*, user: Any) -> int:
+def notifications_unread_count(*, user: User) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
 
 
-def notifications_mark_read(*, user: Any, notification_ids: Iterable[int] | None = None) -> int:
+def notifications_mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> int:
     """Marks the user's notifications read (all of them when ``notification_ids`` is
     None); someone else's ids are silently ignored. Returns how many changed; safe to
     call twice."""

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -15,7 +16,7 @@ from core.roles import Role, has_role
 
 def audit_record(
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     obj: models.Model,
     before: dict[str, Any] | None = None,
@@ -42,7 +43,7 @@ class AuditFilters:
     date_to: date | None = None
 
 
-def audit_log(*, viewer: Any, filters: AuditFilters | None = None) -> QuerySet[AuditEvent]:
+def audit_log(*, viewer: User, filters: AuditFilters | None = None) -> QuerySet[AuditEvent]:
     """The audit log for the committee, newest first, filtered. NotFound for anyone
     else. Read-only."""
     if not has_role(viewer, Role.COMMITTEE):

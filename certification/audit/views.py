@@ -4,14 +4,14 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from certification.audit import notifications
 from certification.audit import services as audit
-from core.http import PAGE_SIZE, role_required
+from core.http import PAGE_SIZE, AuthenticatedRequest, role_required
 from core.roles import Role
 
 
@@ -34,7 +34,7 @@ class AuditFilterForm(forms.Form):
 
 
 @role_required(Role.COMMITTEE)
-def audit_page(request: HttpRequest) -> HttpResponse:
+def audit_page(request: AuthenticatedRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     events = audit.audit_log(viewer=request.user, filters=form.filters())
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -51,7 +51,7 @@ class _Echo:
 
 
 @role_required(Role.COMMITTEE)
-def audit_csv(request: HttpRequest) -> Any:  # a StreamingHttpResponse
+def audit_csv(request: AuthenticatedRequest) -> Any:  # a StreamingHttpResponse
     form = AuditFilterForm(request.GET)
     events = audit.audit_log(viewer=request.user, filters=form.filters())
     writer = csv.writer(_Echo())
@@ -64,7 +64,7 @@ def audit_csv(request: HttpRequest) -> Any:  # a StreamingHttpResponse
 
 
 @login_required
-def notifications_page(request: HttpRequest) -> HttpResponse:
+def notifications_page(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(notifications.notifications_for(user=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -73,7 +73,7 @@ def notifications_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
+def notifications_read(request: AuthenticatedRequest) -> HttpResponse:
     ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
     notifications.notifications_mark_read(user=request.user, notification_ids=ids or None)
     return redirect("notifications")

@@ -21,7 +21,7 @@ from certification.credentials.services import (
     certificate_unsuspend,
 )
 from certification.credentials.sharing import credential_ordered
-from core.api import require_role
+from core.api import AuthenticatedApiRequest, require_role
 from core.roles import Role
 
 
@@ -87,7 +87,7 @@ class VerificationOut(serializers.Serializer[Any]):
 
 class CertificateIssueApi(APIView):
     @extend_schema(request=None, responses={201: CertificateOut})
-    def post(self, request: Request, application_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, application_id: int) -> Response:
         certificate = certificate_issue(application_id=application_id, issued_by=request.user)
         found = certificate_status(code=certificate.code)
         return Response(CertificateOut(found).data, status=status.HTTP_201_CREATED)
@@ -134,7 +134,7 @@ class CertificatePrivacyApi(APIView):
     """The holder's choice of what the public page and credential show."""
 
     @extend_schema(request=CertificatePrivacyIn, responses=CertificateDetailOut)
-    def put(self, request: Request, code: str) -> Response:
+    def put(self, request: AuthenticatedApiRequest, code: str) -> Response:
         data = CertificatePrivacyIn(data=request.data)
         data.is_valid(raise_exception=True)
         certificate_privacy_set(holder=request.user, code=code, **data.validated_data)
@@ -145,10 +145,10 @@ class CertificatePrivacyApi(APIView):
 class _CommitteeCertificateApi(APIView):
     input_serializer: type[serializers.Serializer[Any]] = CertificateReasonIn
 
-    def act(self, request: Request, code: str, **fields: Any) -> Any:
+    def act(self, request: AuthenticatedApiRequest, code: str, **fields: Any) -> Any:
         raise NotImplementedError
 
-    def post(self, request: Request, code: str) -> Response:
+    def post(self, request: AuthenticatedApiRequest, code: str) -> Response:
         require_role(request.user, Role.COMMITTEE)
         data = self.input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -158,28 +158,28 @@ class _CommitteeCertificateApi(APIView):
 
 class CertificateRevokeApi(_CommitteeCertificateApi):
     @extend_schema(request=CertificateReasonIn, responses=CertificateDetailOut)
-    def post(self, request: Request, code: str) -> Response:
+    def post(self, request: AuthenticatedApiRequest, code: str) -> Response:
         return super().post(request, code)
 
-    def act(self, request: Request, code: str, **fields: Any) -> Any:
+    def act(self, request: AuthenticatedApiRequest, code: str, **fields: Any) -> Any:
         return certificate_revoke(actor=request.user, code=code, **fields)
 
 
 class CertificateSuspendApi(_CommitteeCertificateApi):
     @extend_schema(request=CertificateReasonIn, responses=CertificateDetailOut)
-    def post(self, request: Request, code: str) -> Response:
+    def post(self, request: AuthenticatedApiRequest, code: str) -> Response:
         return super().post(request, code)
 
-    def act(self, request: Request, code: str, **fields: Any) -> Any:
+    def act(self, request: AuthenticatedApiRequest, code: str, **fields: Any) -> Any:
         return certificate_suspend(actor=request.user, code=code, **fields)
 
 
 class CertificateUnsuspendApi(_CommitteeCertificateApi):
     @extend_schema(request=CertificateReasonIn, responses=CertificateDetailOut)
-    def post(self, request: Request, code: str) -> Response:
+    def post(self, request: AuthenticatedApiRequest, code: str) -> Response:
         return super().post(request, code)
 
-    def act(self, request: Request, code: str, **fields: Any) -> Any:
+    def act(self, request: AuthenticatedApiRequest, code: str, **fields: Any) -> Any:
         return certificate_unsuspend(actor=request.user, code=code, **fields)
 
 
@@ -187,10 +187,10 @@ class CertificateRenewApi(_CommitteeCertificateApi):
     input_serializer = CertificateRenewIn
 
     @extend_schema(request=CertificateRenewIn, responses=CertificateDetailOut)
-    def post(self, request: Request, code: str) -> Response:
+    def post(self, request: AuthenticatedApiRequest, code: str) -> Response:
         return super().post(request, code)
 
-    def act(self, request: Request, code: str, **fields: Any) -> Any:
+    def act(self, request: AuthenticatedApiRequest, code: str, **fields: Any) -> Any:
         return certificate_renew(actor=request.user, code=code, **fields)
 
 
@@ -198,8 +198,8 @@ class CertificateRenameApi(_CommitteeCertificateApi):
     input_serializer = CertificateRenameIn
 
     @extend_schema(request=CertificateRenameIn, responses=CertificateDetailOut)
-    def post(self, request: Request, code: str) -> Response:
+    def post(self, request: AuthenticatedApiRequest, code: str) -> Response:
         return super().post(request, code)
 
-    def act(self, request: Request, code: str, **fields: Any) -> Any:
+    def act(self, request: AuthenticatedApiRequest, code: str, **fields: Any) -> Any:
         return certificate_rename(actor=request.user, code=code, **fields)

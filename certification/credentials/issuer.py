@@ -18,6 +18,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -112,7 +113,7 @@ def issuer_private_key(key: IssuerKey) -> Ed25519PrivateKey:
     return private_key_from_multikey(multibase=secret)
 
 
-def issuer_key_rotate(*, actor: Any) -> IssuerKey:
+def issuer_key_rotate(*, actor: User) -> IssuerKey:
     """Retires the active key and creates a new active one; returns the new key. Old
     credentials keep verifying (retired keys stay published). Committee only."""
     if not has_role(actor, Role.COMMITTEE):
@@ -139,7 +140,7 @@ def issuer_key_rotate(*, actor: Any) -> IssuerKey:
     return new
 
 
-def issuer_key_revoke(*, actor: Any, key_id: int, reason: str) -> IssuerKey:
+def issuer_key_revoke(*, actor: User, key_id: int, reason: str) -> IssuerKey:
     """Marks a key compromised: every proof it made stops verifying and it is no longer
     published. If it was the active key, the next signature creates a new one."""
     if not has_role(actor, Role.COMMITTEE):

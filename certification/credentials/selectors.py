@@ -1,6 +1,7 @@
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from certification.models import Certificate
@@ -14,7 +15,7 @@ class CertificateStatus:
     status: str  # valid, expired, suspended, revoked
 
 
-def _certificate_status_of(certificate: Certificate, now: Any) -> str:
+def _certificate_status_of(certificate: Certificate, now: datetime) -> str:
     if certificate.status == Certificate.Status.REVOKED:
         return "revoked"
     if certificate.suspended_at is not None:
@@ -24,7 +25,7 @@ def _certificate_status_of(certificate: Certificate, now: Any) -> str:
     return "valid"
 
 
-def certificate_status(*, code: str, now: Any = None) -> CertificateStatus:
+def certificate_status(*, code: str, now: datetime | None = None) -> CertificateStatus:
     """Public: anyone may look up a certificate by its code. Status precedence:
     revoked, suspended, expired, valid."""
     now = now or timezone.now()
@@ -39,7 +40,7 @@ def certificate_status(*, code: str, now: Any = None) -> CertificateStatus:
     )
 
 
-def certificate_get_for_holder(*, holder: Any, code: str) -> CertificateStatus:
+def certificate_get_for_holder(*, holder: User, code: str) -> CertificateStatus:
     """The holder's own certificate; NotFound for anyone else."""
     found = certificate_status(code=code)
     if found.certificate.holder_id != getattr(holder, "pk", None):
@@ -47,7 +48,7 @@ def certificate_get_for_holder(*, holder: Any, code: str) -> CertificateStatus:
     return found
 
 
-def certificates_for_committee(*, reviewer: Any) -> list[CertificateStatus]:
+def certificates_for_committee(*, reviewer: User) -> list[CertificateStatus]:
     """Every certificate but the reviewer's own, newest first. Committee only."""
     if not has_role(reviewer, Role.COMMITTEE):
         raise NotFound("Not found.")

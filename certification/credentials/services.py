@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -28,7 +29,7 @@ from core.roles import Role, has_role
 def certificate_record_issue(
     *,
     application: Application,
-    issued_by: Any,
+    issued_by: User,
     written_percent: Decimal,
     practical_percent: Decimal,
     composite: Decimal,
@@ -56,7 +57,7 @@ def certificate_record_issue(
     return _certificate_sign(certificate)
 
 
-def certificate_issue(*, application_id: int, issued_by: Any) -> Certificate:
+def certificate_issue(*, application_id: int, issued_by: User) -> Certificate:
     """Issues the certificate for an approved application whose composite result is
     complete and passing, with a signed OpenBadgeCredential (two status entries:
     revocation and suspension). Safe to call twice: the second call returns the
@@ -120,7 +121,7 @@ def _reason(reason: str) -> str:
     return reason
 
 
-def _certificate_for_committee(*, actor: Any, code: str) -> Certificate:
+def _certificate_for_committee(*, actor: User, code: str) -> Certificate:
     """Locks and returns the certificate for a committee action; NotFound otherwise."""
     if not has_role(actor, Role.COMMITTEE):
         raise NotFound("Not found.")
@@ -146,7 +147,7 @@ def _state(certificate: Certificate) -> dict[str, Any]:
     }
 
 
-def certificate_revoke(*, actor: Any, code: str, reason: str) -> Certificate:
+def certificate_revoke(*, actor: User, code: str, reason: str) -> Certificate:
     """Revokes for good: sets the revocation bit of every credential of the certificate
     and re-signs the list. Raises Conflict if already revoked (so twice is harmless)."""
     reason = _reason(reason)
@@ -170,7 +171,7 @@ def certificate_revoke(*, actor: Any, code: str, reason: str) -> Certificate:
     return certificate
 
 
-def certificate_suspend(*, actor: Any, code: str, reason: str) -> Certificate:
+def certificate_suspend(*, actor: User, code: str, reason: str) -> Certificate:
     """Suspends (reversibly): sets the suspension bit. Conflict if revoked or suspended."""
     reason = _reason(reason)
     with transaction.atomic():
@@ -194,7 +195,7 @@ def certificate_suspend(*, actor: Any, code: str, reason: str) -> Certificate:
     return certificate
 
 
-def certificate_unsuspend(*, actor: Any, code: str, reason: str) -> Certificate:
+def certificate_unsuspend(*, actor: User, code: str, reason: str) -> Certificate:
     """Lifts a suspension: clears the suspension bit. Conflict if not suspended."""
     reason = _reason(reason)
     with transaction.atomic():
@@ -217,7 +218,7 @@ def certificate_unsuspend(*, actor: Any, code: str, reason: str) -> Certificate:
 
 
 def certificate_renew(
-    *, actor: Any, code: str, reason: str, basis: str, credits: int | None = None
+    *, actor: User, code: str, reason: str, basis: str, credits: int | None = None
 ) -> Certificate:
     """Renews by re-examination or continuing-education credits: a new credential id
     with fresh status indexes, valid from now for the certification's validity period.
@@ -258,7 +259,7 @@ def certificate_renew(
     return certificate
 
 
-def certificate_rename(*, actor: Any, code: str, holder_name: str, reason: str) -> Certificate:
+def certificate_rename(*, actor: User, code: str, holder_name: str, reason: str) -> Certificate:
     """Records a name change: the same credential id, signed again (a new proof)."""
     reason = _reason(reason)
     holder_name = (holder_name or "").strip()
@@ -283,7 +284,7 @@ def certificate_rename(*, actor: Any, code: str, holder_name: str, reason: str) 
 
 
 def certificate_privacy_set(
-    *, holder: Any, code: str, show_name: bool, shown_results: list[str]
+    *, holder: User, code: str, show_name: bool, shown_results: list[str]
 ) -> Certificate:
     """The holder's choice of what the public page and the credential show. Re-signs
     the same credential id when the choice changed. NotFound for anyone but the holder."""
@@ -364,7 +365,7 @@ def certificate_expiry_reminders_send(*, now: datetime | None = None, within_day
     return sent
 
 
-def issuer_key_replace(*, actor: Any, key_id: int | None = None, reason: str = "") -> int:
+def issuer_key_replace(*, actor: User, key_id: int | None = None, reason: str = "") -> int:
     """Rotation (``key_id`` None) or revocation of a compromised key (``key_id`` given,
     with a reason), followed by re-signing every status list and every certificate
     whose current credential that key signed, with the new active key (same credential

@@ -28,13 +28,13 @@ from certification.credentials.services import (
 )
 from certification.models import Certification
 from core.errors import ApplicationError, NotFound
-from core.http import error_show, role_required
+from core.http import AuthenticatedRequest, error_show, role_required
 from core.roles import Role, has_role
 
 
 @role_required(Role.COMMITTEE)
 @require_POST
-def committee_issue(request: HttpRequest, application_id: int) -> HttpResponse:
+def committee_issue(request: AuthenticatedRequest, application_id: int) -> HttpResponse:
     try:
         certificate = certificate_issue(application_id=application_id, issued_by=request.user)
     except NotFound:
@@ -177,7 +177,7 @@ class PrivacyForm(forms.Form):
 
 
 @login_required
-def certificate_holder(request: HttpRequest, code: str) -> HttpResponse:
+def certificate_holder(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """The holder's page: privacy choices, PDF, LinkedIn, badge embed code."""
     try:
         found = certificate_get_for_holder(holder=request.user, code=code)
@@ -211,7 +211,7 @@ def certificate_holder(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def certificate_pdf(request: HttpRequest, code: str) -> HttpResponse:
+def certificate_pdf(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """The PDF certificate, for its holder and the committee."""
     try:
         if has_role(request.user, Role.COMMITTEE):
@@ -231,14 +231,16 @@ def certificate_pdf(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @role_required(Role.COMMITTEE)
-def committee_certificates(request: HttpRequest) -> HttpResponse:
+def committee_certificates(request: AuthenticatedRequest) -> HttpResponse:
     rows = certificates_for_committee(reviewer=request.user)
     return render(request, "credentials/certificate_committee.html", {"rows": rows})
 
 
 @role_required(Role.COMMITTEE)
 @require_POST
-def committee_certificate_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
+def committee_certificate_action(
+    request: AuthenticatedRequest, code: str, action: str
+) -> HttpResponse:
     """revoke / suspend / unsuspend / renew / rename, each with a reason."""
     reason = request.POST.get("reason", "")
     try:

@@ -1,5 +1,4 @@
-from typing import Any
-
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from certification.audit.services import audit_record
@@ -10,7 +9,7 @@ from core.roles import Role, has_role
 
 
 def accommodation_grant(
-    *, candidate: Any, exam: Exam | None, extra_minutes: int, reason: str, granted_by: Any
+    *, candidate: User, exam: Exam | None, extra_minutes: int, reason: str, granted_by: User
 ) -> Accommodation:
     """Grants (or changes) extra time for a candidate on one exam, or on all exams
     when ``exam`` is None. An attempt already in progress gets the new deadline,

@@ -4,7 +4,6 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,7 +16,7 @@ from certification.exams.presentation import attempt_view, feedback_html
 from certification.exams.selectors import attempt_get_for_candidate
 from certification.exams.services import PracticeFeedback, seconds_left
 from certification.models import Attempt, AttemptItem, Certification, Exam
-from core.api import require_role
+from core.api import AuthenticatedApiRequest, require_role
 from core.errors import NotFound
 from core.roles import Role
 from grading.models import Submission
@@ -186,7 +185,7 @@ class SubmissionOut(serializers.ModelSerializer[Submission]):
 
 class AttemptStartApi(APIView):
     @extend_schema(request=None, responses={201: AttemptOut})
-    def post(self, request: Request, exam_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, exam_id: int) -> Response:
         require_role(request.user, Role.CANDIDATE)
         exam = Exam.objects.filter(pk=exam_id).first()
         if exam is None:
@@ -197,14 +196,14 @@ class AttemptStartApi(APIView):
 
 class AttemptDetailApi(APIView):
     @extend_schema(responses=AttemptOut)
-    def get(self, request: Request, attempt_id: str) -> Response:
+    def get(self, request: AuthenticatedApiRequest, attempt_id: str) -> Response:
         attempt = attempt_get_for_candidate(candidate=request.user, public_id=attempt_id)
         return Response(AttemptOut(attempt).data)
 
 
 class AnswerSaveApi(APIView):
     @extend_schema(request=AnswerIn, responses=AnswerOut)
-    def put(self, request: Request, attempt_id: str, item_id: int) -> Response:
+    def put(self, request: AuthenticatedApiRequest, attempt_id: str, item_id: int) -> Response:
         attempt = attempt_get_for_candidate(candidate=request.user, public_id=attempt_id)
         data = AnswerIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -214,7 +213,7 @@ class AnswerSaveApi(APIView):
 
 class AttemptSubmitApi(APIView):
     @extend_schema(request=None, responses=AttemptOut)
-    def post(self, request: Request, attempt_id: str) -> Response:
+    def post(self, request: AuthenticatedApiRequest, attempt_id: str) -> Response:
         attempt = attempt_get_for_candidate(candidate=request.user, public_id=attempt_id)
         attempt = exams.attempt_submit(attempt=attempt)
         return Response(AttemptOut(attempt).data)
@@ -224,7 +223,7 @@ class SubmissionCreateApi(APIView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(request={"multipart/form-data": SubmissionIn}, responses={201: SubmissionOut})
-    def post(self, request: Request, certification_slug: str) -> Response:
+    def post(self, request: AuthenticatedApiRequest, certification_slug: str) -> Response:
         require_role(request.user, Role.CANDIDATE)
         certification = Certification.objects.filter(slug=certification_slug).first()
         if certification is None or certification.practical_task is None:
@@ -237,7 +236,7 @@ class SubmissionCreateApi(APIView):
 
 class SubmissionDetailApi(APIView):
     @extend_schema(responses=SubmissionOut)
-    def get(self, request: Request, submission_id: str) -> Response:
+    def get(self, request: AuthenticatedApiRequest, submission_id: str) -> Response:
         submission = (
             Submission.objects.select_related("task")
             .filter(public_id=submission_id, candidate_id=request.user.pk)
@@ -250,7 +249,7 @@ class SubmissionDetailApi(APIView):
 
 class PracticeCheckApi(APIView):
     @extend_schema(request=None, responses=PracticeFeedbackOut)
-    def post(self, request: Request, attempt_id: str, item_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, attempt_id: str, item_id: int) -> Response:
         attempt = attempt_get_for_candidate(candidate=request.user, public_id=attempt_id)
         result = exams.practice_check(attempt=attempt, item_id=item_id)
         return Response(PracticeFeedbackOut(result).data)
@@ -260,7 +259,7 @@ class ProgrammingSamplesApi(APIView):
     """Runs the candidate's saved code against the item's visible sample tests."""
 
     @extend_schema(request=None, responses=ProgrammingRunOut)
-    def post(self, request: Request, attempt_id: str, item_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, attempt_id: str, item_id: int) -> Response:
         attempt = attempt_get_for_candidate(candidate=request.user, public_id=attempt_id)
         item = (
             AttemptItem.objects.select_related("version", "answer")
@@ -288,13 +287,13 @@ class ProgrammingSamplesApi(APIView):
 
 class ManualQueueApi(APIView):
     @extend_schema(responses=ManualItemOut(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         return Response(ManualItemOut(manual.manual_queue(examiner=request.user), many=True).data)
 
 
 class ManualGradeApi(APIView):
     @extend_schema(request=ManualGradeIn, responses={201: ManualGradeOut})
-    def post(self, request: Request, item_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, item_id: int) -> Response:
         require_role(request.user, Role.EXAMINER)
         data = ManualGradeIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -304,7 +303,7 @@ class ManualGradeApi(APIView):
 
 class ExamRegradeApi(APIView):
     @extend_schema(request=RegradeIn, responses=RegradeChangeOut(many=True))
-    def post(self, request: Request, exam_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, exam_id: int) -> Response:
         require_role(request.user, Role.COMMITTEE)
         exam = Exam.objects.filter(pk=exam_id).first()
         if exam is None:
@@ -319,7 +318,7 @@ class ExamRegradeApi(APIView):
 
 class AccommodationApi(APIView):
     @extend_schema(request=AccommodationIn, responses={201: None})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedApiRequest) -> Response:
         require_role(request.user, Role.COMMITTEE)
         data = AccommodationIn(data=request.data)
         data.is_valid(raise_exception=True)

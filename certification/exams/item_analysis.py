@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from django.contrib.auth.models import User
 from django.db.models import Count, Q
 
 from certification.models import Attempt, AttemptItem, Certification, Exam
@@ -15,11 +16,11 @@ from grading.item_analysis import ItemAnalysis, item_analysis_compute, responses
 from training.models import Question
 
 
-def _may_analyse(viewer: Any) -> bool:
+def _may_analyse(viewer: User) -> bool:
     return has_role(viewer, Role.INSTRUCTOR) or has_role(viewer, Role.COMMITTEE)
 
 
-def exams_for_analysis(*, viewer: Any) -> list[dict[str, Any]]:
+def exams_for_analysis(*, viewer: User) -> list[dict[str, Any]]:
     """Every exam with what it is used for and its number of graded attempts, for
     the instructors' and the committee's list. Raises NotFound for anyone else."""
     if not _may_analyse(viewer):
@@ -43,7 +44,7 @@ def exams_for_analysis(*, viewer: Any) -> list[dict[str, Any]]:
     ]
 
 
-def exam_item_analysis(*, exam: Exam, viewer: Any) -> tuple[ItemAnalysis, dict[int, str]] | None:
+def exam_item_analysis(*, exam: Exam, viewer: User) -> tuple[ItemAnalysis, dict[int, str]] | None:
     """Statistics of every graded attempt of ``exam``, and each question's label.
     Instructors and the committee only; None when no attempt is graded yet."""
     if not _may_analyse(viewer):

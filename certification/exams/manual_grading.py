@@ -3,8 +3,8 @@ queue (short answer, case analysis) and programming answers."""
 
 import hashlib
 from decimal import Decimal
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ def _shuffle_key(item_id: int, examiner_id: int) -> str:
     return hashlib.sha256(f"{examiner_id}:{item_id}".encode()).hexdigest()
 
 
-def manual_queue(*, examiner: Any) -> list[AttemptItem]:
+def manual_queue(*, examiner: User) -> list[AttemptItem]:
     """Answers waiting for this examiner, anonymised (the caller shows only the
     stem, the response and the rubric), in a random order of the examiner's own."""
     if not has_role(examiner, Role.EXAMINER):
@@ -44,7 +44,7 @@ def manual_queue(*, examiner: Any) -> list[AttemptItem]:
     return sorted(items, key=lambda item: _shuffle_key(item.pk, examiner.pk))
 
 
-def manual_item_get(*, examiner: Any, item_id: int) -> AttemptItem:
+def manual_item_get(*, examiner: User, item_id: int) -> AttemptItem:
     for item in manual_queue(examiner=examiner):
         if item.pk == item_id:
             return item
@@ -59,7 +59,7 @@ def rubric_for(version: QuestionVersion) -> Rubric:
 
 
 def manual_grade(
-    *, examiner: Any, item_id: int, levels: dict[str, str], comment: str
+    *, examiner: User, item_id: int, levels: dict[str, str], comment: str
 ) -> ManualGrade:
     """Scores one answer with rubric levels: the item's points are its maximum times
     the rubric's fraction. Raises NotFound when the item is not in the examiner's

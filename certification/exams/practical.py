@@ -3,19 +3,20 @@ with an approved application may submit, and the link from each submission to th
 application (grading stores, queues and scores the file: grading.practical)."""
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from certification.applications.selectors import approved_application
 from certification.models import Certification, PracticalSubmission
 from core.errors import NotFound
-from core.roles import Actor, Role, has_role
+from core.roles import Role, has_role
 from grading import practical
 from grading.models import Submission
 
 
 def practical_submit(
-    *, candidate: Actor, certification: Certification, upload: UploadedFile | None
+    *, candidate: User, certification: Certification, upload: UploadedFile | None
 ) -> Submission:
     """Stores ``upload`` as a submission for the candidate's approved application to
     ``certification`` and queues its grading after commit. Raises NotFound when the

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -115,7 +116,7 @@ def _choice_order(version: QuestionVersion, *, shuffle: bool, rng: random.Random
 # --- Starting -------------------------------------------------------------------
 
 
-def attempt_deadline(*, exam: Exam, candidate: Any, start: datetime) -> datetime:
+def attempt_deadline(*, exam: Exam, candidate: User, start: datetime) -> datetime:
     extra = (
         Accommodation.objects.filter(candidate=candidate)
         .filter(Q(exam=exam) | Q(exam__isnull=True))
@@ -127,7 +128,7 @@ def attempt_deadline(*, exam: Exam, candidate: Any, start: datetime) -> datetime
     return min(deadline, exam.closes_at) if exam.closes_at else deadline
 
 
-def _application_for(candidate: Any, exam: Exam) -> Application | None:
+def _application_for(candidate: User, exam: Exam) -> Application | None:
     return (
         Application.objects.filter(
             candidate=candidate,
@@ -139,7 +140,7 @@ def _application_for(candidate: Any, exam: Exam) -> Application | None:
     )
 
 
-def attempt_start(*, candidate: Any, exam: Exam, now: datetime | None = None) -> Attempt:
+def attempt_start(*, candidate: User, exam: Exam, now: datetime | None = None) -> Attempt:
     """Starts the candidate's next attempt, or returns the active one (a closed
     browser resumes where it was; two tabs get the same attempt). An exam needs an
     approved application whose certification uses it; a practice quiz does not.
@@ -325,7 +326,7 @@ class RegradeChange:
     new_points: Decimal
 
 
-def exam_regrade(*, exam: Exam, dry_run: bool, by: Any = None) -> list[RegradeChange]:
+def exam_regrade(*, exam: Exam, dry_run: bool, by: User | None = None) -> list[RegradeChange]:
     """Re-scores every submitted attempt's automatic items with the key of the
     newest version of each question (the stem shown stays the one the attempt
     saw). With ``dry_run`` nothing is written: the list previews what would change.
@@ -377,6 +378,9 @@ def _compatible(shown: QuestionVersion, newest: QuestionVersion) -> bool:
         return False
     field = QuestionVersion.SHUFFLED_FIELD.get(shown.kind)
     if field is None:
-        return shown.data.get("blanks") == newest.data.get("blanks")
-    ids = lambda v: sorted(str(e["id"]) for e in v.data.get(field, []))  # noqa: E731
-    return ids(shown) == ids(newest)
+        return bool(shown.data.get("blanks") == newest.data.get("blanks"))
+    return _entry_ids(shown, field) == _entry_ids(newest, field)
+
+
+def _entry_ids(version: QuestionVersion, field: str) -> list[str]:
+    return sorted(str(entry["id"]) for entry in version.data.get(field, []))

@@ -2,6 +2,7 @@
 queued messages, routes and the beat schedule refer to them."""
 
 import logging
+from typing import Any
 
 from celery import Task, shared_task
 
@@ -26,7 +27,7 @@ def attempts_sweep_task() -> int:
     reject_on_worker_lost=True,
     max_retries=5,
 )
-def programming_item_grade_task(self: Task, item_id: int) -> None:
+def programming_item_grade_task(self: Task[Any, Any], item_id: int) -> None:
     """Runs a programming answer's hidden tests in the sandbox and records the score.
     Safe twice: an item that already has points is left alone."""
     try:

@@ -4,7 +4,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -19,7 +19,7 @@ from certification.exams.presentation import attempt_view
 from certification.exams.selectors import attempt_get_for_candidate
 from certification.models import Attempt, Certification, Exam
 from core.errors import ApplicationError, NotFound
-from core.http import error_show, role_required
+from core.http import AuthenticatedRequest, error_show, role_required
 from core.roles import Role
 from grading import practical
 from grading.models import Submission
@@ -29,7 +29,7 @@ from training.markup import render_markdown
 
 @role_required(Role.CANDIDATE)
 @require_POST
-def exam_start(request: HttpRequest, slug: str) -> HttpResponse:
+def exam_start(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     certification = get_object_or_404(Certification, slug=slug, written_exam__isnull=False)
     assert certification.written_exam is not None
     try:
@@ -43,7 +43,7 @@ def exam_start(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @role_required(Role.CANDIDATE)
-def attempt_page(request: HttpRequest, attempt_id: str) -> HttpResponse:
+def attempt_page(request: AuthenticatedRequest, attempt_id: str) -> HttpResponse:
     attempt = attempt_get_for_candidate(candidate=request.user, public_id=attempt_id)
     attempt = exams.attempt_close_if_overdue(attempt=attempt)
     view = attempt_view(attempt)
@@ -67,7 +67,7 @@ class SolutionForm(forms.Form):
 
 
 @role_required(Role.CANDIDATE)
-def practical_page(request: HttpRequest, slug: str) -> HttpResponse:
+def practical_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """The task statement, the public material's download (``?download=public``),
     the upload form and the candidate's submissions with live progress."""
     certification = get_object_or_404(Certification, slug=slug, practical_task__isnull=False)
@@ -113,7 +113,7 @@ def practical_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 @role_required(Role.CANDIDATE)
 @require_POST
-def practice_start(request: HttpRequest, exam_id: int) -> HttpResponse:
+def practice_start(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     exam = get_object_or_404(Exam, pk=exam_id, mode=Exam.Mode.PRACTICE)
     try:
         attempt = exams.attempt_start(candidate=request.user, exam=exam)
@@ -126,7 +126,7 @@ def practice_start(request: HttpRequest, exam_id: int) -> HttpResponse:
 
 
 @role_required(Role.EXAMINER)
-def grading_queue(request: HttpRequest) -> HttpResponse:
+def grading_queue(request: AuthenticatedRequest) -> HttpResponse:
     queue = manual.manual_queue(examiner=request.user)
     return render(request, "exams/grading_queue.html", {"queue": queue})
 
@@ -138,7 +138,7 @@ class GradeForm(forms.Form):
 
 
 @role_required(Role.EXAMINER)
-def grading_item(request: HttpRequest, item_id: int) -> HttpResponse:
+def grading_item(request: AuthenticatedRequest, item_id: int) -> HttpResponse:
     item = manual.manual_item_get(examiner=request.user, item_id=item_id)
     rubric = manual.rubric_for(item.version)
     form = GradeForm(request.POST or None)
@@ -179,7 +179,7 @@ CHART_ROW = 14
 CHART_BAR = 220
 
 
-def _analysis(request: HttpRequest, exam_id: int) -> tuple[Exam, Any]:
+def _analysis(request: AuthenticatedRequest, exam_id: int) -> tuple[Exam, Any]:
     exam = get_object_or_404(Exam, pk=exam_id)
     try:
         return exam, exam_item_analysis(exam=exam, viewer=request.user)
@@ -188,7 +188,7 @@ def _analysis(request: HttpRequest, exam_id: int) -> tuple[Exam, Any]:
 
 
 @login_required
-def exam_list(request: HttpRequest) -> HttpResponse:
+def exam_list(request: AuthenticatedRequest) -> HttpResponse:
     try:
         rows = exams_for_analysis(viewer=request.user)
     except NotFound as exc:
@@ -197,7 +197,7 @@ def exam_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def item_analysis_page(request: HttpRequest, exam_id: int) -> HttpResponse:
+def item_analysis_page(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     exam, result = _analysis(request, exam_id)
     rows = []
     if result is not None:
@@ -229,7 +229,7 @@ def item_analysis_page(request: HttpRequest, exam_id: int) -> HttpResponse:
 
 
 @login_required
-def item_analysis_csv(request: HttpRequest, exam_id: int) -> HttpResponse:
+def item_analysis_csv(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     exam, result = _analysis(request, exam_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="item-analysis-exam-{exam.pk}.csv"'

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
+
 from certification.interviews.selectors import blueprint_interview_rubric
 from certification.models import Interview, InterviewRating
 from certification.results.selectors import blueprints_for_applications
@@ -41,7 +43,7 @@ def _level_rank(rubric_criteria: list[dict[str, Any]]) -> dict[tuple[str, str], 
     }
 
 
-def rater_agreement(*, viewer: Any) -> list[PairAgreement]:
+def rater_agreement(*, viewer: User) -> list[PairAgreement]:
     """Per examiner pair: Cohen's weighted kappa (linear and quadratic) and ICC(2,1)
     (with ICC(3,1) alongside). Committee only; read-only."""
     if not has_role(viewer, Role.COMMITTEE):

@@ -4,13 +4,13 @@ from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from certification.interviews import agreement, selectors
 from certification.interviews import services as interviews
 from certification.models import Certification, Interview, InterviewSlot
+from core.api import AuthenticatedApiRequest
 from core.errors import NotFound
 from core.roles import Role, has_role
 
@@ -69,7 +69,7 @@ class AgreementOut(serializers.Serializer[Any]):
 
 class InterviewSlotsApi(APIView):
     @extend_schema(responses=SlotOut(many=True))
-    def get(self, request: Request, application_id: int) -> Response:
+    def get(self, request: AuthenticatedApiRequest, application_id: int) -> Response:
         if not has_role(request.user, Role.CANDIDATE):
             raise NotFound("Not found.")
         slots = selectors.interview_slots_open(
@@ -82,7 +82,7 @@ class InterviewBookApi(APIView):
     """Books a slot, or moves the current booking to it (rescheduling rules apply)."""
 
     @extend_schema(request=BookIn, responses={201: InterviewOut})
-    def post(self, request: Request, application_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, application_id: int) -> Response:
         if not has_role(request.user, Role.CANDIDATE):
             raise NotFound("Not found.")
         data = BookIn(data=request.data)
@@ -104,14 +104,14 @@ class InterviewBookApi(APIView):
 
 class ExaminerInterviewsApi(APIView):
     @extend_schema(responses=InterviewOut(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         queue = selectors.interviews_for_examiner(examiner=request.user)
         return Response(InterviewOut(queue, many=True).data)
 
 
 class InterviewRateApi(APIView):
     @extend_schema(request=RatingIn, responses={201: RatingOut})
-    def post(self, request: Request, interview_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, interview_id: int) -> Response:
         selectors.interview_get_for_examiner(examiner=request.user, interview_id=interview_id)
         data = RatingIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -123,7 +123,7 @@ class InterviewRateApi(APIView):
 
 class InterviewSlotCreateApi(APIView):
     @extend_schema(request=SlotIn, responses={201: SlotOut})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedApiRequest) -> Response:
         if not has_role(request.user, Role.COMMITTEE):
             raise NotFound("Not found.")
         data = SlotIn(data=request.data)
@@ -142,6 +142,6 @@ class InterviewSlotCreateApi(APIView):
 
 class RaterAgreementApi(APIView):
     @extend_schema(responses=AgreementOut(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         rows = agreement.rater_agreement(viewer=request.user)
         return Response(AgreementOut(rows, many=True).data)

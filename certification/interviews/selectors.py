@@ -3,9 +3,9 @@ book, a candidate's and an examiner's interviews, and the rubric an interview is
 rated with. Each access read answers NotFound for what the reader may not see."""
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -24,7 +24,7 @@ from core.roles import Role, has_role
 from training.models import Rubric
 
 
-def interview_application_for_candidate(*, candidate: Any, application_id: int) -> Application:
+def interview_application_for_candidate(*, candidate: User, application_id: int) -> Application:
     application = application_get_for_candidate(candidate=candidate, application_id=application_id)
     blueprint = blueprint_for_application(application)
     has_interview = blueprint is not None and any(
@@ -36,7 +36,7 @@ def interview_application_for_candidate(*, candidate: Any, application_id: int) 
 
 
 def interview_slots_open(
-    *, candidate: Any, application_id: int, now: datetime | None = None
+    *, candidate: User, application_id: int, now: datetime | None = None
 ) -> list[InterviewSlot]:
     """Slots the candidate may book for the application: of its certification, far
     enough ahead, free, with no examiner in conflict with the candidate. Read-only."""
@@ -57,7 +57,7 @@ def interview_slots_open(
     )
 
 
-def interview_for_candidate(*, candidate: Any, application_id: int) -> Interview | None:
+def interview_for_candidate(*, candidate: User, application_id: int) -> Interview | None:
     """The candidate's current booking for the application, or None."""
     application = interview_application_for_candidate(
         candidate=candidate, application_id=application_id
@@ -69,11 +69,11 @@ def interview_for_candidate(*, candidate: Any, application_id: int) -> Interview
     )
 
 
-def _assigned(examiner: Any) -> Q:
+def _assigned(examiner: User) -> Q:
     return Q(rater_a=examiner) | Q(rater_b=examiner) | Q(adjudicator=examiner)
 
 
-def _open_assignments(examiner: Any) -> QuerySet[Interview]:
+def _open_assignments(examiner: User) -> QuerySet[Interview]:
     """The booked interviews ``examiner`` is assigned to and has not rated yet, never
     one of a candidate they have a conflict with. NotFound for a non-examiner."""
     if not has_role(examiner, Role.EXAMINER):
@@ -86,12 +86,12 @@ def _open_assignments(examiner: Any) -> QuerySet[Interview]:
     )
 
 
-def interviews_for_examiner(*, examiner: Any) -> list[Interview]:
+def interviews_for_examiner(*, examiner: User) -> list[Interview]:
     """The examiner's open assignments, soonest first."""
     return list(_open_assignments(examiner).order_by("slot__starts_at", "pk"))
 
 
-def interview_get_for_examiner(*, examiner: Any, interview_id: int) -> Interview:
+def interview_get_for_examiner(*, examiner: User, interview_id: int) -> Interview:
     """One of the examiner's open assignments; NotFound for anything else (another
     examiner's interview, a rated one, a conflicted candidate)."""
     interview = _open_assignments(examiner).filter(pk=interview_id).first()

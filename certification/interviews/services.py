@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -68,9 +69,9 @@ def interview_slot_create(
     *,
     certification: Certification,
     starts_at: datetime,
-    first_examiner: Any,
-    second_examiner: Any,
-    created_by: Any,
+    first_examiner: User,
+    second_examiner: User,
+    created_by: User,
     duration_minutes: int = 30,
     location: str = "",
 ) -> InterviewSlot:
@@ -103,7 +104,7 @@ def interview_slot_create(
 
 
 def _slot_for_booking(
-    *, candidate: Any, application: Application, slot_id: int, now: datetime
+    *, candidate: User, application: Application, slot_id: int, now: datetime
 ) -> InterviewSlot:
     slot = (
         InterviewSlot.objects.select_for_update()
@@ -139,7 +140,7 @@ def _booking_create(
 
 
 def interview_book(
-    *, candidate: Any, application_id: int, slot_id: int, now: datetime | None = None
+    *, candidate: User, application_id: int, slot_id: int, now: datetime | None = None
 ) -> Interview:
     """Books a slot for the candidate's approved application whose blueprint has an
     interview; the slot's examiners become the two raters. Returns the booking.
@@ -172,7 +173,7 @@ def interview_book(
 
 
 def interview_reschedule(
-    *, candidate: Any, application_id: int, slot_id: int, now: datetime | None = None
+    *, candidate: User, application_id: int, slot_id: int, now: datetime | None = None
 ) -> Interview:
     """Moves the candidate's booking to another slot: the old booking is closed as
     ``rescheduled`` and a new one is made. Raises ApplicationError when the booked
@@ -226,7 +227,7 @@ def interview_reschedule(
 
 def interview_rate(
     *,
-    examiner: Any,
+    examiner: User,
     interview_id: int,
     levels: dict[str, str],
     comment: str = "",
@@ -379,7 +380,7 @@ def interview_adjudications_sweep() -> int:
     return assigned
 
 
-def interview_adjudicator_assign(*, actor: Any, interview_id: int, examiner: Any) -> Interview:
+def interview_adjudicator_assign(*, actor: User, interview_id: int, examiner: User) -> Interview:
     """The committee names the third rater where none could be found automatically
     (or replaces one). NotFound for non-committee users; ApplicationError for an
     examiner who rated this interview or has a conflict with the candidate."""
@@ -413,7 +414,7 @@ def interview_adjudicator_assign(*, actor: Any, interview_id: int, examiner: Any
     return interview
 
 
-def interview_rerate(*, interview: Interview, actor: Any) -> dict[str, Any]:
+def interview_rerate(*, interview: Interview, actor: User) -> dict[str, Any]:
     """Re-scoring after a granted appeal: the current ratings are superseded (kept
     for the record) and two examiners who never rated this interview and have no
     conflict become its raters. Call inside the appeal's transaction. Raises

@@ -1,7 +1,9 @@
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -10,11 +12,11 @@ from certification.interviews import agreement, selectors
 from certification.interviews import services as interviews
 from certification.models import Certification, InterviewSlot
 from core.errors import ApplicationError, NotFound
-from core.http import error_show, role_required
+from core.http import AuthenticatedRequest, error_show, role_required
 from core.roles import Role
 
 
-def _examiners() -> forms.ModelChoiceField:
+def _examiners() -> forms.ModelChoiceField[Any]:
     return forms.ModelChoiceField(
         get_user_model().objects.filter(groups__name=Role.EXAMINER.value).order_by("username"),
         label=_("考官"),
@@ -33,7 +35,7 @@ class SlotForm(forms.Form):
 
 
 @role_required(Role.COMMITTEE)
-def committee_interviews(request: HttpRequest) -> HttpResponse:
+def committee_interviews(request: AuthenticatedRequest) -> HttpResponse:
     form = SlotForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -54,19 +56,19 @@ def committee_interviews(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.COMMITTEE)
-def committee_agreement(request: HttpRequest) -> HttpResponse:
+def committee_agreement(request: AuthenticatedRequest) -> HttpResponse:
     rows = agreement.rater_agreement(viewer=request.user)
     return render(request, "interviews/agreement.html", {"rows": rows})
 
 
 @role_required(Role.EXAMINER)
-def examiner_interviews(request: HttpRequest) -> HttpResponse:
+def examiner_interviews(request: AuthenticatedRequest) -> HttpResponse:
     queue = selectors.interviews_for_examiner(examiner=request.user)
     return render(request, "interviews/examiner_queue.html", {"queue": queue})
 
 
 @role_required(Role.EXAMINER)
-def examiner_interview_rate(request: HttpRequest, interview_id: int) -> HttpResponse:
+def examiner_interview_rate(request: AuthenticatedRequest, interview_id: int) -> HttpResponse:
     """Blind: the page shows the rubric and the slot, never another rating."""
     interview = selectors.interview_get_for_examiner(
         examiner=request.user, interview_id=interview_id
@@ -103,7 +105,7 @@ def examiner_interview_rate(request: HttpRequest, interview_id: int) -> HttpResp
 
 
 @role_required(Role.CANDIDATE)
-def candidate_interview(request: HttpRequest, application_id: int) -> HttpResponse:
+def candidate_interview(request: AuthenticatedRequest, application_id: int) -> HttpResponse:
     booking = selectors.interview_for_candidate(
         candidate=request.user, application_id=application_id
     )
@@ -123,7 +125,7 @@ def candidate_interview(request: HttpRequest, application_id: int) -> HttpRespon
 
 @role_required(Role.CANDIDATE)
 @require_POST
-def candidate_interview_book(request: HttpRequest, application_id: int) -> HttpResponse:
+def candidate_interview_book(request: AuthenticatedRequest, application_id: int) -> HttpResponse:
     slot_id = int(request.POST.get("slot", "0") or 0)
     try:
         if selectors.interview_for_candidate(candidate=request.user, application_id=application_id):

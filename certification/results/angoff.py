@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 
@@ -28,7 +29,7 @@ from core.roles import Role, has_role
 from training.models import QuestionVersion
 
 
-def angoff_study_create(*, exam: Exam, title: str, created_by: Any) -> AngoffStudy:
+def angoff_study_create(*, exam: Exam, title: str, created_by: User) -> AngoffStudy:
     """Opens a study of ``exam``'s fixed items, in round 1. Committee only."""
     _committee_only(created_by)
     if not title.strip():
@@ -39,12 +40,12 @@ def angoff_study_create(*, exam: Exam, title: str, created_by: Any) -> AngoffStu
     return study
 
 
-def _judge(user: Any) -> None:
+def _judge(user: User) -> None:
     if not (has_role(user, Role.COMMITTEE) or has_role(user, Role.EXAMINER)):
         raise NotFound("Not found.")
 
 
-def angoff_study_get(*, viewer: Any, study_id: int) -> AngoffStudy:
+def angoff_study_get(*, viewer: User, study_id: int) -> AngoffStudy:
     """The study for a judge (committee member or examiner); NotFound otherwise."""
     _judge(viewer)
     study = AngoffStudy.objects.select_related("exam").filter(pk=study_id).first()
@@ -64,7 +65,7 @@ def angoff_items(study: AngoffStudy) -> list[QuestionVersion]:
 
 
 def angoff_estimates_save(
-    *, study_id: int, judge: Any, estimates: dict[int, Decimal]
+    *, study_id: int, judge: User, estimates: dict[int, Decimal]
 ) -> list[AngoffEstimate]:
     """Records the judge's estimates (question id → probability 0–1) for the study's
     current round; saving again replaces the judge's earlier estimates of that round.
@@ -99,7 +100,7 @@ def angoff_estimates_save(
     return saved
 
 
-def angoff_round_next(*, study_id: int, actor: Any) -> AngoffStudy:
+def angoff_round_next(*, study_id: int, actor: User) -> AngoffStudy:
     """Opens the next round (judges see the previous round's summary and re-estimate).
     Committee only. Each call opens one more round."""
     _committee_only(actor)
@@ -217,7 +218,7 @@ def angoff_summary(*, study: AngoffStudy) -> list[AngoffRound]:
     return rounds
 
 
-def angoff_apply(*, study_id: int, round_number: int, actor: Any) -> Blueprint:
+def angoff_apply(*, study_id: int, round_number: int, actor: User) -> Blueprint:
     """Drafts the next blueprint version of the certification whose written exam is the
     study's exam, identical to the current one but with the round's cut percent as the
     written component's minimum. The committee still publishes it. Raises Conflict

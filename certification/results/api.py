@@ -4,7 +4,6 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,6 +21,7 @@ from certification.results.selectors import (
     result_get_for_committee,
     results_for_committee,
 )
+from core.api import AuthenticatedApiRequest
 from core.errors import NotFound
 from core.roles import Role, has_role
 
@@ -39,7 +39,7 @@ class ResultOut(serializers.Serializer[Any]):
 
 class ResultListApi(APIView):
     @extend_schema(responses=ResultOut(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         results = results_for_committee(reviewer=request.user)
         return Response(ResultOut(results, many=True).data)
 
@@ -150,7 +150,7 @@ class AngoffRoundOut(serializers.Serializer[Any]):
 
 class CandidateResultApi(APIView):
     @extend_schema(responses=ResultDetailOut)
-    def get(self, request: Request, application_id: int) -> Response:
+    def get(self, request: AuthenticatedApiRequest, application_id: int) -> Response:
         if not has_role(request.user, Role.CANDIDATE):
             raise NotFound("Not found.")
         result = result_for_candidate(candidate=request.user, application_id=application_id)
@@ -161,14 +161,14 @@ class AngoffStudyApi(APIView):
     """A study's rounds for its judges (committee members and examiners)."""
 
     @extend_schema(responses=AngoffRoundOut(many=True))
-    def get(self, request: Request, study_id: int) -> Response:
+    def get(self, request: AuthenticatedApiRequest, study_id: int) -> Response:
         study = angoff_study_get(viewer=request.user, study_id=study_id)
         return Response(AngoffRoundOut(angoff_summary(study=study), many=True).data)
 
 
 class AngoffEstimatesApi(APIView):
     @extend_schema(request=AngoffEstimatesIn, responses={200: AngoffRoundOut(many=True)})
-    def post(self, request: Request, study_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, study_id: int) -> Response:
         study = angoff_study_get(viewer=request.user, study_id=study_id)
         data = AngoffEstimatesIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -182,14 +182,14 @@ class AngoffEstimatesApi(APIView):
 
 class CommitteeResultApi(APIView):
     @extend_schema(responses=ResultDetailOut)
-    def get(self, request: Request, application_id: int) -> Response:
+    def get(self, request: AuthenticatedApiRequest, application_id: int) -> Response:
         result = result_get_for_committee(reviewer=request.user, application_id=application_id)
         return Response(ResultDetailOut(result).data)
 
 
 class DecisionRecordApi(APIView):
     @extend_schema(request=DecisionIn, responses={201: DecisionOut})
-    def post(self, request: Request, application_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, application_id: int) -> Response:
         if not has_role(request.user, Role.COMMITTEE):
             raise NotFound("Not found.")
         data = DecisionIn(data=request.data)
@@ -202,12 +202,12 @@ class DecisionRecordApi(APIView):
 
 class BlueprintListCreateApi(APIView):
     @extend_schema(responses=BlueprintOut(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         rows = blueprints_for_committee(viewer=request.user)
         return Response(BlueprintOut(rows, many=True).data)
 
     @extend_schema(request=BlueprintIn, responses={201: BlueprintOut})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedApiRequest) -> Response:
         if not has_role(request.user, Role.COMMITTEE):
             raise NotFound("Not found.")
         data = BlueprintIn(data=request.data)
@@ -228,6 +228,6 @@ class BlueprintListCreateApi(APIView):
 
 class BlueprintPublishApi(APIView):
     @extend_schema(request=None, responses=BlueprintOut)
-    def post(self, request: Request, blueprint_id: int) -> Response:
+    def post(self, request: AuthenticatedApiRequest, blueprint_id: int) -> Response:
         blueprint = blueprint_publish(blueprint_id=blueprint_id, actor=request.user)
         return Response(BlueprintOut(blueprint).data)

@@ -2,6 +2,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -18,7 +19,7 @@ Kind = BlueprintComponent.Kind
 WEIGHT_TOLERANCE = Decimal("0.001")
 
 
-def _committee_only(user: Any) -> None:
+def _committee_only(user: User) -> None:
     if not has_role(user, Role.COMMITTEE):
         raise NotFound("Not found.")
 
@@ -81,7 +82,7 @@ def _validate(
 def blueprint_create(
     *,
     certification: Certification,
-    created_by: Any,
+    created_by: User,
     cut_score: Decimal,
     components: list[ComponentSpec],
     borderline_margin: Decimal = Decimal(2),
@@ -140,7 +141,7 @@ def blueprint_create(
     return blueprint
 
 
-def blueprint_publish(*, blueprint_id: int, actor: Any) -> Blueprint:
+def blueprint_publish(*, blueprint_id: int, actor: User) -> Blueprint:
     """Publishes a draft: from now on it is the certification's current version and
     it never changes again. Safe to call twice (a published blueprint is returned as
     it is). Raises NotFound for anyone but the committee."""
@@ -176,7 +177,7 @@ def blueprint_current(*, certification: Certification | int) -> Blueprint | None
     )
 
 
-def blueprints_for_committee(*, viewer: Any) -> list[Blueprint]:
+def blueprints_for_committee(*, viewer: User) -> list[Blueprint]:
     _committee_only(viewer)
     return list(
         Blueprint.objects.select_related("certification", "created_by")

@@ -2,8 +2,7 @@
 and its composite result, loaded in a fixed number of queries for any number of
 applications (the rules themselves are in certification.results.scoring)."""
 
-from typing import Any
-
+from django.contrib.auth.models import User
 from django.db.models import Prefetch
 
 from certification.applications.conflicts import conflicted_candidate_ids, has_conflict
@@ -162,7 +161,7 @@ def result_for_application(application: Application) -> CompositeResult:
     return _results_for([application], feedback=True)[0]
 
 
-def result_for_candidate(*, candidate: Any, application_id: int) -> CompositeResult:
+def result_for_candidate(*, candidate: User, application_id: int) -> CompositeResult:
     """The candidate's own result with the breakdown and feedback; NotFound otherwise."""
     application = application_get_for_candidate(candidate=candidate, application_id=application_id)
     return result_for_application(application)
@@ -170,7 +169,7 @@ def result_for_candidate(*, candidate: Any, application_id: int) -> CompositeRes
 
 def results_for_committee(
     *,
-    reviewer: Any,
+    reviewer: User,
     certification: str = "",
     offset: int = 0,
     limit: int | None = None,
@@ -193,7 +192,7 @@ def results_for_committee(
     return _results_for(list(page), feedback=False)
 
 
-def result_get_for_committee(*, reviewer: Any, application_id: int) -> CompositeResult:
+def result_get_for_committee(*, reviewer: User, application_id: int) -> CompositeResult:
     """One approved application's result, with feedback, for a committee member
     without a conflict; NotFound otherwise."""
     if not has_role(reviewer, Role.COMMITTEE):

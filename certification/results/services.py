@@ -9,8 +9,8 @@ the current one aside. A certificate is issued only on a current ``pass`` decisi
 """
 
 from datetime import datetime
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -54,7 +54,7 @@ def _record(
     *,
     application: Application,
     result: CompositeResult,
-    decided_by: Any,
+    decided_by: User,
     outcome: str,
     rationale: str,
     now: datetime,
@@ -88,7 +88,7 @@ def _record(
     return decision
 
 
-def _lock_application(*, application_id: int, decided_by: Any) -> Application:
+def _lock_application(*, application_id: int, decided_by: User) -> Application:
     if not has_role(decided_by, Role.COMMITTEE):
         raise NotFound("Not found.")
     application = (
@@ -105,7 +105,7 @@ def _lock_application(*, application_id: int, decided_by: Any) -> Application:
 def decision_record(
     *,
     application_id: int,
-    decided_by: Any,
+    decided_by: User,
     outcome: str,
     rationale: str,
     now: datetime | None = None,
@@ -143,7 +143,7 @@ def decision_record(
 
 
 def decision_for_issue(
-    *, application: Application, result: CompositeResult, issued_by: Any
+    *, application: Application, result: CompositeResult, issued_by: User
 ) -> Decision:
     """The pass decision a certificate is issued on: the current one, or, when the
     committee has not decided yet, a pass decision recorded now by the issuer (issuing
@@ -174,7 +174,7 @@ def decision_for_issue(
     )
 
 
-def decisions_for_application(*, viewer: Any, application: Application) -> list[Decision]:
+def decisions_for_application(*, viewer: User, application: Application) -> list[Decision]:
     """Every decision on the application, newest first: for its candidate, and for a
     committee member without a conflict; NotFound for anyone else."""
     is_candidate = application.candidate_id == getattr(viewer, "pk", None)

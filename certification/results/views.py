@@ -2,7 +2,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -40,13 +40,13 @@ from certification.results.selectors import (
     results_for_committee,
 )
 from core.errors import ApplicationError, NotFound
-from core.http import error_show, role_required
+from core.http import AuthenticatedRequest, error_show, role_required
 from core.roles import Role
 from training.models import Rubric
 
 
 @role_required(Role.COMMITTEE)
-def committee_results(request: HttpRequest) -> HttpResponse:
+def committee_results(request: AuthenticatedRequest) -> HttpResponse:
     page_size = 50
     raw = request.GET.get("page", "1")
     page = int(raw) if raw.isdigit() and int(raw) > 0 else 1
@@ -64,7 +64,7 @@ Kind = BlueprintComponent.Kind
 
 
 @role_required(Role.CANDIDATE)
-def application_result(request: HttpRequest, application_id: int) -> HttpResponse:
+def application_result(request: AuthenticatedRequest, application_id: int) -> HttpResponse:
     result = result_for_candidate(candidate=request.user, application_id=application_id)
     form = AppealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -102,7 +102,7 @@ def application_result(request: HttpRequest, application_id: int) -> HttpRespons
 
 
 @role_required(Role.COMMITTEE)
-def committee_result(request: HttpRequest, application_id: int) -> HttpResponse:
+def committee_result(request: AuthenticatedRequest, application_id: int) -> HttpResponse:
     result = result_get_for_committee(reviewer=request.user, application_id=application_id)
     return render(
         request,
@@ -119,7 +119,7 @@ def committee_result(request: HttpRequest, application_id: int) -> HttpResponse:
 
 @role_required(Role.COMMITTEE)
 @require_POST
-def committee_decide_result(request: HttpRequest, application_id: int) -> HttpResponse:
+def committee_decide_result(request: AuthenticatedRequest, application_id: int) -> HttpResponse:
     try:
         decisions.decision_record(
             application_id=application_id,
@@ -138,7 +138,9 @@ def committee_decide_result(request: HttpRequest, application_id: int) -> HttpRe
 
 @role_required(Role.COMMITTEE)
 @require_POST
-def committee_adjudication_check(request: HttpRequest, application_id: int) -> HttpResponse:
+def committee_adjudication_check(
+    request: AuthenticatedRequest, application_id: int
+) -> HttpResponse:
     result_get_for_committee(reviewer=request.user, application_id=application_id)
     interviews.interview_adjudication_check(application_id=application_id)
     return redirect("committee-result", application_id=application_id)
@@ -178,7 +180,7 @@ class BlueprintForm(forms.Form):
 
 
 @role_required(Role.COMMITTEE)
-def committee_blueprints(request: HttpRequest) -> HttpResponse:
+def committee_blueprints(request: AuthenticatedRequest) -> HttpResponse:
     form = BlueprintForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -207,7 +209,7 @@ def committee_blueprints(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.COMMITTEE)
 @require_POST
-def committee_blueprint_publish(request: HttpRequest, blueprint_id: int) -> HttpResponse:
+def committee_blueprint_publish(request: AuthenticatedRequest, blueprint_id: int) -> HttpResponse:
     blueprint_publish(blueprint_id=blueprint_id, actor=request.user)
     messages.success(request, _("蓝图已发布 / Blueprint published."))
     return redirect("committee-blueprints")
@@ -219,7 +221,7 @@ class AngoffStudyForm(forms.Form):
 
 
 @role_required(Role.COMMITTEE)
-def committee_angoff(request: HttpRequest) -> HttpResponse:
+def committee_angoff(request: AuthenticatedRequest) -> HttpResponse:
     form = AngoffStudyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         study = angoff_study_create(created_by=request.user, **form.cleaned_data)
@@ -228,7 +230,7 @@ def committee_angoff(request: HttpRequest) -> HttpResponse:
     return render(request, "results/angoff_list.html", {"form": form, "studies": studies})
 
 
-def _judge_page(request: HttpRequest, study_id: int) -> HttpResponse:
+def _judge_page(request: AuthenticatedRequest, study_id: int) -> HttpResponse:
     study = angoff_study_get(viewer=request.user, study_id=study_id)
     items = angoff_items(study)
     if request.method == "POST":
@@ -281,7 +283,7 @@ def _judge_page(request: HttpRequest, study_id: int) -> HttpResponse:
 
 
 @role_required(Role.EXAMINER)
-def examiner_angoff_study(request: HttpRequest, study_id: int) -> HttpResponse:
+def examiner_angoff_study(request: AuthenticatedRequest, study_id: int) -> HttpResponse:
     """Examiners judge (estimates only); the committee's page adds the actions."""
     if request.method == "POST" and request.POST.get("action", "estimate") != "estimate":
         raise Http404
@@ -289,5 +291,5 @@ def examiner_angoff_study(request: HttpRequest, study_id: int) -> HttpResponse:
 
 
 @role_required(Role.COMMITTEE)
-def angoff_study(request: HttpRequest, study_id: int) -> HttpResponse:
+def angoff_study(request: AuthenticatedRequest, study_id: int) -> HttpResponse:
     return _judge_page(request, study_id)

@@ -69,7 +69,7 @@ def _local_context_key(local_ctx: Any) -> Any:
     return _ById(id(local_ctx))
 
 
-class _Processor(jsonld.JsonLdProcessor):
+class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]  # pyld is untyped
     """Remembers dropped keys and the expanded form of the last ``expand`` call, and
     memoises context processing (see ``_processed``)."""
 
