@@ -1,10 +1,12 @@
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 
 from certification.demo.cohort import demo_cohort_load
 from certification.demo.programme import demo_load
+from certification.demo.programme_exams import programme_exams_load
 
 
 class Command(BaseCommand):
@@ -21,6 +23,8 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("Refusing to load demo accounts on a production site.")
         summary = demo_load()
+        exams = programme_exams_load(author=User.objects.get(username="instructor"))
+        self.stdout.write(f"Programme: {len(exams)} certifications with written exams.")
         if not options["no_cohort"]:
             created = demo_cohort_load()
             if created:

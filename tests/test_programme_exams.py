@@ -1,0 +1,58 @@
+"""The nine certifications' written exams, drawn from the programme's banks."""
+
+from typing import Any
+
+import pytest
+
+from certification.demo.programme_exams import DRAW_PER_CATEGORY, programme_exams_load
+from certification.exams import services as exams
+from certification.exams.services import blueprint_draw
+from certification.models import Certification
+from tests.factories import approved_application
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def programme(demo: dict[str, Any]) -> dict[str, Any]:
+    return programme_exams_load(author=demo["instructor"])
+
+
+def test_every_certification_has_a_written_exam_and_is_open(programme: dict[str, Any]) -> None:
+    assert len(programme) == 9
+    assert not Certification.objects.filter(written_exam__isnull=True).exists()
+    assert not Certification.objects.filter(is_open=False).exists()
+
+
+def test_each_exam_can_be_drawn_twice_without_repeating_an_item(programme: dict[str, Any]) -> None:
+    for slug, exam in programme.items():
+        sections = list(exam.sections.all())
+        assert len(sections) >= 5, slug
+        first = {version.question_id for _, version in blueprint_draw(exam=exam, seed=1)}
+        assert len(first) == DRAW_PER_CATEGORY * len(sections)
+        # Every section's pool holds two full draws, so a second form can avoid the first.
+        for section in sections:
+            pool = exams._section_pool(section)
+            assert pool.count() >= 2 * section.draw_count, (slug, section.title)
+
+
+def test_a_candidate_sits_the_beginner_speech_exam(
+    programme: dict[str, Any], candidate: Any, committee: Any
+) -> None:
+    certification = Certification.objects.get(slug="beginner-speech")
+    approved_application(candidate=candidate, certification=certification, committee=committee)
+    attempt = exams.attempt_start(candidate=candidate, exam=certification.written_exam)
+    kinds = {item.version.kind for item in attempt.items.select_related("version")}
+    assert attempt.items.count() == DRAW_PER_CATEGORY * 6
+    assert kinds  # drawn from the bank's exam pool
+    assert all(
+        "pool:exam" in item.version.question.tags.values_list("name", flat=True)
+        for item in attempt.items.select_related("version__question")
+    )
+
+
+def test_loading_twice_changes_nothing(programme: dict[str, Any], demo: dict[str, Any]) -> None:
+    again = programme_exams_load(author=demo["instructor"])
+    assert {slug: exam.pk for slug, exam in again.items()} == {
+        slug: exam.pk for slug, exam in programme.items()
+    }
