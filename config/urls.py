@@ -14,6 +14,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("training.urls")),
-    path("", include("grading.urls")),
     path("", include("certification.urls")),
 ]

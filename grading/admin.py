@@ -1,20 +1,20 @@
 """The committee's and operators' view of practical grading: every submission with
-its hidden-set score and bootstrap interval, the history of its runs, a re-run action,
-and the stored bundle versions (read-only: bundles change only by upload)."""
+its hidden-set score and bootstrap interval, the history of its runs and a re-run
+action. (Stored bundle versions are in training's admin.)"""
 
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from core.errors import ApplicationError
 from grading import practical
 from grading.models import GradingRun, Submission
-from training.models import BundleVersion
 
 
-class GradingRunInline(admin.TabularInline):
+class GradingRunInline(admin.TabularInline[GradingRun, Submission]):
     model = GradingRun
     extra = 0
     can_delete = False
@@ -39,7 +39,7 @@ class GradingRunInline(admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(admin.ModelAdmin[Submission]):
     list_display = [
         "public_id",
         "task",
@@ -61,25 +61,14 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     @admin.action(description="重新评测（保留历史）/ Re-run (history kept)")
     def rerun(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
+        user = request.user
+        assert isinstance(user, User)  # the admin requires a staff login
         for submission in queryset.order_by("pk"):
             try:
-                practical.submission_rerun(submission_id=submission.pk, requested_by=request.user)
+                practical.submission_rerun(submission_id=submission.pk, requested_by=user)
             except ApplicationError as exc:
                 self.message_user(
                     request, f"{submission.public_id}: {exc.message}", messages.WARNING
                 )
             else:
                 self.message_user(request, f"{submission.public_id}: queued")
-
-
-@admin.register(BundleVersion)
-class BundleVersionAdmin(admin.ModelAdmin):
-    list_display = ["task", "number", "sha256", "size_bytes", "uploaded_by", "created_at"]
-    list_filter = ["task"]
-    readonly_fields = [f.name for f in BundleVersion._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -239,6 +239,26 @@ def item_analysis_compute(
     if matrix.ndim != 2:
         raise ValueError("scores must be a (candidates x items) matrix")
     n_items = matrix.shape[1]
+    maxima, labels, guesses = _item_inputs(matrix, max_points, item_ids, random_guess_scores)
+    present = ~np.isnan(matrix)
+    marks = np.where(present, matrix, 0.0)
+    totals = marks.sum(axis=1)
+    moments = _moments(marks, present, totals, maxima)
+    items = _items(labels, maxima, guesses, moments)
+    spread = moments.attempts > 1
+    item_variance_sum = float(np.where(spread, moments.var_mark, 0.0).sum())
+    test = _test_statistics(totals, n_items, float(moments.sum_max), item_variance_sum)
+    return ItemAnalysis(test=test, items=items)
+
+
+def _item_inputs(
+    matrix: FloatArray,
+    max_points: ArrayLike,
+    item_ids: Sequence[ItemId] | NDArray[Any] | None,
+    random_guess_scores: ArrayLike | None,
+) -> tuple[FloatArray, list[ItemId], FloatArray]:
+    """Each item's maximum, id and random-guess score, checked against the matrix."""
+    n_items = matrix.shape[1]
     maxima = np.asarray(max_points, dtype=np.float64).ravel()
     if maxima.shape != (n_items,):
         raise ValueError(f"max_points must have one value per item ({n_items})")
@@ -258,12 +278,34 @@ def item_analysis_compute(
     )
     if guesses.shape != (n_items,):
         raise ValueError(f"random_guess_scores must have one value per item ({n_items})")
+    return maxima, labels, guesses
 
-    present = ~np.isnan(matrix)
-    marks = np.where(present, matrix, 0.0)
-    totals = marks.sum(axis=1)
+
+@dataclass(frozen=True)
+class _Moments:
+    """Per item (one value per column): counts, means, variances and the statistics
+    derived from them, NaN or inf where undefined (``_items`` masks those)."""
+
+    attempts: NDArray[np.int64]
+    mean_mark: FloatArray
+    var_mark: FloatArray
+    sd_mark: FloatArray
+    facility: FloatArray
+    sd_fraction: FloatArray
+    intended: FloatArray
+    effective: FloatArray
+    discrimination: FloatArray
+    efficiency: FloatArray
+    varied: BoolArray
+    weighs: BoolArray
+    sum_max: np.float64
+    sum_sqrt_cov_total: np.float64
+
+
+def _moments(
+    marks: FloatArray, present: BoolArray, totals: FloatArray, maxima: FloatArray
+) -> _Moments:
     rest = totals[:, None] - marks  # the rest of the test, per candidate and item
-
     with np.errstate(divide="ignore", invalid="ignore"):
         s = present.sum(axis=0)
         mean_mark = marks.sum(axis=0) / s
@@ -289,24 +331,37 @@ def item_analysis_compute(
         )
         # The total is item + rest, so its covariance with the item needs no new pass.
         cov_total = var_mark + cov
-
-        varied = (s > 1) & ~item_flat & ~rest_flat
-        discrimination = cov / np.sqrt(var_mark * var_rest)
-        efficiency = cov / cov_max
-        facility = mean_mark / maxima
-        sd_mark = np.sqrt(var_mark)
-        sd_fraction = sd_mark / maxima
         sum_max = maxima.sum()
-        intended = maxima / sum_max
         weighs = (s > 1) & (cov_total >= 0)
         sqrt_cov_total = np.sqrt(np.where(weighs, cov_total, 0.0))
         sum_sqrt_cov_total = sqrt_cov_total.sum()
-        effective = sqrt_cov_total / sum_sqrt_cov_total
+        return _Moments(
+            attempts=s,
+            mean_mark=mean_mark,
+            var_mark=var_mark,
+            sd_mark=np.sqrt(var_mark),
+            facility=mean_mark / maxima,
+            sd_fraction=np.sqrt(var_mark) / maxima,
+            intended=maxima / sum_max,
+            effective=sqrt_cov_total / sum_sqrt_cov_total,
+            discrimination=cov / np.sqrt(var_mark * var_rest),
+            efficiency=cov / cov_max,
+            varied=(s > 1) & ~item_flat & ~rest_flat,
+            weighs=weighs,
+            sum_max=sum_max,
+            sum_sqrt_cov_total=sum_sqrt_cov_total,
+        )
 
+
+def _items(
+    labels: list[ItemId], maxima: FloatArray, guesses: FloatArray, m: _Moments
+) -> tuple[ItemStatistics, ...]:
+    """One ItemStatistics per item, None wherever a statistic is undefined."""
+    n_items = len(labels)
     has_max = maxima > 0
-    answered = s > 0
-    spread = s > 1
-    items = tuple(
+    answered = m.attempts > 0
+    spread = m.attempts > 1
+    return tuple(
         ItemStatistics(
             item_id=label,
             max_points=float(maximum),
@@ -324,22 +379,19 @@ def item_analysis_compute(
         for label, maximum, count, mean, fac, sd, sdm, guess, iw, ew, di, de in zip(
             labels,
             maxima,
-            s,
-            _optional(mean_mark, answered),
-            _optional(facility, answered & has_max),
-            _optional(sd_fraction, spread & has_max),
-            _optional(sd_mark, spread),
+            m.attempts,
+            _optional(m.mean_mark, answered),
+            _optional(m.facility, answered & has_max),
+            _optional(m.sd_fraction, spread & has_max),
+            _optional(m.sd_mark, spread),
             _optional(guesses, np.ones(n_items, dtype=bool)),
-            _optional(intended, np.full(n_items, sum_max > 0)),
-            _optional(effective, weighs & (sum_sqrt_cov_total > 0)),
-            _optional(discrimination, varied),
-            _optional(efficiency, varied),
+            _optional(m.intended, np.full(n_items, m.sum_max > 0)),
+            _optional(m.effective, m.weighs & (m.sum_sqrt_cov_total > 0)),
+            _optional(m.discrimination, m.varied),
+            _optional(m.efficiency, m.varied),
             strict=True,
         )
     )
-    item_variance_sum = float(np.where(spread, var_mark, 0.0).sum())
-    test = _test_statistics(totals, n_items, float(sum_max), item_variance_sum)
-    return ItemAnalysis(test=test, items=items)
 
 
 def _test_statistics(

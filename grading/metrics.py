@@ -132,7 +132,8 @@ def _iou(box: NDArray[np.float64], boxes: NDArray[np.float64]) -> NDArray[np.flo
     area = (box[2] - box[0]) * (box[3] - box[1])
     areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
     union = area + areas - inter
-    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    iou: NDArray[np.float64] = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    return iou
 
 
 COCO_IOU_THRESHOLDS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))

@@ -117,38 +117,3 @@ class GradingRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission_id} #{self.number} {self.state}"
-
-
-class BundleUpload(models.Model):
-    """An instructor's upload of a task bundle, validated and trial-run by a worker
-    (``grading.tasks.bundle_upload_task``). The archive stays in private storage."""
-
-    class State(models.TextChoices):
-        QUEUED = "queued", _("排队中")
-        CHECKING = "checking", _("校验与试运行中")
-        ACCEPTED = "accepted", _("已接受")
-        REFUSED = "refused", _("已拒绝")
-
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    file_name = models.CharField(max_length=200)
-    archive = models.CharField(max_length=300, help_text=_("Relative to PRIVATE_STORAGE_DIR."))
-    size_bytes = models.BigIntegerField()
-    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
-    message = models.TextField(blank=True)
-    version = models.ForeignKey(
-        BundleVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.file_name} ({self.state})"
-
-    @property
-    def is_final(self) -> bool:
-        return self.state in {self.State.ACCEPTED, self.State.REFUSED}

@@ -1,8 +1,8 @@
-"""Practical submissions: storing them, and grading them in two sandboxed stages.
+"""Practical submissions: storing them, queueing them and grading them.
 
 ``submission_create`` runs in a web request; ``submission_grade`` runs in a Celery
-worker (``grading.tasks``). The hidden labels never enter a container: the worker
-reads the predictions the predict stage wrote, validates them and scores them here.
+worker (``grading.tasks``) and evaluates the solution with
+``grading.evaluation.practical_evaluate`` (two sandboxed stages, then scoring).
 
 Every grading attempt is a :class:`GradingRun`. A worker claims a QUEUED submission
 with a conditional UPDATE that also bumps ``run_count``; it writes its result only
@@ -14,44 +14,37 @@ claim.
 import functools
 import hashlib
 import logging
-import shutil
 import socket
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-import sandbox
 from core.errors import ApplicationError, Conflict, NotFound
-from grading.bundles import BundlePaths, Manifest, bundle_paths
-from grading.metrics import METRICS, Metric, bootstrap_ci
+from grading.evaluation import EvaluationReport, GradingSpec, practical_evaluate
 from grading.models import GradingRun, Submission
-from grading.predictions import InvalidPredictions, predictions_file, predictions_parse
+from training.bundles.paths import bundle_paths
 from training.models import PracticalTask
 
 logger = logging.getLogger(__name__)
 
-HARNESS_DIR = Path(__file__).resolve().parent / "harness"
-TRAIN_LOG_MAX_CHARS = 20_000
 MAX_INFRA_RETRIES = 4
 # A RUNNING submission older than its two stages' limits plus this margin has lost
 # its worker; a QUEUED one older than QUEUED_RESEND_AFTER has maybe lost its message.
 STUCK_MARGIN_SECONDS = 300
 QUEUED_RESEND_AFTER = timedelta(minutes=30)
 QUEUE_CPU, QUEUE_GPU = "sandbox-cpu", "sandbox-gpu"
-PREDICTIONS_MAX_BYTES = 256 * 1024 * 1024
-
-__all__ = ["InvalidPredictions", "predictions_parse"]
+# grading.tasks imports this module, so the grading task is queued by its name.
+SUBMISSION_GRADE_TASK = "grading.tasks.submission_grade_task"
 
 
 class InvalidSubmission(ApplicationError):
@@ -60,65 +53,6 @@ class InvalidSubmission(ApplicationError):
 
 class SandboxUnavailable(Exception):
     """The infrastructure failed (engine down, image missing): retry, never charge."""
-
-
-@dataclass(frozen=True)
-class GradingSpec:
-    """What grading a solution needs to know about its task, from a task row or from
-    a bundle's manifest (the upload's trial run, the ``grade_practical`` command)."""
-
-    metric: Metric
-    metric_options: dict[str, Any] = field(default_factory=dict)
-    pass_threshold: float = 0.0
-    framework: str = "pytorch"
-    image: str = ""
-    gpu: bool = False
-    train_seconds: int = 300
-    train_memory_mb: int = 2048
-    predict_seconds: int = 120
-    predict_memory_mb: int = 2048
-
-    @classmethod
-    def from_manifest(cls, manifest: Manifest) -> "GradingSpec":
-        return cls(
-            metric=manifest.scorer,
-            metric_options=manifest.metric_options,
-            pass_threshold=manifest.pass_threshold,
-            framework=manifest.framework,
-            image=manifest.image,
-            gpu=manifest.gpu,
-            train_seconds=manifest.train_seconds,
-            train_memory_mb=manifest.train_memory_mb,
-            predict_seconds=manifest.predict_seconds,
-            predict_memory_mb=manifest.predict_memory_mb,
-        )
-
-    @classmethod
-    def from_task(cls, task: PracticalTask) -> "GradingSpec":
-        return cls(
-            metric=METRICS[task.metric],
-            metric_options=task.metric_options or {},
-            pass_threshold=task.pass_threshold,
-            framework=task.framework,
-            image=task.image,
-            gpu=task.gpu,
-            train_seconds=task.train_seconds,
-            train_memory_mb=task.memory_mb,
-            predict_seconds=task.predict_seconds,
-            predict_memory_mb=task.memory_mb,
-        )
-
-    def resolved_image(self) -> str:
-        if self.image:
-            return self.image
-        if self.framework == "tensorflow":
-            return settings.SANDBOX_IMAGE_TENSORFLOW or _framework_image("tensorflow")
-        return settings.SANDBOX_IMAGE or sandbox.default_image()
-
-
-@functools.cache
-def _framework_image(framework: str) -> str:
-    return sandbox.image_tag(framework)
 
 
 def submission_dir(submission: Submission) -> Path:
@@ -132,9 +66,12 @@ def submission_queue(task: PracticalTask) -> str:
 
 def submission_enqueue(*, submission_id: int, task: PracticalTask) -> None:
     """Sends the grading task to the task's queue. Call on commit."""
-    from grading.tasks import submission_grade_task
-
-    submission_grade_task.apply_async(args=(submission_id,), queue=submission_queue(task))
+    # By name, through the registered task (GradingConfig.ready registers it): it runs
+    # in-process where tasks run eagerly, and the queue is chosen per submission, which
+    # core.tasks.task_send_on_commit does not offer.
+    current_app.tasks[SUBMISSION_GRADE_TASK].apply_async(
+        args=(submission_id,), queue=submission_queue(task)
+    )
 
 
 def _enqueue_on_commit(submission: Submission) -> None:
@@ -143,7 +80,7 @@ def _enqueue_on_commit(submission: Submission) -> None:
     )
 
 
-def submissions_used(*, task: PracticalTask, candidate: Any) -> int:
+def submissions_used(*, task: PracticalTask, candidate: User) -> int:
     """Submissions that count against the quota: infrastructure failures do not."""
     return (
         Submission.objects.filter(task=task, candidate=candidate)
@@ -152,7 +89,7 @@ def submissions_used(*, task: PracticalTask, candidate: Any) -> int:
     )
 
 
-def submission_create(*, task: PracticalTask, candidate: Any, upload: UploadedFile) -> Submission:
+def submission_create(*, task: PracticalTask, candidate: User, upload: UploadedFile) -> Submission:
     """Stores ``upload`` as the candidate's ``solution.py`` and queues grading after
     commit. Raises InvalidSubmission for a bad file and Conflict when the quota is
     used up. Each call creates a new submission (the UI guards double clicks)."""
@@ -189,7 +126,7 @@ def _read_upload(upload: UploadedFile) -> bytes:
     name = upload.name or ""
     if not name.endswith(".py"):
         raise InvalidSubmission("请上传 solution.py / Upload a Python file (solution.py).")
-    content = upload.read()
+    content: bytes = upload.read()
     try:
         content.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -272,25 +209,22 @@ def submission_grade(*, submission_id: int) -> None:
         _run_close(run, GradingRun.State.DONE if scored else GradingRun.State.ABANDONED, outcome)
 
 
-RESULT_FIELDS = (
-    "verdict",
-    "message",
-    "dev_score",
-    "test_score",
-    "test_ci_low",
-    "test_ci_high",
-    "passed",
-    "stages",
-    "train_log",
-)
-
-
-def _result_fields(outcome: dict[str, Any]) -> dict[str, Any]:
+def _result_fields(outcome: EvaluationReport) -> dict[str, Any]:
     """The part of an evaluation report stored on both the submission and its run."""
-    return {key: outcome[key] for key in RESULT_FIELDS}
+    return {
+        "verdict": outcome["verdict"],
+        "message": outcome["message"],
+        "dev_score": outcome["dev_score"],
+        "test_score": outcome["test_score"],
+        "test_ci_low": outcome["test_ci_low"],
+        "test_ci_high": outcome["test_ci_high"],
+        "passed": outcome["passed"],
+        "stages": outcome["stages"],
+        "train_log": outcome["train_log"],
+    }
 
 
-def _run_close(run: GradingRun, state: str, outcome: dict[str, Any]) -> None:
+def _run_close(run: GradingRun, state: str, outcome: EvaluationReport) -> None:
     GradingRun.objects.filter(pk=run.pk, state=GradingRun.State.RUNNING).update(
         state=state,
         finished_at=timezone.now(),
@@ -312,7 +246,7 @@ def submission_fail_infrastructure(*, submission_id: int, message: str) -> None:
     )
 
 
-def submission_rerun(*, submission_id: int, requested_by: Any) -> Submission:
+def submission_rerun(*, submission_id: int, requested_by: User) -> Submission:
     """A committee re-run: puts a finished submission back in the queue. The next
     claim opens a new GradingRun (trigger ``rerun``); earlier runs stay as they are.
     Does not count against the candidate's quota. Raises NotFound, or Conflict while
@@ -406,223 +340,3 @@ def _scratch_root() -> Path:
     root = Path(settings.PRIVATE_STORAGE_DIR) / "scratch"
     root.mkdir(parents=True, exist_ok=True)
     return root
-
-
-def practical_evaluate(
-    *,
-    spec: GradingSpec,
-    bundle: BundlePaths,
-    solution: Path,
-    scratch: Path,
-    on_stage: Callable[[str], None] | None = None,
-    labels: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    """Runs ``solution`` through train and predict and scores it. ``labels`` are added
-    to both containers' labels (the worker names the submission, for operators). Returns a report:
-    verdict, message, metric, dev_score, test_score, test_ci_low/high (95 % bootstrap
-    interval of the hidden-set score), passed, stages (time and memory per stage) and
-    train_log. Touches no database row; used by the worker, the bundle trial run and
-    the ``grade_practical`` command. Safe to call any number of times."""
-    image = spec.resolved_image()
-    submission_mount = scratch / "submission"
-    model_dir, output_dir = scratch / "model", scratch / "output"
-    for folder in (submission_mount, model_dir, output_dir):
-        folder.mkdir()
-    shutil.copyfile(solution, submission_mount / "solution.py")
-    for folder in (scratch, submission_mount):
-        folder.chmod(0o755)
-    (submission_mount / "solution.py").chmod(0o644)
-    common = (
-        sandbox.Mount(HARNESS_DIR, "/harness"),
-        sandbox.Mount(submission_mount, "/submission"),
-    )
-    report: dict[str, Any] = {
-        "verdict": "",
-        "message": "",
-        "metric": spec.metric.name,
-        "dev_score": None,
-        "test_score": None,
-        "test_ci_low": None,
-        "test_ci_high": None,
-        "pass_threshold": spec.pass_threshold,
-        "passed": None,
-        "stages": {},
-        "train_log": "",
-    }
-
-    if on_stage:
-        on_stage("train")
-    train = sandbox.run(
-        sandbox.RunSpec(
-            image=image,
-            command=("python3", "/harness/run_solution.py", "train"),
-            mounts=(
-                *common,
-                sandbox.Mount(bundle.train_dir, "/data/train"),
-                sandbox.Mount(model_dir, "/model", writable=True),
-            ),
-            limits=_limits(spec, seconds=spec.train_seconds, memory_mb=spec.train_memory_mb),
-            labels={**(labels or {}), "cert-engine.stage": "train"},
-        )
-    )
-    report["stages"]["train"] = _stage_report(train)
-    report["train_log"] = _truncate_log(train.stdout + train.stderr)
-    if train.verdict != sandbox.Verdict.OK:
-        return _failed(report, train, stage="train")
-
-    if on_stage:
-        on_stage("predict")
-    predict = sandbox.run(
-        sandbox.RunSpec(
-            image=image,
-            command=("python3", "/harness/run_solution.py", "predict"),
-            mounts=(
-                *common,
-                sandbox.Mount(model_dir, "/model"),
-                sandbox.Mount(_inputs_only(bundle, scratch), "/data"),
-                sandbox.Mount(output_dir, "/output", writable=True),
-            ),
-            limits=_limits(spec, seconds=spec.predict_seconds, memory_mb=spec.predict_memory_mb),
-            labels={**(labels or {}), "cert-engine.stage": "predict"},
-        )
-    )
-    # The predict stage's output is never shown: it could carry the hidden inputs.
-    report["stages"]["predict"] = _stage_report(predict)
-    if predict.verdict != sandbox.Verdict.OK:
-        # For operators only (the worker's log), never for the candidate.
-        logger.info("predict stage %s: %s", predict.verdict, predict.stderr[-2000:])
-        return _failed(report, predict, stage="predict")
-
-    if on_stage:
-        on_stage("score")
-    return _score(report, spec=spec, bundle=bundle, output_dir=output_dir)
-
-
-def _truncate_log(log: str) -> str:
-    if len(log) <= TRAIN_LOG_MAX_CHARS:
-        return log
-    return "[… truncated …]\n" + log[-TRAIN_LOG_MAX_CHARS:]
-
-
-def _inputs_only(bundle: BundlePaths, scratch: Path) -> Path:
-    """A folder holding only the dev and test *inputs*, copied, so that no label file
-    is reachable from the predict container."""
-    data = scratch / "data"
-    for split, source in (
-        ("dev", bundle.dev_dir / "X.npy"),
-        ("test", bundle.test_inputs_dir / "X.npy"),
-    ):
-        (data / split).mkdir(parents=True)
-        shutil.copyfile(source, data / split / "X.npy")
-        (data / split / "X.npy").chmod(0o644)
-        (data / split).chmod(0o755)
-    data.chmod(0o755)
-    return data
-
-
-def _limits(spec: GradingSpec, *, seconds: int, memory_mb: int) -> sandbox.Limits:
-    return sandbox.Limits(
-        wall_seconds=seconds,
-        memory_mb=memory_mb,
-        cpus=1.0,
-        pids=256,
-        writable_mb=256,
-        gpus=1 if spec.gpu else 0,
-    )
-
-
-def _stage_report(result: sandbox.RunResult) -> dict[str, Any]:
-    return {
-        "verdict": str(result.verdict),
-        "exit_code": result.exit_code,
-        "wall_seconds": round(result.wall_seconds, 2),
-        "cpu_seconds": None if result.cpu_seconds is None else round(result.cpu_seconds, 2),
-        "peak_memory_mb": None
-        if result.peak_memory_mb is None
-        else round(result.peak_memory_mb, 1),
-    }
-
-
-_FAILURE_MESSAGES = {
-    sandbox.Verdict.TIME_LIMIT: "{stage} 阶段超时，请减少训练轮数或数据量 / The {stage} stage "
-    "ran out of time ({seconds} s); train for fewer epochs or on less data.",
-    sandbox.Verdict.MEMORY_LIMIT: "{stage} 阶段内存超限，请减小批量或模型 / The {stage} stage "
-    "ran out of memory ({memory} MB); use smaller batches or a smaller model.",
-    sandbox.Verdict.OUTPUT_LIMIT: "{stage} 阶段输出过多（日志或文件）/ The {stage} stage wrote "
-    "too much (log or files); print less and keep the model small.",
-    sandbox.Verdict.RUNTIME_ERROR: "{stage} 阶段出错退出，请查看训练日志 / The {stage} stage "
-    "failed (exit code {exit_code}); see the training log.",
-}
-
-
-def _failed(report: dict[str, Any], result: sandbox.RunResult, *, stage: str) -> dict[str, Any]:
-    if result.verdict == sandbox.Verdict.SANDBOX_ERROR:
-        report["verdict"] = Submission.Verdict.SANDBOX_ERROR
-        report["message"] = (
-            f"评测系统暂时不可用，将自动重试，不计入次数 / Infrastructure error: {result.detail}"
-        )
-        return report
-    report["verdict"] = str(result.verdict)
-    report["message"] = _FAILURE_MESSAGES[result.verdict].format(
-        stage=stage,
-        seconds=int(report["stages"][stage]["wall_seconds"]),
-        memory=report["stages"][stage]["peak_memory_mb"],
-        exit_code=result.exit_code,
-    )
-    if stage == "predict" and result.verdict == sandbox.Verdict.RUNTIME_ERROR:
-        report["message"] += " (predict 阶段的输出不显示 / the predict stage's output is not shown)"
-    report["passed"] = False
-    return report
-
-
-def predictions_score(
-    *, spec: GradingSpec, bundle: BundlePaths, files: dict[str, bytes]
-) -> dict[str, Any]:
-    """Parses and scores the predictions in ``files`` for dev and test. Returns
-    ``{dev_score, test_score, test_ci_low, test_ci_high, passed}``; raises
-    InvalidPredictions."""
-    scores: dict[str, float] = {}
-    parsed: dict[str, Any] = {}
-    for split in ("dev", "test"):
-        labels = bundle.labels(split)
-        fmt, data = predictions_file(files, split)
-        parsed[split] = (
-            predictions_parse(fmt, data, kind=spec.metric.kind, labels=labels),
-            labels,
-        )
-        try:
-            scores[split] = spec.metric(*parsed[split], **spec.metric_options)
-        except (ValueError, IndexError) as exc:
-            raise InvalidPredictions(f"{split}: {exc}") from exc
-        if not np.isfinite(scores[split]):
-            raise InvalidPredictions(f"{split}: the score is not a number")
-    low, high = bootstrap_ci(spec.metric, *parsed["test"], options=spec.metric_options)
-    return {
-        "dev_score": round(scores["dev"], 6),
-        "test_score": round(scores["test"], 6),
-        "test_ci_low": round(low, 6),
-        "test_ci_high": round(high, 6),
-        "passed": spec.metric.passes(scores["test"], spec.pass_threshold),
-    }
-
-
-def _score(
-    report: dict[str, Any], *, spec: GradingSpec, bundle: BundlePaths, output_dir: Path
-) -> dict[str, Any]:
-    try:
-        files = sandbox.read_output_files(
-            output_dir, max_total_bytes=PREDICTIONS_MAX_BYTES, max_files=8
-        )
-        report.update(predictions_score(spec=spec, bundle=bundle, files=files))
-    except (InvalidPredictions, sandbox.OutputFileError) as exc:
-        report["verdict"] = Submission.Verdict.INVALID_OUTPUT
-        report["message"] = f"预测结果无效 / Invalid predictions: {exc}"
-        report["passed"] = False
-        return report
-    report["verdict"] = Submission.Verdict.OK
-    report["message"] = (
-        "评测完成：通过 / Graded: passed."
-        if report["passed"]
-        else "评测完成：未达合格线 / Graded: below the pass threshold."
-    )
-    return report

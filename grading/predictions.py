@@ -1,4 +1,4 @@
-"""Reading candidates' prediction files and task labels, safely.
+"""Reading candidates' prediction files, safely (labels: ``training.bundles.paths``).
 
 A prediction file is ``<split>.npy``, ``<split>.json`` or ``<split>.csv`` (exactly one
 per split). ``.npy`` is read with ``allow_pickle=False`` (an object array is refused,
@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,6 +18,11 @@ from numpy.typing import NDArray
 
 FORMATS = ("npy", "json", "csv")
 MAX_BOXES_PER_INPUT = 1000
+
+
+# Parsed predictions, and the labels they are checked against: an array (labels,
+# scores, values) or a list (texts; detections: per input, a list of boxes).
+Predictions = NDArray[Any] | list[Any]
 
 
 class InvalidPredictions(ValueError):
@@ -60,7 +64,7 @@ def _raw(fmt: str, data: bytes) -> Any:
     return rows
 
 
-def predictions_parse(fmt: str, data: bytes, *, kind: str, labels: Any) -> NDArray[Any] | list[Any]:
+def predictions_parse(fmt: str, data: bytes, *, kind: str, labels: Predictions) -> Predictions:
     """Parses one predictions file into the shape ``kind`` needs (see
     ``grading.metrics.KINDS``), checked against ``labels`` (length, dtype)."""
     raw = _raw(fmt, data)
@@ -114,7 +118,7 @@ def _floats(array: NDArray[Any]) -> NDArray[np.float64]:
     return numbers
 
 
-def _labels(array: NDArray[Any], expected: int, labels: Any) -> NDArray[Any]:
+def _labels(array: NDArray[Any], expected: int, labels: Predictions) -> NDArray[Any]:
     if array.ndim != 1 or array.shape[0] != expected:
         raise InvalidPredictions(f"expected shape ({expected},), got {array.shape}")
     if np.asarray(labels).dtype.kind in "US":
@@ -155,12 +159,3 @@ def _detections(raw: Any, expected: int) -> list[list[list[float]]]:
             parsed.append([float(v) for v in box])
         result.append(parsed)
     return result
-
-
-def labels_load(folder: Path) -> Any:
-    """The labels of a split: ``y.npy`` (numbers or strings) or ``y.json`` (texts,
-    detections). Trusted bundle material, still read without pickle."""
-    if (folder / "y.npy").exists():
-        array = np.load(folder / "y.npy", allow_pickle=False)
-        return array.astype(np.int64) if array.dtype.kind in "iub" else array
-    return json.loads((folder / "y.json").read_text(encoding="utf-8"))

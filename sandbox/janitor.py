@@ -10,7 +10,8 @@ import docker
 import requests
 
 from sandbox import cgroups, pool, writable
-from sandbox.docker_backend import LABEL, LABEL_CREATED, LABEL_RUN_ID, api_client
+from sandbox.docker_config import LABEL, LABEL_CREATED, LABEL_RUN_ID
+from sandbox.docker_engine import api_client
 
 logger = logging.getLogger(__name__)
 

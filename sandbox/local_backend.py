@@ -24,6 +24,7 @@ import threading
 import time
 import uuid
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -137,16 +138,20 @@ def run(spec: RunSpec) -> RunResult:
         )
 
 
-def _run_in(spec: RunSpec, root: Path, run_id: str) -> RunResult:
-    limits = spec.limits
-    mapping, cwd = _mapper(spec, root)
-    tmp = root / "tmp"
-    tmp.mkdir()
+def _argv(spec: RunSpec, mapping: list[tuple[str, str]]) -> list[str]:
+    """The command with container paths rewritten, ``python`` as this interpreter,
+    and without network when ``unshare`` can give it that."""
     argv = [_rewrite(arg, mapping) for arg in spec.command]
     if Path(argv[0]).name in {"python", "python3"}:
         argv[0] = sys.executable
-    threads = str(max(1, int(limits.cpus + 0.999)))
-    env = {
+    if _can_unshare_net():
+        argv = ["unshare", "--net", "--", *argv]
+    return argv
+
+
+def _environment(spec: RunSpec, mapping: list[tuple[str, str]], tmp: Path) -> dict[str, str]:
+    threads = str(max(1, int(spec.limits.cpus + 0.999)))
+    return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp),
         "TMPDIR": str(tmp),
@@ -158,13 +163,28 @@ def _run_in(spec: RunSpec, root: Path, run_id: str) -> RunResult:
         "OPENBLAS_NUM_THREADS": threads,
         **{key: _rewrite(value, mapping) for key, value in spec.env.items()},
     }
-    if _can_unshare_net():
-        argv = ["unshare", "--net", "--", *argv]
-    stdout = OutputStream(limits.output_bytes)
-    stderr = OutputStream(limits.output_bytes)
+
+
+@dataclass
+class _Streams:
+    """The child's captured output and what the watch saw."""
+
+    stdout: OutputStream
+    stderr: OutputStream
+    writable: WritableUsage = field(default_factory=WritableUsage)
+    timed_out: bool = False
+    killed_for: str = ""
+
+
+def _run_in(spec: RunSpec, root: Path, run_id: str) -> RunResult:
+    limits = spec.limits
+    mapping, cwd = _mapper(spec, root)
+    tmp = root / "tmp"
+    tmp.mkdir()
+    argv = _argv(spec, mapping)
+    env = _environment(spec, mapping, tmp)
+    streams = _Streams(OutputStream(limits.output_bytes), OutputStream(limits.output_bytes))
     wake = threading.Event()
-    writable = WritableUsage()
-    has_writable = any(m.writable for m in spec.mounts)
     start = time.monotonic()
     proc = subprocess.Popen(
         argv,
@@ -178,29 +198,12 @@ def _run_in(spec: RunSpec, root: Path, run_id: str) -> RunResult:
     )
     assert proc.stdout is not None and proc.stderr is not None
     readers = [
-        threading.Thread(target=_drain, args=(proc.stdout, stdout, wake), daemon=True),
-        threading.Thread(target=_drain, args=(proc.stderr, stderr, wake), daemon=True),
+        threading.Thread(target=_drain, args=(proc.stdout, streams.stdout, wake), daemon=True),
+        threading.Thread(target=_drain, args=(proc.stderr, streams.stderr, wake), daemon=True),
     ]
     for reader in readers:
         reader.start()
-    deadline = start + limits.wall_seconds
-    timed_out = False
-    killed_for = ""
-    while os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
-        now = time.monotonic()
-        if now >= deadline:
-            timed_out, killed_for = True, "wall clock"
-            break
-        wake.wait(timeout=min(POLL_SECONDS, deadline - now))
-        wake.clear()
-        if stdout.over or stderr.over:
-            killed_for = "output cap"
-            break
-        if has_writable:
-            scan_writable(spec, writable, final=False)
-            if writable.over:
-                killed_for = "writable space"
-                break
+    _watch(spec, proc, streams, wake, deadline=start + limits.wall_seconds)
     # The whole session goes, daemons included, whatever ended the watch.
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
@@ -209,48 +212,90 @@ def _run_in(spec: RunSpec, root: Path, run_id: str) -> RunResult:
     wall = time.monotonic() - start
     for reader in readers:
         reader.join(timeout=5)
-    exit_code = 128 - code if code < 0 else code
-    if has_writable and not writable.over:
-        scan_writable(spec, writable, final=True)
+    if any(m.writable for m in spec.mounts) and not streams.writable.over:
+        scan_writable(spec, streams.writable, final=True)
+    return _result(spec, run_id, streams, code, wall, usage)
 
-    stderr_text = stderr.text()
+
+def _watch(
+    spec: RunSpec,
+    proc: subprocess.Popen[bytes],
+    streams: _Streams,
+    wake: threading.Event,
+    *,
+    deadline: float,
+) -> None:
+    """Until the child exits: the wall clock, the output caps and the writable space."""
+    has_writable = any(m.writable for m in spec.mounts)
+    while os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+        now = time.monotonic()
+        if now >= deadline:
+            streams.timed_out, streams.killed_for = True, "wall clock"
+            break
+        wake.wait(timeout=min(POLL_SECONDS, deadline - now))
+        wake.clear()
+        if streams.stdout.over or streams.stderr.over:
+            streams.killed_for = "output cap"
+            break
+        if has_writable:
+            scan_writable(spec, streams.writable, final=False)
+            if streams.writable.over:
+                streams.killed_for = "writable space"
+                break
+
+
+def _verdict(
+    spec: RunSpec, streams: _Streams, code: int, exit_code: int, oom: bool
+) -> tuple[Verdict, list[str]]:
+    limits = spec.limits
+    disk_full = exit_code != 0 and any(m in streams.stderr.text() for m in DISK_FULL_MARKERS)
+    details: list[str] = ["local backend: no isolation"]
+    if streams.timed_out or code == -signal.SIGXCPU:
+        details.append("wall clock" if streams.timed_out else "CPU-time limit (SIGXCPU)")
+        return Verdict.TIME_LIMIT, details
+    if oom:
+        details.append(f"out of memory (limit {limits.memory_mb} MB)")
+        return Verdict.MEMORY_LIMIT, details
+    if streams.stdout.over or streams.stderr.over:
+        details.append(f"stdout/stderr over {limits.output_bytes} bytes")
+        return Verdict.OUTPUT_LIMIT, details
+    if streams.writable.over:
+        details.append(streams.writable.reason)
+        return Verdict.OUTPUT_LIMIT, details
+    if code == -signal.SIGXFSZ or disk_full:
+        details.append("writable space full")
+        return Verdict.OUTPUT_LIMIT, details
+    if exit_code != 0:
+        details.append(exit_detail(exit_code))
+        return Verdict.RUNTIME_ERROR, details
+    return Verdict.OK, details
+
+
+def _result(
+    spec: RunSpec,
+    run_id: str,
+    streams: _Streams,
+    code: int,
+    wall: float,
+    usage: resource.struct_rusage,
+) -> RunResult:
+    exit_code = 128 - code if code < 0 else code
+    stderr_text = streams.stderr.text()
     # wait4's usage covers the child and the descendants it waited for; the peak is
     # the largest single process, not the sum (documented).
-    peak_mb = usage.ru_maxrss / 1024
-    oom = "MemoryError" in stderr_text or (code == -signal.SIGKILL and not killed_for)
-    disk_full = exit_code != 0 and any(marker in stderr_text for marker in DISK_FULL_MARKERS)
-    details: list[str] = ["local backend: no isolation"]
-    if timed_out or code == -signal.SIGXCPU:
-        verdict = Verdict.TIME_LIMIT
-        details.append("wall clock" if timed_out else "CPU-time limit (SIGXCPU)")
-    elif oom:
-        verdict = Verdict.MEMORY_LIMIT
-        details.append(f"out of memory (limit {limits.memory_mb} MB)")
-    elif stdout.over or stderr.over:
-        verdict = Verdict.OUTPUT_LIMIT
-        details.append(f"stdout/stderr over {limits.output_bytes} bytes")
-    elif writable.over:
-        verdict = Verdict.OUTPUT_LIMIT
-        details.append(writable.reason)
-    elif code == -signal.SIGXFSZ or disk_full:
-        verdict = Verdict.OUTPUT_LIMIT
-        details.append("writable space full")
-    elif exit_code != 0:
-        verdict = Verdict.RUNTIME_ERROR
-        details.append(exit_detail(exit_code))
-    else:
-        verdict = Verdict.OK
+    oom = "MemoryError" in stderr_text or (code == -signal.SIGKILL and not streams.killed_for)
+    verdict, details = _verdict(spec, streams, code, exit_code, oom)
     return RunResult(
         verdict=verdict,
         exit_code=exit_code,
         wall_seconds=wall,
         cpu_seconds=usage.ru_utime + usage.ru_stime,
-        peak_memory_mb=peak_mb,
-        stdout=stdout.text(),
+        peak_memory_mb=usage.ru_maxrss / 1024,
+        stdout=streams.stdout.text(),
         stderr=stderr_text,
         detail="; ".join(details),
-        stdout_truncated=stdout.over,
-        stderr_truncated=stderr.over,
+        stdout_truncated=streams.stdout.over,
+        stderr_truncated=streams.stderr.over,
         oom_killed=oom,
         backend="local",
         run_id=run_id,

@@ -51,14 +51,14 @@ import docker
 import requests
 
 from sandbox import cgroups, conf
-from sandbox.docker_backend import (
+from sandbox.docker_config import (
     LABEL_CREATED,
     LABEL_RUN_ID,
-    api_client,
     container_config,
     create_container,
     new_run_id,
 )
+from sandbox.docker_engine import api_client
 from sandbox.types import RunSpec
 
 logger = logging.getLogger(__name__)

@@ -6,7 +6,8 @@ import logging
 import time
 import warnings
 
-from sandbox import conf
+from sandbox import conf, docker_backend, local_backend
+from sandbox.docker_engine import engine_available
 from sandbox.types import RunResult, RunSpec, Verdict
 
 logger = logging.getLogger(__name__)
@@ -25,11 +26,9 @@ class LocalBackendWarning(UserWarning):
 def resolve_backend(backend: str | None = None) -> str:
     """``docker`` or ``local``: an explicit argument wins, then ``SANDBOX_BACKEND``;
     ``auto`` means Docker when the engine answers a ping, else local with a warning."""
-    from sandbox import docker_backend
-
     name = (backend or conf.backend_name()).lower()
     if name == "auto":
-        if docker_backend.engine_available():
+        if engine_available():
             return "docker"
         logger.warning(LOCAL_WARNING)
         warnings.warn(LOCAL_WARNING, LocalBackendWarning, stacklevel=3)
@@ -53,12 +52,8 @@ def run(spec: RunSpec, *, backend: str | None = None) -> RunResult:
     except ValueError as exc:
         return _error(started, str(exc), backend or "")
     if name == "docker":
-        from sandbox.docker_backend import run as docker_run
-
-        return docker_run(spec)
-    from sandbox.local_backend import run as local_run
-
-    return local_run(spec)
+        return docker_backend.run(spec)
+    return local_backend.run(spec)
 
 
 def _error(started: float, detail: str, backend: str) -> RunResult:

@@ -17,9 +17,9 @@ from django.conf import settings
 
 from certification.demo.programme import demo_load
 from certification.models import AttemptItem
-from grading.bundles import bundle_paths
 from grading.workers import worker_env, worker_start, worker_stop
 from tests.factories import correct_response
+from training.bundles.paths import bundle_paths
 from training.models import PracticalTask
 
 pytestmark = [pytest.mark.docker, pytest.mark.worker, pytest.mark.xdist_group("worker")]

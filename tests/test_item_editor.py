@@ -18,7 +18,8 @@ from tests.conftest import make_user
 from tests.factories import objective_exam, question
 from training.models import Category, Question, QuestionBank, QuestionVersion, Rubric, Tag
 from training.selectors import bank_items
-from training.services.item_rules import ItemInvalid, version_example, version_validate
+from training.services.item_examples import version_example
+from training.services.item_rules import ItemInvalid, version_validate
 from training.services.items import question_create, question_edit
 
 Kind = QuestionVersion.Kind

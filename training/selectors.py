@@ -1,11 +1,15 @@
-"""Reads of the training app for its pages: a bank's items with their latest
-version and use, an item's versions, category paths."""
+"""Reads of the training app for its pages: a bank if the user may author in it, a
+bank's items with their latest version and use, an item's versions, category
+paths."""
 
 from dataclasses import dataclass
 
 from django.apps import apps
 from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 
+from core.errors import NotFound
+from core.roles import Actor
+from training.access import is_author
 from training.models import Category, Question, QuestionBank, QuestionVersion
 
 Kind = QuestionVersion.Kind
@@ -103,3 +107,19 @@ def question_get(*, bank: QuestionBank, question_id: int) -> Question | None:
 def question_versions(*, question: Question) -> QuerySet[QuestionVersion]:
     """The item's versions, newest first, with their authors."""
     return question.versions.select_related("created_by").order_by("-number")
+
+
+def bank_get_for_author(*, user: Actor, slug: str) -> QuestionBank:
+    """The bank, if ``user`` may author in it. Raises NotFound otherwise, exactly as
+    for a bank that does not exist."""
+    if not is_author(user):
+        raise NotFound("Not found.")
+    bank = QuestionBank.objects.filter(slug=slug).first()
+    if bank is None:
+        raise NotFound("Not found.")
+    return bank
+
+
+def banks_with_item_counts() -> QuerySet[QuestionBank]:
+    """Every bank by title, each with ``items``: how many questions it holds."""
+    return QuestionBank.objects.annotate(items=Count("questions")).order_by("title")

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from training import views, views_interchange, views_items
+from training.bundles import views as bundle_views
 
 urlpatterns = [
     path("curricula/<slug:slug>/", views.curriculum_detail, name="curriculum"),
@@ -14,5 +15,11 @@ urlpatterns = [
     ),
     path(
         "banks/<slug:slug>/items/<int:question_id>/edit/", views_items.item_edit, name="item-edit"
+    ),
+    path("tasks/bundles/", bundle_views.bundle_uploads, name="bundle-uploads"),
+    path(
+        "tasks/bundles/<int:upload_id>/status/",
+        bundle_views.bundle_upload_status,
+        name="bundle-upload-status",
     ),
 ]

@@ -1,8 +1,8 @@
 """The instructors' question upload page: upload, preview (a dry run), confirm.
 
-Only users in the ``instructor`` or ``committee`` group may use it; anyone else gets
-the same 404 as a bank that does not exist. The previewed file waits in the session
-until it is confirmed, so the confirmed import is exactly what was previewed."""
+Only authors (instructors and the committee, ``training.access``) may use it; anyone
+else gets the same 404 as a bank that does not exist. The previewed file waits in the
+session until it is confirmed, so the confirmed import is exactly what was previewed."""
 
 import base64
 import hashlib
@@ -10,22 +10,24 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from core.http import AuthenticatedRequest
 from training import interchange
+from training.access import author_required
 from training.interchange import ImportProblems
 from training.models import QuestionBank
+from training.selectors import bank_get_for_author, banks_with_item_counts
 from training.services.interchange import (
     QUESTION_IMPORT_MAX_BYTES,
+    ImportReport,
     questions_export,
     questions_import,
 )
 
-IMPORT_ROLES = ("instructor", "committee")
 _SESSION_KEY = "question_import"
 _FORM_OVERHEAD = 64 * 1024
 
@@ -35,17 +37,6 @@ def _declared_length(request: HttpRequest) -> int:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return 0
-
-
-def bank_get_for_importer(*, user: Any, slug: str) -> QuestionBank:
-    """The bank, if ``user`` may import into it; Http404 otherwise, exactly as for a
-    bank that does not exist."""
-    if not user.is_authenticated or not user.groups.filter(name__in=IMPORT_ROLES).exists():
-        raise Http404
-    bank = QuestionBank.objects.filter(slug=slug).first()
-    if bank is None:
-        raise Http404
-    return bank
 
 
 class ImportForm(forms.Form):
@@ -70,7 +61,7 @@ class ImportForm(forms.Form):
         return upload
 
 
-def _run(bank: QuestionBank, pending: dict[str, Any], *, user: Any, dry_run: bool) -> Any:
+def _run(bank: QuestionBank, pending: dict[str, Any], *, user: User, dry_run: bool) -> ImportReport:
     data = base64.b64decode(pending["data"])
     result = interchange.parse(pending["format"], data, skip_bad=pending["skip_bad"])
     return questions_import(
@@ -83,9 +74,9 @@ def _run(bank: QuestionBank, pending: dict[str, Any], *, user: Any, dry_run: boo
     )
 
 
-@login_required
-def question_import(request: HttpRequest, slug: str) -> HttpResponse:
-    bank = bank_get_for_importer(user=request.user, slug=slug)
+@author_required
+def question_import(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    bank = bank_get_for_author(user=request.user, slug=slug)
     context: dict[str, Any] = {"bank": bank, "limit_kib": QUESTION_IMPORT_MAX_BYTES // 1024}
     status = 200
     if request.method == "POST" and request.POST.get("action") == "confirm":
@@ -143,25 +134,18 @@ def question_import(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "training/import.html", context, status=status)
 
 
-def _require_author(request: HttpRequest) -> None:
-    if not request.user.groups.filter(name__in=IMPORT_ROLES).exists():
-        raise Http404
-
-
-@login_required
-def bank_list(request: HttpRequest) -> HttpResponse:
+@author_required
+def bank_list(request: AuthenticatedRequest) -> HttpResponse:
     """The question banks, with import and export, for instructors and the committee."""
-    _require_author(request)
-    banks = QuestionBank.objects.annotate(items=Count("questions")).order_by("title")
-    return render(request, "training/banks.html", {"banks": banks})
+    return render(request, "training/banks.html", {"banks": banks_with_item_counts()})
 
 
 EXPORT_FORMATS = {"gift": ("text/plain", "txt"), "moodle-xml": ("application/xml", "xml")}
 
 
-@login_required
-def bank_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
-    bank = bank_get_for_importer(user=request.user, slug=slug)
+@author_required
+def bank_export(request: AuthenticatedRequest, slug: str, fmt: str) -> HttpResponse:
+    bank = bank_get_for_author(user=request.user, slug=slug)
     if fmt not in EXPORT_FORMATS:
         raise Http404
     content_type, extension = EXPORT_FORMATS[fmt]

@@ -1,8 +1,8 @@
 """The instructors' item editor: a bank's items, a form to create or edit one (each
 saved change is a new version, docs/items.md), and an item's version history.
 
-Same permission as the import page: only users in the ``instructor`` or
-``committee`` group; anyone else gets the same 404 as a bank that does not exist."""
+Same permission as the import page: only authors (instructors and the committee,
+``training.access``); anyone else gets the same 404 as a bank that does not exist."""
 
 import json
 import secrets
@@ -11,18 +11,27 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.http import AuthenticatedRequest
+from training.access import author_required
 from training.markup import render_markdown
 from training.models import Category, Question, QuestionBank, QuestionVersion, Rubric
-from training.selectors import bank_items, category_paths, question_get, question_versions
-from training.services.item_rules import ItemInvalid, version_example
+from training.selectors import (
+    bank_get_for_author,
+    bank_items,
+    category_paths,
+    question_get,
+    question_versions,
+)
+from training.services.item_examples import version_example
+from training.services.item_rules import ItemInvalid
 from training.services.items import ItemSaved, question_create, question_edit
-from training.views_interchange import bank_get_for_importer
 
 Kind = QuestionVersion.Kind
 # The service names the part of the item it checked; the form's field for each. The
@@ -146,8 +155,8 @@ def _initial(
     }
 
 
-def _question_for_author(user: Any, slug: str, question_id: int) -> tuple[QuestionBank, Question]:
-    bank = bank_get_for_importer(user=user, slug=slug)
+def _question_for_author(user: User, slug: str, question_id: int) -> tuple[QuestionBank, Question]:
+    bank = bank_get_for_author(user=user, slug=slug)
     question = question_get(bank=bank, question_id=question_id)
     if question is None:
         raise Http404
@@ -183,8 +192,9 @@ def _form_context(bank: QuestionBank, form: ItemForm, **extra: Any) -> dict[str,
 
 @login_required
 @require_GET
-def item_list(request: HttpRequest, slug: str) -> HttpResponse:
-    bank = bank_get_for_importer(user=request.user, slug=slug)
+@author_required
+def item_list(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    bank = bank_get_for_author(user=request.user, slug=slug)
     paths = category_paths(bank=bank)
     category_id = request.GET.get("category", "")
     category = (
@@ -209,11 +219,12 @@ def item_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def item_new(request: HttpRequest, slug: str) -> HttpResponse:
+@author_required
+def item_new(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """A new item of ``?kind=``, started from a valid example of that kind. The form
     carries a one-time token: submitting the same form again, even at the same
     moment, opens the item it created instead of creating a second one."""
-    bank = bank_get_for_importer(user=request.user, slug=slug)
+    bank = bank_get_for_author(user=request.user, slug=slug)
     kind = request.GET.get("kind", Kind.SINGLE_CHOICE)
     if kind not in Kind.values:
         raise Http404
@@ -245,7 +256,8 @@ def item_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def item_edit(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+@author_required
+def item_edit(request: AuthenticatedRequest, slug: str, question_id: int) -> HttpResponse:
     """The latest version in a form; saving a changed content makes the next version."""
     bank, question = _question_for_author(request.user, slug, question_id)
     latest = question.latest_version()
@@ -280,7 +292,8 @@ def item_edit(request: HttpRequest, slug: str, question_id: int) -> HttpResponse
 
 @login_required
 @require_GET
-def item_history(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+@author_required
+def item_history(request: AuthenticatedRequest, slug: str, question_id: int) -> HttpResponse:
     bank, question = _question_for_author(request.user, slug, question_id)
     versions = [
         {

@@ -18,11 +18,12 @@ import importlib.util
 import json
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
 
-def load_solution():
+def load_solution() -> ModuleType:
     spec = importlib.util.spec_from_file_location("solution", "/submission/solution.py")
     if spec is None or spec.loader is None:
         sys.exit("solution.py could not be loaded")

@@ -327,6 +327,45 @@ def _add_user(root: Path) -> None:
         python.symlink_to("/usr/bin/python3")
 
 
+def _install_wheels(root: Path, recipe: Recipe, log: Callable[[str], None]) -> None:
+    """The recipe's wheels into the image's site-packages, local wheel folders first."""
+    pip = [
+        sys.executable, "-m", "pip", "install", "--only-binary=:all:",
+        "--no-warn-script-location", "--disable-pip-version-check", "--no-input",
+        "--target", str(root / PYTHON_SITE), "-r", str(recipe.requirements),
+    ]  # fmt: skip
+    if recipe.no_deps:
+        pip.insert(4, "--no-deps")
+    for directory in wheel_dirs():
+        if directory.is_dir():
+            pip += ["--find-links", str(directory)]
+    _run(pip, log)
+
+
+def _docker_import(
+    root: Path, recipe: Recipe, digest: str, tag: str, log: Callable[[str], None]
+) -> None:
+    """``tar -c root | docker import`` as ``tag``: the sandbox user, /work, labels."""
+    changes = [
+        f"USER {SANDBOX_UID}:{SANDBOX_UID}",
+        "WORKDIR /work",
+        "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "ENV LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1",
+        f"LABEL cert-engine.sandbox.image={recipe.name} cert-engine.sandbox.hash={digest}",
+        'CMD ["python3"]',
+    ]
+    tar = subprocess.Popen(
+        ["tar", "--numeric-owner", "-C", str(root), "-c", "."], stdout=subprocess.PIPE
+    )
+    cmd = ["docker", "import", *(f"--change={c}" for c in changes), "-", tag]
+    log("$ tar -c rootfs | " + " ".join(cmd))
+    imported = subprocess.run(cmd, stdin=tar.stdout, capture_output=True, check=False)
+    if tar.stdout is not None:
+        tar.stdout.close()
+    if tar.wait() != 0 or imported.returncode != 0:
+        raise ImageBuildError(f"docker import failed: {imported.stderr.decode(errors='replace')}")
+
+
 def build_image(
     framework: str = "pytorch", *, force: bool = False, log: Callable[[str], None] = print
 ) -> str:
@@ -355,40 +394,11 @@ def build_image(
             root = Path(tmp) / "root"
             root.mkdir()
             _run(["tar", "--numeric-owner", "-C", str(root), "-xpf", str(tarball)], log)
-            pip = [
-                sys.executable, "-m", "pip", "install", "--only-binary=:all:",
-                "--no-warn-script-location", "--disable-pip-version-check", "--no-input",
-                "--target", str(root / PYTHON_SITE), "-r", str(recipe.requirements),
-            ]  # fmt: skip
-            if recipe.no_deps:
-                pip.insert(4, "--no-deps")
-            for directory in wheel_dirs():
-                if directory.is_dir():
-                    pip += ["--find-links", str(directory)]
-            _run(pip, log)
+            _install_wheels(root, recipe, log)
             log(f"wheels installed after {time.monotonic() - started:.1f}s")
             _add_user(root)
             _strip(root)
-            changes = [
-                f"USER {SANDBOX_UID}:{SANDBOX_UID}",
-                "WORKDIR /work",
-                "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                "ENV LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1",
-                f"LABEL cert-engine.sandbox.image={recipe.name} cert-engine.sandbox.hash={digest}",
-                'CMD ["python3"]',
-            ]
-            tar = subprocess.Popen(
-                ["tar", "--numeric-owner", "-C", str(root), "-c", "."], stdout=subprocess.PIPE
-            )
-            cmd = ["docker", "import", *(f"--change={c}" for c in changes), "-", tag]
-            log("$ tar -c rootfs | " + " ".join(cmd))
-            imported = subprocess.run(cmd, stdin=tar.stdout, capture_output=True, check=False)
-            if tar.stdout is not None:
-                tar.stdout.close()
-            if tar.wait() != 0 or imported.returncode != 0:
-                raise ImageBuildError(
-                    f"docker import failed: {imported.stderr.decode(errors='replace')}"
-                )
+            _docker_import(root, recipe, digest, tag, log)
     log(f"built {tag} in {time.monotonic() - started:.1f}s")
     return tag
 

@@ -149,7 +149,7 @@ def test_gift_corpus_file_imports_as_the_reference_parser_expects(name: str) -> 
     categories = []
     for peg in expected:
         if peg["type"] == "Category":
-            category = gift.category_path(peg["title"])
+            category = t.category_path(peg["title"])
             categories.append(category)
             continue
         _expect(next(drafts), peg, category)
@@ -165,8 +165,8 @@ def test_every_corpus_file_is_either_checked_or_listed_with_a_reason() -> None:
 
 
 def test_category_paths_drop_moodle_context_and_top() -> None:
-    assert gift.category_path("$course$/top/Default for Unit 1: Topic") == (
+    assert t.category_path("$course$/top/Default for Unit 1: Topic") == (
         "Default for Unit 1: Topic",
     )
-    assert gift.category_path("$system$/top/A/B//C") == ("A", "B/C")
-    assert gift.category_path("Plain/Path") == ("Plain", "Path")
+    assert t.category_path("$system$/top/A/B//C") == ("A", "B/C")
+    assert t.category_path("Plain/Path") == ("Plain", "Path")

@@ -12,11 +12,11 @@ from django.test import Client
 
 from core.errors import ApplicationError
 from core.roles import Role
-from grading.models import BundleUpload
-from grading.uploads import bundle_upload_process, bundle_upload_receive
+from grading.bundle_trial import bundle_trial
 from tests.conftest import make_user
+from training.bundles.uploads import bundle_upload_process, bundle_upload_receive
 from training.demo.bundles import demo_bundle
-from training.models import PracticalTask
+from training.models import BundleUpload, PracticalTask
 
 pytestmark = pytest.mark.django_db
 
@@ -49,12 +49,14 @@ def test_an_uploaded_bundle_is_trial_run_and_accepted(instructor, langid_archive
         upload=SimpleUploadedFile("langid.tar.gz", langid_archive), uploaded_by=instructor
     )
     assert upload.state == BundleUpload.State.QUEUED
-    bundle_upload_process(upload_id=upload.pk)
+    bundle_upload_process(upload_id=upload.pk, trial=bundle_trial)
     upload.refresh_from_db()
     assert upload.state == BundleUpload.State.ACCEPTED, upload.message
     task = PracticalTask.objects.get(slug="langid-upload")
     assert upload.version.task == task and upload.version.trial
-    bundle_upload_process(upload_id=upload.pk)  # a second delivery finds nothing to claim
+    bundle_upload_process(
+        upload_id=upload.pk, trial=bundle_trial
+    )  # a second delivery finds nothing to claim
     assert BundleUpload.objects.get(pk=upload.pk).version == upload.version
 
 
@@ -65,7 +67,7 @@ def test_a_broken_bundle_is_refused_with_the_reason(instructor, tmp_path):
     upload = bundle_upload_receive(
         upload=SimpleUploadedFile("x.tar.gz", archive_of(folder)), uploaded_by=instructor
     )
-    bundle_upload_process(upload_id=upload.pk)
+    bundle_upload_process(upload_id=upload.pk, trial=bundle_trial)
     upload.refresh_from_db()
     assert upload.state == BundleUpload.State.REFUSED and upload.message
     assert not PracticalTask.objects.filter(slug="x").exists()
@@ -98,7 +100,7 @@ def test_the_page_lists_uploads_and_reports_their_state(instructor, tmp_path):
     page = client.get("/tasks/bundles/").content.decode()
     assert "b.tar.gz" in page and 'data-final="0"' in page and 'data-stage="queued"' in page
 
-    bundle_upload_process(upload_id=upload.pk)
+    bundle_upload_process(upload_id=upload.pk, trial=bundle_trial)
     status = client.get(f"/tasks/bundles/{upload.pk}/status/").json()
     assert (status["state"], status["final"]) == ("refused", True)
     page = client.get("/tasks/bundles/").content.decode()

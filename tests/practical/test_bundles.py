@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from grading.bundles import BundleRefused, bundle_upload, bundle_verify, manifest_parse
+from grading.bundle_trial import bundle_trial
+from training.bundles.manifest import BundleRefused, manifest_parse
+from training.bundles.storage import bundle_upload, bundle_verify
 from training.demo.bundles import demo_bundle
 from training.models import BundleVersion, PracticalTask
 
@@ -50,7 +52,7 @@ def test_manifest_errors_name_the_key(langid, old, new, reason):
     manifest_with(langid, old, new)
     before = PracticalTask.objects.count(), BundleVersion.objects.count()
     with pytest.raises(BundleRefused, match=reason):
-        bundle_upload(source=langid, trial=False)
+        bundle_upload(source=langid, trial=None)
     assert (PracticalTask.objects.count(), BundleVersion.objects.count()) == before
 
 
@@ -67,11 +69,11 @@ def test_manifest_parses_the_documented_example():
 def test_missing_material_and_labels_beside_hidden_inputs_are_refused(langid):
     (langid / "solutions/baseline/solution.py").unlink()
     with pytest.raises(BundleRefused, match="baseline"):
-        bundle_upload(source=langid, trial=False)
+        bundle_upload(source=langid, trial=None)
     (langid / "solutions/baseline/solution.py").write_text("x = 1\n")
     shutil.copyfile(langid / "hidden/labels/y.npy", langid / "hidden/inputs/y.npy")
     with pytest.raises(BundleRefused, match=r"only X\.npy"):
-        bundle_upload(source=langid, trial=False)
+        bundle_upload(source=langid, trial=None)
 
 
 def test_checksums_are_checked_when_given(langid):
@@ -81,10 +83,10 @@ def test_checksums_are_checked_when_given(langid):
         if p.is_file()
     ]
     (langid / "SHA256SUMS").write_text("\n".join(lines) + "\n")
-    assert bundle_upload(source=langid, trial=False).number == 1
+    assert bundle_upload(source=langid, trial=None).number == 1
     (langid / "public/statement.md").write_text("tampered")
     with pytest.raises(BundleRefused, match="SHA256SUMS"):
-        bundle_upload(source=langid, trial=False)
+        bundle_upload(source=langid, trial=None)
 
 
 def test_unsafe_archives_are_refused(tmp_path, langid):
@@ -96,7 +98,7 @@ def test_unsafe_archives_are_refused(tmp_path, langid):
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
     with pytest.raises(BundleRefused, match="unsafe path"):
-        bundle_upload(source=archive, trial=False)
+        bundle_upload(source=archive, trial=None)
     linked = tmp_path / "link.tar"
     with tarfile.open(linked, "w") as tar:
         info = tarfile.TarInfo("public/train/X.npy")
@@ -104,14 +106,14 @@ def test_unsafe_archives_are_refused(tmp_path, langid):
         info.linkname = "/etc/passwd"
         tar.addfile(info)
     with pytest.raises(BundleRefused, match="links"):
-        bundle_upload(source=linked, trial=False)
+        bundle_upload(source=linked, trial=None)
     assert not (tmp_path.parent / "escape.txt").exists()
 
 
 def test_size_cap(settings, langid):
     settings.BUNDLE_MAX_BYTES = 10_000
     with pytest.raises(BundleRefused, match="larger than"):
-        bundle_upload(source=langid, trial=False)
+        bundle_upload(source=langid, trial=None)
 
 
 def test_zip_upload_is_stored_privately_checksummed_and_versioned(tmp_path, langid, settings):
@@ -120,7 +122,7 @@ def test_zip_upload_is_stored_privately_checksummed_and_versioned(tmp_path, lang
         for path in sorted(langid.rglob("*")):
             if path.is_file():
                 zipped.write(path, path.relative_to(langid).as_posix())
-    first = bundle_upload(source=archive, trial=False)
+    first = bundle_upload(source=archive, trial=None)
     task = PracticalTask.objects.get(slug="langid-test")
     assert (task.current_version, task.metric, task.pass_threshold) == (first, "macro_f1", 0.85)
     stored = Path(settings.PRIVATE_STORAGE_DIR) / first.storage_dir
@@ -131,7 +133,7 @@ def test_zip_upload_is_stored_privately_checksummed_and_versioned(tmp_path, lang
     )
 
     manifest_with(langid, "pass_threshold = 0.85", "pass_threshold = 0.8")
-    second = bundle_upload(source=langid, trial=False)
+    second = bundle_upload(source=langid, trial=None)
     task.refresh_from_db()
     assert (second.number, task.current_version, task.pass_threshold) == (2, second, 0.8)
     assert (Path(settings.PRIVATE_STORAGE_DIR) / first.storage_dir).is_dir()  # history kept
@@ -141,7 +143,7 @@ def test_zip_upload_is_stored_privately_checksummed_and_versioned(tmp_path, lang
 
 
 def test_private_storage_is_never_served_over_http(langid, settings):
-    version = bundle_upload(source=langid, trial=False)
+    version = bundle_upload(source=langid, trial=None)
     client = Client()
     for prefix in ("/private/", "/media/", "/static/", "/var/private/", "/"):
         response = client.get(f"{prefix}{version.storage_dir}/hidden/labels/y.npy")
@@ -154,7 +156,7 @@ def test_trial_run_refuses_a_bundle_whose_baseline_passes(langid):
         langid / "solutions/reference/solution.py", langid / "solutions/baseline/solution.py"
     )
     with pytest.raises(BundleRefused, match="baseline solution must run and fail"):
-        bundle_upload(source=langid)
+        bundle_upload(source=langid, trial=bundle_trial)
     assert not BundleVersion.objects.filter(task__slug="langid-test").exists()
 
 
@@ -162,7 +164,7 @@ def test_trial_run_refuses_a_bundle_whose_baseline_passes(langid):
 def test_trial_run_refuses_a_bundle_whose_reference_fails(langid):
     manifest_with(langid, "pass_threshold = 0.85", "pass_threshold = 0.999")
     with pytest.raises(BundleRefused, match="reference solution must pass"):
-        bundle_upload(source=langid)
+        bundle_upload(source=langid, trial=bundle_trial)
     assert not BundleVersion.objects.filter(task__slug="langid-test").exists()
 
 
@@ -171,4 +173,4 @@ def test_a_run_fits_the_task_time_limit_which_fits_the_visibility_timeout(langid
     assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT < visibility
     manifest_with(langid, "seconds = 120", "seconds = 3000")
     with pytest.raises(BundleRefused, match="must not exceed 3000"):
-        bundle_upload(source=langid, trial=False)
+        bundle_upload(source=langid, trial=None)

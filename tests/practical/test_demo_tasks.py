@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from grading.bundles import bundle_upload
+from grading.bundle_trial import bundle_trial
+from training.bundles.storage import bundle_upload
 from training.demo.bundles import DEMO_TASKS, demo_bundle, po_sentences
 
 pytestmark = [pytest.mark.django_db, pytest.mark.docker]
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # digits: its reference and baseline run in test_pipeline.py already.
 @pytest.mark.parametrize("name", [n for n in DEMO_TASKS if n != "digits"])
 def test_demo_bundle_passes_its_trial_run(name):
-    version = bundle_upload(source=demo_bundle(name))
+    version = bundle_upload(source=demo_bundle(name), trial=bundle_trial)
     reference, baseline = version.trial["reference"], version.trial["baseline"]
     assert reference["passed"] is True and baseline["passed"] is False, version.trial
     assert reference["stages"]["train"]["peak_memory_mb"] > 0

@@ -9,8 +9,13 @@ import sacrebleu
 from sklearn import metrics as sk
 
 from grading.metrics import METRICS, bootstrap_ci, mean_average_precision
+from training.bundles.manifest import METRIC_NAMES
 
 rng = np.random.default_rng(7)
+
+
+def test_a_manifest_accepts_exactly_the_metrics_grading_implements():
+    assert set(METRICS) == METRIC_NAMES
 
 
 @pytest.mark.parametrize("seed", range(5))

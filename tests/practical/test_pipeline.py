@@ -8,10 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from core.errors import Conflict
-from grading import practical
-from grading.bundles import bundle_paths
+from grading import evaluation, practical
 from grading.models import Submission
 from tests.conftest import broker_take
+from training.bundles.paths import bundle_paths
 
 pytestmark = [pytest.mark.django_db, pytest.mark.docker]
 
@@ -285,7 +285,7 @@ def test_gpu_tasks_are_routed_to_the_gpu_queue_with_one_gpu(
 ):
     """Published to the real broker: a GPU task lands on sandbox-gpu only."""
     name = "grading.tasks.submission_grade_task"
-    cpu_spec = practical.GradingSpec.from_task(task)
+    cpu_spec = evaluation.GradingSpec.from_task(task)
     task.gpu = True
     task.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -293,9 +293,10 @@ def test_gpu_tasks_are_routed_to_the_gpu_queue_with_one_gpu(
     assert [gpu_submission.pk] in broker_take("sandbox-gpu", name)
     assert [gpu_submission.pk] not in broker_take("sandbox-cpu", name)
     assert (
-        practical._limits(practical.GradingSpec.from_task(task), seconds=1, memory_mb=64).gpus == 1
+        evaluation._limits(evaluation.GradingSpec.from_task(task), seconds=1, memory_mb=64).gpus
+        == 1
     )
-    assert practical._limits(cpu_spec, seconds=1, memory_mb=64).gpus == 0
+    assert evaluation._limits(cpu_spec, seconds=1, memory_mb=64).gpus == 0
     task.gpu = False
     task.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -322,6 +323,6 @@ def test_every_candidate_verdict_has_a_helpful_message():
             stdout="",
             stderr="",
         )
-        report = {"stages": {"train": practical._stage_report(result)}}
-        message = practical._failed(report, result, stage="train")["message"]
+        report = {"stages": {"train": evaluation._stage_report(result)}}
+        message = evaluation._failed(report, result, stage="train")["message"]
         assert "train" in message and len(message) > 40

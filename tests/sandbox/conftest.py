@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from sandbox import Limits, Mount, RunResult, RunSpec, default_image, run
-from sandbox.docker_backend import LABEL, api_client
+from sandbox.docker_config import LABEL
+from sandbox.docker_engine import api_client
 from sandbox.pool import drain_pool
 
 TEST_LABEL = "cert-engine.test"

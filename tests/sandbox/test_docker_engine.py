@@ -11,7 +11,8 @@ import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from sandbox import Limits, RunSpec, janitor_sweep
-from sandbox.docker_backend import LABEL, api_client, create_container
+from sandbox.docker_config import LABEL, create_container
+from sandbox.docker_engine import api_client
 
 from .conftest import TEST_LABEL
 

@@ -89,11 +89,11 @@ def test_refused_in_production(tmp_path: Path, settings: SettingsWrapper) -> Non
 
 def test_auto_falls_back_to_local_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-    from sandbox import docker_backend
+    from sandbox import docker_engine
 
-    docker_backend._clients.clear()
+    docker_engine._clients.clear()
     try:
         with pytest.warns(UserWarning, match="does NOT isolate"):
             assert resolve_backend("auto") == "local"
     finally:
-        docker_backend._clients.clear()
+        docker_engine._clients.clear()

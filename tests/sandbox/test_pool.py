@@ -16,7 +16,8 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from sandbox import Limits, Mount, RunSpec, Verdict, janitor_sweep, run
 from sandbox import pool as pool_module
-from sandbox.docker_backend import LABEL, LABEL_CREATED, LABEL_RUN_ID, api_client, create_container
+from sandbox.docker_config import LABEL, LABEL_CREATED, LABEL_RUN_ID, create_container
+from sandbox.docker_engine import api_client
 from sandbox.pool import LABEL_POOLED, forced_pool_size, get_pool, slot_dir
 
 from .conftest import TEST_LABEL

@@ -10,7 +10,7 @@ import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from sandbox import Limits, Mount, RunSpec, conf
-from sandbox.docker_backend import SECCOMP_PROFILE, container_config
+from sandbox.docker_config import SECCOMP_PROFILE, container_config
 from sandbox.images import builder
 
 BLOCKED = {

@@ -13,14 +13,14 @@ import hashlib
 import os
 import re
 import shutil
-import subprocess
 import tempfile
-import wave
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+
+from training.demo.spoken_digits.generate import generate
 
 HERE = Path(__file__).resolve().parent
 DEMO_TASKS = ("digits", "langid", "spoken_digits", "diabetes_tf")
@@ -177,8 +177,6 @@ def build_langid(root: Path) -> None:
 
 def build_spoken_digits(root: Path) -> None:
     """Spoken digits, see spoken_digits/generate.py (needs espeak-ng)."""
-    from training.demo.spoken_digits.generate import generate
-
     X, y = generate()
     order = np.random.default_rng(2026).permutation(len(X))
     _write_split(root, X, y, order, (len(X) // 5, len(X) // 10))
@@ -190,27 +188,6 @@ BUILDERS: dict[str, Callable[[Path], None]] = {
     "spoken_digits": build_spoken_digits,
     "diabetes_tf": build_diabetes,
 }
-
-
-def read_wav(path: Path) -> NDArray[np.int16]:
-    with wave.open(str(path)) as handle:
-        frames = handle.readframes(handle.getnframes())
-        return np.frombuffer(frames, dtype=np.int16).copy()
-
-
-def espeak(text: str, *, voice: str, speed: int, pitch: int) -> tuple[NDArray[np.int16], int]:
-    """Synthesises ``text``; returns the samples and the sample rate."""
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "out.wav"
-        subprocess.run(
-            ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", str(out), text],
-            check=True,
-            capture_output=True,
-            timeout=30,
-        )
-        with wave.open(str(out)) as handle:
-            rate = handle.getframerate()
-        return read_wav(out), rate
 
 
 def demo_manifest(name: str) -> dict[str, object]:

@@ -177,33 +177,34 @@ def _question(doc: XmlDocument, q: Element, qtype: str, category: tuple[str, ...
         else f"{common.stem}\n\n[[1]]"
     )
     common = _common(doc, q, category, stem)
-    rules: list[tuple[dict[str, Any], str]] = []
     if qtype == "shortanswer":
-        case_sensitive = _flag(q, "usecase", False)
-        for text, fraction, feedback, answer in _answers(doc, q):
-            if not text:
-                raise ItemError(doc.line(answer), "an empty answer")
-            rules.append(
-                (build.text_rule(text, case_sensitive=case_sensitive, fraction=fraction), feedback)
-            )
-    else:
-        for text, fraction, feedback, answer in _answers(doc, q):
-            if text == "*":
-                rules.append((build.rule("regex", build.CATCH_ALL, fraction=fraction), feedback))
-                continue
-            value = _number(text, doc.line(answer), "numerical answer")
-            tolerance = abs(
-                _number(_text(answer, "tolerance") or "0", doc.line(answer), "tolerance")
-            )
-            rules.append(
-                (
-                    build.rule(
-                        "numeric", t.number_text(value), fraction=fraction, tolerance=tolerance
-                    ),
-                    feedback,
-                )
-            )
-    return build.fill_in_item(common, [rules])
+        return build.fill_in_item(common, [_short_answer_rules(doc, q)])
+    return build.fill_in_item(common, [_numerical_rules(doc, q)])
+
+
+def _short_answer_rules(doc: XmlDocument, q: Element) -> list[tuple[dict[str, Any], str]]:
+    case_sensitive = _flag(q, "usecase", False)
+    rules = []
+    for text, fraction, feedback, answer in _answers(doc, q):
+        if not text:
+            raise ItemError(doc.line(answer), "an empty answer")
+        rules.append(
+            (build.text_rule(text, case_sensitive=case_sensitive, fraction=fraction), feedback)
+        )
+    return rules
+
+
+def _numerical_rules(doc: XmlDocument, q: Element) -> list[tuple[dict[str, Any], str]]:
+    rules: list[tuple[dict[str, Any], str]] = []
+    for text, fraction, feedback, answer in _answers(doc, q):
+        if text == "*":
+            rules.append((build.rule("regex", build.CATCH_ALL, fraction=fraction), feedback))
+            continue
+        value = _number(text, doc.line(answer), "numerical answer")
+        tolerance = abs(_number(_text(answer, "tolerance") or "0", doc.line(answer), "tolerance"))
+        rule = build.rule("numeric", t.number_text(value), fraction=fraction, tolerance=tolerance)
+        rules.append((rule, feedback))
+    return rules
 
 
 # --- writing -------------------------------------------------------------------------

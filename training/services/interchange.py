@@ -4,8 +4,8 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from training.interchange import EXPORT_FORMATS, ImportProblems, ItemDraft, Problem, qti
@@ -94,7 +94,7 @@ def questions_import(
     *,
     bank: QuestionBank,
     drafts: Sequence[ItemDraft],
-    created_by: Any,
+    created_by: User | None,
     dry_run: bool = False,
     categories: Iterable[tuple[str, ...]] = (),
     skipped: Sequence[Problem] = (),
@@ -116,28 +116,9 @@ def questions_import(
         cache: dict[tuple[str, ...], Category | None] = {(): None}
         for path in [*categories, *(d.category for d in drafts)]:
             _category(bank, path, cache, new_categories)
-        tags: dict[str, Tag] = {}
-        for name in dict.fromkeys(tag for d in drafts for tag in d.tags):
-            tags[name], created = Tag.objects.get_or_create(name=name)
-            if created:
-                new_tags.append(name)
+        tags = _tags(drafts, new_tags)
         for d in drafts:
-            question = Question.objects.create(
-                bank=bank, category=cache[d.category], name=d.name[:200], created_by=created_by
-            )
-            if d.tags:
-                question.tags.set([tags[name] for name in d.tags])
-            QuestionVersion.objects.create(
-                question=question,
-                number=1,
-                kind=d.kind,
-                stem=d.stem,
-                data=d.data,
-                key=d.key,
-                feedback=d.feedback,
-                points=Decimal(str(d.points)).quantize(Decimal("0.01")),
-                created_by=created_by,
-            )
+            question = _question_create(bank, d, cache[d.category], tags, created_by)
             items.append(
                 ImportedItem(
                     d.source_line,
@@ -157,6 +138,42 @@ def questions_import(
         new_tags=tuple(new_tags),
         skipped=tuple(skipped),
     )
+
+
+def _tags(drafts: Sequence[ItemDraft], new: list[str]) -> dict[str, Tag]:
+    """Every tag the drafts name, by name, created when missing (listed in ``new``)."""
+    tags: dict[str, Tag] = {}
+    for name in dict.fromkeys(tag for d in drafts for tag in d.tags):
+        tags[name], created = Tag.objects.get_or_create(name=name)
+        if created:
+            new.append(name)
+    return tags
+
+
+def _question_create(
+    bank: QuestionBank,
+    draft: ItemDraft,
+    category: Category | None,
+    tags: dict[str, Tag],
+    created_by: User | None,
+) -> Question:
+    question = Question.objects.create(
+        bank=bank, category=category, name=draft.name[:200], created_by=created_by
+    )
+    if draft.tags:
+        question.tags.set([tags[name] for name in draft.tags])
+    QuestionVersion.objects.create(
+        question=question,
+        number=1,
+        kind=draft.kind,
+        stem=draft.stem,
+        data=draft.data,
+        key=draft.key,
+        feedback=draft.feedback,
+        points=Decimal(str(draft.points)).quantize(Decimal("0.01")),
+        created_by=created_by,
+    )
+    return question
 
 
 def _paths(bank: QuestionBank) -> dict[int, tuple[str, ...]]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from training.models import Category, Question, QuestionBank, QuestionVersion, Tag
@@ -110,7 +111,7 @@ def question_create(
     key: Any,
     feedback: Any,
     points: Decimal | str | int,
-    actor: Any,
+    actor: User,
     token: str = "",
 ) -> ItemSaved:
     """Creates an item in ``bank`` with its version 1, written by ``actor``. Tags are
@@ -175,7 +176,7 @@ def question_edit(
     key: Any,
     feedback: Any,
     points: Decimal | str | int,
-    actor: Any,
+    actor: User,
 ) -> ItemSaved:
     """Saves an edit. Name, category and tags change on the item itself (they are not
     versioned); a change to the content creates version latest + 1, written by

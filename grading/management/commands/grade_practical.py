@@ -17,8 +17,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from grading.bundles import BundlePaths, BundleRefused, _extract, bundle_validate
-from grading.practical import GradingSpec, practical_evaluate
+from grading.evaluation import GradingSpec, practical_evaluate
+from training.bundles.archive import bundle_extract
+from training.bundles.manifest import BundleRefused
+from training.bundles.paths import BundlePaths
+from training.bundles.validation import bundle_validate
 
 
 class Command(BaseCommand):
@@ -39,7 +42,7 @@ class Command(BaseCommand):
             root = work / "bundle"
             root.mkdir()
             try:
-                _extract(bundle, root, max_bytes=1 << 40)
+                bundle_extract(bundle, root, max_bytes=1 << 40)
                 manifest, _ = bundle_validate(root)
             except BundleRefused as exc:
                 self.stderr.write(f"bundle refused: {exc.message}")
@@ -56,11 +59,12 @@ class Command(BaseCommand):
             )
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        report["score"] = report.pop("test_score")
-        report["task"] = manifest.slug
+        output: dict[str, Any] = dict(report)
+        output["score"] = output.pop("test_score")
+        output["task"] = manifest.slug
         if options["json"]:
-            self.stdout.write(json.dumps(report, ensure_ascii=False))
+            self.stdout.write(json.dumps(output, ensure_ascii=False))
         else:
-            self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
+            self.stdout.write(json.dumps(output, ensure_ascii=False, indent=2))
         if report["verdict"] == "sandbox_error":
             raise SystemExit(3)

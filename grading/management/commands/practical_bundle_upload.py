@@ -4,6 +4,9 @@ as the task's next version.
     python manage.py practical_bundle_upload BUNDLE [--user USERNAME] [--no-trial]
 
 Prints the version as JSON; exits 2 with the reason when the bundle is refused.
+Bundles are training's (``training.bundles``); the command lives in grading because
+the trial run is grading's pipeline (``grading.bundle_trial``), which training may
+not import.
 """
 
 import json
@@ -13,7 +16,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 
-from grading.bundles import BundleRefused, bundle_upload
+from grading.bundle_trial import bundle_trial
+from training.bundles.manifest import BundleRefused
+from training.bundles.storage import bundle_upload
 
 
 class Command(BaseCommand):
@@ -30,7 +35,9 @@ class Command(BaseCommand):
             user = get_user_model().objects.get(username=options["user"])
         try:
             version = bundle_upload(
-                source=options["bundle"], uploaded_by=user, trial=not options["no_trial"]
+                source=options["bundle"],
+                uploaded_by=user,
+                trial=None if options["no_trial"] else bundle_trial,
             )
         except BundleRefused as exc:
             self.stderr.write(f"bundle refused: {exc.message}")

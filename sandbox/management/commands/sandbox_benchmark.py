@@ -71,61 +71,17 @@ class Command(BaseCommand):
         if runs < 1 or concurrency < 1 or options["pool_size"] < 1:
             raise CommandError("--runs, --concurrency and --pool-size must be positive")
         with tempfile.TemporaryDirectory(prefix="sandbox-bench-") as tmp:
-            root = Path(tmp)
-            root.chmod(0o755)
-            code, out = root / "code", root / "out"
-            code.mkdir(mode=0o755)
-            out.mkdir(mode=0o755)
-            (code / "main.py").write_text(TRIVIAL)
-            (code / "main.py").chmod(0o644)
-            # The spec `manage.py sandbox_run main.py` builds.
-            spec = RunSpec(
-                image=image,
-                command=("python3", "/work/code/main.py"),
-                mounts=(Mount(code, "/work/code"), Mount(out, "/work/out", writable=True)),
-                workdir="/work/out",
-                limits=Limits(wall_seconds=30, memory_mb=256),
-                labels={"cert-engine.sandbox.origin": "benchmark"},
-            )
-            bare_cmd = [
-                "docker", "run", "--rm", "--network", "none",
-                "-v", f"{code}:/work/code:ro", "-v", f"{out}:/work/out", "-w", "/work/out",
-                image, "python3", "/work/code/main.py",
-            ]  # fmt: skip
-            failures: list[str] = []
-
-            def sandbox_once() -> None:
-                result = run(spec, backend="docker")
-                if result.verdict != Verdict.OK or result.stdout != "ok\n":
-                    failures.append(f"{result.verdict}: {result.detail} {result.stderr[-300:]}")
-
-            def bare_once() -> None:
-                subprocess.run(bare_cmd, check=True, capture_output=True)
-
+            bench = _Bench(image, Path(tmp))
             times: dict[str, list[float]] = {"fresh": [], "bare": [], "pooled": []}
             with forced_pool_size(options["pool_size"]) as pool:
                 assert pool is not None
-                # Warm-up: page cache, the engine, and the pool learns the shape.
-                for warm in (sandbox_once, bare_once, sandbox_once):
-                    warm()
-                pool.wait_full()
-                kinds: list[tuple[str, Callable[[], None]]] = [
-                    ("fresh", sandbox_once),
-                    ("bare", bare_once),
-                    ("pooled", sandbox_once),
-                ]
-                for i in range(runs):
-                    # Rotate the order so that none always follows another.
-                    for name, once in kinds[i % 3 :] + kinds[: i % 3]:
-                        # Let the refill finish first: it must not slow any measurement.
-                        pool.wait_full()
-                        self._timed(name, once, pool, times)
+                bench.timed_rounds(pool, runs, times)
                 pooled_hits = pool.hits
-                throughput_pooled = self._throughput(
-                    sandbox_once, concurrency, options["throughput_runs"], pool
+                throughput_pooled = _throughput(
+                    bench.sandbox_once, concurrency, options["throughput_runs"], pool
                 )
-            throughput_fresh = self._throughput(
-                sandbox_once, concurrency, options["throughput_runs"], None
+            throughput_fresh = _throughput(
+                bench.sandbox_once, concurrency, options["throughput_runs"], None
             )
         fresh = statistics.median(times["fresh"])
         bare = statistics.median(times["bare"])
@@ -146,35 +102,89 @@ class Command(BaseCommand):
             "throughput_fresh_runs_per_s": throughput_fresh,
             "throughput_pooled_runs_per_s": throughput_pooled,
             "targets": TARGETS,
-            "all_ok": not failures,
-            "failures": failures[:5],
+            "all_ok": not bench.failures,
+            "failures": bench.failures[:5],
         }
         self.stdout.write(json.dumps(report, indent=2))
 
-    @staticmethod
-    def _timed(
-        name: str,
-        once: Callable[[], None],
-        pool: ContainerPool,
-        times: dict[str, list[float]],
-    ) -> None:
-        if name == "fresh":
-            with pool.bypassed():  # a container created on demand, as without a pool
-                t0 = time.perf_counter()
-                once()
-                times[name].append(time.perf_counter() - t0)
-            return
-        t0 = time.perf_counter()
-        once()
-        times[name].append(time.perf_counter() - t0)
 
-    @staticmethod
-    def _throughput(
-        once: Callable[[], None], concurrency: int, total: int, pool: ContainerPool | None
-    ) -> float:
-        if pool is not None:
-            pool.wait_full()
-        t0 = time.perf_counter()
-        with ThreadPoolExecutor(concurrency) as executor:
-            list(executor.map(lambda _: once(), range(total)))
-        return round(total / (time.perf_counter() - t0), 2)
+class _Bench:
+    """The trivial script, run through ``sandbox.run`` and through a bare
+    ``docker run --rm`` of the same image with the same mounts."""
+
+    def __init__(self, image: str, root: Path) -> None:
+        root.chmod(0o755)
+        code, out = root / "code", root / "out"
+        code.mkdir(mode=0o755)
+        out.mkdir(mode=0o755)
+        (code / "main.py").write_text(TRIVIAL)
+        (code / "main.py").chmod(0o644)
+        # The spec `manage.py sandbox_run main.py` builds.
+        self.spec = RunSpec(
+            image=image,
+            command=("python3", "/work/code/main.py"),
+            mounts=(Mount(code, "/work/code"), Mount(out, "/work/out", writable=True)),
+            workdir="/work/out",
+            limits=Limits(wall_seconds=30, memory_mb=256),
+            labels={"cert-engine.sandbox.origin": "benchmark"},
+        )
+        self.bare_cmd = [
+            "docker", "run", "--rm", "--network", "none",
+            "-v", f"{code}:/work/code:ro", "-v", f"{out}:/work/out", "-w", "/work/out",
+            image, "python3", "/work/code/main.py",
+        ]  # fmt: skip
+        self.failures: list[str] = []
+
+    def sandbox_once(self) -> None:
+        result = run(self.spec, backend="docker")
+        if result.verdict != Verdict.OK or result.stdout != "ok\n":
+            self.failures.append(f"{result.verdict}: {result.detail} {result.stderr[-300:]}")
+
+    def bare_once(self) -> None:
+        subprocess.run(self.bare_cmd, check=True, capture_output=True)
+
+    def timed_rounds(self, pool: ContainerPool, runs: int, times: dict[str, list[float]]) -> None:
+        """Fresh, bare and pooled runs interleaved, ``runs`` of each, into ``times``."""
+        # Warm-up: page cache, the engine, and the pool learns the shape.
+        for warm in (self.sandbox_once, self.bare_once, self.sandbox_once):
+            warm()
+        pool.wait_full()
+        kinds: list[tuple[str, Callable[[], None]]] = [
+            ("fresh", self.sandbox_once),
+            ("bare", self.bare_once),
+            ("pooled", self.sandbox_once),
+        ]
+        for i in range(runs):
+            # Rotate the order so that none always follows another.
+            for name, once in kinds[i % 3 :] + kinds[: i % 3]:
+                # Let the refill finish first: it must not slow any measurement.
+                pool.wait_full()
+                _timed(name, once, pool, times)
+
+
+def _timed(
+    name: str,
+    once: Callable[[], None],
+    pool: ContainerPool,
+    times: dict[str, list[float]],
+) -> None:
+    if name == "fresh":
+        with pool.bypassed():  # a container created on demand, as without a pool
+            t0 = time.perf_counter()
+            once()
+            times[name].append(time.perf_counter() - t0)
+        return
+    t0 = time.perf_counter()
+    once()
+    times[name].append(time.perf_counter() - t0)
+
+
+def _throughput(
+    once: Callable[[], None], concurrency: int, total: int, pool: ContainerPool | None
+) -> float:
+    if pool is not None:
+        pool.wait_full()
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as executor:
+        list(executor.map(lambda _: once(), range(total)))
+    return round(total / (time.perf_counter() - t0), 2)

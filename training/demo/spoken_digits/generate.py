@@ -9,7 +9,11 @@ writes ``X`` (int16, (n, 8000)) and ``y`` (int64 digits). The demo bundle builde
 (``training.demo.bundles``) calls ``generate()`` and caches the bundle by hash.
 """
 
+import subprocess
 import sys
+import tempfile
+import wave
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,9 +46,28 @@ def fit(clip: NDArray[np.float32], rng: np.random.Generator) -> NDArray[np.float
     return out
 
 
-def generate(seed: int = 2026) -> tuple[NDArray[np.int16], NDArray[np.int64]]:
-    from training.demo.bundles import espeak
+def read_wav(path: Path) -> NDArray[np.int16]:
+    with wave.open(str(path)) as handle:
+        frames = handle.readframes(handle.getnframes())
+        return np.frombuffer(frames, dtype=np.int16).copy()
 
+
+def espeak(text: str, *, voice: str, speed: int, pitch: int) -> tuple[NDArray[np.int16], int]:
+    """Synthesises ``text``; returns the samples and the sample rate."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "out.wav"
+        subprocess.run(
+            ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", str(out), text],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        with wave.open(str(out)) as handle:
+            rate = handle.getframerate()
+        return read_wav(out), rate
+
+
+def generate(seed: int = 2026) -> tuple[NDArray[np.int16], NDArray[np.int64]]:
     rng = np.random.default_rng(seed)
     clips, labels = [], []
     for digit, word in enumerate(WORDS):

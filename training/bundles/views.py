@@ -3,32 +3,27 @@ validation and trial run. Instructors and the committee only; anyone else gets 4
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
-from grading.models import BundleUpload
-from grading.uploads import bundle_upload_receive
-from training.models import PracticalTask
-
-AUTHOR_GROUPS = ("instructor", "committee")
-
-
-def _require_author(request: HttpRequest) -> None:
-    # grading may not import certification (where roles live): roles are groups.
-    if not request.user.groups.filter(name__in=AUTHOR_GROUPS).exists():
-        raise Http404
+from core.http import AuthenticatedRequest
+from training.access import author_required
+from training.bundles.selectors import (
+    bundle_upload_get,
+    bundle_uploads_recent,
+    practical_tasks_with_versions,
+)
+from training.bundles.uploads import bundle_upload_receive
 
 
 class BundleForm(forms.Form):
     archive = forms.FileField(label=_("任务包 / Task bundle (.tar.gz, .zip)"))
 
 
-@login_required
-def bundle_uploads(request: HttpRequest) -> HttpResponse:
-    _require_author(request)
+@author_required
+def bundle_uploads(request: AuthenticatedRequest) -> HttpResponse:
     form = BundleForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -42,19 +37,18 @@ def bundle_uploads(request: HttpRequest) -> HttpResponse:
             return redirect("bundle-uploads")
     return render(
         request,
-        "grading/bundle_uploads.html",
+        "training/bundle_uploads.html",
         {
             "form": form,
-            "uploads": BundleUpload.objects.all()[:50],
-            "tasks": PracticalTask.objects.select_related("current_version").order_by("slug"),
+            "uploads": bundle_uploads_recent(),
+            "tasks": practical_tasks_with_versions(),
         },
     )
 
 
-@login_required
-def bundle_upload_status(request: HttpRequest, upload_id: int) -> JsonResponse:
-    _require_author(request)
-    upload = BundleUpload.objects.filter(pk=upload_id).first()
+@author_required
+def bundle_upload_status(request: AuthenticatedRequest, upload_id: int) -> JsonResponse:
+    upload = bundle_upload_get(upload_id=upload_id)
     if upload is None:
         raise Http404
     return JsonResponse(

@@ -2,16 +2,18 @@
 
 import logging
 import shutil
-from typing import Any
 
-from grading.bundles import bundle_upload, file_checksums, listing_hash
+from django.contrib.auth.models import User
+
+from training.bundles.archive import file_checksums, listing_hash
+from training.bundles.storage import bundle_upload
 from training.demo.bundles import DEMO_TASKS, demo_bundle
 from training.models import PracticalTask
 
 logger = logging.getLogger(__name__)
 
 
-def practical_demo_install(*, uploaded_by: Any = None) -> dict[str, PracticalTask]:
+def practical_demo_install(*, uploaded_by: User | None = None) -> dict[str, PracticalTask]:
     """Uploads each demo bundle unless its task already holds identical content.
     Returns the tasks by slug. Safe to call any number of times. No trial run here
     (that needs the sandbox): the tests trial-run every demo bundle."""
@@ -30,6 +32,6 @@ def practical_demo_install(*, uploaded_by: Any = None) -> dict[str, PracticalTas
             .first()
         )
         if task is None:
-            task = bundle_upload(source=folder, uploaded_by=uploaded_by, trial=False).task
+            task = bundle_upload(source=folder, uploaded_by=uploaded_by, trial=None).task
         tasks[task.slug] = task
     return tasks

@@ -4,21 +4,26 @@ too long for a web request). The page follows the upload's state."""
 
 import uuid
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from core.errors import ApplicationError
-from grading.bundles import BundleRefused, bundle_upload
-from grading.models import BundleUpload
+from core.tasks import task_send_on_commit
+from training.bundles.manifest import BundleRefused
+from training.bundles.storage import BundleTrial, bundle_upload
+from training.models import BundleUpload
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
+# The worker's task lives in grading (it runs the trial), which training may not
+# import: it is queued by its name, as the task routes in settings name it.
+BUNDLE_UPLOAD_TASK = "grading.tasks.bundle_upload_task"
 
 
-def bundle_upload_receive(*, upload: UploadedFile, uploaded_by: Any) -> BundleUpload:
+def bundle_upload_receive(*, upload: UploadedFile, uploaded_by: User) -> BundleUpload:
     """Stores the archive privately and queues its validation after commit. Raises
     ApplicationError for a file that is not an archive or is too large; nothing is
     stored then."""
@@ -45,16 +50,14 @@ def bundle_upload_receive(*, upload: UploadedFile, uploaded_by: Any) -> BundleUp
             archive=str(relative),
             size_bytes=target.stat().st_size,
         )
-        from grading.tasks import bundle_upload_task
-
-        transaction.on_commit(lambda: bundle_upload_task.delay(record.pk))
+        task_send_on_commit(BUNDLE_UPLOAD_TASK, record.pk)
     return record
 
 
-def bundle_upload_process(*, upload_id: int) -> None:
-    """Claims a queued upload, validates and trial-runs it, and records the outcome
-    (the new bundle version, or the reason it was refused). Safe to call twice: a
-    second call finds nothing to claim."""
+def bundle_upload_process(*, upload_id: int, trial: BundleTrial) -> None:
+    """Claims a queued upload, validates it, runs ``trial`` on it, and records the
+    outcome (the new bundle version, or the reason it was refused). Safe to call
+    twice: a second call finds nothing to claim."""
     claimed = BundleUpload.objects.filter(pk=upload_id, state=BundleUpload.State.QUEUED).update(
         state=BundleUpload.State.CHECKING
     )
@@ -63,7 +66,7 @@ def bundle_upload_process(*, upload_id: int) -> None:
     record = BundleUpload.objects.select_related("uploaded_by").get(pk=upload_id)
     source = Path(settings.PRIVATE_STORAGE_DIR) / record.archive
     try:
-        version = bundle_upload(source=source, uploaded_by=record.uploaded_by)
+        version = bundle_upload(source=source, uploaded_by=record.uploaded_by, trial=trial)
     except BundleRefused as exc:
         BundleUpload.objects.filter(pk=upload_id).update(
             state=BundleUpload.State.REFUSED, message=exc.message, finished_at=timezone.now()

@@ -1,0 +1,389 @@
+"""Evaluating a practical solution: train and predict in two fresh sandboxes, then
+score the predictions here, in trusted code. The hidden labels never enter a
+container: the worker reads the predictions the predict stage wrote, validates them
+and scores them against the labels.
+
+Touches no database row: the worker (``grading.practical``), the bundle trial run
+(``grading.bundle_trial``) and the ``grade_practical`` command all call
+``practical_evaluate``.
+"""
+
+import functools
+import logging
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypedDict
+
+import numpy as np
+from django.conf import settings
+
+import sandbox
+from grading.metrics import METRICS, Metric, bootstrap_ci
+from grading.models import Submission
+from grading.predictions import (
+    InvalidPredictions,
+    Predictions,
+    predictions_file,
+    predictions_parse,
+)
+from training.bundles.manifest import Manifest
+from training.bundles.paths import BundlePaths, Labels
+from training.models import PracticalTask
+
+logger = logging.getLogger(__name__)
+
+HARNESS_DIR = Path(__file__).resolve().parent / "harness"
+TRAIN_LOG_MAX_CHARS = 20_000
+PREDICTIONS_MAX_BYTES = 256 * 1024 * 1024
+
+
+class StageReport(TypedDict):
+    verdict: str
+    exit_code: int | None
+    wall_seconds: float
+    cpu_seconds: float | None
+    peak_memory_mb: float | None
+
+
+class Scores(TypedDict):
+    dev_score: float
+    test_score: float
+    test_ci_low: float
+    test_ci_high: float
+    passed: bool
+
+
+class EvaluationReport(TypedDict):
+    """What ``practical_evaluate`` found. Scores are None until scored; ``passed`` is
+    None when the infrastructure failed (nothing was decided)."""
+
+    verdict: str
+    message: str
+    metric: str
+    dev_score: float | None
+    test_score: float | None
+    test_ci_low: float | None
+    test_ci_high: float | None
+    pass_threshold: float
+    passed: bool | None
+    stages: dict[str, StageReport]
+    train_log: str
+
+
+@dataclass(frozen=True)
+class GradingSpec:
+    """What grading a solution needs to know about its task, from a task row or from
+    a bundle's manifest (the upload's trial run, the ``grade_practical`` command)."""
+
+    metric: Metric
+    metric_options: dict[str, Any] = field(default_factory=dict)
+    pass_threshold: float = 0.0
+    framework: str = "pytorch"
+    image: str = ""
+    gpu: bool = False
+    train_seconds: int = 300
+    train_memory_mb: int = 2048
+    predict_seconds: int = 120
+    predict_memory_mb: int = 2048
+
+    @classmethod
+    def from_manifest(cls, manifest: Manifest) -> "GradingSpec":
+        return cls(
+            metric=METRICS[manifest.metric],
+            metric_options=manifest.metric_options,
+            pass_threshold=manifest.pass_threshold,
+            framework=manifest.framework,
+            image=manifest.image,
+            gpu=manifest.gpu,
+            train_seconds=manifest.train_seconds,
+            train_memory_mb=manifest.train_memory_mb,
+            predict_seconds=manifest.predict_seconds,
+            predict_memory_mb=manifest.predict_memory_mb,
+        )
+
+    @classmethod
+    def from_task(cls, task: PracticalTask) -> "GradingSpec":
+        return cls(
+            metric=METRICS[task.metric],
+            metric_options=task.metric_options or {},
+            pass_threshold=task.pass_threshold,
+            framework=task.framework,
+            image=task.image,
+            gpu=task.gpu,
+            train_seconds=task.train_seconds,
+            train_memory_mb=task.memory_mb,
+            predict_seconds=task.predict_seconds,
+            predict_memory_mb=task.memory_mb,
+        )
+
+    def resolved_image(self) -> str:
+        if self.image:
+            return self.image
+        if self.framework == "tensorflow":
+            return settings.SANDBOX_IMAGE_TENSORFLOW or _framework_image("tensorflow")
+        return settings.SANDBOX_IMAGE or sandbox.default_image()
+
+
+@functools.cache
+def _framework_image(framework: str) -> str:
+    return sandbox.image_tag(framework)
+
+
+@dataclass(frozen=True)
+class _Workspace:
+    """The scratch folders of one evaluation: the solution (read-only in both
+    stages), the model (written by train, read by predict) and the predictions."""
+
+    scratch: Path
+    submission: Path
+    model: Path
+    output: Path
+
+    @classmethod
+    def create(cls, scratch: Path, solution: Path) -> "_Workspace":
+        workspace = cls(scratch, scratch / "submission", scratch / "model", scratch / "output")
+        for folder in (workspace.submission, workspace.model, workspace.output):
+            folder.mkdir()
+        shutil.copyfile(solution, workspace.submission / "solution.py")
+        for folder in (scratch, workspace.submission):
+            folder.chmod(0o755)
+        (workspace.submission / "solution.py").chmod(0o644)
+        return workspace
+
+    def common_mounts(self) -> tuple[sandbox.Mount, ...]:
+        return (
+            sandbox.Mount(HARNESS_DIR, "/harness"),
+            sandbox.Mount(self.submission, "/submission"),
+        )
+
+
+def practical_evaluate(
+    *,
+    spec: GradingSpec,
+    bundle: BundlePaths,
+    solution: Path,
+    scratch: Path,
+    on_stage: Callable[[str], None] | None = None,
+    labels: dict[str, str] | None = None,
+) -> EvaluationReport:
+    """Runs ``solution`` through train and predict and scores it. ``labels`` are added
+    to both containers' labels (the worker names the submission, for operators).
+    Returns the report: verdict, message, metric, dev_score, test_score,
+    test_ci_low/high (95 % bootstrap interval of the hidden-set score), passed, stages
+    (time and memory per stage) and train_log. Touches no database row. Safe to call
+    any number of times."""
+    notify = on_stage or (lambda stage: None)
+    image = spec.resolved_image()
+    workspace = _Workspace.create(scratch, solution)
+    report = _report_new(spec)
+
+    notify("train")
+    train = sandbox.run(_train_spec(spec, image, bundle, workspace, labels or {}))
+    report["stages"]["train"] = _stage_report(train)
+    report["train_log"] = _truncate_log(train.stdout + train.stderr)
+    if train.verdict != sandbox.Verdict.OK:
+        return _failed(report, train, stage="train")
+
+    notify("predict")
+    predict = sandbox.run(_predict_spec(spec, image, bundle, workspace, labels or {}))
+    # The predict stage's output is never shown: it could carry the hidden inputs.
+    report["stages"]["predict"] = _stage_report(predict)
+    if predict.verdict != sandbox.Verdict.OK:
+        # For operators only (the worker's log), never for the candidate.
+        logger.info("predict stage %s: %s", predict.verdict, predict.stderr[-2000:])
+        return _failed(report, predict, stage="predict")
+
+    notify("score")
+    return _score(report, spec=spec, bundle=bundle, output_dir=workspace.output)
+
+
+def _report_new(spec: GradingSpec) -> EvaluationReport:
+    return {
+        "verdict": "",
+        "message": "",
+        "metric": spec.metric.name,
+        "dev_score": None,
+        "test_score": None,
+        "test_ci_low": None,
+        "test_ci_high": None,
+        "pass_threshold": spec.pass_threshold,
+        "passed": None,
+        "stages": {},
+        "train_log": "",
+    }
+
+
+def _train_spec(
+    spec: GradingSpec,
+    image: str,
+    bundle: BundlePaths,
+    workspace: _Workspace,
+    labels: dict[str, str],
+) -> sandbox.RunSpec:
+    return sandbox.RunSpec(
+        image=image,
+        command=("python3", "/harness/run_solution.py", "train"),
+        mounts=(
+            *workspace.common_mounts(),
+            sandbox.Mount(bundle.train_dir, "/data/train"),
+            sandbox.Mount(workspace.model, "/model", writable=True),
+        ),
+        limits=_limits(spec, seconds=spec.train_seconds, memory_mb=spec.train_memory_mb),
+        labels={**labels, "cert-engine.stage": "train"},
+    )
+
+
+def _predict_spec(
+    spec: GradingSpec,
+    image: str,
+    bundle: BundlePaths,
+    workspace: _Workspace,
+    labels: dict[str, str],
+) -> sandbox.RunSpec:
+    return sandbox.RunSpec(
+        image=image,
+        command=("python3", "/harness/run_solution.py", "predict"),
+        mounts=(
+            *workspace.common_mounts(),
+            sandbox.Mount(workspace.model, "/model"),
+            sandbox.Mount(_inputs_only(bundle, workspace.scratch), "/data"),
+            sandbox.Mount(workspace.output, "/output", writable=True),
+        ),
+        limits=_limits(spec, seconds=spec.predict_seconds, memory_mb=spec.predict_memory_mb),
+        labels={**labels, "cert-engine.stage": "predict"},
+    )
+
+
+def _truncate_log(log: str) -> str:
+    if len(log) <= TRAIN_LOG_MAX_CHARS:
+        return log
+    return "[… truncated …]\n" + log[-TRAIN_LOG_MAX_CHARS:]
+
+
+def _inputs_only(bundle: BundlePaths, scratch: Path) -> Path:
+    """A folder holding only the dev and test *inputs*, copied, so that no label file
+    is reachable from the predict container."""
+    data = scratch / "data"
+    for split, source in (
+        ("dev", bundle.dev_dir / "X.npy"),
+        ("test", bundle.test_inputs_dir / "X.npy"),
+    ):
+        (data / split).mkdir(parents=True)
+        shutil.copyfile(source, data / split / "X.npy")
+        (data / split / "X.npy").chmod(0o644)
+        (data / split).chmod(0o755)
+    data.chmod(0o755)
+    return data
+
+
+def _limits(spec: GradingSpec, *, seconds: int, memory_mb: int) -> sandbox.Limits:
+    return sandbox.Limits(
+        wall_seconds=seconds,
+        memory_mb=memory_mb,
+        cpus=1.0,
+        pids=256,
+        writable_mb=256,
+        gpus=1 if spec.gpu else 0,
+    )
+
+
+def _stage_report(result: sandbox.RunResult) -> StageReport:
+    return {
+        "verdict": str(result.verdict),
+        "exit_code": result.exit_code,
+        "wall_seconds": round(result.wall_seconds, 2),
+        "cpu_seconds": None if result.cpu_seconds is None else round(result.cpu_seconds, 2),
+        "peak_memory_mb": None
+        if result.peak_memory_mb is None
+        else round(result.peak_memory_mb, 1),
+    }
+
+
+_FAILURE_MESSAGES = {
+    sandbox.Verdict.TIME_LIMIT: "{stage} 阶段超时，请减少训练轮数或数据量 / The {stage} stage "
+    "ran out of time ({seconds} s); train for fewer epochs or on less data.",
+    sandbox.Verdict.MEMORY_LIMIT: "{stage} 阶段内存超限，请减小批量或模型 / The {stage} stage "
+    "ran out of memory ({memory} MB); use smaller batches or a smaller model.",
+    sandbox.Verdict.OUTPUT_LIMIT: "{stage} 阶段输出过多（日志或文件）/ The {stage} stage wrote "
+    "too much (log or files); print less and keep the model small.",
+    sandbox.Verdict.RUNTIME_ERROR: "{stage} 阶段出错退出，请查看训练日志 / The {stage} stage "
+    "failed (exit code {exit_code}); see the training log.",
+}
+
+
+def _failed(report: EvaluationReport, result: sandbox.RunResult, *, stage: str) -> EvaluationReport:
+    if result.verdict == sandbox.Verdict.SANDBOX_ERROR:
+        report["verdict"] = Submission.Verdict.SANDBOX_ERROR
+        report["message"] = (
+            f"评测系统暂时不可用，将自动重试，不计入次数 / Infrastructure error: {result.detail}"
+        )
+        return report
+    report["verdict"] = str(result.verdict)
+    report["message"] = _FAILURE_MESSAGES[result.verdict].format(
+        stage=stage,
+        seconds=int(report["stages"][stage]["wall_seconds"]),
+        memory=report["stages"][stage]["peak_memory_mb"],
+        exit_code=result.exit_code,
+    )
+    if stage == "predict" and result.verdict == sandbox.Verdict.RUNTIME_ERROR:
+        report["message"] += " (predict 阶段的输出不显示 / the predict stage's output is not shown)"
+    report["passed"] = False
+    return report
+
+
+def predictions_score(*, spec: GradingSpec, bundle: BundlePaths, files: dict[str, bytes]) -> Scores:
+    """Parses and scores the predictions in ``files`` for dev and test. Returns
+    ``{dev_score, test_score, test_ci_low, test_ci_high, passed}``; raises
+    InvalidPredictions."""
+    scores: dict[str, float] = {}
+    parsed: dict[str, tuple[Predictions, Labels]] = {}
+    for split in ("dev", "test"):
+        labels = bundle.labels(split)
+        fmt, data = predictions_file(files, split)
+        parsed[split] = (
+            predictions_parse(fmt, data, kind=spec.metric.kind, labels=labels),
+            labels,
+        )
+        try:
+            scores[split] = spec.metric(*parsed[split], **spec.metric_options)
+        except (ValueError, IndexError) as exc:
+            raise InvalidPredictions(f"{split}: {exc}") from exc
+        if not np.isfinite(scores[split]):
+            raise InvalidPredictions(f"{split}: the score is not a number")
+    low, high = bootstrap_ci(spec.metric, *parsed["test"], options=spec.metric_options)
+    return {
+        "dev_score": round(scores["dev"], 6),
+        "test_score": round(scores["test"], 6),
+        "test_ci_low": round(low, 6),
+        "test_ci_high": round(high, 6),
+        "passed": spec.metric.passes(scores["test"], spec.pass_threshold),
+    }
+
+
+def _score(
+    report: EvaluationReport, *, spec: GradingSpec, bundle: BundlePaths, output_dir: Path
+) -> EvaluationReport:
+    try:
+        files = sandbox.read_output_files(
+            output_dir, max_total_bytes=PREDICTIONS_MAX_BYTES, max_files=8
+        )
+        scores = predictions_score(spec=spec, bundle=bundle, files=files)
+    except (InvalidPredictions, sandbox.OutputFileError) as exc:
+        report["verdict"] = Submission.Verdict.INVALID_OUTPUT
+        report["message"] = f"预测结果无效 / Invalid predictions: {exc}"
+        report["passed"] = False
+        return report
+    report["dev_score"] = scores["dev_score"]
+    report["test_score"] = scores["test_score"]
+    report["test_ci_low"] = scores["test_ci_low"]
+    report["test_ci_high"] = scores["test_ci_high"]
+    report["passed"] = scores["passed"]
+    report["verdict"] = Submission.Verdict.OK
+    report["message"] = (
+        "评测完成：通过 / Graded: passed."
+        if report["passed"]
+        else "评测完成：未达合格线 / Graded: below the pass threshold."
+    )
+    return report
