@@ -7,9 +7,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from certification.accounts import services as accounts
+from certification.accounts.selectors import dashboard_rows
 from certification.applications.selectors import certifications_with_rules
-from certification.models import Application
-from certification.results.selectors import result_for_application
 from core.errors import ApplicationError
 from core.http import AuthenticatedRequest, error_show
 from core.roles import Role, has_role
@@ -51,20 +50,5 @@ def register(request: HttpRequest) -> HttpResponse:
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     if has_role(request.user, Role.COMMITTEE):
         return redirect("committee-applications")
-    own = (
-        Application.objects.filter(candidate_id=request.user.pk)
-        .select_related("certification__written_exam", "certification__practical_task")
-        .prefetch_related("attempts")
-    )
-    rows = []
-    for application in own:
-        result = result_for_application(application)
-        rows.append(
-            {
-                "application": application,
-                "attempt": application.attempts.first(),
-                "result": result,
-                "certificate": getattr(application, "certificate", None),
-            }
-        )
+    rows = dashboard_rows(candidate=request.user)
     return render(request, "accounts/dashboard.html", {"rows": rows})

@@ -5,6 +5,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from certification.appeals import selectors
 from certification.appeals import services as appeals
 from certification.models import Appeal, BlueprintComponent
 from core.api import AuthenticatedApiRequest
@@ -58,7 +59,7 @@ class AppealQueueApi(APIView):
     @extend_schema(responses=AppealOut(many=True))
     def get(self, request: AuthenticatedApiRequest) -> Response:
         return Response(
-            AppealOut(appeals.appeals_for_committee(reviewer=request.user), many=True).data
+            AppealOut(selectors.appeals_for_committee(reviewer=request.user), many=True).data
         )
 
 

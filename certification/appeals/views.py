@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from certification.appeals import selectors
 from certification.appeals import services as appeals
 from core.errors import ApplicationError, NotFound
 from core.http import AuthenticatedRequest, error_show, role_required
@@ -12,7 +13,7 @@ from core.roles import Role
 
 @role_required(Role.COMMITTEE)
 def committee_appeals(request: AuthenticatedRequest) -> HttpResponse:
-    queue = appeals.appeals_for_committee(reviewer=request.user)
+    queue = selectors.appeals_for_committee(reviewer=request.user)
     return render(request, "appeals/committee_appeals.html", {"queue": queue})
 
 

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from certification.applications import conflicts, review
+from certification.applications import conflicts, review, selectors
 from certification.applications import services as applications
 from certification.applications.selectors import certifications_with_rules
 from certification.models import (
@@ -127,7 +127,7 @@ class ApplicationListCreateApi(APIView):
 class ReviewQueueApi(APIView):
     @extend_schema(responses=ApplicationOut(many=True))
     def get(self, request: AuthenticatedApiRequest) -> Response:
-        queryset = review.review_queue(reviewer=request.user)  # submitted, by default
+        queryset = selectors.review_queue(reviewer=request.user)  # submitted, by default
         return Response(ApplicationOut(queryset, many=True).data)
 
 
@@ -205,7 +205,7 @@ class ApplicationAttachApi(APIView):
     @extend_schema(request={"multipart/form-data": AttachmentIn}, responses={201: AttachmentOut})
     def post(self, request: AuthenticatedApiRequest, application_id: int) -> Response:
         # Ownership first: someone else's application answers 404 whatever the body.
-        review.application_get_for_owner(candidate=request.user, application_id=application_id)
+        selectors.application_get_for_owner(candidate=request.user, application_id=application_id)
         data = AttachmentIn(data=request.data)
         data.is_valid(raise_exception=True)
         attachment = applications.attachment_add(
@@ -266,8 +266,8 @@ class ReviewQueueFilteredApi(APIView):
         require_role(request.user, Role.COMMITTEE)
         data = QueueFilterIn(data=request.query_params)
         data.is_valid(raise_exception=True)
-        queryset = review.review_queue(
-            reviewer=request.user, filters=review.QueueFilters(**data.validated_data)
+        queryset = selectors.review_queue(
+            reviewer=request.user, filters=selectors.QueueFilters(**data.validated_data)
         )
         rows, meta = paginate(queryset, request)
         return Response({**meta, "results": QueueItemOut(rows, many=True).data})

@@ -3,8 +3,6 @@ attachments. Each write is one transaction; e-mail goes out on commit."""
 
 import hashlib
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,20 +10,17 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from certification.applications.conflicts import has_conflict
+from certification.applications.selectors import eligibility_check
 from certification.audit.notifications import notification_send, notification_send_to_role
 from certification.audit.services import audit_record
 from certification.models import (
     Application,
     ApplicationAttachment,
-    Certificate,
     Certification,
-    EligibilityRule,
-    EligibilityWaiver,
 )
 from core.errors import ApplicationError, Conflict, NotFound
 from core.roles import Role, has_role
@@ -44,60 +39,6 @@ APPLICATION_FIELDS = _TEXT_FIELDS + _LONG_FIELDS
 
 
 # --- Eligibility ---
-
-
-@dataclass(frozen=True)
-class Eligibility:
-    """Whether a candidate may be approved for a certification: every rule holds, or
-    the committee waived them."""
-
-    missing: list[Certification] = field(default_factory=list)
-    waiver: EligibilityWaiver | None = None
-
-    @property
-    def eligible(self) -> bool:
-        return not self.missing or self.waiver is not None
-
-    @property
-    def message(self) -> str:
-        if not self.missing:
-            return "符合报名条件 / Eligible."
-        names = "、".join(c.name for c in self.missing)
-        names_en = ", ".join(c.name_en for c in self.missing)
-        if self.waiver is not None:
-            return f"已豁免：{names} / Waived: {names_en}."
-        return (
-            f"需要有效的{names}证书，或认证委员会的豁免 / "
-            f"Requires a valid certificate: {names_en}, or a committee waiver."
-        )
-
-
-def valid_certificates(*, now: datetime | None = None) -> QuerySet[Certificate]:
-    """Certificates that count for eligibility: valid status, not suspended, not
-    expired."""
-    return Certificate.objects.filter(
-        status=Certificate.Status.VALID,
-        suspended_at__isnull=True,
-        valid_until__gt=now or timezone.now(),
-    )
-
-
-def eligibility_check(*, candidate: User | int, certification: Certification) -> Eligibility:
-    """The rules of ``certification`` for ``candidate``. Read-only, two queries."""
-    candidate_id = candidate if isinstance(candidate, int) else candidate.pk
-    rules = EligibilityRule.objects.filter(certification=certification).select_related("required")
-    held = set(
-        valid_certificates()
-        .filter(holder_id=candidate_id)
-        .values_list("certification_id", flat=True)
-    )
-    missing = [rule.required for rule in rules if rule.required_id not in held]
-    waiver = None
-    if missing:
-        waiver = EligibilityWaiver.objects.filter(
-            candidate_id=candidate_id, certification=certification
-        ).first()
-    return Eligibility(missing=missing, waiver=waiver)
 
 
 # --- The candidate's side ---

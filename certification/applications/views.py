@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from certification.applications import conflicts, review
+from certification.applications import conflicts, review, selectors
 from certification.applications import services as applications
 from certification.applications.selectors import application_draft_get
 from certification.models import Application, Certification, TrainingRelation
@@ -147,9 +147,7 @@ def apply(request: AuthenticatedRequest, slug: str) -> HttpResponse:
                 return redirect("apply", slug=slug)
             messages.success(request, _("申请已提交，等待审核 / Application submitted."))
             return redirect("dashboard")
-    eligibility = applications.eligibility_check(
-        candidate=request.user, certification=certification
-    )
+    eligibility = selectors.eligibility_check(candidate=request.user, certification=certification)
     return render(
         request,
         "applications/apply.html",
@@ -166,7 +164,9 @@ def apply(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 @role_required(Role.CANDIDATE)
 def application_detail(request: AuthenticatedRequest, application_id: int) -> HttpResponse:
-    found = review.application_get_for_owner(candidate=request.user, application_id=application_id)
+    found = selectors.application_get_for_owner(
+        candidate=request.user, application_id=application_id
+    )
     return render(request, "applications/candidate_application.html", {"found": found})
 
 
@@ -191,7 +191,9 @@ class AttachmentForm(forms.Form):
 @role_required(Role.CANDIDATE)
 @require_POST
 def application_attach(request: AuthenticatedRequest, application_id: int) -> HttpResponse:
-    found = review.application_get_for_owner(candidate=request.user, application_id=application_id)
+    found = selectors.application_get_for_owner(
+        candidate=request.user, application_id=application_id
+    )
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid() and _attach_all(
         request, found.application, form.cleaned_data["attachments"]
@@ -208,7 +210,7 @@ def attachment_download(
 ) -> Any:
     """The file, for its owner and the committee only; never from a public URL."""
     try:
-        attachment = review.attachment_get_for_user(
+        attachment = selectors.attachment_get_for_user(
             user=request.user, application_id=application_id, attachment_id=attachment_id
         )
     except NotFound as exc:
@@ -263,10 +265,10 @@ class QueueFilterForm(forms.Form):
             (d.slug, d.name) for d in Domain.objects.all()
         ]
 
-    def filters(self) -> review.QueueFilters:
+    def filters(self) -> selectors.QueueFilters:
         if not self.is_valid():
-            return review.QueueFilters()
-        return review.QueueFilters(**self.cleaned_data)
+            return selectors.QueueFilters()
+        return selectors.QueueFilters(**self.cleaned_data)
 
 
 def _queue_form(request: HttpRequest) -> QueueFilterForm:
@@ -279,7 +281,7 @@ def _queue_form(request: HttpRequest) -> QueueFilterForm:
 @role_required(Role.COMMITTEE)
 def review_queue(request: AuthenticatedRequest) -> HttpResponse:
     form = _queue_form(request)
-    queue = review.review_queue(reviewer=request.user, filters=form.filters())
+    queue = selectors.review_queue(reviewer=request.user, filters=form.filters())
     page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -316,7 +318,7 @@ def review_bulk(request: AuthenticatedRequest) -> HttpResponse:
 
 @role_required(Role.COMMITTEE)
 def review_application(request: AuthenticatedRequest, application_id: int) -> HttpResponse:
-    found = review.application_get_for_reviewer(
+    found = selectors.application_get_for_reviewer(
         reviewer=request.user, application_id=application_id
     )
     return render(request, "applications/application.html", {"found": found})

@@ -5,8 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from certification.audit import notifications
-from certification.audit import services as audit
+from certification.audit import notifications, selectors
 from certification.models import AuditEvent, Notification
 from core.api import AuthenticatedApiRequest, paginate, require_role
 from core.roles import Role
@@ -35,8 +34,8 @@ class AuditLogApi(APIView):
         require_role(request.user, Role.COMMITTEE)
         data = AuditFilterIn(data=request.query_params)
         data.is_valid(raise_exception=True)
-        events = audit.audit_log(
-            viewer=request.user, filters=audit.AuditFilters(**data.validated_data)
+        events = selectors.audit_log(
+            viewer=request.user, filters=selectors.AuditFilters(**data.validated_data)
         )
         rows, meta = paginate(events, request)
         return Response({**meta, "results": AuditEventOut(rows, many=True).data})
@@ -57,8 +56,8 @@ class NotificationReadIn(serializers.Serializer[Any]):
 class NotificationListApi(APIView):
     @extend_schema(responses=NotificationOut(many=True))
     def get(self, request: AuthenticatedApiRequest) -> Response:
-        rows, meta = paginate(notifications.notifications_for(user=request.user), request)
-        unread = notifications.notifications_unread_count(user=request.user)
+        rows, meta = paginate(selectors.notifications_for(user=request.user), request)
+        unread = selectors.notifications_unread_count(user=request.user)
         return Response(
             {**meta, "unread": unread, "results": NotificationOut(rows, many=True).data}
         )

@@ -8,7 +8,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from certification.models import Notification
@@ -53,17 +52,6 @@ def _mail(*, address: str, title: str, body: str, link: str) -> None:
         send_mail(subject=title, message=message, from_email=None, recipient_list=[address])
     except Exception:  # a mail server hiccup must not undo or hide the action
         logger.exception("notification e-mail to %s failed", address)
-
-
-def notifications_for(*, user: User) -> QuerySet[Notification]:
-    """The user's own notifications, newest first."""
-    return Notification.objects.filter(recipient_id=user.pk).order_by("-created_at", "-pk")
-
-
-def notifications_unread_count(*, user: User) -> int:
-    if not getattr(user, "is_authenticated", False):
-        return 0
-    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
 
 
 def notifications_mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> int:

@@ -9,8 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from certification.audit import notifications
-from certification.audit import services as audit
+from certification.audit import notifications, selectors
 from core.http import PAGE_SIZE, AuthenticatedRequest, role_required
 from core.roles import Role
 
@@ -27,21 +26,21 @@ class AuditFilterForm(forms.Form):
         required=False, label=_("至"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def filters(self) -> audit.AuditFilters:
+    def filters(self) -> selectors.AuditFilters:
         if not self.is_valid():
-            return audit.AuditFilters()
-        return audit.AuditFilters(**self.cleaned_data)
+            return selectors.AuditFilters()
+        return selectors.AuditFilters(**self.cleaned_data)
 
 
 @role_required(Role.COMMITTEE)
 def audit_page(request: AuthenticatedRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
-    events = audit.audit_log(viewer=request.user, filters=form.filters())
+    events = selectors.audit_log(viewer=request.user, filters=form.filters())
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "audit/audit.html",
-        {"form": form, "page": page, "actions": audit.audit_actions()},
+        {"form": form, "page": page, "actions": selectors.audit_actions()},
     )
 
 
@@ -53,10 +52,10 @@ class _Echo:
 @role_required(Role.COMMITTEE)
 def audit_csv(request: AuthenticatedRequest) -> Any:  # a StreamingHttpResponse
     form = AuditFilterForm(request.GET)
-    events = audit.audit_log(viewer=request.user, filters=form.filters())
+    events = selectors.audit_log(viewer=request.user, filters=form.filters())
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
-        (writer.writerow(row) for row in audit.audit_csv_rows(events)),
+        (writer.writerow(row) for row in selectors.audit_csv_rows(events)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
@@ -65,7 +64,7 @@ def audit_csv(request: AuthenticatedRequest) -> Any:  # a StreamingHttpResponse
 
 @login_required
 def notifications_page(request: AuthenticatedRequest) -> HttpResponse:
-    page = Paginator(notifications.notifications_for(user=request.user), PAGE_SIZE).get_page(
+    page = Paginator(selectors.notifications_for(user=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(request, "audit/notifications.html", {"page": page})

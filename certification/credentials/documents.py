@@ -26,8 +26,7 @@ from certification.credentials.vc import (
     open_badge_credential_build,
 )
 from certification.models import Certificate, Certification
-from certification.results.blueprints import blueprint_current
-from certification.results.selectors import blueprint_for_application
+from certification.results.selectors import blueprint_current, blueprint_for_application
 
 # Keys of the component results a holder may show (the credential and the public page
 # carry only those chosen).

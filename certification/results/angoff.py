@@ -17,13 +17,8 @@ from certification.models import (
     Exam,
     ExamItem,
 )
-from certification.results.blueprints import (
-    ComponentSpec,
-    Kind,
-    _committee_only,
-    blueprint_create,
-    blueprint_current,
-)
+from certification.results.blueprints import ComponentSpec, Kind, _committee_only, blueprint_create
+from certification.results.selectors import blueprint_current
 from core.errors import ApplicationError, Conflict, NotFound
 from core.roles import Role, has_role
 from training.models import QuestionVersion

@@ -10,13 +10,9 @@ from rest_framework.views import APIView
 from certification.models import Blueprint, BlueprintComponent, Certification, Decision
 from certification.results import services as decisions
 from certification.results.angoff import angoff_estimates_save, angoff_study_get, angoff_summary
-from certification.results.blueprints import (
-    ComponentSpec,
-    blueprint_create,
-    blueprint_publish,
-    blueprints_for_committee,
-)
+from certification.results.blueprints import ComponentSpec, blueprint_create, blueprint_publish
 from certification.results.selectors import (
+    blueprints_for_committee,
     result_for_candidate,
     result_get_for_committee,
     results_for_committee,

@@ -162,25 +162,3 @@ def blueprint_publish(*, blueprint_id: int, actor: User) -> Blueprint:
             after=_snapshot(blueprint),
         )
     return blueprint
-
-
-def blueprint_current(*, certification: Certification | int) -> Blueprint | None:
-    """The newest published version of the certification's blueprint, or None."""
-    return (
-        Blueprint.objects.filter(
-            certification_id=getattr(certification, "pk", certification),
-            published_at__isnull=False,
-        )
-        .prefetch_related("components__rubric")
-        .order_by("-version")
-        .first()
-    )
-
-
-def blueprints_for_committee(*, viewer: User) -> list[Blueprint]:
-    _committee_only(viewer)
-    return list(
-        Blueprint.objects.select_related("certification", "created_by")
-        .prefetch_related("components")
-        .order_by("certification__slug", "-version")
-    )

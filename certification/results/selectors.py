@@ -12,6 +12,7 @@ from certification.models import (
     Attempt,
     Blueprint,
     BlueprintComponent,
+    Certification,
     Decision,
     Interview,
     InterviewRating,
@@ -125,7 +126,9 @@ def _examiner_comments(attempt_ids: list[int]) -> dict[int, list[str]]:
     return comments
 
 
-def _results_for(applications: list[Application], *, feedback: bool) -> list[CompositeResult]:
+def results_for_applications(
+    applications: list[Application], *, feedback: bool
+) -> list[CompositeResult]:
     """Results of many applications in a fixed number of queries."""
     if not applications:
         return []
@@ -158,7 +161,7 @@ def result_for_application(application: Application) -> CompositeResult:
     graded attempt. Practical: the best finished submission's hidden-set score.
     Interview: the current ratings (see ``InterviewScore``). The composite exists only
     when every weighted component has a score and no adjudication is outstanding."""
-    return _results_for([application], feedback=True)[0]
+    return results_for_applications([application], feedback=True)[0]
 
 
 def result_for_candidate(*, candidate: User, application_id: int) -> CompositeResult:
@@ -189,7 +192,7 @@ def results_for_committee(
     if certification:
         applications = applications.filter(certification__slug=certification)
     page = applications[offset : offset + limit] if limit is not None else applications
-    return _results_for(list(page), feedback=False)
+    return results_for_applications(list(page), feedback=False)
 
 
 def result_get_for_committee(*, reviewer: User, application_id: int) -> CompositeResult:
@@ -205,3 +208,26 @@ def result_get_for_committee(*, reviewer: User, application_id: int) -> Composit
     if application is None or has_conflict(staff=reviewer, candidate=application.candidate_id):
         raise NotFound("Not found.")
     return result_for_application(application)
+
+
+def blueprint_current(*, certification: Certification | int) -> Blueprint | None:
+    """The newest published version of the certification's blueprint, or None."""
+    return (
+        Blueprint.objects.filter(
+            certification_id=getattr(certification, "pk", certification),
+            published_at__isnull=False,
+        )
+        .prefetch_related("components__rubric")
+        .order_by("-version")
+        .first()
+    )
+
+
+def blueprints_for_committee(*, viewer: User) -> list[Blueprint]:
+    if not has_role(viewer, Role.COMMITTEE):
+        raise NotFound("Not found.")
+    return list(
+        Blueprint.objects.select_related("certification", "created_by")
+        .prefetch_related("components")
+        .order_by("certification__slug", "-version")
+    )

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from certification.appeals import selectors
 from certification.appeals import services as appeals
 from certification.appeals.forms import AppealForm
 from certification.interviews import services as interviews
@@ -28,13 +29,9 @@ from certification.results.angoff import (
     angoff_study_get,
     angoff_summary,
 )
-from certification.results.blueprints import (
-    ComponentSpec,
-    blueprint_create,
-    blueprint_publish,
-    blueprints_for_committee,
-)
+from certification.results.blueprints import ComponentSpec, blueprint_create, blueprint_publish
 from certification.results.selectors import (
+    blueprints_for_committee,
     result_for_candidate,
     result_get_for_committee,
     results_for_committee,
@@ -85,7 +82,7 @@ def application_result(request: AuthenticatedRequest, application_id: int) -> Ht
     history = decisions.decisions_for_application(
         viewer=request.user, application=result.application
     )
-    filed = appeals.appeals_for_candidate(candidate=request.user, application_id=application_id)
+    filed = selectors.appeals_for_candidate(candidate=request.user, application_id=application_id)
     current = result.decision
     return render(
         request,

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 
-from certification.audit.notifications import notifications_unread_count
+from certification.audit.selectors import notifications_unread_count
 
 register = template.Library()
 

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from certification.applications import review
+from certification.applications import review, selectors
 from certification.applications import services as applications
 from certification.models import Application, AuditEvent, EligibilityWaiver
 from core.errors import ApplicationError, Conflict, NotFound
@@ -82,12 +82,14 @@ def test_drafts_are_invisible_to_the_committee(demo, candidate, committee):
     draft = applications.application_draft_save(
         candidate=candidate, certification=demo["certification"], **TEXT
     )
-    everything = review.review_queue(reviewer=committee, filters=review.QueueFilters(state=""))
+    everything = selectors.review_queue(
+        reviewer=committee, filters=selectors.QueueFilters(state="")
+    )
     assert draft not in everything and everything.exists()  # the demo holder's is there
     with pytest.raises(NotFound):
         applications.application_approve(application_id=draft.pk, reviewer=committee)
     with pytest.raises(NotFound):
-        review.application_get_for_reviewer(reviewer=committee, application_id=draft.pk)
+        selectors.application_get_for_reviewer(reviewer=committee, application_id=draft.pk)
 
 
 def test_the_rejection_reason_is_on_the_candidates_page(demo, candidate, committee):
@@ -118,7 +120,7 @@ def test_a_valid_certificate_of_the_required_level_makes_one_eligible(demo):
 
     intermediate = intermediate_needs_beginner()
     holder = get_user_model().objects.get(username="holder")  # demo: valid beginner-cv
-    assert applications.eligibility_check(candidate=holder, certification=intermediate).eligible
+    assert selectors.eligibility_check(candidate=holder, certification=intermediate).eligible
     assert submit(holder, intermediate).state == Application.State.SUBMITTED
 
 
@@ -133,11 +135,11 @@ def test_an_expired_or_revoked_certificate_does_not_count(demo):
     intermediate = intermediate_needs_beginner()
     holder = get_user_model().objects.get(username="holder")
     Certificate.objects.filter(holder=holder).update(valid_until=timezone.now() - timedelta(days=1))
-    assert not applications.eligibility_check(candidate=holder, certification=intermediate).eligible
+    assert not selectors.eligibility_check(candidate=holder, certification=intermediate).eligible
     Certificate.objects.filter(holder=holder).update(
         valid_until=timezone.now() + timedelta(days=1), status=Certificate.Status.REVOKED
     )
-    assert not applications.eligibility_check(candidate=holder, certification=intermediate).eligible
+    assert not selectors.eligibility_check(candidate=holder, certification=intermediate).eligible
 
 
 def test_an_ineligible_candidate_may_ask_for_a_waiver_which_the_committee_grants(
@@ -146,7 +148,7 @@ def test_an_ineligible_candidate_may_ask_for_a_waiver_which_the_committee_grants
     intermediate = intermediate_needs_beginner()
     application = submit(candidate, intermediate, waiver_request="五年 CV 工作经验")
     assert application.state == Application.State.SUBMITTED
-    [queued] = review.review_queue(reviewer=committee)
+    [queued] = selectors.review_queue(reviewer=committee)
     assert (queued.pk, queued.eligible) == (application.pk, False)
 
     # Approving needs the waiver first.
@@ -170,7 +172,7 @@ def test_an_ineligible_candidate_may_ask_for_a_waiver_which_the_committee_grants
         str(waiver.pk),
         "工作经验相当",
     )
-    queued = review.review_queue(reviewer=committee, filters=review.QueueFilters(state="")).get(
-        pk=application.pk
-    )
+    queued = selectors.review_queue(
+        reviewer=committee, filters=selectors.QueueFilters(state="")
+    ).get(pk=application.pk)
     assert queued.eligible and queued.waived

@@ -10,7 +10,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
 from certification.applications import services as applications
-from certification.audit import notifications
+from certification.audit import notifications, selectors
 from certification.audit.services import audit_record
 from certification.models import AuditEvent, Notification
 from core.roles import Role
@@ -56,10 +56,10 @@ def test_the_bell_counts_unread_and_the_list_marks_them_read(demo, candidate, co
     assert 'class="count">2<' in page and "one" in page and "secret" not in page
 
     client.post("/notifications/read/", {"ids": [mine.pk, theirs.pk]})
-    assert notifications.notifications_unread_count(user=candidate) == 1
-    assert notifications.notifications_unread_count(user=other) == 1  # not theirs to mark
+    assert selectors.notifications_unread_count(user=candidate) == 1
+    assert selectors.notifications_unread_count(user=other) == 1  # not theirs to mark
     client.post("/notifications/read/")
-    assert notifications.notifications_unread_count(user=candidate) == 0
+    assert selectors.notifications_unread_count(user=candidate) == 0
     assert 'class="count"' not in client.get("/dashboard/").content.decode()
 
 

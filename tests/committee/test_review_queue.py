@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from certification.applications import review
+from certification.applications import review, selectors
 from certification.applications import services as applications
 from certification.models import Application, AuditEvent
 from core.errors import ApplicationError, NotFound
@@ -39,7 +39,9 @@ def test_filters_narrow_the_queue(filed, committee):
     today = timezone.localdate()
 
     def queue(**filters):
-        found = review.review_queue(reviewer=committee, filters=review.QueueFilters(**filters))
+        found = selectors.review_queue(
+            reviewer=committee, filters=selectors.QueueFilters(**filters)
+        )
         return [pk for pk in ids(found) if pk in {a, b, c}]  # not the demo's applications
 
     assert queue() == [a, b, c]  # oldest submission first
@@ -60,7 +62,7 @@ def test_filters_narrow_the_queue(filed, committee):
 def test_only_the_committee_has_a_queue(filed):
     for role in (Role.CANDIDATE, Role.INSTRUCTOR, Role.EXAMINER):
         with pytest.raises(NotFound):
-            review.review_queue(reviewer=make_user(f"x{role}", role))
+            selectors.review_queue(reviewer=make_user(f"x{role}", role))
 
 
 def test_the_page_filters_and_pages_with_a_fixed_number_of_queries(

@@ -16,13 +16,8 @@ from certification.results.angoff import (
     angoff_study_create,
     angoff_summary,
 )
-from certification.results.blueprints import (
-    ComponentSpec,
-    blueprint_create,
-    blueprint_current,
-    blueprint_publish,
-)
-from certification.results.selectors import result_for_application
+from certification.results.blueprints import ComponentSpec, blueprint_create, blueprint_publish
+from certification.results.selectors import blueprint_current, result_for_application
 from core.errors import ApplicationError, NotFound
 from core.roles import Role
 from tests.conftest import make_user
