@@ -26,6 +26,13 @@ LOCALE = Path(settings.BASE_DIR) / "locale"
 EN_PO = LOCALE / "en" / "LC_MESSAGES" / "django.po"
 EN_MO = LOCALE / "en" / "LC_MESSAGES" / "django.mo"
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
+# Site-wide templates and each certification area's own (certification/<area>/templates).
+TEMPLATE_FILES = sorted(
+    [
+        *TEMPLATES.rglob("*.html"),
+        *Path(settings.BASE_DIR).glob("certification/*/templates/**/*.html"),
+    ]
+)
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 PLACEHOLDER = re.compile(r"%(?:\([a-z_]+\))?[sd]")
 PASSWORD = "correct horse battery staple"
@@ -148,12 +155,12 @@ def test_every_template_string_is_in_the_english_catalogue() -> None:
     translated = {e["msgid"] for e in po_entries(EN_PO) if e.get("msgstr")}
     tag = re.compile(r"""{%\s*(?:translate|trans)\s+(?:"([^"]*)"|'([^']*)')""")
     missing = []
-    for template in sorted(TEMPLATES.rglob("*.html")):
+    for template in TEMPLATE_FILES:
         for match in tag.finditer(template.read_text(encoding="utf-8")):
             msgid = match.group(1) if match.group(1) is not None else match.group(2)
             # makemessages doubles a literal % in a template string (and the tag undoes it)
             if msgid not in translated and msgid.replace("%", "%%") not in translated:
-                missing.append(f"{template.relative_to(TEMPLATES)}: {msgid}")
+                missing.append(f"{template.relative_to(settings.BASE_DIR)}: {msgid}")
     assert missing == []
 
 

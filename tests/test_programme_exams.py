@@ -3,12 +3,16 @@
 from typing import Any
 
 import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils.html import escape
 
 from certification.demo.programme_exams import DRAW_PER_CATEGORY, programme_exams_load
 from certification.exams import services as exams
 from certification.exams.services import blueprint_draw
-from certification.models import Certification
+from certification.models import Certification, Exam
 from tests.factories import approved_application
+from training.models import Curriculum, Lesson
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +60,36 @@ def test_loading_twice_changes_nothing(programme: dict[str, Any], demo: dict[str
     assert {slug: exam.pk for slug, exam in again.items()} == {
         slug: exam.pk for slug, exam in programme.items()
     }
+
+
+def test_each_certification_has_a_curriculum_of_six_lessons_with_time_and_objectives(
+    programme: dict[str, Any],
+) -> None:
+    for slug in programme:
+        curriculum = Curriculum.objects.get(slug=slug)
+        lessons = list(curriculum.lessons.all())
+        assert len(lessons) >= 6, slug
+        for lesson in lessons:
+            assert lesson.minutes > 0 and 3 <= len(lesson.objectives) <= 5, lesson.title
+            assert " / " in lesson.title, lesson.title
+
+
+def test_the_curriculum_page_shows_objectives_time_and_the_practical_task(
+    programme: dict[str, Any], client: Client
+) -> None:
+    page = client.get(reverse("curriculum", args=["beginner-cv"])).content.decode()
+    lesson = Lesson.objects.get(curriculum__slug="beginner-cv", practical_task__isnull=False)
+    assert escape(lesson.objectives[0]) in page
+    assert f"{lesson.minutes} 分钟" in page
+    assert reverse("practical", args=["beginner-cv"]) in page
+    assert "练习 / practice quiz" in page
+
+
+def test_a_practice_quiz_draws_from_its_own_banks_practice_pool_only(
+    programme: dict[str, Any],
+) -> None:
+    quiz = Exam.objects.get(mode=Exam.Mode.PRACTICE, curriculum__slug="intermediate-speech")
+    drawn = [version.question for _, version in blueprint_draw(exam=quiz, seed=7)]
+    assert len(drawn) >= 8
+    assert {question.bank.slug for question in drawn} == {"speech-intermediate"}
+    assert all(question.tags.filter(name="pool:practice").exists() for question in drawn)

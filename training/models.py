@@ -58,6 +58,20 @@ class Lesson(models.Model):
     position = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=200)
     body = models.TextField(help_text=_("Markdown"))
+    minutes = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Estimated study time in minutes (0: not estimated).")
+    )
+    objectives = models.JSONField(
+        default=list, blank=True, help_text=_("What the learner can do afterwards, one per line.")
+    )
+    practical_task = models.ForeignKey(
+        "training.PracticalTask",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lessons",
+        help_text=_("The practical task this lesson prepares for."),
+    )
 
     class Meta:
         ordering = ["curriculum", "position"]
