@@ -1,4 +1,4 @@
-"""Benchmark: item analysis of 1,000,000 responses (issue 3's speed target: < 2 s).
+"""Benchmark: item analysis of 1,000,000 responses (target: under 2 s).
 
     python -m grading.bench.item_analysis [--candidates 20000] [--items 50] [--runs 7]
 
