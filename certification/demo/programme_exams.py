@@ -14,8 +14,10 @@ from django.db import transaction
 from certification.models import Certification, Exam
 from training.demo.content import programme_banks_load
 from training.demo.curricula import programme_curricula_load
-from training.models import Curriculum, QuestionBank, Tag
+from training.models import Curriculum, PracticalTask, QuestionBank, Tag
 
+# Demo practical tasks (training/demo/) for certifications that have none yet.
+PROGRAMME_TASKS = {"beginner-nlp": "langid", "beginner-speech": "spoken-digits"}
 DRAW_PER_CATEGORY = 3
 MINUTES_PER_ITEM = 3
 PRACTICE_PER_CATEGORY = 2
@@ -25,6 +27,7 @@ def programme_exams_load(*, author: User) -> dict[str, Exam]:
     """Loads the banks and curricula, then each certification's programme exam and
     practice quiz; returns the exams by certification slug."""
     banks = programme_banks_load(author=author)
+    _practical_tasks_assign()
     tasks = {
         c.slug: c.practical_task
         for c in Certification.objects.filter(practical_task__isnull=False).select_related(
@@ -50,6 +53,17 @@ def programme_exams_load(*, author: User) -> dict[str, Exam]:
                 certification.save(update_fields=["written_exam", "is_open"])
         exams[certification.slug] = exam
     return exams
+
+
+def _practical_tasks_assign() -> None:
+    """Gives a certification without a practical task its demo task, where that task
+    is installed (the spoken-digits task needs espeak-ng on the machine)."""
+    for slug, task_slug in PROGRAMME_TASKS.items():
+        task = PracticalTask.objects.filter(slug=task_slug).first()
+        if task is not None:
+            Certification.objects.filter(slug=slug, practical_task__isnull=True).update(
+                practical_task=task
+            )
 
 
 def programme_exam(*, bank: QuestionBank, certification: Certification) -> Exam:
