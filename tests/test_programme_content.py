@@ -118,6 +118,15 @@ def test_loading_twice_makes_no_new_versions_and_rubrics_resolve(author: Any) ->
         )
     }
     assert rubric_ids and Rubric.objects.filter(pk__in=rubric_ids).count() == len(rubric_ids)
+    # Each bank keeps its own rubrics, though the banks' rubric titles repeat.
+    other = next(p for p in FILES if p.stem == "speech-advanced")
+    bank_load(path=other, author=author)
+    for rubric in Rubric.objects.filter(pk__in=rubric_ids):
+        assert rubric.title.endswith("· nlp-advanced")
+        spec = next(
+            r for r in bank_document(path)["rubrics"] if rubric.title.startswith(r["title"])
+        )
+        assert [c["name"] for c in rubric.criteria] == [c["name"] for c in spec["criteria"]]
 
 
 def test_names_are_unique_across_the_programme() -> None:

@@ -1,8 +1,10 @@
 """The nine certifications' written exams, drawn from the programme's banks."""
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
@@ -10,9 +12,10 @@ from django.utils.html import escape
 from certification.demo.programme_exams import DRAW_PER_CATEGORY, programme_exams_load
 from certification.exams import services as exams
 from certification.exams.services import blueprint_draw
-from certification.models import Certification, Exam
+from certification.models import Blueprint, Certification, Exam
+from certification.results.selectors import blueprint_current
 from tests.factories import approved_application
-from training.models import Curriculum, Lesson
+from training.models import Curriculum, Lesson, Rubric
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +107,24 @@ def test_beginner_nlp_and_speech_get_their_practical_tasks(programme: dict[str, 
     assert tasks == {"beginner-nlp": "langid", "beginner-speech": "spoken-digits"}
     lesson = Lesson.objects.get(curriculum__slug="beginner-nlp", practical_task__isnull=False)
     assert lesson.practical_task is not None and lesson.practical_task.slug == "langid"
+
+
+def test_advanced_cv_interviews_with_the_programme_rubric(programme: dict[str, Any]) -> None:
+    certification = Certification.objects.get(slug="advanced-cv")
+    blueprint = blueprint_current(certification=certification)
+    assert blueprint is not None and blueprint.published_at is not None
+    weights = {c.kind: c.weight for c in blueprint.components.all()}
+    assert weights == {
+        "written": Decimal("0.3"),
+        "practical": Decimal("0.3"),
+        "interview": Decimal("0.4"),
+    }
+    rubric = blueprint.components.get(kind="interview").rubric
+    assert rubric is not None and rubric.title.endswith("· cv-advanced")
+    assert len(rubric.criteria) == 5 and all(len(c["levels"]) == 4 for c in rubric.criteria)
+    assert certification.interview_slots.count() >= 9
+    # NLP and speech have their interview rubrics ready; their blueprints wait for a task.
+    assert Rubric.objects.filter(title__contains="面试", title__endswith="-advanced").count() == 3
+    versions = Blueprint.objects.filter(certification=certification).count()
+    programme_exams_load(author=User.objects.get(username="instructor"))
+    assert Blueprint.objects.filter(certification=certification).count() == versions

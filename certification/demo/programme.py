@@ -267,7 +267,7 @@ def _demo_certificate(*, certification_slug: str, committee: Any) -> Certificate
 # --- Blueprints and the advanced certification with an interview ---
 
 
-def _demo_examiners() -> list[Any]:
+def demo_examiners() -> list[Any]:
     """The demo examiner and two more, for interview panels."""
     User = get_user_model()
     examiners = [User.objects.get(username="examiner")]
@@ -305,7 +305,7 @@ def _demo_interview_rubric(committee: Any) -> Rubric:
     return rubric
 
 
-def _demo_interview_slots(*, advanced: Certification, examiners: list[Any], committee: Any) -> None:
+def demo_interview_slots(*, advanced: Certification, examiners: list[Any], committee: Any) -> None:
     """Nine interview slots a week from now, each with a panel of two examiners."""
     now = timezone.now()
     if not InterviewSlot.objects.filter(certification=advanced).exists():
@@ -329,7 +329,7 @@ def demo_blueprints_and_interviews(*, committee: Any, exam: Exam, task: Any) -> 
     practical 0.3, interview 0.4, cut 75) scored with an interview rubric, adds two
     more examiners and a week of interview slots. Idempotent: existing blueprints,
     the rubric and slots are left as they are."""
-    examiners = _demo_examiners()
+    examiners = demo_examiners()
     rubric = _demo_interview_rubric(committee)
     advanced = Certification.objects.get(slug="advanced-cv")
     advanced.written_exam, advanced.practical_task, advanced.is_open = exam, task, True
@@ -361,4 +361,4 @@ def demo_blueprints_and_interviews(*, committee: Any, exam: Exam, task: Any) -> 
                 weight=Decimal(weight),
                 rubric=rubric if kind == K.INTERVIEW else None,
             )
-    _demo_interview_slots(advanced=advanced, examiners=examiners, committee=committee)
+    demo_interview_slots(advanced=advanced, examiners=examiners, committee=committee)

@@ -6,15 +6,24 @@ A written exam has one section per category that draws three items of the exam p
 so that each bank fills two forms without repeating an item. A certification without
 a written exam gets its own and opens for applications; one that has an exam keeps it
 (the Beginner CV demo exam). A practice quiz draws from the practice pool only and
-is offered on the curriculum's page. Idempotent."""
+is offered on the curriculum's page. Each advanced certification is examined with an
+interview rated with its programme rubric, once it has a practical task. Idempotent."""
+
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from certification.models import Certification, Exam
+from certification.demo.programme import demo_examiners, demo_interview_slots
+from certification.models import Blueprint, BlueprintComponent, Certification, Exam
+from certification.results.blueprints import ComponentSpec, blueprint_create
+from certification.results.selectors import blueprint_current
+from core.roles import Role
 from training.demo.content import programme_banks_load
 from training.demo.curricula import programme_curricula_load
-from training.models import Curriculum, PracticalTask, QuestionBank, Tag
+from training.models import Curriculum, PracticalTask, QuestionBank, Rubric, Tag
+
+Kind = BlueprintComponent.Kind
 
 # Demo practical tasks (training/demo/) for certifications that have none yet.
 PROGRAMME_TASKS = {"beginner-nlp": "langid", "beginner-speech": "spoken-digits"}
@@ -37,6 +46,7 @@ def programme_exams_load(*, author: User) -> dict[str, Exam]:
     }
     curricula = {c.slug: c for c in programme_curricula_load(author=author, tasks=tasks)}
     exams: dict[str, Exam] = {}
+    committee = User.objects.filter(groups__name=Role.COMMITTEE.value).order_by("pk").first()
     for loaded in banks:
         domain, level = loaded.bank.slug.split("-")
         curriculum = curricula.get(f"{level}-{domain}")
@@ -52,7 +62,47 @@ def programme_exams_load(*, author: User) -> dict[str, Exam]:
                 certification.is_open = True
                 certification.save(update_fields=["written_exam", "is_open"])
         exams[certification.slug] = exam
+        interview_rubric = loaded.rubrics.get(f"{domain}-adv-interview")
+        if interview_rubric is not None and committee is not None:
+            advanced_interview(
+                certification=certification, rubric=interview_rubric, committee=committee
+            )
     return exams
+
+
+def advanced_interview(
+    *, certification: Certification, rubric: Rubric, committee: User
+) -> Blueprint | None:
+    """Gives an advanced certification its interview: a new published blueprint
+    version (written 0.3, practical 0.3, interview 0.4 rated with the programme's
+    interview rubric, each at least 50 %, cut 75) unless the current one already uses
+    that rubric, and a week of interview slots with two-examiner panels. Returns the
+    new blueprint, or None when nothing changed, or when the certification has no
+    practical task yet (a blueprint may only weigh components that exist)."""
+    current = blueprint_current(certification=certification)
+    if certification.practical_task_id is None or certification.written_exam_id is None:
+        return None
+    if current is not None and current.components.filter(rubric=rubric).exists():
+        return None
+    half = Decimal(50)
+    blueprint = blueprint_create(
+        certification=certification,
+        created_by=committee,
+        cut_score=Decimal(75),
+        borderline_margin=Decimal(3),
+        components=[
+            ComponentSpec(Kind.WRITTEN, Decimal("0.3"), half),
+            ComponentSpec(Kind.PRACTICAL, Decimal("0.3"), half),
+            ComponentSpec(Kind.INTERVIEW, Decimal("0.4"), half, rubric.pk),
+        ],
+        note="面试按课程面试评分量表评分 / Interview rated with the programme's rubric.",
+        publish=True,
+    )
+    if not certification.interview_slots.exists():
+        demo_interview_slots(
+            advanced=certification, examiners=demo_examiners(), committee=committee
+        )
+    return blueprint
 
 
 def _practical_tasks_assign() -> None:

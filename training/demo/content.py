@@ -37,6 +37,7 @@ class BankLoaded:
     bank: QuestionBank
     items: int
     new_versions: int
+    rubrics: dict[str, Rubric]  # by the file's rubric slug
 
 
 def bank_files() -> list[Path]:
@@ -64,13 +65,15 @@ def bank_load(*, path: Path, author: User) -> BankLoaded:
             slug=document["bank"], defaults={"title": document["title"], "owner": author}
         )
         rubrics = {
-            spec["slug"]: rubric_load(spec=spec, author=author)
+            spec["slug"]: rubric_load(spec=spec, bank=bank, author=author)
             for spec in document.get("rubrics", [])
         }
         new_versions = 0
         for spec in document["items"]:
             new_versions += item_load(bank=bank, spec=spec, rubrics=rubrics, author=author)
-    return BankLoaded(bank=bank, items=len(document["items"]), new_versions=new_versions)
+    return BankLoaded(
+        bank=bank, items=len(document["items"]), new_versions=new_versions, rubrics=rubrics
+    )
 
 
 def rubric_criteria(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -95,9 +98,16 @@ def rubric_criteria(spec: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def rubric_load(*, spec: dict[str, Any], author: User) -> Rubric:
+def rubric_title(spec: dict[str, Any], bank: QuestionBank) -> str:
+    """A rubric's title, with its bank: banks of several domains use the same rubric
+    titles, and a rubric is found again by its title."""
+    return f"{spec['title']} · {bank.slug}"
+
+
+def rubric_load(*, spec: dict[str, Any], bank: QuestionBank, author: User) -> Rubric:
     rubric, _ = Rubric.objects.update_or_create(
-        title=spec["title"], defaults={"criteria": rubric_criteria(spec), "created_by": author}
+        title=rubric_title(spec, bank),
+        defaults={"criteria": rubric_criteria(spec), "created_by": author},
     )
     return rubric
 
