@@ -18,15 +18,16 @@ View = Callable[..., HttpResponse]
 PAGE_SIZE = 50
 
 
-def role_required(role: Role) -> Callable[[View], View]:
-    """Login required, then the role; a user without it gets the same 404 as a missing
-    page, so pages cannot be discovered by probing."""
+def role_required(*roles: Role) -> Callable[[View], View]:
+    """Login required, then one of ``roles``; a user without any gets the same 404 as a
+    missing page, so pages cannot be discovered by probing. A NotFound raised by the
+    view becomes that 404 too."""
 
     def decorator(view: View) -> View:
         @login_required
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not has_role(request.user, role):
+            if not any(has_role(request.user, role) for role in roles):
                 raise Http404
             try:
                 return view(request, *args, **kwargs)
