@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from certification.demo.programme_exams import DRAW_PER_CATEGORY, programme_exams_load
+from certification.exams import selectors
 from certification.exams import services as exams
 from certification.exams.services import blueprint_draw
 from certification.models import Blueprint, Certification, Exam
@@ -39,7 +40,7 @@ def test_each_exam_can_be_drawn_twice_without_repeating_an_item(programme: dict[
         assert len(first) == DRAW_PER_CATEGORY * len(sections)
         # Every section's pool holds two full draws, so a second form can avoid the first.
         for section in sections:
-            pool = exams._section_pool(section)
+            pool = selectors.section_pool(section)
             assert pool.count() >= 2 * section.draw_count, (slug, section.title)
 
 
@@ -128,3 +129,22 @@ def test_advanced_cv_interviews_with_the_programme_rubric(programme: dict[str, A
     versions = Blueprint.objects.filter(certification=certification).count()
     programme_exams_load(author=User.objects.get(username="instructor"))
     assert Blueprint.objects.filter(certification=certification).count() == versions
+
+
+def test_the_exam_list_says_how_many_forms_each_exam_can_fill(
+    programme: dict[str, Any], client: Client, demo: dict[str, Any]
+) -> None:
+    exam = programme["intermediate-nlp"]
+    capacity = selectors.exam_capacity(exam=exam)
+    assert capacity.forms is not None and capacity.forms >= 2
+    assert all(row.forms >= 2 for row in capacity.sections)
+    # Ask one section for more than its pool holds: it is named as the short one.
+    greedy = exam.sections.order_by("position").first()
+    assert greedy is not None
+    greedy.draw_count = 50
+    greedy.save(update_fields=["draw_count"])
+    capacity = selectors.exam_capacity(exam=exam)
+    assert capacity.forms == 0 and capacity.short == (greedy,)
+    client.force_login(demo["instructor"])
+    page = client.get(reverse("exam-list")).content.decode()
+    assert "可组卷数" in page and escape(greedy.title) in page

@@ -9,6 +9,7 @@ import numpy as np
 from django.contrib.auth.models import User
 from django.db.models import Count, Q
 
+from certification.exams.selectors import exam_capacity
 from certification.models import Attempt, AttemptItem, Certification, Exam
 from core.errors import NotFound
 from core.roles import Role, has_role
@@ -21,8 +22,9 @@ def _may_analyse(viewer: User) -> bool:
 
 
 def exams_for_analysis(*, viewer: User) -> list[dict[str, Any]]:
-    """Every exam with what it is used for and its number of graded attempts, for
-    the instructors' and the committee's list. Raises NotFound for anyone else."""
+    """Every exam with what it is used for, its number of graded attempts and how many
+    forms its sections can fill (``exam_capacity``), for the instructors' and the
+    committee's list. Raises NotFound for anyone else."""
     if not _may_analyse(viewer):
         raise NotFound("Not found.")
     used_by: dict[int, list[str]] = {}
@@ -39,6 +41,7 @@ def exams_for_analysis(*, viewer: User) -> list[dict[str, Any]]:
             "used_by": used_by.get(exam.pk, [])
             + ([exam.curriculum.title] if exam.curriculum else []),
             "graded": exam.graded,
+            "capacity": exam_capacity(exam=exam),
         }
         for exam in exams
     ]

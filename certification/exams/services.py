@@ -14,10 +14,11 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from certification.audit.services import audit_record
+from certification.exams.selectors import section_pool
 from certification.models import (
     Accommodation,
     Answer,
@@ -30,7 +31,7 @@ from certification.models import (
 from core.errors import ApplicationError, Conflict, NotFound
 from core.tasks import task_send_on_commit
 from grading.objective import response_fraction, response_points
-from training.models import Question, QuestionVersion
+from training.models import QuestionVersion
 
 Kind = QuestionVersion.Kind
 # Queued by name (core.tasks): the task module imports this one.
@@ -53,19 +54,6 @@ def _latest_versions(question_ids: list[int]) -> dict[int, QuestionVersion]:
     return latest
 
 
-def _section_pool(section: ExamSection) -> Any:
-    pool = Question.objects.all()
-    if section.draw_category_id:
-        assert section.draw_category is not None
-        pool = pool.filter(category_id__in=section.draw_category.subtree_ids())
-    tag_ids = [tag.pk for tag in section.draw_tags.all()]
-    if tag_ids:
-        pool = pool.annotate(
-            matched=Count("tags", filter=Q(tags__in=tag_ids), distinct=True)
-        ).filter(matched=len(tag_ids))
-    return pool
-
-
 def blueprint_draw(*, exam: Exam, seed: int) -> list[tuple[ExamSection, QuestionVersion]]:
     """The items one attempt shows, in order, reproducible from ``seed``. Raises
     BlueprintError when a section cannot be filled (too few matching items)."""
@@ -81,7 +69,7 @@ def blueprint_draw(*, exam: Exam, seed: int) -> list[tuple[ExamSection, Question
         chosen = [item.question_id for item in section.fixed_items.all()]
         used.update(chosen)
         wanted = section.difficulty_mix or ({"": section.draw_count} if section.draw_count else {})
-        pool = _section_pool(section).exclude(pk__in=used)  # lazy: read only to draw
+        pool = section_pool(section).exclude(pk__in=used)  # lazy: read only to draw
         for difficulty, count in sorted(wanted.items()):
             candidates = pool.filter(tags__name=f"difficulty:{difficulty}") if difficulty else pool
             ids = sorted(set(candidates.values_list("pk", flat=True)) - used)
