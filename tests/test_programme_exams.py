@@ -99,13 +99,19 @@ def test_a_practice_quiz_draws_from_its_own_banks_practice_pool_only(
     assert all(question.tags.filter(name="pool:practice").exists() for question in drawn)
 
 
-def test_beginner_nlp_and_speech_get_their_practical_tasks(programme: dict[str, Any]) -> None:
+def test_programme_certifications_get_their_practical_tasks(programme: dict[str, Any]) -> None:
     tasks = dict(
-        Certification.objects.filter(slug__in=["beginner-nlp", "beginner-speech"]).values_list(
-            "slug", "practical_task__slug"
-        )
+        Certification.objects.filter(
+            slug__in=["beginner-nlp", "beginner-speech", "intermediate-cv"]
+        ).values_list("slug", "practical_task__slug")
     )
-    assert tasks == {"beginner-nlp": "langid", "beginner-speech": "spoken-digits"}
+    assert tasks == {
+        "beginner-nlp": "langid",
+        "beginner-speech": "spoken-digits",
+        "intermediate-cv": "shapes-cnn",
+    }
+    shapes = Lesson.objects.get(curriculum__slug="intermediate-cv", practical_task__isnull=False)
+    assert shapes.practical_task is not None and shapes.practical_task.slug == "shapes-cnn"
     lesson = Lesson.objects.get(curriculum__slug="beginner-nlp", practical_task__isnull=False)
     assert lesson.practical_task is not None and lesson.practical_task.slug == "langid"
 

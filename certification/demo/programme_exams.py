@@ -26,7 +26,11 @@ from training.models import Curriculum, PracticalTask, QuestionBank, Rubric, Tag
 Kind = BlueprintComponent.Kind
 
 # Demo practical tasks (training/demo/) for certifications that have none yet.
-PROGRAMME_TASKS = {"beginner-nlp": "langid", "beginner-speech": "spoken-digits"}
+PROGRAMME_TASKS = {
+    "beginner-nlp": "langid",
+    "beginner-speech": "spoken-digits",
+    "intermediate-cv": "shapes-cnn",
+}
 DRAW_PER_CATEGORY = 3
 MINUTES_PER_ITEM = 3
 PRACTICE_PER_CATEGORY = 2

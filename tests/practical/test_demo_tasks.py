@@ -46,6 +46,18 @@ def test_spoken_digits_are_synthesised_and_cached_by_hash():
     assert not folder.is_relative_to(ROOT)  # outside git
 
 
+def test_shapes_are_drawn_deterministically_and_balanced():
+    from training.demo.shapes.generate import CLASSES, generate
+
+    X, y = generate(seed=7, per_class=4)
+    assert X.dtype == np.float32 and X.shape == (4 * len(CLASSES), 32, 32)
+    assert X.min() >= 0 and X.max() <= 1 and np.bincount(y).tolist() == [4] * len(CLASSES)
+    again, _ = generate(seed=7, per_class=4)
+    assert np.array_equal(X, again)
+    labels = np.load(demo_bundle("shapes") / "public/train/y.npy")
+    assert set(labels.tolist()) == set(range(len(CLASSES)))
+
+
 def test_grade_practical_command_prints_one_json_report(tmp_path):
     bundle = demo_bundle("langid")
     env = {"SANDBOX_BACKEND": "docker", "PATH": "/usr/bin:/bin", "HOME": str(Path.home())}

@@ -1,9 +1,10 @@
 """Builds the demo practical task bundles from data available offline: the sklearn
 digits and diabetes data sets (shipped inside scikit-learn), Django's own translation
-catalogues (``.po`` files), and digits spoken by espeak-ng. Nothing is downloaded.
+catalogues (``.po`` files), digits spoken by espeak-ng, and geometric shapes drawn
+with NumPy. Nothing is downloaded.
 
 Each demo task is a folder here (``digits/``, ``langid/``, ``spoken_digits/``,
-``diabetes_tf/``) holding ``task.toml``, ``statement.md``, ``starter/`` and
+``diabetes_tf/``, ``shapes/``) holding ``task.toml``, ``statement.md``, ``starter/`` and
 ``solutions/``; the data is generated. ``demo_bundle(name)`` returns a finished
 bundle folder (layout in docs/practical.md), built once and cached outside git under
 a hash of everything that went into it, so later calls cost nothing.
@@ -20,10 +21,11 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from training.demo.shapes.generate import generate as generate_shapes
 from training.demo.spoken_digits.generate import generate
 
 HERE = Path(__file__).resolve().parent
-DEMO_TASKS = ("digits", "langid", "spoken_digits", "diabetes_tf")
+DEMO_TASKS = ("digits", "langid", "spoken_digits", "diabetes_tf", "shapes")
 BUILD_VERSION = "1"
 
 
@@ -182,11 +184,20 @@ def build_spoken_digits(root: Path) -> None:
     _write_split(root, X, y, order, (len(X) // 5, len(X) // 10))
 
 
+def build_shapes(root: Path) -> None:
+    """Synthetic 32×32 shape images, see shapes/generate.py: 7,000 balanced images,
+    1,400 test, 700 dev."""
+    X, y = generate_shapes()
+    order = np.random.default_rng(2026).permutation(len(X))
+    _write_split(root, X, y, order, (len(X) // 5, len(X) // 10))
+
+
 BUILDERS: dict[str, Callable[[Path], None]] = {
     "digits": build_digits,
     "langid": build_langid,
     "spoken_digits": build_spoken_digits,
     "diabetes_tf": build_diabetes,
+    "shapes": build_shapes,
 }
 
 
