@@ -1,3 +1,5 @@
+"""The signed-in user's roles, for the templates' navigation."""
+
 from django.http import HttpRequest
 
 from core.roles import Role, user_roles

@@ -1,3 +1,5 @@
+"""Registering a candidate account."""
+
 from typing import Any
 
 from django.contrib.auth import get_user_model

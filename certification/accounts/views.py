@@ -1,3 +1,5 @@
+"""Pages: the home page, registration and the candidate's dashboard."""
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login

@@ -1,3 +1,5 @@
+"""REST API of appeals: a candidate files one, the committee lists and decides them."""
+
 from typing import Any
 
 from drf_spectacular.utils import extend_schema

@@ -1,3 +1,5 @@
+"""Pages: the committee's appeal queue and decisions."""
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render

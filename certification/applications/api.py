@@ -1,3 +1,6 @@
+"""REST API of applications: certifications, drafts, submission, attachments,
+withdrawal, the committee's review queue and decisions, waivers and conflicts."""
+
 from typing import Any
 
 from django.contrib.auth import get_user_model

@@ -1,3 +1,6 @@
+"""Pages: the application form and attachments, the candidate's application, the
+committee's review queue, decisions and waivers, conflicts of interest."""
+
 from typing import Any
 
 from django import forms

@@ -1,3 +1,5 @@
+"""REST API of the audit log (committee) and of a user's notifications."""
+
 from typing import Any
 
 from drf_spectacular.utils import extend_schema

@@ -1,3 +1,5 @@
+"""Writing the audit log: one row per action, inside the action's transaction."""
+
 from typing import Any
 
 from django.contrib.auth.models import User

@@ -1,3 +1,5 @@
+"""Pages: the audit log with its CSV export, and a user's notifications."""
+
 import csv
 from typing import Any
 

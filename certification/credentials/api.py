@@ -1,3 +1,6 @@
+"""REST API of certificates: issue, verify, the signed credential, privacy, and the
+committee's revoke, suspend, unsuspend, renew and rename."""
+
 from typing import Any
 
 from drf_spectacular.utils import extend_schema

@@ -1,3 +1,6 @@
+"""What a certificate says: the results it shows, its achievement and its signed
+Open Badges credential."""
+
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal

@@ -1,3 +1,5 @@
+"""Reads of certificates: public status, a holder's own, the committee's list."""
+
 from dataclasses import dataclass
 from datetime import datetime
 

@@ -1,3 +1,6 @@
+"""The life of a certificate: issue, revoke, suspend, unsuspend, renew, rename,
+privacy, expiry reminders and issuer key replacement. Each write is audited."""
+
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any

@@ -1,3 +1,7 @@
+"""Pages: issuing, the public verification page and its JSON and badge, the issuer
+and status list documents, the verifier, the holder's page and PDF, the committee's
+certificate actions."""
+
 import json
 from typing import Any
 

@@ -1,3 +1,5 @@
+"""Extra time for a candidate on one exam or on all exams (committee)."""
+
 from django.contrib.auth.models import User
 from django.db import transaction
 

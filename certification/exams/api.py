@@ -1,3 +1,7 @@
+"""REST API of exam delivery: start, read, autosave and submit an attempt, practical
+submissions, practice feedback, programming samples, manual grading, regrade and
+accommodations."""
+
 from typing import Any
 
 from django.contrib.auth import get_user_model

@@ -1,3 +1,6 @@
+"""Pages: starting an exam, the attempt, the practical task, practice quizzes, the
+examiners' grading queue, the exam list and item analysis."""
+
 import csv
 from typing import Any
 

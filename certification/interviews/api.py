@@ -1,3 +1,6 @@
+"""REST API of interviews: slots and booking, examiners' assignments and ratings,
+rater agreement."""
+
 from typing import Any
 
 from django.contrib.auth import get_user_model

@@ -1,3 +1,6 @@
+"""Pages: interview slots and agreement (committee), ratings (examiners), booking
+(candidates)."""
+
 from typing import Any
 
 from django import forms

@@ -1,3 +1,6 @@
+"""Angoff standard setting: a study of an exam's items, judges' estimates in rounds,
+and the cut score it proposes for a new blueprint version."""
+
 import math
 from dataclasses import dataclass
 from decimal import Decimal

@@ -1,3 +1,6 @@
+"""REST API of results: a candidate's result, the committee's results and decisions,
+blueprints and Angoff studies."""
+
 from decimal import Decimal
 from typing import Any
 

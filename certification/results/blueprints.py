@@ -1,3 +1,6 @@
+"""Blueprints: creating and publishing versions of a certification's weights,
+minimums, cut score and interview rubric (committee only)."""
+
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any

@@ -1,3 +1,6 @@
+"""Pages: a candidate's result, the committee's results and decisions, blueprints and
+Angoff studies."""
+
 from decimal import Decimal, InvalidOperation
 
 from django import forms

@@ -1,3 +1,6 @@
+"""``manage.py load_demo``: the demo accounts, the programme's curricula, banks and
+exams, and a cohort of learners. Safe to run twice."""
+
 from typing import Any
 
 from django.conf import settings
