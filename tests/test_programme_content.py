@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from certification.demo.cohort import full_marks_response
 from core.roles import Role
 from grading.objective import response_fraction
 from grading.programming import programming_grade
@@ -26,27 +27,6 @@ OBJECTIVE = {
 }
 PARTIAL_CREDIT = {Kind.MATCHING, Kind.ORDERING}  # a wrong order still earns some places
 FILES = bank_files()
-
-
-def full_credit_response(version: QuestionVersion) -> dict[str, Any]:
-    key = version.key
-    if version.kind == Kind.SINGLE_CHOICE:
-        return {"choice": max(key["fractions"], key=lambda c: key["fractions"][c])}
-    if version.kind == Kind.MULTIPLE_CHOICE:
-        return {"choices": [c for c, f in key["fractions"].items() if f > 0]}
-    if version.kind == Kind.TRUE_FALSE:
-        return {"value": key["correct"]}
-    if version.kind == Kind.FILL_IN:
-        return {"blanks": {name: _accepted(rules) for name, rules in key["blanks"].items()}}
-    if version.kind == Kind.MATCHING:
-        return {"pairs": key["pairs"]}
-    return {"order": key["order"]}
-
-
-def _accepted(rules: list[dict[str, Any]]) -> str:
-    rule = next(r for r in rules if r.get("fraction", 1) >= 1 and r["match"] != "regex")
-    value = rule.get("value")
-    return str(value if value is not None else rule["min"])
 
 
 @pytest.fixture
@@ -76,7 +56,7 @@ def test_every_item_scores_its_key_fully_and_its_distractors_not_at_all(
         assert version is not None
         if version.kind not in OBJECTIVE:
             continue
-        full = response_fraction(version=version, response=full_credit_response(version))
+        full = response_fraction(version=version, response=full_marks_response(version))
         assert full == pytest.approx(1.0), question.name
         for response in responses_wrong(specs[question.name]):
             fraction = response_fraction(version=version, response=response)

@@ -36,12 +36,20 @@ def full_marks_response(version: QuestionVersion) -> dict[str, Any] | None:
     if version.kind == Kind.TRUE_FALSE:
         return {"value": key["correct"]}
     if version.kind == Kind.FILL_IN:
-        return {"blanks": {name: str(rules[0]["value"]) for name, rules in key["blanks"].items()}}
+        return {"blanks": {name: _accepted(rules) for name, rules in key["blanks"].items()}}
     if version.kind == Kind.MATCHING:
         return {"pairs": key["pairs"]}
     if version.kind == Kind.ORDERING:
         return {"order": key["order"]}
     return None
+
+
+def _accepted(rules: list[dict[str, Any]]) -> str:
+    """An answer that a blank's first full-credit rule accepts: its value, or the low
+    end of a numeric range (a regex is a pattern, not an answer)."""
+    rule = next(r for r in rules if r.get("fraction", 1) >= 1 and r["match"] != "regex")
+    value = rule.get("value")
+    return str(value if value is not None else rule["min"])
 
 
 def _mock_exam() -> Exam:

@@ -9,7 +9,7 @@ import numpy as np
 from django.contrib.auth.models import User
 from django.db.models import Count, Q
 
-from certification.exams.selectors import exam_capacity
+from certification.exams.selectors import exams_capacity
 from certification.models import Attempt, AttemptItem, Certification, Exam
 from core.errors import NotFound
 from core.roles import Role, has_role
@@ -30,18 +30,19 @@ def exams_for_analysis(*, viewer: User) -> list[dict[str, Any]]:
     used_by: dict[int, list[str]] = {}
     for certification in Certification.objects.filter(written_exam__isnull=False).order_by("pk"):
         used_by.setdefault(certification.written_exam_id, []).append(certification.name)  # type: ignore[arg-type]
-    exams = (
+    exams = list(
         Exam.objects.select_related("curriculum")
         .annotate(graded=Count("attempts", filter=Q(attempts__state=Attempt.State.GRADED)))
         .order_by("mode", "title")
     )
+    capacities = exams_capacity(exams=exams)
     return [
         {
             "exam": exam,
             "used_by": used_by.get(exam.pk, [])
             + ([exam.curriculum.title] if exam.curriculum else []),
             "graded": exam.graded,
-            "capacity": exam_capacity(exam=exam),
+            "capacity": capacities[exam.pk],
         }
         for exam in exams
     ]

@@ -2,6 +2,7 @@
 many forms an exam's sections can fill without repeating an item."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.db.models import Count, Q
 
 from certification.models import Attempt, Exam, ExamSection
 from core.errors import NotFound
-from training.models import Question
+from training.models import Category, Question
 
 
 def attempt_get_for_candidate(*, candidate: User, public_id: uuid.UUID | str) -> Attempt:
@@ -54,21 +55,68 @@ class ExamCapacity:
 
 
 def exam_capacity(*, exam: Exam) -> ExamCapacity:
-    """The capacity of ``exam``'s blueprint, one count per section and difficulty."""
-    rows = []
-    for section in exam.sections.select_related("draw_category").prefetch_related("draw_tags"):
+    """The capacity of ``exam``'s blueprint (see ``exams_capacity``)."""
+    return exams_capacity(exams=[exam])[exam.pk]
+
+
+def exams_capacity(*, exams: Sequence[Exam]) -> dict[int, ExamCapacity]:
+    """Exam id → its capacity. The pools are counted per category in one query for
+    each distinct set of draw tags and difficulty, whatever the number of exams, and
+    a section's count is the sum over its category subtree."""
+    sections = list(
+        ExamSection.objects.filter(exam__in=exams)
+        .prefetch_related("draw_tags")
+        .order_by("exam_id", "position")
+    )
+    children: dict[int | None, list[int]] = {}
+    for category_id, parent_id in Category.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(category_id)
+    counts: dict[tuple[frozenset[int], str], dict[int | None, int]] = {}
+    rows: dict[int, list[SectionCapacity]] = {exam.pk: [] for exam in exams}
+    for section in sections:
         wanted = section.difficulty_mix or ({"": section.draw_count} if section.draw_count else {})
         if not wanted:
             continue
-        pool = section_pool(section)
-        available = {
-            difficulty: (
-                pool.filter(tags__name=f"difficulty:{difficulty}") if difficulty else pool
-            ).count()
-            for difficulty in wanted
-        }
+        tags = frozenset(tag.pk for tag in section.draw_tags.all())
+        subtree = _subtree(children, section.draw_category_id)
+        available = {}
+        for difficulty in wanted:
+            key = (tags, difficulty)
+            if key not in counts:
+                counts[key] = _pool_counts_by_category(tags, difficulty)
+            by_category = counts[key]
+            available[difficulty] = (
+                sum(by_category.values())
+                if subtree is None
+                else sum(by_category.get(c, 0) for c in subtree)
+            )
         forms = min(available[d] // int(n) for d, n in wanted.items() if int(n) > 0)
-        rows.append(SectionCapacity(section, dict(wanted), available, forms))
+        rows[section.exam_id].append(SectionCapacity(section, dict(wanted), available, forms))
+    return {exam_id: _capacity(found) for exam_id, found in rows.items()}
+
+
+def _subtree(children: dict[int | None, list[int]], root: int | None) -> list[int] | None:
+    """``root`` and every category below it; None (no restriction) without a root."""
+    if root is None:
+        return None
+    found, frontier = [root], [root]
+    while frontier:
+        frontier = [child for parent in frontier for child in children.get(parent, [])]
+        found.extend(frontier)
+    return found
+
+
+def _pool_counts_by_category(tags: frozenset[int], difficulty: str) -> dict[int | None, int]:
+    """Category id → questions carrying every tag of ``tags`` (and the difficulty)."""
+    pool = Question.objects.all()
+    for tag_id in sorted(tags):
+        pool = pool.filter(tags=tag_id)
+    if difficulty:
+        pool = pool.filter(tags__name=f"difficulty:{difficulty}")
+    return dict(pool.values_list("category_id").annotate(n=Count("pk", distinct=True)).order_by())
+
+
+def _capacity(rows: list[SectionCapacity]) -> ExamCapacity:
     if not rows:
         return ExamCapacity(forms=None, sections=(), short=())
     fewest = min(row.forms for row in rows)
