@@ -21,6 +21,7 @@ from training.selectors import bank_items
 from training.services.item_examples import version_example
 from training.services.item_rules import ItemInvalid, version_validate
 from training.services.items import question_create, question_edit
+from training.services.review import review_approve, review_submit
 
 Kind = QuestionVersion.Kind
 CHOICES = [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}, {"id": "c", "text": "C"}]
@@ -345,8 +346,9 @@ def test_invalid_edit_changes_nothing(bank: QuestionBank, instructor: Any) -> No
 
 def test_an_attempt_keeps_showing_and_scoring_its_version(db: None, instructor: Any) -> None:
     """Given an attempt started on version 1, when the item is edited so that another
-    choice is right, then the attempt still shows and scores version 1, and the next
-    attempt gets version 2."""
+    choice is right, then the attempt still shows and scores version 1; the next
+    attempt still gets version 1 while version 2 is a draft, and version 2 once a
+    second instructor has published it."""
     exam = objective_exam(mode=Exam.Mode.PRACTICE, attempts_allowed=5)
     alice, bob = make_user("alice", Role.CANDIDATE), make_user("bob", Role.CANDIDATE)
     attempt = exams.attempt_start(candidate=alice, exam=exam)
@@ -370,10 +372,15 @@ def test_an_attempt_keeps_showing_and_scoring_its_version(db: None, instructor: 
     exams.attempt_submit(attempt=attempt)
     item.refresh_from_db()
     assert item.points == Decimal("1.00")  # version 1's key: b was right
+    meanwhile = exams.attempt_start(candidate=bob, exam=exam)
+    assert meanwhile.items.get(version__question=q).version.number == 1  # v2 is a draft
+    exams.attempt_submit(attempt=meanwhile)
+    review_submit(version=saved.version, actor=instructor)
+    review_approve(version=saved.version, actor=make_user("reviewer", Role.INSTRUCTOR))
     later = exams.attempt_start(candidate=bob, exam=exam)
     later_item = later.items.get(version__question=q)
     assert later_item.version == saved.version
-    assert bank_items(bank=q.bank, kind=Kind.SINGLE_CHOICE)[0].attempts == 2
+    assert bank_items(bank=q.bank, kind=Kind.SINGLE_CHOICE)[0].attempts == 3
 
 
 @pytest.mark.django_db(transaction=True)

@@ -53,7 +53,21 @@ class Curriculum(models.Model):
         return self.title
 
 
+class ReviewStatus(models.TextChoices):
+    """The authoring workflow of a lesson or item version (docs/authoring.md): an
+    author's draft goes to review, a second author approves it (published) or sends
+    it back with a note (draft again). Candidates only ever see published versions."""
+
+    DRAFT = "draft", _("草稿")
+    IN_REVIEW = "in_review", _("审核中")
+    PUBLISHED = "published", _("已发布")
+
+
 class Lesson(models.Model):
+    """A lesson as candidates see it: the fields of its newest published version
+    (``LessonVersion``), copied on publication. ``is_published`` is false until a
+    first version is published, and the curriculum page lists only published lessons."""
+
     curriculum = models.ForeignKey(Curriculum, related_name="lessons", on_delete=models.CASCADE)
     position = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=200)
@@ -72,6 +86,7 @@ class Lesson(models.Model):
         related_name="lessons",
         help_text=_("The practical task this lesson prepares for."),
     )
+    is_published = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["curriculum", "position"]
@@ -83,6 +98,38 @@ class Lesson(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class LessonVersion(models.Model):
+    """One saved state of a lesson's content, reviewed before it is published."""
+
+    lesson = models.ForeignKey(Lesson, related_name="versions", on_delete=models.CASCADE)
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text=_("Markdown"))
+    minutes = models.PositiveSmallIntegerField(default=0)
+    objectives = models.JSONField(default=list, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["lesson", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "number"], name="lesson_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lesson} v{self.number}"
 
 
 class QuestionBank(models.Model):
@@ -208,6 +255,16 @@ class QuestionVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Written by the studio's editor as a draft; bulk loads (demo, fixtures) publish
+    # directly. Exams draw only published versions.
+    status = models.CharField(
+        max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.PUBLISHED
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["question", "-number"]

@@ -12,7 +12,7 @@ def curriculum_detail(request: HttpRequest, slug: str) -> HttpResponse:
     certification with the curriculum's slug (``<level>-<domain>``, one per level and
     domain)."""
     curriculum = get_object_or_404(Curriculum.objects.select_related("level", "domain"), slug=slug)
-    rows = list(curriculum.lessons.all())
+    rows = list(curriculum.lessons.filter(is_published=True))
     lessons = [
         {
             "lesson": lesson,

@@ -19,7 +19,7 @@ from core.http import AuthenticatedRequest
 from training import interchange
 from training.access import author_required
 from training.interchange import ImportProblems
-from training.models import QuestionBank
+from training.models import QuestionBank, ReviewStatus
 from training.selectors import bank_get_for_author, banks_with_item_counts
 from training.services.interchange import (
     QUESTION_IMPORT_MAX_BYTES,
@@ -71,6 +71,7 @@ def _run(bank: QuestionBank, pending: dict[str, Any], *, user: User, dry_run: bo
         dry_run=dry_run,
         categories=result.categories,
         skipped=result.skipped,
+        status=ReviewStatus.IN_REVIEW,
     )
 
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from certification.models import Attempt, Exam, ExamSection
 from core.errors import NotFound
-from training.models import Category, Question
+from training.models import Category, Question, QuestionVersion, ReviewStatus
 
 
 def attempt_get_for_candidate(*, candidate: User, public_id: uuid.UUID | str) -> Attempt:
@@ -21,9 +21,18 @@ def attempt_get_for_candidate(*, candidate: User, public_id: uuid.UUID | str) ->
         raise NotFound("Not found.") from exc
 
 
+def published_questions() -> Any:
+    """Items that have a published version: the only ones an exam may show."""
+    published = QuestionVersion.objects.filter(
+        question=OuterRef("pk"), status=ReviewStatus.PUBLISHED
+    )
+    return Question.objects.filter(Exists(published))
+
+
 def section_pool(section: ExamSection) -> Any:
-    """The questions ``section`` draws from: its category subtree, with all its tags."""
-    pool = Question.objects.all()
+    """The questions ``section`` draws from: its category subtree, with all its tags,
+    among the items with a published version."""
+    pool = published_questions()
     if section.draw_category_id:
         assert section.draw_category is not None
         pool = pool.filter(category_id__in=section.draw_category.subtree_ids())
@@ -107,8 +116,9 @@ def _subtree(children: dict[int | None, list[int]], root: int | None) -> list[in
 
 
 def _pool_counts_by_category(tags: frozenset[int], difficulty: str) -> dict[int | None, int]:
-    """Category id → questions carrying every tag of ``tags`` (and the difficulty)."""
-    pool = Question.objects.all()
+    """Category id → published questions carrying every tag of ``tags`` (and the
+    difficulty)."""
+    pool = published_questions()
     for tag_id in sorted(tags):
         pool = pool.filter(tags=tag_id)
     if difficulty:

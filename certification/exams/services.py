@@ -31,7 +31,7 @@ from certification.models import (
 from core.errors import ApplicationError, Conflict, NotFound
 from core.tasks import task_send_on_commit
 from grading.objective import response_fraction, response_points
-from training.models import QuestionVersion
+from training.models import QuestionVersion, ReviewStatus
 
 Kind = QuestionVersion.Kind
 # Queued by name (core.tasks): the task module imports this one.
@@ -46,8 +46,11 @@ class BlueprintError(ApplicationError):
 
 
 def _latest_versions(question_ids: list[int]) -> dict[int, QuestionVersion]:
+    """Each item's newest published version (a newer draft or one in review waits)."""
     latest: dict[int, QuestionVersion] = {}
-    for version in QuestionVersion.objects.filter(question_id__in=question_ids).order_by(
+    for version in QuestionVersion.objects.filter(
+        question_id__in=question_ids, status=ReviewStatus.PUBLISHED
+    ).order_by(
         "question_id", "-number"
     ):
         latest.setdefault(version.question_id, version)

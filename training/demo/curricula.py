@@ -13,6 +13,7 @@ from django.db import transaction
 
 from training.demo.content import PROGRAMME_DIR
 from training.models import Curriculum, Domain, Lesson, Level, PracticalTask
+from training.services.lessons import lesson_publish_loaded
 
 LEVEL_SUMMARIES = {
     "beginner": "入门：概念、数学、神经网络与框架的使用 / Foundations: concepts, maths, "
@@ -83,7 +84,7 @@ def curriculum_load(*, folder: Path, author: User, tasks: dict[str, PracticalTas
             },
         )
         for lesson in lessons:
-            Lesson.objects.update_or_create(
+            row, _ = Lesson.objects.update_or_create(
                 curriculum=curriculum,
                 position=lesson.position,
                 defaults={
@@ -92,7 +93,9 @@ def curriculum_load(*, folder: Path, author: User, tasks: dict[str, PracticalTas
                     "minutes": lesson.minutes,
                     "objectives": lesson.objectives,
                     "practical_task": tasks.get(slug) if lesson.practical else None,
+                    "is_published": True,
                 },
             )
+            lesson_publish_loaded(lesson=row, actor=author)
         curriculum.lessons.filter(position__gt=len(lessons)).delete()
     return curriculum

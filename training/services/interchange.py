@@ -10,7 +10,7 @@ from django.db import transaction
 
 from training.interchange import EXPORT_FORMATS, ImportProblems, ItemDraft, Problem, qti
 from training.interchange import write as write_file
-from training.models import Category, Question, QuestionBank, QuestionVersion, Tag
+from training.models import Category, Question, QuestionBank, QuestionVersion, ReviewStatus, Tag
 from training.services.item_rules import CATEGORY_NAME_MAX, TAG_MAX, version_validate
 
 QUESTION_IMPORT_MAX_BYTES = 2 * 1024 * 1024
@@ -98,6 +98,7 @@ def questions_import(
     dry_run: bool = False,
     categories: Iterable[tuple[str, ...]] = (),
     skipped: Sequence[Problem] = (),
+    status: str = ReviewStatus.PUBLISHED,
 ) -> ImportReport:
     """Creates, in one transaction, the categories (by path, also the empty ones in
     ``categories``), the tags and, per draft, a Question with its version 1. A dry run
@@ -105,7 +106,11 @@ def questions_import(
 
     Raises ImportProblems (nothing written) when a draft breaks a database rule.
     Not idempotent: importing the same file twice creates the items twice (categories
-    and tags are reused)."""
+    and tags are reused).
+
+    ``status``: the instructors' import page sends items to review (``in_review``), so
+    a second author approves them as for items written in the studio; the operators'
+    command line (``import_questions``) publishes them."""
     problems = _validate(drafts)
     if problems:
         raise ImportProblems(problems)
@@ -118,7 +123,7 @@ def questions_import(
             _category(bank, path, cache, new_categories)
         tags = _tags(drafts, new_tags)
         for d in drafts:
-            question = _question_create(bank, d, cache[d.category], tags, created_by)
+            question = _question_create(bank, d, cache[d.category], tags, created_by, status)
             items.append(
                 ImportedItem(
                     d.source_line,
@@ -156,6 +161,7 @@ def _question_create(
     category: Category | None,
     tags: dict[str, Tag],
     created_by: User | None,
+    status: str,
 ) -> Question:
     question = Question.objects.create(
         bank=bank, category=category, name=draft.name[:200], created_by=created_by
@@ -172,6 +178,7 @@ def _question_create(
         feedback=draft.feedback,
         points=Decimal(str(draft.points)).quantize(Decimal("0.01")),
         created_by=created_by,
+        status=status,
     )
     return question
 

@@ -10,7 +10,8 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
-from training.models import Category, Question, QuestionBank, QuestionVersion, Tag
+from core.audit import audit_emit
+from training.models import Category, Question, QuestionBank, QuestionVersion, ReviewStatus, Tag
 from training.services.item_rules import (
     NAME_MAX,
     TAG_MAX,
@@ -147,8 +148,13 @@ def question_create(
             )
             _set_tags(question, tags)
             version = QuestionVersion.objects.create(
-                question=question, number=1, created_by=actor, **content
+                question=question,
+                number=1,
+                created_by=actor,
+                status=ReviewStatus.DRAFT,
+                **content,
             )
+            audit_emit(actor=actor, action="item.saved", obj=version, after={"number": 1})
     except IntegrityError:
         made = _made_with(token) if token else None
         if made is None:
@@ -218,6 +224,8 @@ def question_edit(
             question=locked,
             number=latest.number + 1 if latest is not None else 1,
             created_by=actor,
+            status=ReviewStatus.DRAFT,
             **content,
         )
+        audit_emit(actor=actor, action="item.saved", obj=version, after={"number": version.number})
     return ItemSaved(question=locked, version=version, created=True)
