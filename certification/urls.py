@@ -9,8 +9,19 @@ from certification.credentials import urls as credentials
 from certification.exams import urls as exams
 from certification.interviews import urls as interviews
 from certification.results import urls as results
+from certification.studio import urls as studio
 
-AREAS = (accounts, applications, exams, interviews, results, appeals, credentials, audit)
+AREAS = (
+    accounts,
+    applications,
+    exams,
+    interviews,
+    results,
+    appeals,
+    credentials,
+    audit,
+    studio,
+)
 
 urlpatterns = [pattern for area in AREAS for pattern in area.urlpatterns]
 api_urlpatterns = [pattern for area in AREAS for pattern in area.api_urlpatterns]

@@ -6,16 +6,19 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
+
 from grading.evaluation import EvaluationReport, GradingSpec, practical_evaluate
 from training.bundles.manifest import BundleRefused, Manifest
-from training.bundles.paths import BundlePaths
+from training.bundles.paths import BundlePaths, bundle_paths
 from training.bundles.storage import TrialReport
+from training.models import BundleVersion
 
 
-def bundle_trial(*, root: Path, manifest: Manifest) -> TrialReport:
-    """Runs the reference and the baseline of the unpacked bundle at ``root``. Returns
-    both reports; raises BundleRefused unless the reference passes and the baseline
-    runs and fails. Touches no database row; runs the code each time it is called."""
+def bundle_trial_reports(*, root: Path, manifest: Manifest) -> dict[str, EvaluationReport]:
+    """Runs the reference and the baseline of the unpacked bundle at ``root`` through
+    the grading pipeline and returns both reports, whatever they say."""
     spec = GradingSpec.from_manifest(manifest)
     paths = BundlePaths(root)
     solutions = {"reference": paths.reference_solution, "baseline": paths.baseline_solution}
@@ -25,6 +28,14 @@ def bundle_trial(*, root: Path, manifest: Manifest) -> TrialReport:
             reports[name] = practical_evaluate(
                 spec=spec, bundle=paths, solution=solution, scratch=Path(scratch)
             )
+    return reports
+
+
+def bundle_trial(*, root: Path, manifest: Manifest) -> TrialReport:
+    """Runs the reference and the baseline of the unpacked bundle at ``root``. Returns
+    both reports; raises BundleRefused unless the reference passes and the baseline
+    runs and fails. Touches no database row; runs the code each time it is called."""
+    reports = bundle_trial_reports(root=root, manifest=manifest)
     reference, baseline = reports["reference"], reports["baseline"]
     if reference["verdict"] == "sandbox_error" or baseline["verdict"] == "sandbox_error":
         raise BundleRefused(
@@ -43,6 +54,40 @@ def bundle_trial(*, root: Path, manifest: Manifest) -> TrialReport:
             f"passed={baseline['passed']}, score {baseline['test_score']}"
         )
     return {name: _summary(report) for name, report in reports.items()}
+
+
+def trial_rerun(*, version_id: int) -> dict[str, Any]:
+    """Runs the stored bundle version's reference and baseline again (say, after a new
+    sandbox image) and appends the run, with the time, to the version's trial record;
+    the latest run's reports stay under "reference" and "baseline". Nothing is refused:
+    a failing reference is exactly what the instructor needs to see."""
+    version = BundleVersion.objects.select_related("task").get(pk=version_id)
+    paths = bundle_paths(version.task, version)
+    manifest = paths.manifest()
+    assert manifest is not None, "a stored bundle has a manifest"
+    try:
+        reports = bundle_trial_reports(root=paths.root, manifest=manifest)
+    except Exception:
+        _trial_write(version_id, run=None)  # the button works again
+        raise
+    run = {"at": timezone.now().isoformat(), **{n: _summary(r) for n, r in reports.items()}}
+    _trial_write(version_id, run=run)
+    return run
+
+
+def _trial_write(version_id: int, *, run: dict[str, Any] | None) -> None:
+    """Appends ``run`` (if any) to the version's trial record and clears "pending".
+    The upload's own trial, recorded before runs were kept, becomes the first run."""
+    with transaction.atomic():
+        locked = BundleVersion.objects.select_for_update().get(pk=version_id)
+        trial = {k: v for k, v in (locked.trial or {}).items() if k != "pending"}
+        runs = trial.pop("runs", None) or (
+            [{"at": locked.created_at.isoformat(), **trial}] if trial.get("reference") else []
+        )
+        if run is not None:
+            trial, runs = dict(run), [*runs, run]
+        locked.trial = {**trial, "runs": runs}
+        locked.save(update_fields=["trial"])
 
 
 def _summary(report: EvaluationReport) -> dict[str, Any]:

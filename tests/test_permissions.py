@@ -26,6 +26,7 @@ from certification.models import (
 )
 from core.roles import Role
 from grading.models import Submission
+from training.models import Lesson
 from tests.conftest import make_user
 from tests.factories import approved_application, objective_exam
 from tests.results.world import results_state, results_world
@@ -621,6 +622,33 @@ PAGES.update(
             lambda w: f"/banks/test-bank/items/{w.attempt.items.first().version.question_id}/edit/",
             {"instructor", "committee"},
         ),
+    }
+)
+
+
+def _lesson_id(w: World) -> int:
+    lesson = Lesson.objects.filter(curriculum__slug="beginner-cv").order_by("position").first()
+    assert lesson is not None
+    return lesson.pk
+
+
+AUTHORS = {"instructor", "committee"}
+PAGES.update(
+    {
+        # The authoring studio (certification/studio/): the same authors.
+        "studio": ("get", lambda w: "/studio/", AUTHORS),
+        "studio lessons": ("get", lambda w: "/studio/curricula/beginner-cv/", AUTHORS),
+        "studio new lesson": ("get", lambda w: "/studio/curricula/beginner-cv/new/", AUTHORS),
+        "studio lesson": ("get", lambda w: f"/studio/lessons/{_lesson_id(w)}/", AUTHORS),
+        "studio edit lesson": ("get", lambda w: f"/studio/lessons/{_lesson_id(w)}/edit/", AUTHORS),
+        "studio new exam": ("get", lambda w: "/studio/exams/new/", AUTHORS),
+        "studio blueprint": ("get", lambda w: f"/studio/exams/{w.attempt.exam_id}/", AUTHORS),
+        "studio task runs": (
+            "get",
+            lambda w: f"/studio/tasks/{w.submission.task.slug}/",
+            AUTHORS,
+        ),
+        "studio approve": ("post", lambda w: "/studio/review/approve/", AUTHORS),
     }
 )
 

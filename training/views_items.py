@@ -167,7 +167,13 @@ def _saved_message(request: HttpRequest, saved: ItemSaved) -> None:
     n = saved.version.number
     if saved.created:
         messages.success(
-            request, gettext("已保存为第 %(n)d 版 / Saved as version %(n)d.") % {"n": n}
+            request,
+            gettext(
+                "已保存为第 %(n)d 版（草稿）。提交审核并由另一位讲师批准后，考试才会使用它。 / "
+                "Saved as version %(n)d (a draft). Exams use it once you submit it for review "
+                "and another instructor approves it."
+            )
+            % {"n": n},
         )
     else:
         messages.info(
@@ -181,11 +187,21 @@ def _saved_message(request: HttpRequest, saved: ItemSaved) -> None:
 
 
 def _form_context(bank: QuestionBank, form: ItemForm, **extra: Any) -> dict[str, Any]:
+    """The form, and for the kind editor (static/js/studio_items.js) an example of
+    each kind to start from when the kind changes and the rubrics to pick from."""
+    rubrics = list(Rubric.objects.order_by("pk"))
+    examples = {
+        kind: {**example, "points": str(example["points"])}
+        for kind in Kind.values
+        for example in [version_example(kind=kind)]
+    }
     return {
         "bank": bank,
         "form": form,
         "kinds": Kind.choices,
-        "rubrics": Rubric.objects.order_by("pk"),
+        "rubrics": rubrics,
+        "examples": examples,
+        "rubric_list": [[r.pk, r.title] for r in rubrics],
         **extra,
     }
 
@@ -305,5 +321,11 @@ def item_history(request: AuthenticatedRequest, slug: str, question_id: int) -> 
         for v in question_versions(question=question)
     ]
     category = category_paths(bank=bank).get(question.category_id or 0, "")
-    context = {"bank": bank, "question": question, "versions": versions, "category": category}
+    context = {
+        "bank": bank,
+        "question": question,
+        "versions": versions,
+        "category": category,
+        "newest": versions[0]["version"] if versions else None,
+    }
     return render(request, "training/items/history.html", context)

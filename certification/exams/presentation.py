@@ -59,12 +59,7 @@ def item_view(item: AttemptItem, *, rights: ReviewRights | None = None) -> dict[
     if version.kind == "ordering" and answer is not None:
         by_id = {str(entry["id"]): entry for entry in data.get("items", [])}
         data["items"] = [by_id[i] for i in answer.response.get("order", []) if i in by_id]
-    for key in ("choices", "items", "options", "prompts"):
-        if key in data:
-            data[key] = [
-                {"id": str(e["id"]), "text": e["text"], "html": render_inline(str(e["text"]))}
-                for e in data[key]
-            ]
+    _lists_html(data)
     view: dict[str, Any] = {
         "id": item.pk,
         "position": item.position,
@@ -82,6 +77,34 @@ def item_view(item: AttemptItem, *, rights: ReviewRights | None = None) -> dict[
         view["feedback"] = version.feedback
         view["feedback_html"] = feedback_html(version.feedback)
     return view
+
+
+def _lists_html(data: dict[str, Any]) -> None:
+    """Adds rendered HTML to each entry of the item's lists, in place."""
+    for key in ("choices", "items", "options", "prompts"):
+        if key in data:
+            data[key] = [
+                {"id": str(e["id"]), "text": e["text"], "html": render_inline(str(e["text"]))}
+                for e in data[key]
+            ]
+
+
+def version_preview(version: QuestionVersion, *, item_id: int = 0) -> dict[str, Any]:
+    """An unsaved version as a candidate would see it in an attempt, for the studio's
+    preview: no answer, no key, no feedback. Lists keep the author's order."""
+    data = dict(version.data)
+    _lists_html(data)
+    return {
+        "id": item_id,
+        "position": 1,
+        "kind": version.kind,
+        "kind_label": version.get_kind_display(),
+        "stem": version.stem,
+        "stem_html": render_markdown(version.stem),
+        "points": str(version.points),
+        "data": data,
+        "answer": None,
+    }
 
 
 def attempt_view(attempt: Attempt, *, now: datetime | None = None) -> dict[str, Any]:

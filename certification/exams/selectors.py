@@ -45,8 +45,31 @@ def section_pool(section: ExamSection) -> Any:
 
 
 @dataclass(frozen=True)
+class SectionDraw:
+    """What a section draws, saved or not (the blueprint editor checks unsaved ones):
+    ``wanted`` maps a difficulty ("" for any) to the items drawn per form."""
+
+    position: int
+    title: str
+    category_id: int | None
+    tag_ids: frozenset[int]
+    wanted: dict[str, int]
+
+    @classmethod
+    def of(cls, section: ExamSection) -> "SectionDraw":
+        wanted = section.difficulty_mix or ({"": section.draw_count} if section.draw_count else {})
+        return cls(
+            position=section.position,
+            title=section.title,
+            category_id=section.draw_category_id,
+            tag_ids=frozenset(tag.pk for tag in section.draw_tags.all()),
+            wanted={str(k): int(v) for k, v in wanted.items()},
+        )
+
+
+@dataclass(frozen=True)
 class SectionCapacity:
-    section: ExamSection
+    section: SectionDraw
     wanted: dict[str, int]  # difficulty ("" for any) → items drawn per form
     available: dict[str, int]  # difficulty → items in the pool
     forms: int  # forms this section fills without repeating an item
@@ -60,7 +83,7 @@ class ExamCapacity:
 
     forms: int | None
     sections: tuple[SectionCapacity, ...]
-    short: tuple[ExamSection, ...]
+    short: tuple[SectionDraw, ...]
 
 
 def exam_capacity(*, exam: Exam) -> ExamCapacity:
@@ -77,31 +100,48 @@ def exams_capacity(*, exams: Sequence[Exam]) -> dict[int, ExamCapacity]:
         .prefetch_related("draw_tags")
         .order_by("exam_id", "position")
     )
-    children: dict[int | None, list[int]] = {}
-    for category_id, parent_id in Category.objects.values_list("pk", "parent_id"):
-        children.setdefault(parent_id, []).append(category_id)
-    counts: dict[tuple[frozenset[int], str], dict[int | None, int]] = {}
-    rows: dict[int, list[SectionCapacity]] = {exam.pk: [] for exam in exams}
+    draws: dict[int, list[SectionDraw]] = {exam.pk: [] for exam in exams}
     for section in sections:
-        wanted = section.difficulty_mix or ({"": section.draw_count} if section.draw_count else {})
+        draws[section.exam_id].append(SectionDraw.of(section))
+    counter = _PoolCounter()
+    return {exam_id: draws_capacity(found, counter) for exam_id, found in draws.items()}
+
+
+class _PoolCounter:
+    """Counts published items per category once per (tags, difficulty) and sums
+    them over category subtrees."""
+
+    def __init__(self) -> None:
+        self.children: dict[int | None, list[int]] = {}
+        for category_id, parent_id in Category.objects.values_list("pk", "parent_id"):
+            self.children.setdefault(parent_id, []).append(category_id)
+        self.counts: dict[tuple[frozenset[int], str], dict[int | None, int]] = {}
+
+    def available(self, draw: SectionDraw, difficulty: str) -> int:
+        key = (draw.tag_ids, difficulty)
+        if key not in self.counts:
+            self.counts[key] = _pool_counts_by_category(draw.tag_ids, difficulty)
+        by_category = self.counts[key]
+        subtree = _subtree(self.children, draw.category_id)
+        if subtree is None:
+            return sum(by_category.values())
+        return sum(by_category.get(c, 0) for c in subtree)
+
+
+def draws_capacity(
+    draws: Sequence[SectionDraw], counter: "_PoolCounter | None" = None
+) -> ExamCapacity:
+    """The capacity of a blueprint given as draws (saved or not)."""
+    counter = counter or _PoolCounter()
+    rows = []
+    for draw in draws:
+        wanted = {d: n for d, n in draw.wanted.items() if n > 0}
         if not wanted:
             continue
-        tags = frozenset(tag.pk for tag in section.draw_tags.all())
-        subtree = _subtree(children, section.draw_category_id)
-        available = {}
-        for difficulty in wanted:
-            key = (tags, difficulty)
-            if key not in counts:
-                counts[key] = _pool_counts_by_category(tags, difficulty)
-            by_category = counts[key]
-            available[difficulty] = (
-                sum(by_category.values())
-                if subtree is None
-                else sum(by_category.get(c, 0) for c in subtree)
-            )
-        forms = min(available[d] // int(n) for d, n in wanted.items() if int(n) > 0)
-        rows[section.exam_id].append(SectionCapacity(section, dict(wanted), available, forms))
-    return {exam_id: _capacity(found) for exam_id, found in rows.items()}
+        available = {d: counter.available(draw, d) for d in wanted}
+        forms = min(available[d] // n for d, n in wanted.items())
+        rows.append(SectionCapacity(draw, wanted, available, forms))
+    return _capacity(rows)
 
 
 def _subtree(children: dict[int | None, list[int]], root: int | None) -> list[int] | None:

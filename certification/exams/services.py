@@ -50,9 +50,7 @@ def _latest_versions(question_ids: list[int]) -> dict[int, QuestionVersion]:
     latest: dict[int, QuestionVersion] = {}
     for version in QuestionVersion.objects.filter(
         question_id__in=question_ids, status=ReviewStatus.PUBLISHED
-    ).order_by(
-        "question_id", "-number"
-    ):
+    ).order_by("question_id", "-number"):
         latest.setdefault(version.question_id, version)
     return latest
 

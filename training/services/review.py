@@ -31,10 +31,10 @@ def _locked(version: Version) -> Version:
 
 def _newest_number(version: Version) -> int:
     if isinstance(version, LessonVersion):
-        siblings = LessonVersion.objects.filter(lesson_id=version.lesson_id)
-    else:
-        siblings = QuestionVersion.objects.filter(question_id=version.question_id)
-    return max(siblings.values_list("number", flat=True), default=0)
+        numbers = LessonVersion.objects.filter(lesson_id=version.lesson_id)
+        return max(numbers.values_list("number", flat=True), default=0)
+    items = QuestionVersion.objects.filter(question_id=version.question_id)
+    return max(items.values_list("number", flat=True), default=0)
 
 
 def review_submit(*, version: Version, actor: User) -> Version:

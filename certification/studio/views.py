@@ -1,0 +1,202 @@
+"""The studio's home (what waits for review, the author's own drafts, where to build),
+the review actions, and the previews: Markdown as it will render, and an unsaved item
+as a candidate sees it, answered and scored exactly as an exam scores it."""
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from certification.exams.presentation import version_preview
+from certification.models import Exam
+from certification.studio import selectors
+from core.errors import ApplicationError
+from core.http import AuthenticatedRequest
+from grading.objective import InvalidResponse, response_fraction, response_validate
+from training.access import author_required
+from training.markup import render_markdown
+from training.models import LessonVersion, PracticalTask, QuestionBank, QuestionVersion
+from training.services.item_rules import version_validate
+from training.services.review import review_approve, review_return, review_submit
+
+MAX_PREVIEW_BYTES = 200_000
+
+
+@author_required
+def studio_home(request: AuthenticatedRequest) -> HttpResponse:
+    return render(
+        request,
+        "studio/home.html",
+        {
+            "queue": selectors.review_queue(reviewer=request.user),
+            "mine": selectors.my_unpublished(author=request.user),
+            "curricula": selectors.curricula(),
+            "banks": QuestionBank.objects.order_by("title"),
+            "exams": Exam.objects.order_by("title"),
+            "tasks": PracticalTask.objects.order_by("title"),
+        },
+    )
+
+
+def _version(kind: str, version_id: int) -> QuestionVersion | LessonVersion:
+    version: QuestionVersion | LessonVersion | None = None
+    if kind == "item":
+        version = QuestionVersion.objects.filter(pk=version_id).first()
+    elif kind == "lesson":
+        version = LessonVersion.objects.filter(pk=version_id).first()
+    if version is None:
+        raise Http404
+    return version
+
+
+@author_required
+@require_POST
+def review_action(request: AuthenticatedRequest, kind: str, version_id: int) -> HttpResponse:
+    """submit / approve / return one version; back to where the author came from."""
+    version = _version(kind, version_id)
+    action = request.POST.get("action", "")
+    note = request.POST.get("note", "")
+    try:
+        if action == "submit":
+            review_submit(version=version, actor=request.user)
+            messages.success(request, _("已提交审核。"))
+        elif action == "approve":
+            review_approve(version=version, actor=request.user, note=note)
+            messages.success(request, _("已发布。"))
+        elif action == "return":
+            review_return(version=version, actor=request.user, note=note)
+            messages.success(request, _("已退回作者修改。"))
+        else:
+            raise Http404
+    except ApplicationError as error:
+        messages.error(request, str(error))
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/") and not back.startswith("//") else "studio")
+
+
+@author_required
+@require_POST
+def review_approve_many(request: AuthenticatedRequest) -> HttpResponse:
+    """Publishes every selected version in review (e.g. an imported bank), one by
+    one; a version the reviewer may not approve is reported and skipped."""
+    published, refused = 0, []
+    for value in request.POST.getlist("version"):
+        kind, _sep, pk = value.partition(":")
+        if not pk.isdigit():
+            continue
+        try:
+            review_approve(version=_version(kind, int(pk)), actor=request.user)
+            published += 1
+        except (ApplicationError, Http404) as error:
+            refused.append(str(error))
+    messages.success(request, _("已发布 %(n)d 个版本。") % {"n": published})
+    for reason in sorted(set(refused)):
+        messages.error(request, reason)
+    return redirect("studio")
+
+
+def _json_body(request: AuthenticatedRequest) -> dict[str, Any]:
+    if len(request.body) > MAX_PREVIEW_BYTES:
+        raise ValueError("too large")
+    body = json.loads(request.body or b"{}")
+    if not isinstance(body, dict):
+        raise ValueError("not an object")
+    return body
+
+
+@author_required
+@require_POST
+def markdown_preview(request: AuthenticatedRequest) -> HttpResponse:
+    """The Markdown (with LaTeX and code) of a lesson or stem as sanitised HTML."""
+    try:
+        text = str(_json_body(request).get("text", ""))
+    except ValueError:
+        return JsonResponse({"error": _("内容无效或过长。")}, status=400)
+    return JsonResponse({"html": str(render_markdown(text))})
+
+
+def _unsaved_version(body: dict[str, Any]) -> tuple[QuestionVersion, list[str]]:
+    version = QuestionVersion(
+        kind=str(body.get("kind", "")),
+        stem=str(body.get("stem", "")),
+        data=body.get("data"),
+        key=body.get("key"),
+        feedback=body.get("feedback") or {},
+        points=0,
+    )
+    problems = version_validate(
+        kind=version.kind,
+        data=version.data,
+        key=version.key,
+        feedback=version.feedback,
+        points=str(body.get("points") or "1"),
+        stem=version.stem,
+        rubric_required=False,
+    )
+    if not problems:
+        version.points = body.get("points") or 1
+    return version, [f"{p.field}: {p.reason}" for p in problems]
+
+
+@author_required
+@require_POST
+def item_preview(request: AuthenticatedRequest) -> HttpResponse:
+    """The item being edited as the candidate will see it (HTML), or its problems."""
+    try:
+        version, problems = _unsaved_version(_json_body(request))
+    except ValueError:
+        return JsonResponse({"problems": [_("内容无效或过长。")]}, status=400)
+    if problems:
+        return JsonResponse({"problems": problems}, status=422)
+    html = render_to_string(
+        "studio/_item_preview.html", {"item": version_preview(version)}, request=request
+    )
+    return JsonResponse({"html": html})
+
+
+@author_required
+@require_POST
+def item_try(request: AuthenticatedRequest) -> HttpResponse:
+    """Scores the author's answer to the unsaved item with the exam's own scoring and
+    returns the feedback the candidate would get."""
+    try:
+        body = _json_body(request)
+        version, problems = _unsaved_version(body)
+    except ValueError:
+        return JsonResponse({"problems": [_("内容无效或过长。")]}, status=400)
+    if problems:
+        return JsonResponse({"problems": problems}, status=422)
+    try:
+        response = response_validate(version=version, response=body.get("response"))
+    except InvalidResponse as error:
+        return JsonResponse({"problems": [str(error)]}, status=422)
+    fraction = response_fraction(version=version, response=response)
+    return JsonResponse(
+        {
+            "fraction": fraction,
+            "manual": fraction is None,
+            "feedback_html": str(render_markdown(_feedback_text(version, response))),
+        }
+    )
+
+
+def _feedback_text(version: QuestionVersion, response: dict[str, Any]) -> str:
+    """The general feedback, then the feedback on each option the answer chose."""
+    feedback = version.feedback or {}
+    parts = [str(feedback.get("general", ""))]
+    if "choice" in response:
+        chosen = [response["choice"]]
+    elif "value" in response:  # true/false feedback is keyed "true" / "false"
+        chosen = [str(response["value"]).lower()]
+    else:
+        chosen = response.get("choices", [])
+    per_choice = feedback.get("choices") or {}
+    parts += [
+        str(per_choice[c]) for c in chosen if isinstance(per_choice, dict) and c in per_choice
+    ]
+    return "\n\n".join(p for p in parts if p)
