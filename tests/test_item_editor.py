@@ -651,7 +651,7 @@ def test_saving_in_english_says_so_in_english(
         follow=True,
         headers={"accept-language": "en"},
     )
-    assert "Saved as version 2." in response.content.decode()
+    assert "Saved as version 2 (a draft)." in response.content.decode()
 
 
 def test_double_submit_makes_one_version(

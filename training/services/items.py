@@ -147,20 +147,24 @@ def question_create(
                 creation_token=token or None,
             )
             _set_tags(question, tags)
-            version = QuestionVersion.objects.create(
-                question=question,
-                number=1,
-                created_by=actor,
-                status=ReviewStatus.DRAFT,
-                **content,
-            )
-            audit_emit(actor=actor, action="item.saved", obj=version, after={"number": 1})
+            version = _draft_create(question, 1, actor, content)
     except IntegrityError:
         made = _made_with(token) if token else None
         if made is None:
             raise
         return made  # the same form, submitted at the same moment, won
     return ItemSaved(question=question, version=version, created=True)
+
+
+def _draft_create(
+    question: Question, number: int, actor: User, content: dict[str, Any]
+) -> QuestionVersion:
+    """A new version in draft (docs/authoring.md: a second author publishes it)."""
+    version = QuestionVersion.objects.create(
+        question=question, number=number, created_by=actor, status=ReviewStatus.DRAFT, **content
+    )
+    audit_emit(actor=actor, action="item.saved", obj=version, after={"number": number})
+    return version
 
 
 def _made_with(token: str) -> ItemSaved | None:
