@@ -225,7 +225,6 @@
 
   function render() {
     host.replaceChildren();
-    load();
     if (!state) {
       host.appendChild(el("p", { class: "warning", text: t.badJson }));
       return;
@@ -242,11 +241,21 @@
     const { general, ...rest } = example.feedback;
     field("feedback_json").value = JSON.stringify(rest, null, 2);
     field("points").value = example.points;
+    load();
     render();
     form.dispatchEvent(new Event("item-changed"));
   });
-  ["data_json", "key_json", "feedback_json"].forEach((name) => field(name).addEventListener("change", render));
-  field("stem").addEventListener("change", () => field("kind").value === "fill_in" && (render(), save()));
+  const reload = () => {
+    load();
+    render();
+  };
+  ["data_json", "key_json", "feedback_json"].forEach((name) => field(name).addEventListener("change", reload));
+  field("stem").addEventListener("change", () => {
+    if (field("kind").value === "fill_in" && state) {
+      render(); // the blanks follow the stem's [[name]] marks
+      save();
+    }
+  });
   document.getElementById("json-fields").removeAttribute("open");
-  render();
+  reload();
 })();
