@@ -26,10 +26,10 @@ from certification.models import (
 )
 from core.roles import Role
 from grading.models import Submission
-from training.models import Lesson
 from tests.conftest import make_user
 from tests.factories import approved_application, objective_exam
 from tests.results.world import results_state, results_world
+from training.models import Lesson
 
 pytestmark = pytest.mark.django_db
 
