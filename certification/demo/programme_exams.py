@@ -3,9 +3,9 @@ objectives and the practical task), question banks, written exams and practice
 quizzes (training.demo.content and training.demo.curricula hold the content).
 
 A written exam has one section per category that draws three items of the exam pool,
-so that each bank fills two forms without repeating an item. A certification without
-a written exam gets its own and opens for applications; one that has an exam keeps it
-(the Beginner CV demo exam). A practice quiz draws from the practice pool only and
+so that each bank fills two forms without repeating an item. Each certification gets
+its programme exam and opens for applications, unless candidates have already sat the
+exam it has. A practice quiz draws from the practice pool only and
 is offered on the curriculum's page. Each advanced certification is examined with an
 interview rated with its programme rubric, once it has a practical task. Idempotent."""
 
@@ -15,10 +15,11 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from certification.demo.programme import demo_examiners, demo_interview_slots
-from certification.models import Blueprint, BlueprintComponent, Certification, Exam
+from certification.models import Attempt, Blueprint, BlueprintComponent, Certification, Exam
 from certification.results.blueprints import ComponentSpec, blueprint_create
 from certification.results.selectors import blueprint_current
 from core.roles import Role
+from grading.models import Submission
 from training.demo.content import programme_banks_load
 from training.demo.curricula import programme_curricula_load
 from training.models import Curriculum, PracticalTask, QuestionBank, Rubric, Tag
@@ -61,7 +62,7 @@ def programme_exams_load(*, author: User) -> dict[str, Exam]:
                 level__slug=level, domain__slug=domain
             )
             exam = programme_exam(bank=loaded.bank, certification=certification)
-            if certification.written_exam_id is None:
+            if certification.written_exam_id != exam.pk and _replaceable(certification):
                 certification.written_exam = exam
                 certification.is_open = True
                 certification.save(update_fields=["written_exam", "is_open"])
@@ -109,15 +110,28 @@ def advanced_interview(
     return blueprint
 
 
+def _replaceable(certification: Certification) -> bool:
+    """Whether the certification's written exam may give way to the programme's: it
+    has none, or nobody has sat it yet (the first wave's demo exam stood in for
+    Beginner and Advanced CV)."""
+    exam_id = certification.written_exam_id
+    return exam_id is None or not Attempt.objects.filter(exam_id=exam_id).exists()
+
+
 def _practical_tasks_assign() -> None:
-    """Gives a certification without a practical task its demo task, where that task
-    is installed (the spoken-digits task needs espeak-ng on the machine)."""
+    """Gives each certification its programme task, where that task is installed (the
+    speech tasks need espeak-ng on the machine), unless candidates have already
+    submitted to the task it has (the first wave's digits task stood in for Advanced
+    CV)."""
     for slug, task_slug in PROGRAMME_TASKS.items():
         task = PracticalTask.objects.filter(slug=task_slug).first()
-        if task is not None:
-            Certification.objects.filter(slug=slug, practical_task__isnull=True).update(
-                practical_task=task
-            )
+        certification = Certification.objects.filter(slug=slug).first()
+        if task is None or certification is None or certification.practical_task_id == task.pk:
+            continue
+        current = certification.practical_task_id
+        if current is None or not Submission.objects.filter(task_id=current).exists():
+            certification.practical_task = task
+            certification.save(update_fields=["practical_task"])
 
 
 def programme_exam(*, bank: QuestionBank, certification: Certification) -> Exam:
