@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 
 from certification.audit.services import audit_record
 from certification.exams.selectors import SectionDraw
-from certification.models import Exam, ExamSection
+from certification.models import Certification, Exam, ExamSection
 from core.errors import ApplicationError
-from training.models import Category, Curriculum, Tag
+from training.models import Category, Curriculum, PracticalTask, Tag
 
 DIFFICULTIES = ("easy", "medium", "hard")
 MAX_DRAW = 200
@@ -185,3 +185,42 @@ def _summary(exam: Exam) -> list[dict[str, Any]]:
         }
         for s in exam.sections.prefetch_related("draw_tags").order_by("position")
     ]
+
+
+def certification_assign(
+    *,
+    certification: Certification,
+    actor: User,
+    exam: Exam | None = None,
+    task: PracticalTask | None = None,
+) -> Certification:
+    """The committee makes ``exam`` the certification's written exam and/or ``task``
+    its practical task. Candidates who already started keep their attempts and
+    submissions; new ones meet the new exam or task. Audited; repeating it changes
+    nothing."""
+    if exam is not None and exam.mode != Exam.Mode.EXAM:
+        raise BlueprintInvalid(
+            [
+                (
+                    _("试卷 / Exam"),
+                    _("练习不能作为笔试。 / A practice quiz cannot be the written exam."),
+                )
+            ]
+        )
+    with transaction.atomic():
+        locked = Certification.objects.select_for_update().get(pk=certification.pk)
+        before = {
+            "written_exam": locked.written_exam_id,
+            "practical_task": locked.practical_task_id,
+        }
+        if exam is not None:
+            locked.written_exam = exam
+        if task is not None:
+            locked.practical_task = task
+        after = {"written_exam": locked.written_exam_id, "practical_task": locked.practical_task_id}
+        if after != before:
+            locked.save(update_fields=["written_exam", "practical_task"])
+            audit_record(
+                actor=actor, action="certification.assigned", obj=locked, before=before, after=after
+            )
+    return locked

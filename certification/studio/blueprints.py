@@ -19,7 +19,7 @@ from certification.exams.authoring import (
     sections_parse,
 )
 from certification.exams.selectors import ExamCapacity, draws_capacity
-from certification.models import Exam
+from certification.models import Certification, Exam
 from core.http import AuthenticatedRequest
 from training.access import author_required
 from training.models import Category, Curriculum, Tag
@@ -90,6 +90,7 @@ def _page(
             "curricula": Curriculum.objects.order_by("slug"),
             "modes": Exam.Mode.choices,
             "difficulties": DIFFICULTIES,
+            "certifications": Certification.objects.order_by("pk"),
         },
         status=422 if problems else 200,
     )

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from certification.models import Certification
 from certification.studio import selectors
 from core.http import AuthenticatedRequest
 from core.tasks import task_send_on_commit
@@ -92,6 +93,7 @@ def task_runs(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             "chart": histogram(scores, low=low, high=high, marks=marks),
             "low": low,
             "high": high,
+            "certifications": Certification.objects.order_by("pk"),
         },
     )
 

@@ -13,6 +13,7 @@ urlpatterns = [
         views.review_action,
         name="studio-review",
     ),
+    path("studio/assign/", views.certification_assign_view, name="studio-assign"),
     path("studio/preview/markdown/", views.markdown_preview, name="studio-markdown-preview"),
     path("studio/preview/item/", views.item_preview, name="studio-item-preview"),
     path("studio/preview/item/try/", views.item_try, name="studio-item-try"),

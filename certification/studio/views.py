@@ -7,16 +7,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from certification.exams.authoring import certification_assign
 from certification.exams.presentation import version_preview
-from certification.models import Exam
+from certification.models import Certification, Exam
 from certification.studio import selectors
 from core.errors import ApplicationError
-from core.http import AuthenticatedRequest
+from core.http import AuthenticatedRequest, role_required
+from core.roles import Role
 from grading.objective import InvalidResponse, response_fraction, response_validate
 from training.access import author_required
 from training.markup import render_markdown
@@ -200,3 +202,20 @@ def _feedback_text(version: QuestionVersion, response: dict[str, Any]) -> str:
         str(per_choice[c]) for c in chosen if isinstance(per_choice, dict) and c in per_choice
     ]
     return "\n\n".join(p for p in parts if p)
+
+
+@role_required(Role.COMMITTEE)
+@require_POST
+def certification_assign_view(request: AuthenticatedRequest) -> HttpResponse:
+    """The committee links an exam or a task to a certification (studio pages)."""
+    certification = get_object_or_404(Certification, slug=request.POST.get("certification", ""))
+    exam_id, task_id = request.POST.get("exam", ""), request.POST.get("task", "")
+    exam = get_object_or_404(Exam, pk=int(exam_id)) if exam_id.isdigit() else None
+    task = get_object_or_404(PracticalTask, pk=int(task_id)) if task_id.isdigit() else None
+    try:
+        certification_assign(certification=certification, actor=request.user, exam=exam, task=task)
+        messages.success(request, _("已设为 %(name)s 的考核内容。") % {"name": certification.name})
+    except ApplicationError as error:
+        messages.error(request, str(error))
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/") and not back.startswith("//") else "studio")

@@ -173,3 +173,25 @@ def test_the_preview_reports_problems_and_is_for_authors_only(db: None) -> None:
         ).status_code
         == 404
     )
+
+
+def test_only_the_committee_links_an_exam_or_a_task_to_a_certification(demo) -> None:
+    certification = demo["certification"]
+    exam = Exam.objects.create(title="Another written exam")
+    practice = Exam.objects.create(title="A quiz", mode=Exam.Mode.PRACTICE)
+    url = reverse("studio-assign")
+    body = {"certification": certification.slug, "exam": str(exam.pk)}
+    instructor = Client()
+    instructor.force_login(demo["instructor"])
+    assert instructor.post(url, body).status_code == 404
+    committee = Client()
+    committee.force_login(demo["committee"])
+    assert committee.post(url, body).status_code == 302
+    certification.refresh_from_db()
+    assert certification.written_exam == exam
+    assert AuditEvent.objects.filter(action="certification.assigned").count() == 1
+    committee.post(url, body)  # again: nothing changes, nothing more is logged
+    committee.post(url, {"certification": certification.slug, "exam": str(practice.pk)})
+    certification.refresh_from_db()
+    assert certification.written_exam == exam
+    assert AuditEvent.objects.filter(action="certification.assigned").count() == 1
