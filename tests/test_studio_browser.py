@@ -5,6 +5,7 @@ publishes it from the review queue; then a blueprint is built with the live capa
 check and saved."""
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +30,13 @@ from training.models import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery staple"
+SHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots" / "studio"
+
+
+def shot(page: Page, name: str) -> None:
+    """Keeps a screenshot of a key page under var/ (CI keeps var/ as artifacts)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture
@@ -89,6 +97,7 @@ def test_an_item_and_a_blueprint_through_the_studio_pages(
     page.fill("#title", "Learning rates")
     page.fill("#body", "## Step size\n\nThe update is $w \\leftarrow w - \\eta g$.")
     expect(page.locator("#preview h2")).to_have_text("Step size")
+    shot(page, "lesson-editor")
     page.click("text=保存草稿")
     expect(page.locator("#review")).to_contain_text("v1")
     assert not Lesson.objects.get(title="Learning rates").is_published
@@ -119,6 +128,7 @@ def test_an_item_and_a_blueprint_through_the_studio_pages(
     preview.locator("input[value=a]").check()
     preview.locator("#try-answer").click()
     expect(preview.locator("#try-result")).to_contain_text("100%")
+    shot(page, "item-editor")
     page.click("text=保存草稿")
     expect(page.locator(".flash")).to_contain_text("草稿")
     version = QuestionVersion.objects.get(question__name="lr-too-high")
@@ -132,6 +142,7 @@ def test_an_item_and_a_blueprint_through_the_studio_pages(
     reviewer = signed_in(browser, live_server.url, ben)
     queue = reviewer.locator("#review-queue")
     expect(queue).to_contain_text("lr-too-high")
+    shot(reviewer, "review-queue")
     queue.locator("tr", has_text="lr-too-high").locator("text=审阅").click()
     reviewer.click("text=批准并发布")
     version.refresh_from_db()
@@ -148,6 +159,7 @@ def test_an_item_and_a_blueprint_through_the_studio_pages(
     expect(page.locator("#capacity-summary")).to_contain_text("2 份")  # 5 published items
     row.locator("input[name='s-0-count']").fill("3")
     expect(page.locator("#capacity-summary")).to_contain_text("少于两份")
+    shot(page, "blueprint-editor")
     page.click("text=保存蓝图")
     expect(page.locator(".flash")).to_contain_text("已保存")
     exam = Exam.objects.get(title="Optimisation quiz")
