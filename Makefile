@@ -6,6 +6,7 @@ PIP := .venv/bin/pip
 FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/certengine
+# Each pytest-xdist worker uses this database + its index (14, 15): tests/conftest.py.
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 
 .PHONY: run test lint typecheck pytest venv lock services sandbox-image sandbox-image-tensorflow messages clean

@@ -5,6 +5,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -22,15 +23,37 @@ def pytest_configure(config: pytest.Config) -> None:
     # Hashing demo passwords with PBKDF2 in every test costs seconds; tests need no
     # strong hashes.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    if not hasattr(config, "workerinput"):  # once, before any xdist worker starts
-        _broker_queues_purge()
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        _broker_per_xdist_worker(int(workerinput["workerid"].removeprefix("gw")))
+    _broker_queues_purge()
+
+
+def _broker_per_xdist_worker(index: int) -> None:
+    """Each xdist worker gets its own Redis database as the broker (the base one + its
+    index). Tests that start a real Celery worker, or read the queues, would otherwise
+    take each other's messages: a message names a row of its own test database.
+    (xdist's ``loadgroup`` no longer keeps the "worker" group on one process with
+    pytest 9, so the groups cannot be relied on for this.)"""
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        return
+    parts = urlsplit(settings.CELERY_BROKER_URL)
+    base = int(parts.path.strip("/") or 0)
+    url = urlunsplit(parts._replace(path=f"/{(base + index) % 16}"))
+    settings.CELERY_BROKER_URL = settings.REDIS_URL = url
+    os.environ["REDIS_URL"] = url  # processes the tests start inherit it
+
+    from config.celery import app  # the settings above are read when it is first used
+
+    app.conf.broker_url = url
 
 
 def _broker_queues_purge() -> None:
-    """Empties the test broker's task queues. The test database is created afresh
-    for every run and its ids start again at 1, so a message an earlier run left
-    behind would name a different row of this run (a test worker would grade the
-    wrong submission, a routing test would find a stranger's message)."""
+    """Empties the test broker's task queues (this process's broker: one per xdist
+    worker). The test database is created afresh for every run and its ids start
+    again at 1, so a message an earlier run left behind would name a different row
+    of this run (a test worker would grade the wrong submission, a routing test
+    would find a stranger's message)."""
     if not settings.CELERY_BROKER_URL.startswith("redis://"):
         return
     import redis
