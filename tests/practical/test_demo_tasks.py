@@ -58,6 +58,30 @@ def test_shapes_are_drawn_deterministically_and_balanced():
     assert set(labels.tolist()) == set(range(len(CLASSES)))
 
 
+def test_keywords_are_synthesised_deterministically_per_voice():
+    from training.demo.keyword_spotting.generate import CLASSES, SILENCE, generate
+
+    X, y = generate(seed=7, voices=2)
+    assert X.dtype == np.int16 and X.shape == (26, 8000)
+    assert np.bincount(y, minlength=len(CLASSES)).tolist() == [2] * 10 + [4, 2]
+    assert np.array_equal(X, generate(seed=7, voices=2)[0])
+    speech, silence = X[y != SILENCE].astype(float), X[y == SILENCE].astype(float)
+    # a word stands out of its background: its loudest 100 ms well above the median
+    peak_to_median = [np.abs(c).reshape(10, 800).mean(1) for c in speech]
+    assert np.median([p.max() / np.median(p) for p in peak_to_median]) > 2
+    assert np.abs(silence).max() > 100  # background only, but not digital silence
+
+
+def test_digit_strings_are_synthesised_deterministically_with_their_text():
+    from training.demo.connected_digits.generate import SAMPLES, generate
+
+    X, y = generate(seed=7, utterances=12)
+    assert X.dtype == np.int16 and X.shape == (12, SAMPLES) and np.abs(X).max() > 1000
+    assert all(3 <= len(t.split()) <= 6 and t.replace(" ", "").isdigit() for t in y)
+    again, texts = generate(seed=7, utterances=12)
+    assert np.array_equal(X, again) and texts.tolist() == y.tolist()
+
+
 def test_grade_practical_command_prints_one_json_report(tmp_path):
     bundle = demo_bundle("langid")
     env = {"SANDBOX_BACKEND": "docker", "PATH": "/usr/bin:/bin", "HOME": str(Path.home())}

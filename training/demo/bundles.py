@@ -1,10 +1,10 @@
 """Builds the demo practical task bundles from data available offline: the sklearn
 digits and diabetes data sets (shipped inside scikit-learn), Django's own translation
-catalogues (``.po`` files), digits spoken by espeak-ng, and geometric shapes drawn
-with NumPy. Nothing is downloaded.
+catalogues (``.po`` files), speech synthesised by espeak-ng (spoken digits, keywords,
+digit strings), and geometric shapes drawn with NumPy. Nothing is downloaded.
 
 Each demo task is a folder here (``digits/``, ``langid/``, ``spoken_digits/``,
-``diabetes_tf/``, ``shapes/``) holding ``task.toml``, ``statement.md``, ``starter/`` and
+``diabetes_tf/``, ``shapes/``, ``keyword_spotting/``, ``connected_digits/``) holding ``task.toml``, ``statement.md``, ``starter/`` and
 ``solutions/``; the data is generated. ``demo_bundle(name)`` returns a finished
 bundle folder (layout in docs/practical.md), built once and cached outside git under
 a hash of everything that went into it, so later calls cost nothing.
@@ -21,12 +21,19 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from training.demo.connected_digits.generate import generate as generate_connected_digits
+from training.demo.keyword_spotting.generate import generate as generate_keywords
 from training.demo.shapes.generate import generate as generate_shapes
 from training.demo.spoken_digits.generate import generate
 
 HERE = Path(__file__).resolve().parent
-DEMO_TASKS = ("digits", "langid", "spoken_digits", "diabetes_tf", "shapes")
+DEMO_TASKS: tuple[str, ...] = ("digits", "langid", "spoken_digits", "diabetes_tf", "shapes")
+DEMO_TASKS += ("keyword_spotting", "connected_digits")  # speech, intermediate and advanced
 BUILD_VERSION = "1"
+# The speech tasks' data is synthesised by espeak-ng (practical.py leaves them out where
+# it is missing); two of them also depend on a shared module outside their folder.
+ESPEAK_TASKS = ("spoken_digits", "keyword_spotting", "connected_digits")
+SHARED_SOURCES = {name: ("speech_synth.py",) for name in ESPEAK_TASKS[1:]}
 
 
 def cache_root() -> Path:
@@ -44,6 +51,8 @@ def _source_hash(name: str) -> str:
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(path.relative_to(HERE).as_posix().encode())
             digest.update(path.read_bytes())
+    for shared in SHARED_SOURCES.get(name, ()):
+        digest.update((HERE / shared).read_bytes())
     digest.update((HERE / "bundles.py").read_bytes())
     digest.update((HERE / "check.py").read_bytes())
     return digest.hexdigest()[:16]
@@ -201,10 +210,30 @@ BUILDERS: dict[str, Callable[[Path], None]] = {
 }
 
 
+def build_keyword_spotting(root: Path) -> None:
+    """One-second commands, other words and background, see keyword_spotting/generate.py
+    (needs espeak-ng): 3,120 clips, 624 test, 312 dev."""
+    X, y = generate_keywords()
+    order = np.random.default_rng(2026).permutation(len(X))
+    _write_split(root, X, y, order, (len(X) // 5, len(X) // 10))
+
+
+def build_connected_digits(root: Path) -> None:
+    """Four-second clips of 3–6 spoken digits, labelled "3 5 2", see
+    connected_digits/generate.py (needs espeak-ng): 2,000 clips, 400 test, 200 dev."""
+    X, y = generate_connected_digits()
+    order = np.random.default_rng(2026).permutation(len(X))
+    _write_split(root, X, y, order, (len(X) // 5, len(X) // 10))
+
+
+BUILDERS["keyword_spotting"] = build_keyword_spotting
+BUILDERS["connected_digits"] = build_connected_digits
+
+
 def demo_manifest(name: str) -> dict[str, object]:
     import tomllib
 
     return tomllib.loads((HERE / name / "task.toml").read_text(encoding="utf-8"))
 
 
-__all__ = ["DEMO_TASKS", "demo_bundle", "demo_manifest"]
+__all__ = ["DEMO_TASKS", "ESPEAK_TASKS", "demo_bundle", "demo_manifest"]

@@ -17,8 +17,22 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 
 
+def edits(a: list[str], b: list[str]) -> int:
+    """Levenshtein distance: substitutions, insertions and deletions turning a into b."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, z in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != z))
+    return row[-1]
+
+
 def score(predictions: np.ndarray, labels: np.ndarray) -> float:
     metric = "@METRIC@"
+    if metric in ("wer", "cer"):  # corpus rate: all edits over all reference tokens
+        tokens = str.split if metric == "wer" else list
+        pairs = [(tokens(str(p)), tokens(str(t))) for p, t in zip(predictions, labels, strict=True)]
+        return sum(edits(t, p) for p, t in pairs) / sum(len(t) for _, t in pairs)
     if metric == "r2":
         p = predictions.astype(float).reshape(labels.shape)
         return float(1 - ((labels - p) ** 2).sum() / ((labels - labels.mean()) ** 2).sum())

@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 
 from training.bundles.archive import file_checksums, listing_hash
 from training.bundles.storage import bundle_upload
-from training.demo.bundles import DEMO_TASKS, demo_bundle
+from training.demo.bundles import DEMO_TASKS, ESPEAK_TASKS, demo_bundle
 from training.models import PracticalTask
 
 logger = logging.getLogger(__name__)
@@ -19,10 +19,10 @@ def practical_demo_install(*, uploaded_by: User | None = None) -> dict[str, Prac
     (that needs the sandbox): the tests trial-run every demo bundle."""
     tasks = {}
     for name in DEMO_TASKS:
-        if name == "spoken_digits" and not shutil.which("espeak-ng"):
+        if name in ESPEAK_TASKS and not shutil.which("espeak-ng"):
             # `make run` on a machine without espeak-ng still works; the tests need
             # it and fail loudly (scripts/test_services.sh installs it).
-            logger.warning("espeak-ng is not installed: the spoken-digits demo task is left out")
+            logger.warning("espeak-ng is not installed: the %s demo task is left out", name)
             continue
         folder = demo_bundle(name)
         digest = listing_hash(file_checksums(folder))
