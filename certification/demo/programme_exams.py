@@ -31,6 +31,8 @@ PROGRAMME_TASKS = {
     "beginner-nlp": "langid",
     "beginner-speech": "spoken-digits",
     "intermediate-cv": "shapes-cnn",
+    "intermediate-speech": "keyword-spotting",
+    "advanced-speech": "connected-digits",
 }
 DRAW_PER_CATEGORY = 3
 MINUTES_PER_ITEM = 3
