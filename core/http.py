@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.errors import ApplicationError, NotFound
 from core.roles import Role, has_role
@@ -48,6 +50,15 @@ def error_show(
         form.add_error(None, exc.message)
     else:
         messages.error(request, exc.message)
+
+
+def redirect_back(request: HttpRequest, default: str) -> HttpResponse:
+    """To the form's ``next`` when it is a page of this site, otherwise to ``default``
+    (a URL name or path): never to another host."""
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect(default)
 
 
 class AuthenticatedRequest(HttpRequest):

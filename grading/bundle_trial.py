@@ -15,6 +15,9 @@ from training.bundles.paths import BundlePaths, bundle_paths
 from training.bundles.storage import TrialReport
 from training.models import BundleVersion
 
+# Queued by name (core.tasks) from the studio; grading/tasks.py defines the task.
+BUNDLE_TRIAL_RERUN_TASK = "grading.tasks.bundle_trial_rerun_task"
+
 
 def bundle_trial_reports(*, root: Path, manifest: Manifest) -> dict[str, EvaluationReport]:
     """Runs the reference and the baseline of the unpacked bundle at ``root`` through

@@ -16,7 +16,7 @@ from django.conf import settings
 
 import sandbox
 from grading import practical
-from grading.bundle_trial import bundle_trial, trial_rerun
+from grading.bundle_trial import BUNDLE_TRIAL_RERUN_TASK, bundle_trial, trial_rerun
 from training.bundles import uploads
 
 logger = logging.getLogger(__name__)
@@ -62,9 +62,6 @@ def sandbox_janitor_task() -> int:
 def bundle_upload_task(upload_id: int) -> None:
     """Validates and trial-runs an uploaded bundle (runs code: sandbox queue)."""
     uploads.bundle_upload_process(upload_id=upload_id, trial=bundle_trial)
-
-
-BUNDLE_TRIAL_RERUN_TASK = "grading.tasks.bundle_trial_rerun_task"
 
 
 @shared_task(name=BUNDLE_TRIAL_RERUN_TASK, acks_late=True, reject_on_worker_lost=True)

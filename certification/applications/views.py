@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +18,7 @@ from certification.applications import services as applications
 from certification.applications.selectors import application_draft_get
 from certification.models import Application, Certification, TrainingRelation
 from core.errors import ApplicationError, NotFound
-from core.http import PAGE_SIZE, AuthenticatedRequest, error_show, role_required
+from core.http import PAGE_SIZE, AuthenticatedRequest, error_show, redirect_back, role_required
 from core.roles import Role
 from training.models import Domain, Level
 
@@ -313,10 +312,7 @@ def review_bulk(request: AuthenticatedRequest) -> HttpResponse:
         messages.success(request, _("已处理 %(n)d 份申请") % {"n": len(outcome.decided)})
         for pk, message in outcome.skipped.items():
             messages.error(request, f"#{pk}: {message}")
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
-    return redirect("committee-applications")
+    return redirect_back(request, "committee-applications")
 
 
 @role_required(Role.COMMITTEE)

@@ -22,7 +22,7 @@ from certification.exams.selectors import ExamCapacity, draws_capacity
 from certification.models import Certification, Exam
 from core.http import AuthenticatedRequest
 from training.access import author_required
-from training.models import Category, Curriculum, Tag
+from training.models import Curriculum, QuestionBank, Tag
 from training.selectors import category_paths
 
 
@@ -56,12 +56,11 @@ def _rows_from_exam(exam: Exam) -> list[dict[str, Any]]:
 
 def _categories() -> list[tuple[int, str]]:
     """Every category of every bank as (id, "bank › path"), by bank and path."""
-    found = []
-    for bank_id in Category.objects.values_list("bank_id", flat=True).distinct():
-        bank = Category.objects.filter(bank_id=bank_id).select_related("bank").first()
-        assert bank is not None
-        paths = category_paths(bank=bank.bank)
-        found += [(pk, f"{bank.bank.slug} › {path}") for pk, path in paths.items()]
+    found = [
+        (pk, f"{bank.slug} › {path}")
+        for bank in QuestionBank.objects.filter(categories__isnull=False).distinct()
+        for pk, path in category_paths(bank=bank).items()
+    ]
     return sorted(found, key=lambda row: row[1])
 
 

@@ -15,10 +15,11 @@ from certification.models import Certification
 from certification.studio import selectors
 from core.http import AuthenticatedRequest
 from core.tasks import task_send_on_commit
+from grading.bundle_trial import BUNDLE_TRIAL_RERUN_TASK
+from grading.metrics import METRICS, Metric
 from training.access import author_required
 from training.models import BundleVersion, PracticalTask
 
-BUNDLE_TRIAL_RERUN_TASK = "grading.tasks.bundle_trial_rerun_task"
 BINS = 20
 CHART_WIDTH, CHART_HEIGHT = 600, 160
 
@@ -61,11 +62,13 @@ def histogram(
     return {"bars": bars, "marks": xs, "width": CHART_WIDTH, "height": CHART_HEIGHT}
 
 
-def _range(task: PracticalTask, values: list[float]) -> tuple[float, float]:
-    """0–1 for the bounded metrics; the observed range otherwise (MSE, MAE)."""
-    if task.metric in ("mse", "mae"):
-        return 0.0, max(values, default=1.0) or 1.0
-    return min(0.0, *values) if values else 0.0, 1.0
+def _range(metric: Metric, values: list[float]) -> tuple[float, float]:
+    """From 0 (or below, R²) to 1, or to the largest score for the lower-is-better
+    metrics, which have no upper bound (MSE, WER above 1, …)."""
+    low = min(0.0, *values) if values else 0.0
+    if metric.higher_is_better:
+        return low, 1.0
+    return low, max(1.0, *values) if values else 1.0
 
 
 @author_required
@@ -81,7 +84,8 @@ def task_runs(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         "reference": (latest.get("reference") or {}).get("test_score"),
         "baseline": (latest.get("baseline") or {}).get("test_score"),
     }
-    low, high = _range(task, [*scores, *(v for v in marks.values() if v is not None)])
+    metric = METRICS[task.metric]
+    low, high = _range(metric, [*scores, *(v for v in marks.values() if v is not None)])
     return render(
         request,
         "studio/task_runs.html",
@@ -89,18 +93,13 @@ def task_runs(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             "task": task,
             "versions": [{"version": v, "runs": _runs(v)} for v in versions],
             "scores": scores,
-            "passed": sum(1 for s in scores if _passes(task, s)),
+            "passed": sum(1 for s in scores if metric.passes(s, task.pass_threshold)),
             "chart": histogram(scores, low=low, high=high, marks=marks),
             "low": low,
             "high": high,
             "certifications": Certification.objects.order_by("pk"),
         },
     )
-
-
-def _passes(task: PracticalTask, score: float) -> bool:
-    lower_is_better = task.metric in ("mse", "mae", "wer", "cer")
-    return score <= task.pass_threshold if lower_is_better else score >= task.pass_threshold
 
 
 @author_required

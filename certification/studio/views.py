@@ -17,7 +17,7 @@ from certification.exams.presentation import version_preview
 from certification.models import Certification, Exam
 from certification.studio import selectors
 from core.errors import ApplicationError
-from core.http import AuthenticatedRequest, role_required
+from core.http import AuthenticatedRequest, error_show, redirect_back, role_required
 from core.roles import Role
 from grading.objective import InvalidResponse, response_fraction, response_validate
 from training.access import author_required
@@ -76,9 +76,8 @@ def review_action(request: AuthenticatedRequest, kind: str, version_id: int) -> 
         else:
             raise Http404
     except ApplicationError as error:
-        messages.error(request, str(error))
-    back = request.POST.get("next", "")
-    return redirect(back if back.startswith("/") and not back.startswith("//") else "studio")
+        error_show(request, error)
+    return redirect_back(request, "studio")
 
 
 @author_required
@@ -129,19 +128,17 @@ def _unsaved_version(body: dict[str, Any]) -> tuple[QuestionVersion, list[str]]:
         data=body.get("data"),
         key=body.get("key"),
         feedback=body.get("feedback") or {},
-        points=0,
+        points=str(body.get("points") or "1"),
     )
     problems = version_validate(
         kind=version.kind,
         data=version.data,
         key=version.key,
         feedback=version.feedback,
-        points=str(body.get("points") or "1"),
+        points=version.points,
         stem=version.stem,
         rubric_required=False,
     )
-    if not problems:
-        version.points = body.get("points") or 1
     return version, [f"{p.field}: {p.reason}" for p in problems]
 
 
@@ -216,6 +213,5 @@ def certification_assign_view(request: AuthenticatedRequest) -> HttpResponse:
         certification_assign(certification=certification, actor=request.user, exam=exam, task=task)
         messages.success(request, _("已设为 %(name)s 的考核内容。") % {"name": certification.name})
     except ApplicationError as error:
-        messages.error(request, str(error))
-    back = request.POST.get("next", "")
-    return redirect(back if back.startswith("/") and not back.startswith("//") else "studio")
+        error_show(request, error)
+    return redirect_back(request, "studio")

@@ -5,6 +5,8 @@ the audit log; repeated clicks change nothing."""
 from typing import Any
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from certification.exams import services as exams
 from certification.models import AuditEvent, Exam
@@ -117,3 +119,15 @@ def test_repeated_clicks_change_nothing_and_old_drafts_cannot_be_submitted(autho
     with pytest.raises(ReviewRefused):
         review_submit(version=older, actor=ann)
     assert review_submit(version=newer, actor=ann).status == ReviewStatus.IN_REVIEW
+
+
+def test_the_review_buttons_return_only_to_pages_of_this_site(authors) -> None:
+    ann, _ben = authors
+    _exam, draft = edited_draft(ann)
+    client = Client()
+    client.force_login(ann)
+    url = reverse("studio-review", args=["item", draft.pk])
+    away = client.post(url, {"action": "submit", "next": "https://elsewhere.example/"})
+    assert away["Location"] == reverse("studio")
+    back = client.post(url, {"action": "submit", "next": "/banks/"})
+    assert back["Location"] == "/banks/"
