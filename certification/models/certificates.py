@@ -8,7 +8,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _certificate_code() -> str:
-    return secrets.token_urlsafe(12)
+    """16 URL-safe characters that start with a letter or digit.
+
+    A code that began with "-" would read as an option on a command line
+    (``export_credential -JWP…``) and is easy to lose when copied from a sentence.
+    """
+    while True:
+        code = secrets.token_urlsafe(12)
+        if code[0].isalnum():
+            return code
 
 
 class Certificate(models.Model):

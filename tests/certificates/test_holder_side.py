@@ -189,6 +189,14 @@ def test_export_credential_prints_json_that_verifies(issued, capsys):
     assert by_code["proof"] == latest["proof"]
 
 
+def test_certificate_codes_never_read_as_a_command_line_option():
+    from certification.models.certificates import _certificate_code
+
+    codes = {_certificate_code() for _ in range(2000)}
+    assert len(codes) == 2000
+    assert all(len(code) == 16 and code[0].isalnum() for code in codes)
+
+
 def test_expiry_reminders_are_sent_once(issued):
     certificate = issued.certificate
     Certificate.objects.exclude(pk=certificate.pk).update(
