@@ -8,6 +8,7 @@ from certification.audit import urls as audit
 from certification.credentials import urls as credentials
 from certification.exams import urls as exams
 from certification.interviews import urls as interviews
+from certification.learning import urls as learning
 from certification.results import urls as results
 from certification.studio import urls as studio
 
@@ -21,6 +22,7 @@ AREAS = (
     credentials,
     audit,
     studio,
+    learning,
 )
 
 urlpatterns = [pattern for area in AREAS for pattern in area.urlpatterns]

@@ -11,6 +11,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from certification.exams import services as exams
+from certification.learning import services as learning
 from certification.models import (
     Accommodation,
     AnswerEvent,
@@ -20,6 +21,10 @@ from certification.models import (
     AuditEvent,
     Certificate,
     EligibilityWaiver,
+    Enrolment,
+    LessonProgress,
+    PracticeResponse,
+    ReviewCard,
     Exam,
     Notification,
     TrainingRelation,
@@ -84,6 +89,10 @@ def world(demo) -> World:
         upload=SimpleUploadedFile("cv.pdf", b"%PDF-1.4\n%%EOF\n"),
     )
     practice = objective_exam(mode=Exam.Mode.PRACTICE, attempts_allowed=5)
+    learning.reviews_add(
+        candidate=users["owner"],
+        question_ids=[practice.sections.get().fixed_items.first().question_id],
+    )
     results = results_world(users, application)
     return World(users, application, attempt, submission, pending, practice, results)
 
@@ -399,6 +408,62 @@ API.update(
         ),
     }
 )
+CANDIDATES = {"owner", "other_candidate"}
+API.update(
+    {
+        # The learning journey (certification/learning/): every candidate, for themselves.
+        "learning enrolments": (
+            "get",
+            lambda w: "/api/v1/learning/enrolments/",
+            None,
+            CANDIDATES,
+            200,
+        ),
+        "enrol": (
+            "post",
+            lambda w: "/api/v1/learning/enrolments/",
+            {"curriculum": "beginner-cv"},
+            CANDIDATES,
+            201,
+        ),
+        "learning progress": (
+            "get",
+            lambda w: "/api/v1/learning/curricula/beginner-cv/progress/",
+            None,
+            CANDIDATES,
+            200,
+        ),
+        "study plan": (
+            "get",
+            lambda w: "/api/v1/learning/curricula/beginner-cv/plan/",
+            None,
+            CANDIDATES,
+            200,
+        ),
+        "complete lesson": (
+            "post",
+            lambda w: f"/api/v1/learning/lessons/{_lesson_id(w)}/complete/",
+            {"done": True},
+            CANDIDATES,
+            200,
+        ),
+        "lesson heartbeat": (
+            "post",
+            lambda w: f"/api/v1/learning/lessons/{_lesson_id(w)}/heartbeat/",
+            None,
+            CANDIDATES,
+            200,
+        ),
+        "reviews": ("get", lambda w: "/api/v1/learning/reviews/", None, CANDIDATES, 200),
+        "answer review": (
+            "post",
+            lambda w: f"/api/v1/learning/reviews/{ReviewCard.objects.get().pk}/answer/",
+            {"response": {"choice": "b"}},
+            {"owner"},
+            200,
+        ),
+    }
+)
 MULTIPART = {"upload solution", "attach"}
 
 
@@ -416,6 +481,10 @@ def state(w: World) -> tuple:
         TrainingRelation.objects.count(),
         Notification.objects.filter(read_at__isnull=True).count(),
         results_state(),
+        Enrolment.objects.count(),
+        list(LessonProgress.objects.values_list("pk", "seconds", "completed_at")),
+        list(ReviewCard.objects.values_list("pk", "due_at")),
+        PracticeResponse.objects.count(),
     )
 
 
@@ -649,6 +718,25 @@ PAGES.update(
             AUTHORS,
         ),
         "studio approve": ("post", lambda w: "/studio/review/approve/", AUTHORS),
+    }
+)
+
+
+PAGES.update(
+    {
+        # The learning journey: every candidate, for themselves.
+        "my learning": ("get", lambda w: "/learn/", CANDIDATES),
+        "study view": ("get", lambda w: "/learn/beginner-cv/", CANDIDATES),
+        "enrol page": ("post", lambda w: "/learn/beginner-cv/enrol/", CANDIDATES),
+        "lesson": ("get", lambda w: "/learn/beginner-cv/lessons/1/", CANDIDATES),
+        "complete lesson page": (
+            "post",
+            lambda w: "/learn/beginner-cv/lessons/1/complete/",
+            CANDIDATES,
+        ),
+        "study plan page": ("get", lambda w: "/learn/beginner-cv/plan/", CANDIDATES),
+        "practise plan": ("post", lambda w: "/learn/beginner-cv/plan/practise/", CANDIDATES),
+        "reviews page": ("get", lambda w: "/learn/reviews/", CANDIDATES),
     }
 )
 

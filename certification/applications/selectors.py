@@ -29,9 +29,11 @@ from certification.models import (
     Certification,
     EligibilityRule,
     EligibilityWaiver,
+    LessonProgress,
 )
 from core.errors import NotFound
 from core.roles import Role, has_role
+from training.models import Curriculum, Lesson
 
 
 @dataclass(frozen=True)
@@ -52,23 +54,28 @@ class Eligibility:
 
     missing: list[Certification] = field(default_factory=list)
     waiver: EligibilityWaiver | None = None
+    # The curriculum the certification requires and the candidate has not completed.
+    curriculum: Curriculum | None = None
 
     @property
     def eligible(self) -> bool:
-        return not self.missing or self.waiver is not None
+        return (not self.missing and self.curriculum is None) or self.waiver is not None
 
     @property
     def message(self) -> str:
-        if not self.missing:
+        if not self.missing and self.curriculum is None:
             return "符合报名条件 / Eligible."
-        names = "、".join(c.name for c in self.missing)
-        names_en = ", ".join(c.name_en for c in self.missing)
+        names = "、".join(
+            [*(f"有效的{c.name}证书" for c in self.missing)]
+            + ([f"学完课程《{self.curriculum.title}》"] if self.curriculum else [])
+        )
+        names_en = ", ".join(
+            [*(f"a valid certificate: {c.name_en}" for c in self.missing)]
+            + ([f"the completed curriculum {self.curriculum.title}"] if self.curriculum else [])
+        )
         if self.waiver is not None:
             return f"已豁免：{names} / Waived: {names_en}."
-        return (
-            f"需要有效的{names}证书，或认证委员会的豁免 / "
-            f"Requires a valid certificate: {names_en}, or a committee waiver."
-        )
+        return f"需要{names}，或认证委员会的豁免 / Requires {names_en}, or a committee waiver."
 
 
 @dataclass(frozen=True)
@@ -133,11 +140,22 @@ def with_eligibility(queryset: QuerySet[Application]) -> QuerySet[Application]:
     unmet = EligibilityRule.objects.filter(certification_id=OuterRef("certification_id")).exclude(
         Exists(held)
     )
+    studied = LessonProgress.objects.filter(
+        candidate_id=OuterRef(OuterRef("candidate_id")),
+        lesson_id=OuterRef("pk"),
+        completed_at__isnull=False,
+    )
+    unstudied = Lesson.objects.filter(
+        is_published=True,
+        curriculum__level_id=OuterRef("certification__level_id"),
+        curriculum__domain_id=OuterRef("certification__domain_id"),
+    ).exclude(Exists(studied))
     waiver = EligibilityWaiver.objects.filter(
         candidate_id=OuterRef("candidate_id"), certification_id=OuterRef("certification_id")
     )
     return queryset.annotate(
-        rules_unmet=Exists(unmet),
+        rules_unmet=Exists(unmet)
+        | (Q(certification__requires_curriculum=True) & Exists(unstudied)),
         waived=Exists(waiver),
     ).annotate(
         eligible=Case(
@@ -268,9 +286,27 @@ def eligibility_check(*, candidate: User | int, certification: Certification) ->
         .values_list("certification_id", flat=True)
     )
     missing = [rule.required for rule in rules if rule.required_id not in held]
+    curriculum = None
+    if certification.requires_curriculum:
+        curriculum = _curriculum_incomplete(candidate_id=candidate_id, certification=certification)
     waiver = None
-    if missing:
+    if missing or curriculum is not None:
         waiver = EligibilityWaiver.objects.filter(
             candidate_id=candidate_id, certification=certification
         ).first()
-    return Eligibility(missing=missing, waiver=waiver)
+    return Eligibility(missing=missing, waiver=waiver, curriculum=curriculum)
+
+
+def _curriculum_incomplete(*, candidate_id: int, certification: Certification) -> Curriculum | None:
+    """The curriculum of the certification's level and domain, if the candidate has
+    not completed every published lesson of it."""
+    curriculum = Curriculum.objects.filter(
+        level_id=certification.level_id, domain_id=certification.domain_id
+    ).first()
+    if curriculum is None:
+        return None
+    lessons = Lesson.objects.filter(curriculum=curriculum, is_published=True)
+    done = LessonProgress.objects.filter(
+        candidate_id=candidate_id, lesson__in=lessons, completed_at__isnull=False
+    )
+    return None if done.count() >= lessons.count() else curriculum

@@ -17,6 +17,7 @@ from certification.applications.conflicts import has_conflict
 from certification.applications.selectors import eligibility_check
 from certification.audit.notifications import notification_send, notification_send_to_role
 from certification.audit.services import audit_record
+from certification.learning.services import enrol_on_approval
 from certification.models import (
     Application,
     ApplicationAttachment,
@@ -276,6 +277,8 @@ def application_decide_locked(
         before=before,
         after={"state": target, "reason": application.decision_reason},
     )
+    if approve:
+        enrol_on_approval(application=application)
     verdict = application.get_state_display()
     notification_send(
         recipient=application.candidate,

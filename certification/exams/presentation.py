@@ -114,3 +114,20 @@ def attempt_view(attempt: Attempt, *, now: datetime | None = None) -> dict[str, 
         "rights": rights,
         "items": [item_view(item, rights=rights) for item in items],
     }
+
+
+def feedback_text(version: QuestionVersion, response: dict[str, Any]) -> str:
+    """The general feedback, then the feedback on each option the answer chose."""
+    feedback = version.feedback or {}
+    parts = [str(feedback.get("general", ""))]
+    if "choice" in response:
+        chosen = [response["choice"]]
+    elif "value" in response:  # true/false feedback is keyed "true" / "false"
+        chosen = [str(response["value"]).lower()]
+    else:
+        chosen = response.get("choices", [])
+    per_choice = feedback.get("choices") or {}
+    parts += [
+        str(per_choice[c]) for c in chosen if isinstance(per_choice, dict) and c in per_choice
+    ]
+    return "\n\n".join(p for p in parts if p)

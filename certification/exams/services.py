@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from certification.audit.services import audit_record
 from certification.exams.selectors import section_pool
+from certification.learning.services import practice_record
 from certification.models import (
     Accommodation,
     Answer,
@@ -208,13 +209,15 @@ def practice_check(*, attempt: Attempt, item_id: int) -> PracticeFeedback:
     if attempt.exam.mode != Exam.Mode.PRACTICE:
         raise NotFound("Not found.")
     try:
-        item = AttemptItem.objects.select_related("version", "answer").get(
+        item = AttemptItem.objects.select_related("version__question", "answer", "attempt").get(
             pk=item_id, attempt=attempt
         )
     except AttemptItem.DoesNotExist as exc:
         raise NotFound("Not found.") from exc
     answer = getattr(item, "answer", None)
     fraction = response_fraction(version=item.version, response=answer.response if answer else None)
+    if answer is not None and fraction is not None:
+        practice_record(item=item, fraction=fraction)  # the study plan's evidence
     return PracticeFeedback(fraction=fraction, feedback=item.version.feedback, key=item.version.key)
 
 

@@ -29,6 +29,14 @@ from certification.models.exams import (
     PracticalSubmission,
 )
 from certification.models.interviews import Interview, InterviewRating, InterviewSlot
+from certification.models.learning import (
+    Enrolment,
+    ItemStatistic,
+    LessonProgress,
+    PracticeResponse,
+    ReviewCard,
+    StudyPlanSnapshot,
+)
 from certification.models.programme import (
     AngoffEstimate,
     AngoffStudy,
@@ -60,6 +68,7 @@ __all__ = [
     "Decision",
     "EligibilityRule",
     "EligibilityWaiver",
+    "Enrolment",
     "Exam",
     "ExamItem",
     "ExamSection",
@@ -67,9 +76,14 @@ __all__ = [
     "InterviewRating",
     "InterviewSlot",
     "IssuerKey",
+    "ItemStatistic",
+    "LessonProgress",
     "ManualGrade",
     "Notification",
     "PracticalSubmission",
+    "PracticeResponse",
+    "ReviewCard",
+    "StudyPlanSnapshot",
     "TrainingRelation",
     "_certificate_code",
 ]

@@ -35,6 +35,10 @@ class Certification(models.Model):
     )
     validity_days = models.PositiveIntegerField(default=3 * 365)
     is_open = models.BooleanField(default=True)
+    requires_curriculum = models.BooleanField(
+        default=False,
+        help_text=_("Candidates must complete the curriculum of its level and domain first."),
+    )
 
     class Meta:
         ordering = ["level__rank", "domain__slug"]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from certification.exams.authoring import certification_assign
-from certification.exams.presentation import version_preview
+from certification.exams.presentation import feedback_text, version_preview
 from certification.models import Certification, Exam
 from certification.studio import selectors
 from core.errors import ApplicationError
@@ -179,26 +179,9 @@ def item_try(request: AuthenticatedRequest) -> HttpResponse:
         {
             "fraction": fraction,
             "manual": fraction is None,
-            "feedback_html": str(render_markdown(_feedback_text(version, response))),
+            "feedback_html": str(render_markdown(feedback_text(version, response))),
         }
     )
-
-
-def _feedback_text(version: QuestionVersion, response: dict[str, Any]) -> str:
-    """The general feedback, then the feedback on each option the answer chose."""
-    feedback = version.feedback or {}
-    parts = [str(feedback.get("general", ""))]
-    if "choice" in response:
-        chosen = [response["choice"]]
-    elif "value" in response:  # true/false feedback is keyed "true" / "false"
-        chosen = [str(response["value"]).lower()]
-    else:
-        chosen = response.get("choices", [])
-    per_choice = feedback.get("choices") or {}
-    parts += [
-        str(per_choice[c]) for c in chosen if isinstance(per_choice, dict) and c in per_choice
-    ]
-    return "\n\n".join(p for p in parts if p)
 
 
 @role_required(Role.COMMITTEE)
