@@ -22,11 +22,11 @@ from certification.models import (
     Certificate,
     EligibilityWaiver,
     Enrolment,
+    Exam,
     LessonProgress,
+    Notification,
     PracticeResponse,
     ReviewCard,
-    Exam,
-    Notification,
     TrainingRelation,
 )
 from core.roles import Role
