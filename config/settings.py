@@ -225,8 +225,13 @@ CELERY_IMPORTS = [
     "certification.credentials.tasks",
     "certification.exams.tasks",
     "certification.interviews.tasks",
+    "certification.learning.tasks",
 ]
 CELERY_BEAT_SCHEDULE = {
+    "study-plans": {
+        "task": "certification.learning_tasks.study_plans_refresh_task",
+        "schedule": 24 * 60 * 60,
+    },
     "certificate-expiry-reminders": {
         "task": "certification.certificate_tasks.certificate_expiry_reminders_task",
         "schedule": 24 * 60 * 60,

@@ -1,0 +1,155 @@
+"""The study plan's speed: one candidate with 5,000 practice responses, and the nightly
+refresh of every enrolled candidate's plan (10,000 candidates).
+
+Creates a scratch PostgreSQL database (``<NAME>_bench_study_plan``, dropped afterwards
+unless ``--keep``), loads the demo programme, then simulated candidates of the
+intermediate computer vision curriculum: each has a known ability per exam category
+and answers practice items drawn from the bank under the Rasch model, so the data
+looks like real practice (a few categories weak, most strong). Never touches the
+configured database's data.
+"""
+
+import os
+import platform
+import statistics
+import tempfile
+import time
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from certification.demo.programme import demo_load
+from certification.demo.programme_exams import programme_exams_load
+from certification.learning import plan as plans
+from certification.learning.mastery import sigmoid
+from certification.models import Enrolment, PracticeResponse
+from core.roles import Role
+from training.models import Curriculum, Question
+
+CURRICULUM = "intermediate-cv"
+
+
+class Command(BaseCommand):
+    help = "Benchmark the study plan: one candidate's plan and the nightly refresh."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--responses", type=int, default=5000, help="of the one candidate")
+        parser.add_argument("--candidates", type=int, default=10_000, help="for the night")
+        parser.add_argument("--per-candidate", type=int, default=50, help="responses each")
+        parser.add_argument("-n", "--repeats", type=int, default=50)
+        parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if connection.vendor != "postgresql":
+            raise CommandError("bench_study_plan needs PostgreSQL: set DATABASE_URL.")
+        name = f"{connection.settings_dict['NAME']}_bench_study_plan"
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = name
+        settings.PRIVATE_STORAGE_DIR = tempfile.mkdtemp(prefix="bench-plan-")
+        self.stdout.write(f"scratch database {name}: creating and migrating…")
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+        try:
+            self._run(options)
+        finally:
+            if not options["keep"]:
+                connection.creation.destroy_test_db(name, verbosity=0)
+
+    def _run(self, options: Any) -> None:
+        demo_load()
+        User = get_user_model()
+        programme_exams_load(author=User.objects.get(username="instructor"))
+        curriculum = Curriculum.objects.get(slug=CURRICULUM)
+        categories = plans.exam_categories(curriculum)
+        rng = np.random.default_rng(13)
+        started = time.perf_counter()
+        users = self._candidates(options["candidates"] + 1, curriculum)
+        counts = [options["responses"]] + [options["per_candidate"]] * options["candidates"]
+        rows = self._responses(rng, users, counts, categories)
+        self.stdout.write(
+            f"loaded {len(users):,} candidates and {rows:,} responses "
+            f"in {time.perf_counter() - started:.0f} s"
+        )
+        one = users[0]
+        timings, queries = [], 0
+        for _ in range(options["repeats"] + 5):
+            with CaptureQueriesContext(connection) as captured:
+                t0 = time.perf_counter()
+                plan = plans.study_plan(candidate=one, curriculum=curriculum)
+                timings.append((time.perf_counter() - t0) * 1000)
+            queries = len(captured.captured_queries)
+        timings = sorted(timings[5:])
+        assert plan.responses == options["responses"]
+        t0 = time.perf_counter()
+        refreshed = plans.study_plans_refresh()
+        night = time.perf_counter() - t0
+        self._report(options, timings, queries, refreshed, night)
+
+    def _candidates(self, count: int, curriculum: Curriculum) -> list[Any]:
+        User = get_user_model()
+        users = User.objects.bulk_create(
+            User(username=f"plan{n:06d}", email=f"plan{n}@example.org", password="!")  # noqa: S106 - unusable
+            for n in range(count)
+        )
+        group = Group.objects.get(name=Role.CANDIDATE.value)
+        User.groups.through.objects.bulk_create(
+            (User.groups.through(user_id=u.pk, group_id=group.pk) for u in users), batch_size=5000
+        )
+        Enrolment.objects.bulk_create(
+            (Enrolment(candidate=u, curriculum=curriculum) for u in users), batch_size=5000
+        )
+        return users
+
+    def _responses(
+        self, rng: np.random.Generator, users: list[Any], counts: list[int], categories: list[Any]
+    ) -> int:
+        index = {pk: i for i, c in enumerate(categories) for pk in c.subtree}
+        questions = np.array(
+            Question.objects.filter(category_id__in=list(index)).values_list("pk", "category_id")
+        )
+        b = plans.difficulties(questions[:, 0].tolist())
+        difficulty = np.array([b[int(q)] for q in questions[:, 0]])
+        now, total = timezone.now(), 0
+        batch: list[PracticeResponse] = []
+        for user, count in zip(users, counts, strict=True):
+            theta = rng.normal(0.8, 0.8, len(categories))
+            theta[rng.choice(len(categories), 2, replace=False)] -= 2.0
+            drawn = rng.integers(0, len(questions), count)
+            p = sigmoid(theta[[index[int(c)] for c in questions[drawn, 1]]] - difficulty[drawn])
+            right = rng.random(count) < p
+            batch += [
+                PracticeResponse(
+                    candidate_id=user.pk,
+                    question_id=int(questions[d, 0]),
+                    category_id=int(questions[d, 1]),
+                    fraction=float(r),
+                    source=PracticeResponse.Source.PRACTICE,
+                    answered_at=now,
+                )
+                for d, r in zip(drawn, right, strict=True)
+            ]
+            if len(batch) >= 20_000:
+                total += len(PracticeResponse.objects.bulk_create(batch, batch_size=5000))
+                batch = []
+        total += len(PracticeResponse.objects.bulk_create(batch, batch_size=5000))
+        return total
+
+    def _report(
+        self, options: Any, timings: list[float], queries: int, refreshed: int, night: float
+    ) -> None:
+        p95 = timings[int(0.95 * (len(timings) - 1))]
+        self.stdout.write(
+            f"machine: {platform.machine()}, nproc {len(os.sched_getaffinity(0))}, "
+            f"Python {platform.python_version()}, load average "
+            f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}\n"
+            f"one plan, {options['responses']:,} responses: p50 "
+            f"{statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, max {timings[-1]:.1f} ms, "
+            f"{queries} queries (target < 50 ms)\n"
+            f"nightly refresh: {refreshed:,} plans (item statistics included) in {night:.1f} s "
+            f"= {refreshed / night:,.0f} plans/s (target: 10,000 in < 60 s)"
+        )
