@@ -4,6 +4,8 @@ as SVG by the template: no script, readable by a screen reader through its table
 
 from dataclasses import dataclass
 
+from django.utils.translation import get_language
+
 from certification.learning.plan import StudyPlan
 
 WIDTH = 640
@@ -33,11 +35,19 @@ class MasteryChart:
     ticks: list[tuple[float, int]]  # x, percent
 
 
+def label(name: str) -> str:
+    """The part of a bilingual "中文 / English" name in the page's language, short."""
+    parts = name.split(" / ", 1)
+    if len(parts) == 2:
+        name = parts[1] if (get_language() or "").startswith("en") else parts[0]
+    return name if len(name) <= 28 else name[:27] + "…"
+
+
 def mastery_chart(plan: StudyPlan) -> MasteryChart:
     scale = WIDTH - LABEL - 20
     bars = [
         MasteryBar(
-            name=entry.name,
+            name=label(entry.name),
             y=8 + i * ROW,
             width=round(entry.mastery * scale, 1),
             low_x=round(LABEL + entry.low * scale, 1),

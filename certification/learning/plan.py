@@ -15,7 +15,8 @@ from datetime import datetime
 
 import numpy as np
 from django.contrib.auth.models import User
-from django.db.models import Count, Sum
+from django.core.cache import cache
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
 from certification.exams.selectors import published_questions, section_pool
@@ -23,6 +24,7 @@ from certification.learning import mastery
 from certification.models import (
     Certification,
     Enrolment,
+    Exam,
     ItemStatistic,
     LessonProgress,
     PracticeResponse,
@@ -30,6 +32,7 @@ from certification.models import (
 )
 from training.models import Category, Curriculum, Lesson, Question
 
+CATEGORIES_CACHE_SECONDS = 300
 RECOMMENDED_CATEGORIES = 3
 RECOMMENDED_ITEMS = 3
 
@@ -68,7 +71,11 @@ class StudyPlan:
 
 
 def exam_categories(curriculum: Curriculum) -> list[ExamCategory]:
-    """The written exam's sections' categories with their share of its points."""
+    """The written exam's sections' categories with their share of its points.
+
+    Cached for CATEGORIES_CACHE_SECONDS under a key that changes when the certification
+    gets another exam or the exam's sections change (their pks and count): building it
+    costs some twenty queries, a plan without it three."""
     certification = (
         Certification.objects.filter(level_id=curriculum.level_id, domain_id=curriculum.domain_id)
         .select_related("written_exam")
@@ -77,6 +84,16 @@ def exam_categories(curriculum: Curriculum) -> list[ExamCategory]:
     exam = certification.written_exam if certification else None
     if exam is None:
         return []
+    shape = exam.sections.aggregate(last=Max("pk"), count=Count("pk"))
+    key = f"learning:exam-categories:{curriculum.pk}:{exam.pk}:{shape['last']}:{shape['count']}"
+    found: list[ExamCategory] | None = cache.get(key)
+    if found is None:
+        found = _exam_categories(exam)
+        cache.set(key, found, CATEGORIES_CACHE_SECONDS)
+    return found
+
+
+def _exam_categories(exam: Exam) -> list[ExamCategory]:
     points: dict[int, float] = defaultdict(float)
     found: dict[int, tuple[Category, list[int]]] = {}
     for section in exam.sections.select_related("draw_category").prefetch_related("draw_tags"):

@@ -78,6 +78,7 @@ class Command(BaseCommand):
         one = users[0]
         timings, queries = [], 0
         for _ in range(options["repeats"] + 5):
+            connection.queries_log.clear()
             with CaptureQueriesContext(connection) as captured:
                 t0 = time.perf_counter()
                 plan = plans.study_plan(candidate=one, curriculum=curriculum)
