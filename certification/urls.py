@@ -9,6 +9,7 @@ from certification.credentials import urls as credentials
 from certification.exams import urls as exams
 from certification.interviews import urls as interviews
 from certification.learning import urls as learning
+from certification.mentoring import urls as mentoring
 from certification.results import urls as results
 from certification.studio import urls as studio
 
@@ -23,6 +24,7 @@ AREAS = (
     audit,
     studio,
     learning,
+    mentoring,
 )
 
 urlpatterns = [pattern for area in AREAS for pattern in area.urlpatterns]

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from certification.exams import services as exams
 from certification.learning import services as learning
+from certification.mentoring import services as mentoring
 from certification.models import (
     Accommodation,
     AnswerEvent,
@@ -24,6 +25,9 @@ from certification.models import (
     Enrolment,
     Exam,
     LessonProgress,
+    MentorMessage,
+    Mentorship,
+    MentorThread,
     Notification,
     PracticeResponse,
     ReviewCard,
@@ -89,6 +93,11 @@ def world(demo) -> World:
         upload=SimpleUploadedFile("cv.pdf", b"%PDF-1.4\n%%EOF\n"),
     )
     practice = objective_exam(mode=Exam.Mode.PRACTICE, attempts_allowed=5)
+    for mentee in ("owner", "other_candidate"):
+        mentoring.mentor_assign(
+            assigned_by=users["committee"], candidate=users[mentee], mentor=users["instructor"]
+        )
+    mentoring.thread_open(candidate=users["owner"], subject="Q", body="Why BatchNorm?")
     learning.reviews_add(
         candidate=users["owner"],
         question_ids=[practice.sections.get().fixed_items.first().question_id],
@@ -464,6 +473,47 @@ API.update(
         ),
     }
 )
+API.update(
+    {
+        # Mentoring (certification/mentoring/): the candidate and their mentor only.
+        "mentor threads": (
+            "get",
+            lambda w: "/api/v1/mentoring/threads/",
+            None,
+            {"owner", "other_candidate", "instructor"},
+            200,
+        ),
+        "ask mentor": (
+            "post",
+            lambda w: "/api/v1/mentoring/threads/",
+            {"subject": "S", "body": "B"},
+            CANDIDATES,
+            201,
+        ),
+        "mentor thread": (
+            "get",
+            lambda w: f"/api/v1/mentoring/threads/{MentorThread.objects.get().pk}/",
+            None,
+            {"owner", "instructor"},
+            200,
+        ),
+        "mentor reply": (
+            "post",
+            lambda w: f"/api/v1/mentoring/threads/{MentorThread.objects.get().pk}/messages/",
+            {"body": "Because."},
+            {"owner", "instructor"},
+            201,
+        ),
+        "mentees": ("get", lambda w: "/api/v1/mentoring/mentees/", None, {"instructor"}, 200),
+        "assign mentor": (
+            "post",
+            lambda w: "/api/v1/mentoring/assignments/",
+            {"candidate": "owner", "mentor": "teacher"},
+            {"committee"},
+            201,
+        ),
+    }
+)
 MULTIPART = {"upload solution", "attach"}
 
 
@@ -485,6 +535,8 @@ def state(w: World) -> tuple:
         list(LessonProgress.objects.values_list("pk", "seconds", "completed_at")),
         list(ReviewCard.objects.values_list("pk", "due_at")),
         PracticeResponse.objects.count(),
+        list(MentorMessage.objects.values_list("pk", flat=True)),
+        list(Mentorship.objects.values_list("pk", "mentor_id", "ended_at")),
     )
 
 
@@ -737,6 +789,17 @@ PAGES.update(
         "study plan page": ("get", lambda w: "/learn/beginner-cv/plan/", CANDIDATES),
         "practise plan": ("post", lambda w: "/learn/beginner-cv/plan/practise/", CANDIDATES),
         "reviews page": ("get", lambda w: "/learn/reviews/", CANDIDATES),
+        # Mentoring.
+        "my mentor": ("get", lambda w: "/mentoring/", CANDIDATES),
+        "mentees page": ("get", lambda w: "/mentor/", {"instructor"}),
+        "mentee page": ("get", lambda w: f"/mentor/mentees/{w.users['owner'].pk}/", {"instructor"}),
+        "thread page": (
+            "get",
+            lambda w: f"/mentor/threads/{MentorThread.objects.get().pk}/",
+            {"owner", "instructor"},
+        ),
+        "mentor assignments": ("get", lambda w: "/committee/mentors/", {"committee"}),
+        "assign mentor page": ("post", lambda w: "/committee/mentors/assign/", {"committee"}),
     }
 )
 

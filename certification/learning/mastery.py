@@ -64,21 +64,31 @@ class Abilities:
 
 
 def abilities_estimate(
-    *, category: IntArray, fraction: FloatArray, difficulty: FloatArray, categories: int
+    *,
+    category: IntArray,
+    fraction: FloatArray,
+    difficulty: FloatArray,
+    categories: int,
+    count: FloatArray | None = None,
 ) -> Abilities:
     """Posterior ability per category from responses (category index, fraction of
-    points 0–1, item difficulty). Categories without responses keep the prior."""
+    points 0–1, item difficulty). Categories without responses keep the prior.
+
+    Rows may also be one item's responses taken together: ``count`` answers scoring
+    ``fraction`` points in all. The likelihood is the same (it depends on an item's
+    answers only through their number and their sum), so the database can group them."""
+    n = np.ones_like(fraction) if count is None else count
     theta = np.zeros(categories)
     precision = np.full(categories, 1.0 / PRIOR_SD**2)
     for _ in range(ITERATIONS):
         p = sigmoid(theta[category] - difficulty)
-        gradient = np.bincount(category, fraction - p, categories) - theta / PRIOR_SD**2
-        precision = np.bincount(category, p * (1.0 - p), categories) + 1.0 / PRIOR_SD**2
+        gradient = np.bincount(category, fraction - n * p, categories) - theta / PRIOR_SD**2
+        precision = np.bincount(category, n * p * (1.0 - p), categories) + 1.0 / PRIOR_SD**2
         step = gradient / precision
         theta = theta + step
         if np.max(np.abs(step), initial=0.0) < 1e-6:
             break
-    counts = np.bincount(category, minlength=categories).astype(np.int64)
+    counts = np.rint(np.bincount(category, n, categories)).astype(np.int64)
     return Abilities(theta=theta, sd=1.0 / np.sqrt(precision), responses=counts)
 
 

@@ -146,11 +146,12 @@ def study_plan(*, candidate: User | int, curriculum: Curriculum) -> StudyPlan:
     categories = exam_categories(curriculum)
     index = _category_index(categories)
     rows = list(
-        PracticeResponse.objects.filter(
-            candidate_id=candidate_id, category_id__in=list(index)
-        ).values_list("category_id", "question_id", "fraction")
+        PracticeResponse.objects.filter(candidate_id=candidate_id, category_id__in=list(index))
+        .values_list("category_id", "question_id")
+        .annotate(n=Count("pk"), points=Sum("fraction"))
+        .order_by()
     )
-    b = difficulties({q for _, q, _ in rows} | {q for c in categories for q in c.exam_questions})
+    b = difficulties({r[1] for r in rows} | {q for c in categories for q in c.exam_questions})
     return _plan(rows=rows, categories=categories, index=index, b=b, curriculum_id=curriculum.pk)
 
 
@@ -161,17 +162,19 @@ def _category_index(categories: list[ExamCategory]) -> dict[int, int]:
 
 def _plan(
     *,
-    rows: list[tuple[int, int, float]],
+    rows: list[tuple[int, int, int, float]],
     categories: list[ExamCategory],
     index: dict[int, int],
     b: dict[int, float],
     curriculum_id: int,
 ) -> StudyPlan:
-    """The plan from one candidate's (category id, question id, fraction) rows."""
+    """The plan from one candidate's (category id, question id, answers, points) rows:
+    one row per item answered."""
     n = len(rows)
     abilities = mastery.abilities_estimate(
         category=np.fromiter((index[r[0]] for r in rows), np.int64, n),
-        fraction=np.fromiter((r[2] for r in rows), np.float64, n),
+        count=np.fromiter((r[2] for r in rows), np.float64, n),
+        fraction=np.fromiter((r[3] for r in rows), np.float64, n),
         difficulty=np.fromiter((b[r[1]] for r in rows), np.float64, n),
         categories=len(categories),
     )
@@ -183,7 +186,7 @@ def _plan(
     return StudyPlan(
         curriculum_id=curriculum_id,
         expected_share=float(sum(p.weight * p.mastery for p in plans)),
-        responses=n,
+        responses=int(abilities.responses.sum()),
         categories=[
             PlanCategory(
                 category_id=categories[p.index].category.pk,
@@ -296,14 +299,16 @@ def _curriculum_snapshots(*, curriculum: Curriculum, now: datetime) -> int:
         {*Question.objects.filter(category_id__in=list(index)).values_list("pk", flat=True)}
         | {q for c in categories for q in c.exam_questions}
     )
-    responses: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
+    responses: dict[int, list[tuple[int, int, int, float]]] = defaultdict(list)
     enrolled = Enrolment.objects.filter(curriculum=curriculum).values("candidate_id")
-    for candidate_id, *row in (
+    for candidate_id, category_id, question_id, n, points in (
         PracticeResponse.objects.filter(candidate_id__in=enrolled, category_id__in=list(index))
-        .values_list("candidate_id", "category_id", "question_id", "fraction")
+        .values_list("candidate_id", "category_id", "question_id")
+        .annotate(n=Count("pk"), points=Sum("fraction"))
+        .order_by()
         .iterator(chunk_size=20000)
     ):
-        responses[candidate_id].append((row[0], row[1], row[2]))
+        responses[candidate_id].append((category_id, question_id, n, points))
     snapshots = [
         StudyPlanSnapshot(
             candidate_id=candidate_id,

@@ -67,9 +67,9 @@ def curriculum_progress(*, candidate: User, curriculum: Curriculum) -> Curriculu
     """Lessons in order with time spent, completion and practice on their items."""
     lessons = list(curriculum.lessons.filter(is_published=True).order_by("position"))
     states = {lesson.pk: LessonState(lesson=lesson) for lesson in lessons}
-    for row in LessonProgress.objects.filter(candidate=candidate, lesson__in=lessons):
-        states[row.lesson_id].seconds = row.seconds
-        states[row.lesson_id].completed_at = row.completed_at
+    for done in LessonProgress.objects.filter(candidate=candidate, lesson__in=lessons):
+        states[done.lesson_id].seconds = done.seconds
+        states[done.lesson_id].completed_at = done.completed_at
     by_position = {lesson.position: states[lesson.pk] for lesson in lessons}
     answers = list(
         PracticeResponse.objects.filter(

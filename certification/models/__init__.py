@@ -37,6 +37,7 @@ from certification.models.learning import (
     ReviewCard,
     StudyPlanSnapshot,
 )
+from certification.models.mentoring import MentorMessage, Mentorship, MentorThread
 from certification.models.programme import (
     AngoffEstimate,
     AngoffStudy,
@@ -79,6 +80,9 @@ __all__ = [
     "ItemStatistic",
     "LessonProgress",
     "ManualGrade",
+    "MentorMessage",
+    "MentorThread",
+    "Mentorship",
     "Notification",
     "PracticalSubmission",
     "PracticeResponse",
