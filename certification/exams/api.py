@@ -108,6 +108,8 @@ class PracticeFeedbackOut(serializers.Serializer[Any]):
         help_text="The general feedback as sanitised HTML."
     )
     key = serializers.JSONField()
+    lesson_title = serializers.CharField(help_text="The lesson the item belongs to, or empty.")
+    lesson_url = serializers.CharField(help_text="Its page in the learning journey, or empty.")
 
     def get_feedback_html(self, result: PracticeFeedback) -> str:
         return feedback_html(result.feedback)

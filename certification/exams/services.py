@@ -15,10 +15,12 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from certification.audit.services import audit_record
 from certification.exams.selectors import section_pool
+from certification.learning.plan import lesson_positions
 from certification.learning.services import practice_record
 from certification.models import (
     Accommodation,
@@ -32,7 +34,7 @@ from certification.models import (
 from core.errors import ApplicationError, Conflict, NotFound
 from core.tasks import task_send_on_commit
 from grading.objective import response_fraction, response_points
-from training.models import QuestionVersion, ReviewStatus
+from training.models import Lesson, QuestionVersion, ReviewStatus
 
 Kind = QuestionVersion.Kind
 # Queued by name (core.tasks): the task module imports this one.
@@ -201,6 +203,8 @@ class PracticeFeedback:
     fraction: float | None
     feedback: dict[str, Any]
     key: dict[str, Any]
+    lesson_title: str = ""  # the lesson the item belongs to, to go back to
+    lesson_url: str = ""
 
 
 def practice_check(*, attempt: Attempt, item_id: int) -> PracticeFeedback:
@@ -218,7 +222,30 @@ def practice_check(*, attempt: Attempt, item_id: int) -> PracticeFeedback:
     fraction = response_fraction(version=item.version, response=answer.response if answer else None)
     if answer is not None and fraction is not None:
         practice_record(item=item, fraction=fraction)  # the study plan's evidence
-    return PracticeFeedback(fraction=fraction, feedback=item.version.feedback, key=item.version.key)
+    lesson = _item_lesson(item=item, exam=attempt.exam)
+    return PracticeFeedback(
+        fraction=fraction,
+        feedback=item.version.feedback,
+        key=item.version.key,
+        lesson_title=lesson.title if lesson else "",
+        lesson_url=reverse("learning-lesson", args=[lesson.curriculum.slug, lesson.position])
+        if lesson
+        else "",
+    )
+
+
+def _item_lesson(*, item: AttemptItem, exam: Exam) -> Lesson | None:
+    """The lesson of the practice quiz's curriculum that the item belongs to."""
+    if exam.curriculum_id is None:
+        return None
+    position = lesson_positions([item.version.question_id]).get(item.version.question_id)
+    return (
+        Lesson.objects.select_related("curriculum")
+        .filter(curriculum_id=exam.curriculum_id, position=position, is_published=True)
+        .first()
+        if position
+        else None
+    )
 
 
 # --- Submitting and grading -------------------------------------------------------

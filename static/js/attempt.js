@@ -162,6 +162,12 @@
     const feedback = document.createElement("div");
     feedback.innerHTML = body.feedback_html || "";
     out.appendChild(feedback);
+    if (body.lesson_url) {
+      const back = document.createElement("a");
+      back.href = body.lesson_url;
+      back.textContent = `${t.lesson}: ${body.lesson_title}`;
+      out.appendChild(back);
+    }
     out.className = "practice-feedback " + (body.fraction === 1 ? "ok" : "warn");
   }
 

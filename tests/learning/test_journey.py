@@ -132,6 +132,8 @@ def test_a_missed_practice_item_is_recorded_once_and_scheduled_for_review(curric
     card = ReviewCard.objects.get(candidate=candidate)
     assert card.question_id == missed.version.question_id
     assert card.due_at <= timezone.now() + timedelta(minutes=2)
+    feedback = exams.practice_check(attempt=attempt, item_id=missed.pk)
+    assert feedback.lesson_url.startswith(f"/learn/{SLUG}/lessons/") and feedback.lesson_title
 
 
 def test_a_review_answered_right_comes_back_later_and_a_wrong_one_soon(curriculum, candidate):

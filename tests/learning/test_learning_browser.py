@@ -69,6 +69,7 @@ def test_a_candidate_studies_practises_and_follows_the_plan(
     fieldset.locator(f"input[value={_wrong_choice(item_id)}]").check()
     fieldset.locator("button.check").click()
     expect(fieldset.locator(".practice-feedback")).to_contain_text("0%")
+    expect(fieldset.locator(".practice-feedback a")).to_contain_text("复习所属课时")
     assert PracticeResponse.objects.filter(candidate=candidate, fraction=0).count() == 1
     assert ReviewCard.objects.filter(candidate=candidate).count() == 1
 
