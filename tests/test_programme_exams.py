@@ -102,22 +102,18 @@ def test_a_practice_quiz_draws_from_its_own_banks_practice_pool_only(
 
 
 def test_programme_certifications_get_their_practical_tasks(programme: dict[str, Any]) -> None:
-    """Every certification but intermediate and advanced NLP (their tasks are not
-    written yet) has a practical task (the speech tasks need espeak-ng, which the tests
-    install), and each curriculum's practical lesson links to it."""
+    """Every certification has a practical task (the speech tasks need espeak-ng, which
+    the tests install), and each curriculum's practical lesson links to it."""
     tasks = dict(Certification.objects.values_list("slug", "practical_task__slug"))
-    missing = {slug for slug, task in tasks.items() if not task}
-    assert missing == {"intermediate-nlp", "advanced-nlp"}, tasks
+    assert all(tasks.values()), tasks
     for slug, task in PROGRAMME_TASKS.items():
         assert tasks[slug] == task, slug
     for slug, task in tasks.items():
-        if not task:
-            continue
         lesson = Lesson.objects.get(curriculum__slug=slug, practical_task__isnull=False)
         assert lesson.practical_task is not None and lesson.practical_task.slug == task
 
 
-@pytest.mark.parametrize("domain", ["cv", "speech"])  # NLP: once its task exists
+@pytest.mark.parametrize("domain", ["cv", "nlp", "speech"])
 def test_advanced_certifications_interview_with_the_programme_rubric(
     programme: dict[str, Any], domain: str
 ) -> None:

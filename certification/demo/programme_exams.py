@@ -29,6 +29,8 @@ Kind = BlueprintComponent.Kind
 # Demo practical tasks (training/demo/) for certifications that have none yet.
 PROGRAMME_TASKS = {
     "beginner-nlp": "langid",
+    "intermediate-nlp": "ticket-triage",
+    "advanced-nlp": "asset-tag-extraction",
     "beginner-speech": "spoken-digits",
     "intermediate-cv": "shapes-cnn",
     "intermediate-speech": "keyword-spotting",

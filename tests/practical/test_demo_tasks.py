@@ -3,6 +3,7 @@ sandbox image (the TensorFlow task in the TensorFlow image): the reference passe
 the baseline runs and fails. Also the ``grade_practical`` command."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -119,3 +120,58 @@ def test_grade_practical_command_prints_one_json_report(tmp_path):
     )
     assert (failed["verdict"], failed["passed"]) == ("runtime_error", False)
     assert settings.PRIVATE_STORAGE_DIR  # the command needs no database or storage
+
+
+def test_tickets_are_written_deterministically_balanced_over_the_queues():
+    from training.demo.ticket_triage.generate import MAX_CHARS, generate
+    from training.demo.tickets import QUEUES
+
+    X, y = generate(seed=7, per_queue=30)
+    assert X.dtype.kind == "U" and len(X) == 30 * len(QUEUES)
+    assert sorted(np.unique(y, return_counts=True)[1].tolist()) == [30] * len(QUEUES)
+    assert all(0 < len(t) <= MAX_CHARS for t in X)
+    assert any(re.search(r"[\u4e00-\u9fff]", t) for t in X) and any(t.isascii() for t in X)
+    again, labels = generate(seed=7, per_queue=30)
+    assert again.tolist() == X.tolist() and labels.tolist() == y.tolist()
+    assert generate(seed=8, per_queue=30)[0].tolist() != X.tolist()
+
+
+def test_asset_tags_are_labelled_with_a_tag_written_in_the_ticket():
+    from training.demo.asset_tag_extraction.generate import DEVICES, MAX_CHARS, NONE, generate
+
+    X, y = generate(seed=7, tickets=400)
+    assert len(X) == len(y) == 400 and all(len(t) <= MAX_CHARS for t in X)
+    tagged = y != NONE
+    assert 0.05 < 1 - tagged.mean() < 0.2
+    assert all(label in text for text, label in zip(X[tagged], y[tagged], strict=True))
+    assert all(re.fullmatch(rf"(?:{'|'.join(DEVICES)})-\d{{5}}", label) for label in y[tagged])
+    # the first tag-shaped identifier is often not the answer: context decides
+    first = [m.group(0) if (m := re.search(r"[A-Z]{2}-\d{5}", t)) else NONE for t in X]
+    assert 0.6 < np.mean(np.array(first) == y) < 0.9
+    again, labels = generate(seed=7, tickets=400)
+    assert again.tolist() == X.tolist() and labels.tolist() == y.tolist()
+
+
+@pytest.mark.parametrize("name", ["ticket_triage", "asset_tag_extraction"])
+def test_ticket_bundles_keep_hidden_labels_out_of_public(name):
+    folder = demo_bundle(name)
+    hidden_inputs = np.load(folder / "hidden/inputs/X.npy")
+    hidden_labels = np.load(folder / "hidden/labels/y.npy")
+    public = {
+        split: (
+            np.load(folder / f"public/{split}/X.npy"),
+            np.load(folder / f"public/{split}/y.npy"),
+        )
+        for split in ("train", "dev")
+    }
+    assert len(hidden_inputs) == len(hidden_labels) > 0
+    # no hidden ticket is also a public one (its label would be public too)
+    seen = {text for X, _ in public.values() for text in X.tolist()}
+    assert not seen & set(hidden_inputs.tolist())
+    public_files = {p.relative_to(folder).as_posix() for p in folder.glob("public/**/*.npy")}
+    assert public_files == {f"public/{s}/{f}.npy" for s in ("train", "dev") for f in "Xy"}
+    assert sorted(p.name for p in (folder / "hidden/inputs").iterdir()) == ["X.npy"]
+    if name == "asset_tag_extraction":  # tags are unique: no public ticket names an answer
+        answers = set(hidden_labels.tolist()) - {"none"}
+        named = {tag for text in seen for tag in re.findall(r"[A-Z]{2}-\d{5}", text)}
+        assert answers and not answers & named

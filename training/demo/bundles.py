@@ -1,10 +1,12 @@
 """Builds the demo practical task bundles from data available offline: the sklearn
 digits and diabetes data sets (shipped inside scikit-learn), Django's own translation
 catalogues (``.po`` files), speech synthesised by espeak-ng (spoken digits, keywords,
-digit strings), and geometric shapes drawn with NumPy. Nothing is downloaded.
+digit strings), geometric shapes drawn with NumPy, and IT-support tickets written from
+templates (``tickets.py``). Nothing is downloaded.
 
 Each demo task is a folder here (``digits/``, ``langid/``, ``spoken_digits/``,
-``diabetes_tf/``, ``shapes/``, ``keyword_spotting/``, ``connected_digits/``) holding ``task.toml``, ``statement.md``, ``starter/`` and
+``diabetes_tf/``, ``shapes/``, ``keyword_spotting/``, ``connected_digits/``,
+``ticket_triage/``, ``asset_tag_extraction/``) holding ``task.toml``, ``statement.md``, ``starter/`` and
 ``solutions/``; the data is generated. ``demo_bundle(name)`` returns a finished
 bundle folder (layout in docs/practical.md), built once and cached outside git under
 a hash of everything that went into it, so later calls cost nothing.
@@ -21,19 +23,23 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from training.demo.asset_tag_extraction.generate import generate as generate_asset_tags
 from training.demo.connected_digits.generate import generate as generate_connected_digits
 from training.demo.keyword_spotting.generate import generate as generate_keywords
 from training.demo.shapes.generate import generate as generate_shapes
 from training.demo.spoken_digits.generate import generate
+from training.demo.ticket_triage.generate import generate as generate_tickets
 
 HERE = Path(__file__).resolve().parent
 DEMO_TASKS: tuple[str, ...] = ("digits", "langid", "spoken_digits", "diabetes_tf", "shapes")
 DEMO_TASKS += ("keyword_spotting", "connected_digits")  # speech, intermediate and advanced
+DEMO_TASKS += ("ticket_triage", "asset_tag_extraction")  # language, intermediate and advanced
 BUILD_VERSION = "1"
 # The speech tasks' data is synthesised by espeak-ng (practical.py leaves them out where
 # it is missing); two of them also depend on a shared module outside their folder.
 ESPEAK_TASKS = ("spoken_digits", "keyword_spotting", "connected_digits")
 SHARED_SOURCES = {name: ("speech_synth.py",) for name in ESPEAK_TASKS[1:]}
+SHARED_SOURCES.update({name: ("tickets.py",) for name in DEMO_TASKS[-2:]})
 
 
 def cache_root() -> Path:
@@ -226,8 +232,27 @@ def build_connected_digits(root: Path) -> None:
     _write_split(root, X, y, order, (len(X) // 5, len(X) // 10))
 
 
+def build_ticket_triage(root: Path) -> None:
+    """IT-support tickets labelled with their queue, see ticket_triage/generate.py:
+    6,400 tickets (800 per queue), 1,280 test, 640 dev."""
+    X, y = generate_tickets()
+    order = np.random.default_rng(2026).permutation(len(X))
+    _write_split(root, X, y, order, (len(X) // 5, len(X) // 10))
+
+
+def build_asset_tag_extraction(root: Path) -> None:
+    """Tickets labelled with the affected device's asset tag or "none", see
+    asset_tag_extraction/generate.py: 20,000 tickets, 12,000 test and 2,000 dev (the
+    prediction budget is about many inputs), 6,000 to train on."""
+    X, y = generate_asset_tags()
+    order = np.random.default_rng(2026).permutation(len(X))
+    _write_split(root, X, y, order, (12_000, 2_000))
+
+
 BUILDERS["keyword_spotting"] = build_keyword_spotting
 BUILDERS["connected_digits"] = build_connected_digits
+BUILDERS["ticket_triage"] = build_ticket_triage
+BUILDERS["asset_tag_extraction"] = build_asset_tag_extraction
 
 
 def demo_manifest(name: str) -> dict[str, object]:
