@@ -1,6 +1,9 @@
 """The trial run of a task bundle: its reference solution must pass and its baseline
-must run and fail, through the same pipeline that grades candidates. Training stores
-bundles and takes this as its ``BundleTrial`` (``training.bundles.storage``)."""
+must run and fail, through the same pipeline that grades candidates. A task whose
+framework is "any" has its reference run in each framework's image: "reference" is the
+PyTorch run, "reference_tensorflow" the TensorFlow one, and both must pass; the baseline
+runs once, in the default framework's image. Training stores bundles and takes this as
+its ``BundleTrial`` (``training.bundles.storage``)."""
 
 import tempfile
 from pathlib import Path
@@ -19,14 +22,26 @@ from training.models import BundleVersion
 BUNDLE_TRIAL_RERUN_TASK = "grading.tasks.bundle_trial_rerun_task"
 
 
+def trial_solutions(paths: BundlePaths, manifest: Manifest) -> dict[str, tuple[Path, str]]:
+    """Name → (solution, framework) of what a trial runs: the reference once per
+    framework the task offers ("reference", then "reference_<framework>"), the
+    baseline with the default framework."""
+    default, *others = manifest.frameworks
+    solutions = {"reference": (paths.reference_for(default), default)}
+    for framework in others:
+        solutions[f"reference_{framework}"] = (paths.reference_for(framework), framework)
+    solutions["baseline"] = (paths.baseline_solution, default)
+    return solutions
+
+
 def bundle_trial_reports(*, root: Path, manifest: Manifest) -> dict[str, EvaluationReport]:
-    """Runs the reference and the baseline of the unpacked bundle at ``root`` through
-    the grading pipeline and returns both reports, whatever they say."""
-    spec = GradingSpec.from_manifest(manifest)
+    """Runs the references and the baseline of the unpacked bundle at ``root`` through
+    the grading pipeline, each in its framework's image, and returns every report,
+    whatever it says."""
     paths = BundlePaths(root)
-    solutions = {"reference": paths.reference_solution, "baseline": paths.baseline_solution}
     reports = {}
-    for name, solution in solutions.items():
+    for name, (solution, framework) in trial_solutions(paths, manifest).items():
+        spec = GradingSpec.from_manifest(manifest, framework=framework)
         with tempfile.TemporaryDirectory(prefix="trial-", dir=_scratch(root)) as scratch:
             reports[name] = practical_evaluate(
                 spec=spec, bundle=paths, solution=solution, scratch=Path(scratch)
@@ -35,22 +50,26 @@ def bundle_trial_reports(*, root: Path, manifest: Manifest) -> dict[str, Evaluat
 
 
 def bundle_trial(*, root: Path, manifest: Manifest) -> TrialReport:
-    """Runs the reference and the baseline of the unpacked bundle at ``root``. Returns
-    both reports; raises BundleRefused unless the reference passes and the baseline
-    runs and fails. Touches no database row; runs the code each time it is called."""
+    """Runs the references and the baseline of the unpacked bundle at ``root``.
+    Returns every report; raises BundleRefused unless each reference passes and the
+    baseline runs and fails. Touches no database row; runs the code each time it is
+    called."""
     reports = bundle_trial_reports(root=root, manifest=manifest)
-    reference, baseline = reports["reference"], reports["baseline"]
-    if reference["verdict"] == "sandbox_error" or baseline["verdict"] == "sandbox_error":
+    baseline = reports["baseline"]
+    references = [r for name, r in reports.items() if name != "baseline"]
+    if any(report["verdict"] == "sandbox_error" for report in reports.values()):
         raise BundleRefused(
             "trial run could not start (infrastructure); try again: "
-            + (reference["message"] or baseline["message"])
+            + next(r["message"] for r in reports.values() if r["verdict"] == "sandbox_error")
         )
-    if reference["passed"] is not True:
-        raise BundleRefused(
-            f"the reference solution must pass: {reference['verdict']}, "
-            f"score {reference['test_score']} vs threshold {manifest.pass_threshold}. "
-            f"{reference['message']} {reference['train_log'][-500:]}"
-        )
+    for reference in references:
+        if reference["passed"] is not True:
+            raise BundleRefused(
+                f"the reference solution must pass ({reference['framework']}): "
+                f"{reference['verdict']}, "
+                f"score {reference['test_score']} vs threshold {manifest.pass_threshold}. "
+                f"{reference['message']} {reference['train_log'][-500:]}"
+            )
     if baseline["verdict"] != "ok" or baseline["passed"] is not False:
         raise BundleRefused(
             f"the baseline solution must run and fail: {baseline['verdict']}, "
@@ -96,6 +115,7 @@ def _trial_write(version_id: int, *, run: dict[str, Any] | None) -> None:
 def _summary(report: EvaluationReport) -> dict[str, Any]:
     """What the bundle version keeps of a trial report."""
     return {
+        "framework": report["framework"],
         "verdict": report["verdict"],
         "dev_score": report["dev_score"],
         "test_score": report["test_score"],

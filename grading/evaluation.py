@@ -56,12 +56,14 @@ class Scores(TypedDict):
 
 
 class EvaluationReport(TypedDict):
-    """What ``practical_evaluate`` found. Scores are None until scored; ``passed`` is
-    None when the infrastructure failed (nothing was decided)."""
+    """What ``practical_evaluate`` found (``framework``: the image's). Scores are None
+    until scored; ``passed`` is None when the infrastructure failed (nothing was
+    decided)."""
 
     verdict: str
     message: str
     metric: str
+    framework: str
     dev_score: float | None
     test_score: float | None
     test_ci_low: float | None
@@ -75,7 +77,9 @@ class EvaluationReport(TypedDict):
 @dataclass(frozen=True)
 class GradingSpec:
     """What grading a solution needs to know about its task, from a task row or from
-    a bundle's manifest (the upload's trial run, the ``grade_practical`` command)."""
+    a bundle's manifest (the upload's trial run, the ``grade_practical`` command).
+    ``framework`` is the one the solution runs with (a submission's, for a task whose
+    framework is ``any``): it picks the sandbox image."""
 
     metric: Metric
     metric_options: dict[str, Any] = field(default_factory=dict)
@@ -89,12 +93,13 @@ class GradingSpec:
     predict_memory_mb: int = 2048
 
     @classmethod
-    def from_manifest(cls, manifest: Manifest) -> "GradingSpec":
+    def from_manifest(cls, manifest: Manifest, *, framework: str | None = None) -> "GradingSpec":
+        """``framework``: one of the manifest's frameworks; None, its default."""
         return cls(
             metric=METRICS[manifest.metric],
             metric_options=manifest.metric_options,
             pass_threshold=manifest.pass_threshold,
-            framework=manifest.framework,
+            framework=_framework_check(framework or manifest.frameworks[0], manifest.frameworks),
             image=manifest.image,
             gpu=manifest.gpu,
             train_seconds=manifest.train_seconds,
@@ -104,12 +109,15 @@ class GradingSpec:
         )
 
     @classmethod
-    def from_task(cls, task: PracticalTask) -> "GradingSpec":
+    def from_task(cls, task: PracticalTask, *, framework: str | None = None) -> "GradingSpec":
+        """``framework``: the submission's (checked when it was made: a later bundle
+        version may have dropped it, and the submission keeps its own); None, the task's
+        default."""
         return cls(
             metric=METRICS[task.metric],
             metric_options=task.metric_options or {},
             pass_threshold=task.pass_threshold,
-            framework=task.framework,
+            framework=framework or task.frameworks[0],
             image=task.image,
             gpu=task.gpu,
             train_seconds=task.train_seconds,
@@ -124,6 +132,13 @@ class GradingSpec:
         if self.framework == "tensorflow":
             return settings.SANDBOX_IMAGE_TENSORFLOW or _framework_image("tensorflow")
         return settings.SANDBOX_IMAGE or sandbox.default_image()
+
+
+def _framework_check(framework: str, allowed: tuple[str, ...]) -> str:
+    """Raises ValueError unless ``framework`` is one of ``allowed``."""
+    if framework not in allowed:
+        raise ValueError(f"framework {framework!r} is not one of the task's {allowed}")
+    return framework
 
 
 @functools.cache
@@ -170,7 +185,7 @@ def practical_evaluate(
 ) -> EvaluationReport:
     """Runs ``solution`` through train and predict and scores it. ``labels`` are added
     to both containers' labels (the worker names the submission, for operators).
-    Returns the report: verdict, message, metric, dev_score, test_score,
+    Returns the report: verdict, message, metric, framework, dev_score, test_score,
     test_ci_low/high (95 % bootstrap interval of the hidden-set score), passed, stages
     (time and memory per stage) and train_log. Touches no database row. Safe to call
     any number of times."""
@@ -204,6 +219,7 @@ def _report_new(spec: GradingSpec) -> EvaluationReport:
         "verdict": "",
         "message": "",
         "metric": spec.metric.name,
+        "framework": spec.framework,
         "dev_score": None,
         "test_score": None,
         "test_ci_low": None,

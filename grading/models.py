@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from training.models import BundleVersion, PracticalTask
+from training.models import BundleVersion, Framework, PracticalTask
 
 
 class Submission(models.Model):
@@ -35,6 +35,11 @@ class Submission(models.Model):
     )
     candidate = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions"
+    )
+    # The task's framework, or the candidate's choice when the task's is "any": it
+    # picks the sandbox image this submission is graded (and re-graded) in.
+    framework = models.CharField(
+        max_length=20, choices=Framework.choices, default=Framework.PYTORCH
     )
     file_name = models.CharField(max_length=200)
     sha256 = models.CharField(max_length=64)

@@ -89,10 +89,19 @@ def submissions_used(*, task: PracticalTask, candidate: User) -> int:
     )
 
 
-def submission_create(*, task: PracticalTask, candidate: User, upload: UploadedFile) -> Submission:
-    """Stores ``upload`` as the candidate's ``solution.py`` and queues grading after
-    commit. Raises InvalidSubmission for a bad file and Conflict when the quota is
-    used up. Each call creates a new submission (the UI guards double clicks)."""
+def submission_create(
+    *,
+    task: PracticalTask,
+    candidate: User,
+    upload: UploadedFile,
+    framework: str | None = None,
+) -> Submission:
+    """Stores ``upload`` as the candidate's ``solution.py``, to run with ``framework``
+    (one of the task's; None: its default, PyTorch for a task whose framework is
+    ``any``), and queues grading after commit. Raises InvalidSubmission for a bad file
+    or a framework the task does not offer, and Conflict when the quota is used up.
+    Each call creates a new submission (the UI guards double clicks)."""
+    framework = submission_framework_check(task=task, framework=framework)
     content = _read_upload(upload)
     with transaction.atomic():
         # Lock the candidate's row so that two uploads at once cannot both pass the
@@ -106,6 +115,7 @@ def submission_create(*, task: PracticalTask, candidate: User, upload: UploadedF
             task=task,
             bundle_version_id=task.current_version_id,
             candidate=candidate,
+            framework=framework,
             file_name=upload.name or "solution.py",
             sha256=hashlib.sha256(content).hexdigest(),
             size_bytes=len(content),
@@ -116,6 +126,31 @@ def submission_create(*, task: PracticalTask, candidate: User, upload: UploadedF
         (folder / "solution.py").write_bytes(content)
         _enqueue_on_commit(submission)
     return submission
+
+
+def submission_framework_check(*, task: PracticalTask, framework: str | None) -> str:
+    """``framework``, or the task's default when None. Raises InvalidSubmission when
+    the task does not offer it."""
+    if framework is None:
+        return task.frameworks[0]
+    if framework not in task.frameworks:
+        raise InvalidSubmission(
+            f"此任务不支持该框架 / This task does not take {framework!r} solutions; "
+            f"choose one of {', '.join(task.frameworks)}."
+        )
+    return framework
+
+
+def framework_last_used(*, task: PracticalTask, candidate: User) -> str:
+    """The framework of the candidate's latest submission to ``task`` if the task
+    still offers it, else the task's default: what the submission page preselects."""
+    last = (
+        Submission.objects.filter(task=task, candidate=candidate)
+        .order_by("-created_at", "-pk")
+        .values_list("framework", flat=True)
+        .first()
+    )
+    return last if last in task.frameworks else task.frameworks[0]
 
 
 def _read_upload(upload: UploadedFile) -> bytes:
@@ -176,7 +211,7 @@ def submission_grade(*, submission_id: int) -> None:
     bundle = bundle_paths(task, submission.bundle_version)
     with tempfile.TemporaryDirectory(prefix="grade-", dir=_scratch_root()) as scratch:
         outcome = practical_evaluate(
-            spec=GradingSpec.from_task(task),
+            spec=GradingSpec.from_task(task, framework=submission.framework),
             bundle=bundle,
             solution=submission_dir(submission) / "solution.py",
             scratch=Path(scratch),

@@ -317,6 +317,21 @@ class Rubric(models.Model):
         return total
 
 
+class Framework(models.TextChoices):
+    """A framework a solution runs with: its sandbox image. A task names one, or
+    ``any`` (PracticalTask.ANY_FRAMEWORK): the candidate picks one per submission."""
+
+    PYTORCH = "pytorch", "PyTorch"
+    TENSORFLOW = "tensorflow", "TensorFlow"
+
+
+def frameworks_allowed(framework: str) -> tuple[str, ...]:
+    """The frameworks a task declaring ``framework`` accepts, the default first."""
+    if framework == PracticalTask.ANY_FRAMEWORK:
+        return tuple(Framework.values)
+    return (framework,)
+
+
 class PracticalTask(models.Model):
     """A practical task: its bundle (public and hidden material) lives in private
     storage under ``bundle_dir`` and is never served over HTTP. Uploading a bundle
@@ -336,10 +351,13 @@ class PracticalTask(models.Model):
         CER = "cer", _("CER")
         MAP = "map", _("mAP")
 
+    ANY_FRAMEWORK = "any"
+
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=200)
     statement = models.TextField(help_text=_("Markdown"))
-    framework = models.CharField(max_length=20, default="pytorch")
+    # pytorch | tensorflow | any (the candidate picks one of Framework per submission)
+    framework = models.CharField(max_length=20, default=Framework.PYTORCH)
     image = models.CharField(
         max_length=200, blank=True, help_text=_("Sandbox image tag; empty: the framework's.")
     )
@@ -368,6 +386,16 @@ class PracticalTask(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def frameworks(self) -> tuple[str, ...]:
+        """The frameworks a submission may choose, the default first."""
+        return frameworks_allowed(self.framework)
+
+    @property
+    def framework_choice(self) -> bool:
+        """Whether the candidate picks the framework (the task's is ``any``)."""
+        return len(self.frameworks) > 1
 
 
 class BundleVersion(models.Model):

@@ -25,6 +25,7 @@ from core.errors import NotFound
 from core.roles import Role
 from grading.models import Submission
 from grading.programming import ProgrammingInfrastructureError, programming_samples
+from training.models import Framework
 
 
 class AttemptOut(serializers.ModelSerializer[Attempt]):
@@ -163,6 +164,13 @@ class AccommodationIn(serializers.Serializer[Any]):
 
 class SubmissionIn(serializers.Serializer[Any]):
     file = serializers.FileField()
+    framework = serializers.ChoiceField(
+        choices=Framework.choices,
+        required=False,
+        help_text="The framework (sandbox image) the solution runs with. Only a task whose "
+        'framework is "any" offers both; omitted: the task\'s own, PyTorch for "any". '
+        "A framework the task does not offer is refused (400, invalid_submission).",
+    )
 
 
 class SubmissionOut(serializers.ModelSerializer[Submission]):
@@ -176,6 +184,7 @@ class SubmissionOut(serializers.ModelSerializer[Submission]):
         fields = [
             "id",
             "task",
+            "framework",
             "state",
             "stage",
             "verdict",
@@ -234,8 +243,14 @@ class SubmissionCreateApi(APIView):
         certification = Certification.objects.filter(slug=certification_slug).first()
         if certification is None or certification.practical_task is None:
             raise NotFound("Not found.")
+        # partial: a missing file gets the service's own answer (invalid_submission).
+        data = SubmissionIn(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
         submission = practical_submit(
-            candidate=request.user, certification=certification, upload=request.FILES.get("file")
+            candidate=request.user,
+            certification=certification,
+            upload=request.FILES.get("file"),
+            framework=data.validated_data.get("framework"),
         )
         return Response(SubmissionOut(submission).data, status=status.HTTP_201_CREATED)
 

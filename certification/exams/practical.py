@@ -16,14 +16,19 @@ from grading.models import Submission
 
 
 def practical_submit(
-    *, candidate: User, certification: Certification, upload: UploadedFile | None
+    *,
+    candidate: User,
+    certification: Certification,
+    upload: UploadedFile | None,
+    framework: str | None = None,
 ) -> Submission:
     """Stores ``upload`` as a submission for the candidate's approved application to
-    ``certification`` and queues its grading after commit. Raises NotFound when the
-    certification has no practical task or the candidate no approved application
-    (the same answer as a missing task), and grading's InvalidSubmission / Conflict for
-    a bad or missing file or a used-up quota; nothing is stored then. Each call is a
-    new submission."""
+    ``certification``, to run with ``framework`` (None: the task's default), and
+    queues its grading after commit. Raises NotFound when the certification has no
+    practical task or the candidate no approved application (the same answer as a
+    missing task), and grading's InvalidSubmission / Conflict for a bad or missing
+    file, a framework the task does not offer or a used-up quota; nothing is stored
+    then. Each call is a new submission."""
     task = certification.practical_task
     if (
         task is None
@@ -35,6 +40,8 @@ def practical_submit(
         application = approved_application(candidate=candidate, certification=certification)
         if upload is None:
             raise practical.InvalidSubmission("请上传 solution.py / Upload solution.py.")
-        submission = practical.submission_create(task=task, candidate=candidate, upload=upload)
+        submission = practical.submission_create(
+            task=task, candidate=candidate, upload=upload, framework=framework
+        )
         PracticalSubmission.objects.create(submission=submission, application=application)
     return submission

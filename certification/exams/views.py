@@ -28,6 +28,7 @@ from grading import practical
 from grading.models import Submission
 from training.bundles.storage import bundle_public_archive
 from training.markup import render_markdown
+from training.models import Framework, PracticalTask
 
 
 @role_required(Role.CANDIDATE)
@@ -66,7 +67,23 @@ def attempt_page(request: AuthenticatedRequest, attempt_id: str) -> HttpResponse
 
 
 class SolutionForm(forms.Form):
+    """The upload; a task whose framework is "any" asks for the framework too."""
+
+    framework = forms.ChoiceField(
+        label=_("框架"),
+        choices=Framework.choices,
+        help_text=_("你的 solution.py 所用的框架：评测在该框架的沙箱镜像中运行。"),
+    )
     file = forms.FileField(label=_("solution.py"))
+
+    def __init__(self, *args: Any, task: PracticalTask, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["framework"]
+        if task.framework_choice:
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [(f, Framework(f).label) for f in task.frameworks]
+        else:
+            del self.fields["framework"]
 
 
 @role_required(Role.CANDIDATE)
@@ -81,13 +98,19 @@ def practical_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         response = HttpResponse(bundle_public_archive(task), content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="{task.slug}-public.zip"'
         return response
-    form = SolutionForm(request.POST or None, request.FILES or None)
+    form = SolutionForm(
+        request.POST or None,
+        request.FILES or None,
+        task=task,
+        initial={"framework": practical.framework_last_used(task=task, candidate=request.user)},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             practical_submit(
                 candidate=request.user,
                 certification=certification,
                 upload=form.cleaned_data["file"],
+                framework=form.cleaned_data.get("framework"),
             )
         except ApplicationError as exc:
             error_show(request, exc, form=form)

@@ -8,10 +8,12 @@ import numpy as np
 from django.conf import settings
 
 from core.errors import ApplicationError
-from training.models import PracticalTask
+from training.models import PracticalTask, frameworks_allowed
 
 MANIFEST = "task.toml"
-FRAMEWORKS = {"pytorch", "tensorflow", "any"}
+# "any": the bundle ships a starter per framework and the candidate picks one per
+# submission (docs/practical.md, "Framework any").
+FRAMEWORKS = {"pytorch", "tensorflow", PracticalTask.ANY_FRAMEWORK}
 # grading.metrics implements exactly these (a test checks that the two agree).
 METRIC_NAMES = frozenset(PracticalTask.Metric.values)
 MAX_STAGE_SECONDS = 4 * 60 * 60
@@ -59,6 +61,11 @@ class Manifest:
     predict_seconds: int
     predict_memory_mb: int
 
+    @property
+    def frameworks(self) -> tuple[str, ...]:
+        """The frameworks a submission may use, the default first."""
+        return frameworks_allowed(self.framework)
+
 
 def _run_budget_seconds() -> int:
     """Both stages of one run must end well inside the Celery task's soft time limit
@@ -81,6 +88,10 @@ def manifest_parse(text: str) -> Manifest:
         raise BundleRefused("task.toml: slug must be letters, digits, - or _ (at most 50)")
     if task["framework"] not in FRAMEWORKS:
         raise BundleRefused(f"task.toml: framework must be one of {sorted(FRAMEWORKS)}")
+    if task["framework"] == PracticalTask.ANY_FRAMEWORK and task.get("image"):
+        raise BundleRefused(
+            'task.toml: framework = "any" runs each framework\'s own image; leave image out'
+        )
     if metric["name"] not in METRIC_NAMES:
         raise BundleRefused(
             f"task.toml: unknown metric {metric['name']!r}; one of {sorted(METRIC_NAMES)}"

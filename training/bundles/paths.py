@@ -44,15 +44,27 @@ class BundlePaths:
 
     @property
     def reference_solution(self) -> Path:
-        return self.root / "solutions" / "reference" / "solution.py"
+        """The reference of the task's default framework (PyTorch for ``any``)."""
+        manifest = self.manifest()
+        return self.reference_for(manifest.frameworks[0] if manifest else "pytorch")
+
+    def reference_for(self, framework: str) -> Path:
+        """``solutions/reference/<framework>/solution.py`` when the bundle has one,
+        else the shared ``solutions/reference/solution.py``."""
+        shared = self.root / "solutions" / "reference" / "solution.py"
+        specific = shared.parent / framework / "solution.py"
+        return specific if specific.is_file() else shared
 
     @property
     def baseline_solution(self) -> Path:
         return self.root / "solutions" / "baseline" / "solution.py"
 
-    @property
-    def starter_solution(self) -> Path:
-        return self.root / "public" / "starter" / "solution.py"
+    def starter_for(self, framework: str) -> Path:
+        """``public/starter/<framework>/solution.py`` (framework ``any``), else the
+        task's one ``public/starter/solution.py``."""
+        shared = self.root / "public" / "starter" / "solution.py"
+        specific = shared.parent / framework / "solution.py"
+        return specific if specific.is_file() else shared
 
     def manifest(self) -> Manifest | None:
         path = self.root / MANIFEST

@@ -1,12 +1,14 @@
 """Grades a solution against a task bundle synchronously, without the database.
 
-    python manage.py grade_practical BUNDLE SUBMISSION [--json]
+    python manage.py grade_practical BUNDLE SUBMISSION [--framework F] [--json]
 
 BUNDLE is a bundle folder, .tar.gz or .zip (validated like an upload); SUBMISSION is
-a ``solution.py``. Prints one JSON report: verdict, message, stages with resources,
-metric, score (hidden set), dev_score, the bootstrap interval, pass_threshold,
-passed. Exits 0 whatever the verdict, 2 when the bundle is refused, 3 on an
-infrastructure failure.
+a ``solution.py``, run with ``--framework`` (pytorch or tensorflow: one the task
+offers; default the task's own, PyTorch for a task whose framework is "any"). Prints
+one JSON report: verdict, message, stages with resources, metric, framework, score
+(hidden set), dev_score, the bootstrap interval, pass_threshold, passed. Exits 0
+whatever the verdict, 2 when the bundle is refused or does not offer the framework, 3
+on an infrastructure failure.
 """
 
 import json
@@ -22,6 +24,7 @@ from training.bundles.archive import bundle_extract
 from training.bundles.manifest import BundleRefused
 from training.bundles.paths import BundlePaths
 from training.bundles.validation import bundle_validate
+from training.models import Framework
 
 
 class Command(BaseCommand):
@@ -30,6 +33,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("bundle", type=Path)
         parser.add_argument("submission", type=Path)
+        parser.add_argument(
+            "--framework",
+            choices=Framework.values,
+            help="the framework (sandbox image) to run with; default: the task's own, "
+            'pytorch for framework = "any"',
+        )
         parser.add_argument("--json", action="store_true", help="print only the JSON report")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -47,12 +56,19 @@ class Command(BaseCommand):
             except BundleRefused as exc:
                 self.stderr.write(f"bundle refused: {exc.message}")
                 raise SystemExit(2) from exc
+            framework = options["framework"] or manifest.frameworks[0]
+            if framework not in manifest.frameworks:
+                self.stderr.write(
+                    f"task {manifest.slug} does not take {framework} solutions "
+                    f"(framework = {manifest.framework!r})"
+                )
+                raise SystemExit(2)
             for path in [root, *root.rglob("*")]:
                 path.chmod(0o755 if path.is_dir() else 0o644)
             scratch = work / "scratch"
             scratch.mkdir()
             report = practical_evaluate(
-                spec=GradingSpec.from_manifest(manifest),
+                spec=GradingSpec.from_manifest(manifest, framework=framework),
                 bundle=BundlePaths(root),
                 solution=submission,
                 scratch=scratch,
