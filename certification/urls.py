@@ -10,6 +10,7 @@ from certification.exams import urls as exams
 from certification.interviews import urls as interviews
 from certification.learning import urls as learning
 from certification.results import urls as results
+from certification.sessions import urls as sessions
 from certification.studio import urls as studio
 
 AREAS = (
@@ -22,6 +23,7 @@ AREAS = (
     credentials,
     audit,
     studio,
+    sessions,  # before learning: /learn/sessions/ is not a curriculum
     learning,
 )
 

@@ -45,6 +45,7 @@ from certification.models.programme import (
     Certification,
     EligibilityRule,
 )
+from certification.models.sessions import LiveSession, SessionRegistration
 
 __all__ = [
     "Accommodation",
@@ -78,11 +79,13 @@ __all__ = [
     "IssuerKey",
     "ItemStatistic",
     "LessonProgress",
+    "LiveSession",
     "ManualGrade",
     "Notification",
     "PracticalSubmission",
     "PracticeResponse",
     "ReviewCard",
+    "SessionRegistration",
     "StudyPlanSnapshot",
     "TrainingRelation",
     "_certificate_code",
