@@ -592,3 +592,15 @@ def test_reminders_go_out_once_a_day_ahead(
     )
     assert Notification.objects.filter(title__startswith="直播课程提醒").count() == 2
     assert not Registration.objects.filter(session=later, reminded_at__isnull=False).exists()
+
+
+def test_the_beat_sends_reminders_every_quarter_hour() -> None:
+    from certification.sessions.tasks import session_reminders_task
+
+    name = "certification.sessions_tasks.session_reminders_task"
+    assert session_reminders_task.name == name
+    assert settings.CELERY_BEAT_SCHEDULE["live-session-reminders"] == {
+        "task": name,
+        "schedule": 15 * 60.0,
+    }
+    assert "certification.sessions.tasks" in settings.CELERY_IMPORTS
