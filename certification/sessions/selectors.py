@@ -115,12 +115,14 @@ def sessions_for_candidate(*, candidate: User, now: datetime | None = None) -> C
     if not has_role(candidate, Role.CANDIDATE):
         raise NotFound("Not found.")
     now = now or timezone.now()
+    recent = now - timedelta(minutes=LiveSession.MAX_DURATION_MINUTES)
     mine = {
         r.session_id: r
-        for r in SessionRegistration.objects.filter(candidate=candidate, cancelled_at__isnull=True)
+        for r in SessionRegistration.objects.filter(
+            candidate=candidate, cancelled_at__isnull=True, session__starts_at__gt=recent
+        )
     }
     curricula = Enrolment.objects.filter(candidate=candidate).values("curriculum_id")
-    recent = now - timedelta(minutes=LiveSession.MAX_DURATION_MINUTES)
     sessions = _with_seats(
         LiveSession.objects.select_related("curriculum", "lesson").filter(
             Q(curriculum_id__in=curricula, cancelled_at__isnull=True) | Q(pk__in=list(mine)),
@@ -141,6 +143,7 @@ def sessions_for_candidate(*, candidate: User, now: datetime | None = None) -> C
         for r in SessionRegistration.objects.filter(
             candidate=candidate,
             cancelled_at__isnull=True,
+            session__cancelled_at__isnull=True,
             session__starts_at__lte=now,
             session__starts_at__gt=now - timedelta(days=PAST_DAYS),
         )

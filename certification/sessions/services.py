@@ -161,6 +161,7 @@ def session_update(
     ``actor`` is its instructor or on the committee; Conflict when it is cancelled or
     under way, when the capacity would fall below the registrations, or when the
     curriculum would change under registered candidates."""
+    _staff(actor)
     now = now or timezone.now()
     fields = _validated(details, now=now)
     with transaction.atomic():

@@ -604,3 +604,17 @@ def test_the_beat_sends_reminders_every_quarter_hour() -> None:
         "schedule": 15 * 60.0,
     }
     assert "certification.sessions.tasks" in settings.CELERY_IMPORTS
+
+
+def test_past_sessions_show_the_attendance_recorded(instructor, curriculum, candidate) -> None:
+    session = schedule(
+        instructor, curriculum, starts_at=timezone.now() + timedelta(days=1), now=None
+    )
+    registration = sessions.registration_create(candidate=candidate, session_id=session.pk)
+    LiveSession.objects.filter(pk=session.pk).update(starts_at=timezone.now() - timedelta(hours=3))
+    Registration.objects.filter(pk=registration.pk).update(attended=True)
+    page = Client()
+    page.force_login(candidate)
+    html = page.get("/learn/sessions/").content.decode()
+    assert 'id="no-sessions"' in html  # nothing upcoming any more
+    assert 'id="past-sessions"' in html and "出席" in html
