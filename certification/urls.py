@@ -11,6 +11,7 @@ from certification.interviews import urls as interviews
 from certification.learning import urls as learning
 from certification.mentoring import urls as mentoring
 from certification.results import urls as results
+from certification.sessions import urls as sessions
 from certification.studio import urls as studio
 
 AREAS = (
@@ -23,6 +24,7 @@ AREAS = (
     credentials,
     audit,
     studio,
+    sessions,  # before learning: /learn/sessions/ is not a curriculum
     learning,
     mentoring,
 )

@@ -205,6 +205,9 @@ CERTIFICATE_RENEWAL_CREDITS = env_int("CERTIFICATE_RENEWAL_CREDITS", 30)
 # --- Mail -------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "certification@localhost")
+# Where EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend writes (tests
+# that read the mail a worker process sent use it).
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
 # --- Security (production) --------------------------------------------------------
 SESSION_COOKIE_SECURE = PRODUCTION
@@ -226,11 +229,16 @@ CELERY_IMPORTS = [
     "certification.exams.tasks",
     "certification.interviews.tasks",
     "certification.learning.tasks",
+    "certification.sessions.tasks",
 ]
 CELERY_BEAT_SCHEDULE = {
     "study-plans": {
         "task": "certification.learning_tasks.study_plans_refresh_task",
         "schedule": 24 * 60 * 60,
+    },
+    "live-session-reminders": {
+        "task": "certification.sessions_tasks.session_reminders_task",
+        "schedule": 15 * 60.0,
     },
     "certificate-expiry-reminders": {
         "task": "certification.certificate_tasks.certificate_expiry_reminders_task",

@@ -3,11 +3,14 @@
 A refused write changes nothing."""
 
 from dataclasses import dataclass
+from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from certification.exams import services as exams
@@ -25,20 +28,23 @@ from certification.models import (
     Enrolment,
     Exam,
     LessonProgress,
+    LiveSession,
     MentorMessage,
     Mentorship,
     MentorThread,
     Notification,
     PracticeResponse,
     ReviewCard,
+    SessionRegistration,
     TrainingRelation,
 )
+from certification.sessions import services as live
 from core.roles import Role
 from grading.models import Submission
 from tests.conftest import make_user
 from tests.factories import approved_application, objective_exam
 from tests.results.world import results_state, results_world
-from training.models import Lesson
+from training.models import Curriculum, Lesson
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +60,30 @@ class World:
     pending: Application
     practice: Exam
     results: Any = None  # tests/results/world.py (results, interviews, appeals)
+    live: Any = None  # live sessions: .upcoming, .started (the owner registered in it)
+
+
+def live_sessions_world(users: dict[str, Any]) -> SimpleNamespace:
+    """Two sessions of the instructor's: one in three days, one under way."""
+
+    def schedule(title: str) -> LiveSession:
+        details = live.SessionDetails(
+            curriculum=Curriculum.objects.get(slug="beginner-cv"),
+            title=title,
+            starts_at=timezone.now() + timedelta(days=3),
+            time_zone="Asia/Shanghai",
+            duration_minutes=60,
+            capacity=10,
+            online_url="https://meet.example.org/s",
+        )
+        return live.session_schedule(actor=users["instructor"], details=details)
+
+    upcoming, started = schedule("Upcoming"), schedule("Under way")
+    seat = live.registration_create(candidate=users["owner"], session_id=started.pk)
+    LiveSession.objects.filter(pk=started.pk).update(
+        starts_at=timezone.now() - timedelta(minutes=10)
+    )
+    return SimpleNamespace(upcoming=upcoming, started=started, seat=seat)
 
 
 @pytest.fixture
@@ -103,7 +133,16 @@ def world(demo) -> World:
         question_ids=[practice.sections.get().fixed_items.first().question_id],
     )
     results = results_world(users, application)
-    return World(users, application, attempt, submission, pending, practice, results)
+    return World(
+        users,
+        application,
+        attempt,
+        submission,
+        pending,
+        practice,
+        results,
+        live=live_sessions_world(users),
+    )
 
 
 # name: (method, url(world), body, roles allowed, status when allowed)
@@ -514,6 +553,55 @@ API.update(
         ),
     }
 )
+SESSION_STAFF = {"instructor", "committee"}  # the instructor owns the world's sessions
+API.update(
+    {
+        # Live sessions (certification/sessions/): candidates register; the session's
+        # instructor and the committee see it and record attendance.
+        "live sessions": (
+            "get",
+            lambda w: "/api/v1/sessions/",
+            None,
+            CANDIDATES | SESSION_STAFF,
+            200,
+        ),
+        "register for session": (
+            "put",
+            lambda w: f"/api/v1/sessions/{w.live.upcoming.pk}/registration/",
+            None,
+            CANDIDATES,
+            200,
+        ),
+        "unregister from session": (
+            "delete",
+            lambda w: f"/api/v1/sessions/{w.live.upcoming.pk}/registration/",
+            None,
+            CANDIDATES,
+            204,
+        ),
+        "session calendar": (
+            "get",
+            lambda w: f"/api/v1/sessions/{w.live.upcoming.pk}/calendar.ics",
+            None,
+            CANDIDATES | SESSION_STAFF,
+            200,
+        ),
+        "session attendance": (
+            "get",
+            lambda w: f"/api/v1/sessions/{w.live.started.pk}/attendance/",
+            None,
+            SESSION_STAFF,
+            200,
+        ),
+        "mark attendance": (
+            "post",
+            lambda w: f"/api/v1/sessions/{w.live.started.pk}/attendance/",
+            lambda w: {"marks": [{"registration": w.live.seat.pk, "attended": True}]},
+            SESSION_STAFF,
+            200,
+        ),
+    }
+)
 MULTIPART = {"upload solution", "attach"}
 
 
@@ -537,6 +625,10 @@ def state(w: World) -> tuple:
         PracticeResponse.objects.count(),
         list(MentorMessage.objects.values_list("pk", flat=True)),
         list(Mentorship.objects.values_list("pk", "mentor_id", "ended_at")),
+        list(LiveSession.objects.order_by("pk").values_list("pk", "cancelled_at", "sequence")),
+        list(
+            SessionRegistration.objects.order_by("pk").values_list("pk", "cancelled_at", "attended")
+        ),
     )
 
 
@@ -800,6 +892,49 @@ PAGES.update(
         ),
         "mentor assignments": ("get", lambda w: "/committee/mentors/", {"committee"}),
         "assign mentor page": ("post", lambda w: "/committee/mentors/assign/", {"committee"}),
+    }
+)
+
+
+PAGES.update(
+    {
+        # Live sessions: candidates for themselves; the session's instructor and the
+        # committee for the studio pages and the attendance sheet.
+        "my sessions": ("get", lambda w: "/learn/sessions/", CANDIDATES),
+        "register for session": (
+            "post",
+            lambda w: f"/learn/sessions/{w.live.upcoming.pk}/register/",
+            CANDIDATES,
+        ),
+        "unregister from session": (
+            "post",
+            lambda w: f"/learn/sessions/{w.live.upcoming.pk}/unregister/",
+            CANDIDATES,
+        ),
+        "session calendar": (
+            "get",
+            lambda w: f"/learn/sessions/{w.live.upcoming.pk}/calendar.ics",
+            CANDIDATES | AUTHORS,
+        ),
+        "studio sessions": ("get", lambda w: "/studio/sessions/", AUTHORS),
+        "studio new session": ("get", lambda w: "/studio/sessions/new/", AUTHORS),
+        "studio schedule session": ("post", lambda w: "/studio/sessions/new/", AUTHORS),
+        "studio edit session": (
+            "get",
+            lambda w: f"/studio/sessions/{w.live.upcoming.pk}/edit/",
+            AUTHORS,
+        ),
+        "studio session": ("get", lambda w: f"/studio/sessions/{w.live.started.pk}/", AUTHORS),
+        "studio attendance": (
+            "post",
+            lambda w: f"/studio/sessions/{w.live.started.pk}/",
+            AUTHORS,
+        ),
+        "studio cancel session": (
+            "post",
+            lambda w: f"/studio/sessions/{w.live.upcoming.pk}/cancel/",
+            AUTHORS,
+        ),
     }
 )
 

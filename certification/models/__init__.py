@@ -46,6 +46,7 @@ from certification.models.programme import (
     Certification,
     EligibilityRule,
 )
+from certification.models.sessions import LiveSession, SessionRegistration
 
 __all__ = [
     "Accommodation",
@@ -79,6 +80,7 @@ __all__ = [
     "IssuerKey",
     "ItemStatistic",
     "LessonProgress",
+    "LiveSession",
     "ManualGrade",
     "MentorMessage",
     "MentorThread",
@@ -87,6 +89,7 @@ __all__ = [
     "PracticalSubmission",
     "PracticeResponse",
     "ReviewCard",
+    "SessionRegistration",
     "StudyPlanSnapshot",
     "TrainingRelation",
     "_certificate_code",
