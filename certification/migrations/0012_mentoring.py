@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('certification', '0010_learning'),
+        ('certification', '0011_live_sessions'),
         ('training', '0005_review_workflow'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
