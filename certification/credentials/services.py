@@ -22,6 +22,7 @@ from certification.credentials.documents import (
 from certification.credentials.issuer import absolute_url, issuer_key_revoke, issuer_key_rotate
 from certification.credentials.status_lists import status_bits_set, status_lists_resign
 from certification.credentials.vc import identity_salt_new
+from certification.learning.credits import continuing_education
 from certification.models import Application, Certificate
 from certification.results.selectors import result_for_application
 from certification.results.services import decision_for_issue
@@ -223,20 +224,27 @@ def certificate_unsuspend(*, actor: User, code: str, reason: str) -> Certificate
 def certificate_renew(
     *, actor: User, code: str, reason: str, basis: str, credits: int | None = None
 ) -> Certificate:
-    """Renews by re-examination or continuing-education credits: a new credential id
+    """Renews by re-examination or continuing-education credits (given, or else those
+    recorded by the learning journey since the validity began): a new credential id
     with fresh status indexes, valid from now for the certification's validity period.
     The previous credential stays as it was (valid until its own ``validUntil``).
     Conflict if revoked, suspended, or the credits are too few."""
     reason = _reason(reason)
     if basis not in RENEWAL_BASES:
         raise Conflict("续证依据无效 / Renewal basis must be re-examination or credits.")
-    if basis == "continuing_education" and (credits or 0) < renewal_credits_required():
-        raise Conflict(
-            f"继续教育学分不足 {renewal_credits_required()} / "
-            f"At least {renewal_credits_required()} continuing-education credits are needed."
-        )
     with transaction.atomic():
         certificate = _certificate_for_committee(actor=actor, code=code)
+        earned = continuing_education(
+            holder=certificate.holder_id, since=certificate.valid_from
+        ).credits
+        if basis == "continuing_education" and credits is None:
+            credits = earned  # what the holder studied here since the validity began
+        if basis == "continuing_education" and (credits or 0) < renewal_credits_required():
+            raise Conflict(
+                f"继续教育学分不足 {renewal_credits_required()}（已记录 {earned}）/ "
+                f"At least {renewal_credits_required()} continuing-education credits are "
+                f"needed ({earned} recorded)."
+            )
         if certificate.status == Certificate.Status.REVOKED:
             raise Conflict("证书已撤销 / The certificate is revoked.")
         if certificate.suspended_at is not None:
@@ -257,7 +265,13 @@ def certificate_renew(
             action="certificate.renew",
             obj=certificate,
             before=before,
-            after={**_state(certificate), "reason": reason, "basis": basis, "credits": credits},
+            after={
+                **_state(certificate),
+                "reason": reason,
+                "basis": basis,
+                "credits": credits,
+                "credits_recorded": earned,
+            },
         )
     return certificate
 

@@ -15,7 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from certification.credentials import issuer, pdf, sharing, status_lists, verification
-from certification.credentials.documents import achievement_public, certificate_results_shown
+from certification.credentials.documents import (
+    achievement_public,
+    certificate_results_shown,
+    renewal_credits_required,
+)
 from certification.credentials.selectors import (
     certificate_get_for_holder,
     certificate_status,
@@ -30,6 +34,7 @@ from certification.credentials.services import (
     certificate_suspend,
     certificate_unsuspend,
 )
+from certification.learning.credits import continuing_education
 from certification.models import Certification
 from core.errors import ApplicationError, NotFound
 from core.http import AuthenticatedRequest, error_show, role_required
@@ -205,6 +210,8 @@ def certificate_holder(request: AuthenticatedRequest, code: str) -> HttpResponse
             "form": form,
             "verify_url": verify_url,
             "badge_url": request.build_absolute_uri(reverse("verify-badge", args=[code])),
+            "credits": continuing_education(holder=request.user, since=certificate.valid_from),
+            "credits_required": renewal_credits_required(),
             "linkedin_url": sharing.linkedin_add_url(
                 certificate=certificate,
                 verify_url=verify_url,

@@ -51,6 +51,8 @@ class ProgressOut(serializers.Serializer[Any]):
     objectives_met = serializers.SerializerMethodField()
     objectives_total = serializers.SerializerMethodField()
     is_complete = serializers.BooleanField()
+    sessions_attended = serializers.IntegerField(source="attendance.sessions")
+    session_minutes = serializers.IntegerField(source="attendance.minutes")
     lessons = LessonStateOut(many=True)
 
     def get_enrolled_at(self, progress: CurriculumProgress) -> str | None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from certification.learning.plan import exam_categories, lesson_positions
 from certification.models import Enrolment, LessonProgress, PracticeResponse, ReviewCard
+from certification.sessions.selectors import Attendance, attended_sessions
 from training.models import Curriculum, Lesson
 
 # An objective counts as met when its lesson is completed and the lesson's practice
@@ -39,6 +40,7 @@ class CurriculumProgress:
     curriculum: Curriculum
     enrolment: Enrolment | None
     lessons: list[LessonState] = field(default_factory=list)
+    attendance: Attendance = field(default_factory=lambda: Attendance(sessions=0, minutes=0))
 
     @property
     def completed(self) -> int:
@@ -90,7 +92,10 @@ def curriculum_progress(*, candidate: User, curriculum: Curriculum) -> Curriculu
         by_position[position].practice_share = points / n
     enrolment = Enrolment.objects.filter(candidate=candidate, curriculum=curriculum).first()
     return CurriculumProgress(
-        curriculum=curriculum, enrolment=enrolment, lessons=list(states.values())
+        attendance=attended_sessions(candidate=candidate, curriculum=curriculum),
+        curriculum=curriculum,
+        enrolment=enrolment,
+        lessons=list(states.values()),
     )
 
 

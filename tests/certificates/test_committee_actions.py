@@ -220,3 +220,64 @@ def test_a_committee_member_cannot_act_on_their_own_certificate(issued):
 def test_the_committee_list_shows_certificates(issued):
     html = page_client(issued.committee).get("/committee/certificates/").content.decode()
     assert issued.certificate.code in html
+
+
+def test_study_after_certification_counts_toward_renewal(issued, settings):
+    """Lessons count the time spent on them (at most their estimate), attended live
+    sessions their length, both only since the certificate's validity began."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from certification.learning.credits import continuing_education
+    from certification.models import LessonProgress, LiveSession, SessionRegistration
+    from training.models import Lesson
+
+    settings.CERTIFICATE_RENEWAL_CREDITS = 3
+    certificate = issued.certificate
+    lessons = list(Lesson.objects.filter(is_published=True).order_by("pk")[:3])
+    Lesson.objects.filter(pk__in=[x.pk for x in lessons]).update(minutes=45)
+    lessons[0].refresh_from_db()
+    since = certificate.valid_from
+    for lesson, seconds in zip(lessons, (10_000_000, 30 * 60, 50 * 60), strict=True):
+        LessonProgress.objects.create(
+            candidate=issued.holder, lesson=lesson, seconds=seconds, completed_at=timezone.now()
+        )
+    LessonProgress.objects.filter(lesson=lessons[2]).update(completed_at=since - timedelta(days=1))
+    session = LiveSession.objects.create(
+        curriculum=lessons[0].curriculum,
+        title="Office hour",
+        starts_at=since + timedelta(days=2),
+        duration_minutes=90,
+        time_zone="Asia/Shanghai",
+        capacity=10,
+        room="A-101",
+        instructor=issued.users["instructor"],
+    )
+    SessionRegistration.objects.create(
+        session=session, candidate=issued.holder, attended=True, registered_at=since
+    )
+    earned = continuing_education(holder=issued.holder, since=since)
+    assert (earned.lessons, earned.sessions) == (2, 1)
+    assert earned.lesson_minutes == lessons[0].minutes + 30  # capped at the estimate
+    assert earned.credits == (lessons[0].minutes + 30 + 90) // 60
+
+    settings.CERTIFICATE_RENEWAL_CREDITS = earned.credits + 1
+    with pytest.raises(Conflict, match=f"{earned.credits} recorded"):
+        certificate_renew(
+            actor=issued.committee,
+            code=certificate.code,
+            reason="CPD",
+            basis="continuing_education",
+        )
+    settings.CERTIFICATE_RENEWAL_CREDITS = earned.credits
+    renewed = certificate_renew(
+        actor=issued.committee, code=certificate.code, reason="CPD", basis="continuing_education"
+    )
+    assert renewed.renewal_count == 1
+    event = AuditEvent.objects.filter(action="certificate.renew").latest("pk")
+    assert event.after["credits"] == event.after["credits_recorded"] == earned.credits
+    page = Client()
+    page.force_login(issued.holder)
+    html = page.get(f"/certificates/{certificate.code}/").content.decode()
+    assert 'id="ce-credits"' in html
