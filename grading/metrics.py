@@ -123,20 +123,140 @@ def cer(predictions: Sequence[str], labels: Sequence[str]) -> float:
     return float(jiwer.cer(list(labels), list(predictions)))
 
 
-def _iou(box: NDArray[np.float64], boxes: NDArray[np.float64]) -> NDArray[np.float64]:
-    x1 = np.maximum(box[0], boxes[:, 0])
-    y1 = np.maximum(box[1], boxes[:, 1])
-    x2 = np.minimum(box[2], boxes[:, 2])
-    y2 = np.minimum(box[3], boxes[:, 3])
+COCO_IOU_THRESHOLDS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
+_RECALL_POINTS = np.linspace(0, 1, 101)
+
+
+def _iou_matrix(dets: NDArray[np.float64], gts: NDArray[np.float64]) -> NDArray[np.float64]:
+    """IoU of every detection (rows) with every ground-truth box (columns)."""
+    d, g = dets[:, None, :], gts[None, :, :]
+    x1 = np.maximum(d[..., 0], g[..., 0])
+    y1 = np.maximum(d[..., 1], g[..., 1])
+    x2 = np.minimum(d[..., 2], g[..., 2])
+    y2 = np.minimum(d[..., 3], g[..., 3])
     inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    area = (d[..., 2] - d[..., 0]) * (d[..., 3] - d[..., 1])
+    areas = (g[..., 2] - g[..., 0]) * (g[..., 3] - g[..., 1])
     union = area + areas - inter
     iou: NDArray[np.float64] = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
     return iou
 
 
-COCO_IOU_THRESHOLDS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
+def _greedy_hits(ious: NDArray[np.float64], thresholds: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """COCO's greedy matching of one image's detections of one class (rows, by
+    descending score) at every threshold at once: each detection takes the unmatched
+    ground-truth box of highest IoU if that IoU reaches the threshold. Returns
+    (thresholds, detections) true-positive flags."""
+    rows = np.arange(len(thresholds))
+    taken = np.zeros((len(thresholds), ious.shape[1]), dtype=bool)
+    hits = np.zeros((len(thresholds), ious.shape[0]), dtype=bool)
+    for j, row in enumerate(ious):
+        free = np.where(taken, -1.0, row)
+        best = free.argmax(axis=1)
+        hit = free[rows, best] >= thresholds
+        taken[rows[hit], best[hit]] = True
+        hits[:, j] = hit
+    return hits
+
+
+@dataclass(frozen=True)
+class MatchedDetections:
+    """Every image's detections matched once, at every IoU threshold; a resample of
+    images re-aggregates these arrays and never matches again. Detections of a class
+    without any ground truth are dropped (such classes are left out of the mean)."""
+
+    classes: tuple[int, ...]  # classes with ground truth, ascending
+    starts: NDArray[np.int64]  # (images,) each image's first row in the flat arrays
+    counts: NDArray[np.int64]  # (images,) its kept detections
+    class_index: NDArray[np.int64]  # (detections,) index into ``classes``
+    scores: NDArray[np.float64]  # (detections,)
+    hits: NDArray[np.bool_]  # (thresholds, detections) true positive at each threshold
+    gt_counts: NDArray[np.int64]  # (images, classes) ground-truth boxes per class
+
+    def average_precision(self, index: NDArray[np.int64] | None = None) -> float:
+        """mAP over the images ``index`` (all of them when None), in that order, an
+        image counted as often as it occurs."""
+        if index is None:
+            index = np.arange(len(self.counts))
+        counts = self.counts[index]
+        # Row numbers of the chosen images' detections, image after image.
+        first = np.repeat(self.starts[index] - (np.cumsum(counts) - counts), counts)
+        rows = first + np.arange(int(counts.sum()))
+        class_index, scores, hits = self.class_index[rows], self.scores[rows], self.hits[:, rows]
+        gt = self.gt_counts[index].sum(axis=0)
+        present = np.flatnonzero(gt > 0)
+        if not len(present):
+            raise ValueError("the labels hold no ground-truth box")
+        aps = np.zeros((len(hits), len(present)))
+        for column, k in enumerate(present):
+            mine = class_index == k
+            order = np.argsort(-scores[mine], kind="mergesort")
+            aps[:, column] = _interpolated_precision(hits[:, mine][:, order], int(gt[k]))
+        return float(np.mean(aps.reshape(-1)))
+
+
+def _interpolated_precision(hits: NDArray[np.bool_], total_gt: int) -> NDArray[np.float64]:
+    """Per threshold (rows of ``hits``, detections in score order), precision made
+    monotone and averaged over 101 recall points."""
+    tp = np.cumsum(hits, axis=1)
+    fp = np.cumsum(~hits, axis=1)
+    recall = tp / total_gt
+    precision = tp / np.maximum(tp + fp, np.finfo(np.float64).eps)
+    precision = np.maximum.accumulate(precision[:, ::-1], axis=1)[:, ::-1]
+    result = np.zeros(len(hits))
+    for t in range(len(hits)):
+        sampled = np.zeros(len(_RECALL_POINTS))
+        where = np.searchsorted(recall[t], _RECALL_POINTS, side="left")
+        valid = where < hits.shape[1]
+        sampled[valid] = precision[t, where[valid]]
+        result[t] = sampled.mean()
+    return result
+
+
+def detections_match(
+    predictions: Sequence[Sequence[Sequence[float]]],
+    labels: Sequence[Sequence[Sequence[float]]],
+    iou_thresholds: Sequence[float] = COCO_IOU_THRESHOLDS,
+    max_detections: int = 100,
+) -> MatchedDetections:
+    """Matches each image's detections (at most ``max_detections``, by descending
+    score) to its ground truth, per class, at every threshold: see
+    ``mean_average_precision``."""
+    _same_length(predictions, labels)
+    images = []
+    for dets, gts in zip(predictions, labels, strict=True):
+        d = np.asarray(dets, dtype=np.float64).reshape(-1, 6)
+        d = d[np.argsort(-d[:, 4], kind="stable")][:max_detections]
+        images.append((d, np.asarray(gts, dtype=np.float64).reshape(-1, 5)))
+    classes = tuple(sorted({int(c) for _, g in images for c in g[:, 4]}))
+    # COCO accepts a match at IoU >= threshold (with a tiny tolerance).
+    thresholds = np.minimum(np.asarray(iou_thresholds, dtype=np.float64), 1 - 1e-10)
+    gt_counts = np.zeros((len(images), len(classes)), dtype=np.int64)
+    class_index, scores, hits, counts = [], [], [], []
+    for i, (d, g) in enumerate(images):
+        kept = np.isin(d[:, 5], classes)
+        d = d[kept]
+        hit = np.zeros((len(thresholds), len(d)), dtype=bool)
+        for k, cls in enumerate(classes):
+            gc = g[g[:, 4] == cls]
+            gt_counts[i, k] = len(gc)
+            mine = np.flatnonzero(d[:, 5] == cls)
+            if len(mine) and len(gc):
+                hit[:, mine] = _greedy_hits(_iou_matrix(d[mine, :4], gc[:, :4]), thresholds)
+        class_index.append(np.searchsorted(classes, d[:, 5]))
+        scores.append(d[:, 4])
+        hits.append(hit)
+        counts.append(len(d))
+    count_array = np.asarray(counts, dtype=np.int64)
+    return MatchedDetections(
+        classes=classes,
+        starts=np.cumsum(count_array) - count_array,
+        counts=count_array,
+        class_index=np.concatenate(class_index).astype(np.int64),
+        scores=np.concatenate(scores),
+        hits=np.concatenate(hits, axis=1),
+        gt_counts=gt_counts,
+    )
 
 
 def mean_average_precision(
@@ -149,54 +269,14 @@ def mean_average_precision(
     threshold, detections in descending score order (at most ``max_detections`` per
     image) are matched greedily to the unmatched ground-truth box of highest IoU;
     precision is made monotone and read at 101 recall points; classes without
-    ground truth are left out; the result is the mean over classes and thresholds."""
-    _same_length(predictions, labels)
-    per_image = []
-    for dets, gts in zip(predictions, labels, strict=True):
-        d = np.asarray(dets, dtype=np.float64).reshape(-1, 6)
-        d = d[np.argsort(-d[:, 4], kind="stable")][:max_detections]
-        per_image.append((d, np.asarray(gts, dtype=np.float64).reshape(-1, 5)))
-    classes = sorted({int(c) for _, g in per_image for c in g[:, 4]})
-    if not classes:
+    ground truth are left out; the result is the mean over classes and thresholds.
+
+    Each detection is matched once, for all thresholds together
+    (``detections_match``); ``bootstrap_ci`` re-aggregates those matches per resample."""
+    matched = detections_match(predictions, labels, iou_thresholds, max_detections)
+    if not matched.classes:
         raise ValueError("the labels hold no ground-truth box")
-    recall_points = np.linspace(0, 1, 101)
-    aps = []
-    for threshold in iou_thresholds:
-        for cls in classes:
-            scores: list[float] = []
-            matched: list[bool] = []
-            total_gt = 0
-            for d, g in per_image:
-                dc = d[d[:, 5] == cls]
-                gc = g[g[:, 4] == cls]
-                total_gt += len(gc)
-                taken = np.zeros(len(gc), dtype=bool)
-                for det in dc:
-                    scores.append(det[4])
-                    if len(gc) == 0:
-                        matched.append(False)
-                        continue
-                    ious = np.where(taken, -1.0, _iou(det[:4], gc[:, :4]))
-                    best = int(np.argmax(ious))
-                    # COCO accepts a match at IoU >= threshold (with a tiny tolerance).
-                    if ious[best] >= min(threshold, 1 - 1e-10):
-                        taken[best] = True
-                        matched.append(True)
-                    else:
-                        matched.append(False)
-            order = np.argsort(-np.asarray(scores), kind="mergesort")
-            hits = np.asarray(matched, dtype=bool)[order]
-            tp = np.cumsum(hits)
-            fp = np.cumsum(~hits)
-            recall = tp / total_gt if len(hits) else np.zeros(0)
-            precision = tp / np.maximum(tp + fp, np.finfo(np.float64).eps)
-            precision = np.maximum.accumulate(precision[::-1])[::-1] if len(hits) else precision
-            sampled = np.zeros(len(recall_points))
-            where = np.searchsorted(recall, recall_points, side="left")
-            valid = where < len(precision)
-            sampled[valid] = precision[where[valid]]
-            aps.append(float(sampled.mean()))
-    return float(np.mean(aps))
+    return matched.average_precision()
 
 
 @dataclass(frozen=True)
@@ -207,6 +287,9 @@ class Metric:
     higher_is_better: bool = True
     # Per-input metrics can be bootstrapped cheaply; corpus metrics are recomputed.
     bootstrap_resamples: int = 1000
+    # Optional: does the per-input work once and returns the score of a resample (an
+    # index array), so that the bootstrap only re-aggregates (mAP: the matching).
+    prepare: Callable[..., Callable[[NDArray[np.int64]], float]] | None = None
 
     def __call__(self, predictions: Any, labels: Any, **options: Any) -> float:
         return self.function(predictions, labels, **options)
@@ -228,7 +311,13 @@ METRICS: dict[str, Metric] = {
         Metric("chrf", "texts", chrf, bootstrap_resamples=200),
         Metric("wer", "texts", wer, higher_is_better=False, bootstrap_resamples=200),
         Metric("cer", "texts", cer, higher_is_better=False, bootstrap_resamples=200),
-        Metric("map", "detections", mean_average_precision, bootstrap_resamples=100),
+        Metric(
+            "map",
+            "detections",
+            mean_average_precision,
+            bootstrap_resamples=100,
+            prepare=lambda *args, **options: detections_match(*args, **options).average_precision,
+        ),
     )
 }
 
@@ -264,12 +353,14 @@ def bootstrap_ci(
         # million items is narrow anyway.
         if n > 100_000:
             count = min(count, 50)
-        values = np.array(
-            [
-                metric(_take(predictions, idx), _take(labels, idx), **options)
-                for idx in (rng.integers(0, n, size=n) for _ in range(count))
-            ]
-        )
+        if metric.prepare is not None:
+            score = metric.prepare(predictions, labels, **options)
+        else:
+
+            def score(idx: NDArray[np.int64]) -> float:
+                return metric(_take(predictions, idx), _take(labels, idx), **options)
+
+        values = np.array([score(rng.integers(0, n, size=n)) for _ in range(count)])
     alpha = (1 - confidence) / 2
     low, high = np.quantile(values, [alpha, 1 - alpha])
     return float(low), float(high)

@@ -235,7 +235,7 @@ def certificate_renew(
     with transaction.atomic():
         certificate = _certificate_for_committee(actor=actor, code=code)
         earned = continuing_education(
-            holder=certificate.holder_id, since=certificate.valid_from
+            holder=certificate.holder_id, since=certificate.valid_from or certificate.issued_at
         ).credits
         if basis == "continuing_education" and credits is None:
             credits = earned  # what the holder studied here since the validity began

@@ -210,7 +210,9 @@ def certificate_holder(request: AuthenticatedRequest, code: str) -> HttpResponse
             "form": form,
             "verify_url": verify_url,
             "badge_url": request.build_absolute_uri(reverse("verify-badge", args=[code])),
-            "credits": continuing_education(holder=request.user, since=certificate.valid_from),
+            "credits": continuing_education(
+                holder=request.user, since=certificate.valid_from or certificate.issued_at
+            ),
             "credits_required": renewal_credits_required(),
             "linkedin_url": sharing.linkedin_add_url(
                 certificate=certificate,

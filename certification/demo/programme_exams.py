@@ -35,6 +35,7 @@ PROGRAMME_TASKS = {
     "intermediate-cv": "shapes-cnn",
     "intermediate-speech": "keyword-spotting",
     "advanced-speech": "connected-digits",
+    "advanced-cv": "shapes-detection",
 }
 DRAW_PER_CATEGORY = 3
 MINUTES_PER_ITEM = 3

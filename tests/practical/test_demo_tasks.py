@@ -59,6 +59,49 @@ def test_shapes_are_drawn_deterministically_and_balanced():
     assert set(labels.tolist()) == set(range(len(CLASSES)))
 
 
+def test_shape_scenes_are_drawn_deterministically_with_boxes_inside():
+    from training.demo.shapes_detection.generate import CLASSES, SIZE, generate
+
+    X, boxes = generate(seed=7, images=12)
+    assert X.dtype == np.uint8 and X.shape == (12, SIZE, SIZE) and len(boxes) == 12
+    again, same = generate(seed=7, images=12)
+    assert np.array_equal(X, again) and same == boxes
+    every = np.array([box for scene in boxes for box in scene])
+    assert all(2 <= len(scene) <= 5 for scene in boxes)
+    assert every[:, :4].min() >= 0 and every[:, :4].max() <= SIZE
+    assert np.all(every[:, 2] > every[:, 0] + 8) and np.all(every[:, 3] > every[:, 1] + 8)
+    assert set(every[:, 4].tolist()) <= set(range(len(CLASSES)))
+    assert not np.array_equal(X, generate(seed=8, images=12)[0])
+
+
+def test_shape_detection_bundle_keeps_its_labels_hidden_and_checks_map_at_home():
+    import importlib.util
+    import json
+
+    from grading.bench.detection import synthetic_detections
+    from grading.metrics import mean_average_precision
+
+    folder = demo_bundle("shapes_detection")
+    hidden_inputs = np.load(folder / "hidden/inputs/X.npy")
+    hidden_labels = (folder / "hidden/labels/y.json").read_bytes()
+    assert len(hidden_inputs) == len(json.loads(hidden_labels)) == 600
+    assert [p.name for p in (folder / "hidden/inputs").iterdir()] == ["X.npy"]
+    public = [p for p in (folder / "public").rglob("*") if p.is_file()]
+    assert hidden_labels not in {p.read_bytes() for p in public}
+    scenes = {
+        x.tobytes() for split in ("train", "dev") for x in np.load(folder / f"public/{split}/X.npy")
+    }
+    assert not scenes & {x.tobytes() for x in hidden_inputs}
+    spec = importlib.util.spec_from_file_location("check", folder / "public/check.py")
+    assert spec and spec.loader
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+    predictions, labels = synthetic_detections(np.random.default_rng(3), 40, 6)
+    assert check.mean_ap(predictions, labels) == pytest.approx(
+        mean_average_precision(predictions, labels), abs=1e-9
+    )
+
+
 def test_keywords_are_synthesised_deterministically_per_voice():
     from training.demo.keyword_spotting.generate import CLASSES, SILENCE, generate
 

@@ -8,7 +8,12 @@ import pytest
 import sacrebleu
 from sklearn import metrics as sk
 
-from grading.metrics import METRICS, bootstrap_ci, mean_average_precision
+from grading.bench.detection import (
+    bootstrap_straightforward,
+    map_straightforward,
+    synthetic_detections,
+)
+from grading.metrics import METRICS, bootstrap_ci, detections_match, mean_average_precision
 from training.bundles.manifest import METRIC_NAMES
 
 rng = np.random.default_rng(7)
@@ -213,13 +218,55 @@ def coco_map(predictions: list, labels: list, thresholds: list[float]) -> float:
     return float(np.mean(precision[precision > -1]))
 
 
-@pytest.mark.parametrize(
-    "thresholds", [[0.5], [0.5, 0.75], [round(0.5 + 0.05 * i, 2) for i in range(10)]]
-)
+COCO_THRESHOLDS = [round(0.5 + 0.05 * i, 2) for i in range(10)]
+
+
+@pytest.mark.parametrize("thresholds", [[0.5], [0.5, 0.75], COCO_THRESHOLDS])
 def test_map_matches_pycocotools(thresholds, capsys):
     predictions, labels = detections(np.random.default_rng(len(thresholds)), 40)
     ours = mean_average_precision(predictions, labels, iou_thresholds=thresholds)
     assert ours == pytest.approx(coco_map(predictions, labels, thresholds), abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_vectorised_map_equals_the_straightforward_loop(seed):
+    r = np.random.default_rng(seed)
+    predictions, labels = synthetic_detections(r, 60, int(r.integers(1, 12)))
+    # Edge cases: an image without ground truth, one without detections, ties in
+    # score, a class predicted that no label has, a zero-area box.
+    labels[0], predictions[1] = [], []
+    predictions[2] = [[*box[:4], 0.5, box[5]] for box in predictions[2]]
+    predictions[3].append([1.0, 1.0, 20.0, 20.0, 0.9, 9.0])
+    predictions[4].append([5.0, 5.0, 5.0, 9.0, 0.8, 0.0])
+    for thresholds in ([0.5], [0.5, 0.75, 0.95], list(COCO_THRESHOLDS)):
+        fast = mean_average_precision(predictions, labels, iou_thresholds=thresholds)
+        assert fast == map_straightforward(predictions, labels, iou_thresholds=thresholds)
+    fast = mean_average_precision(predictions, labels, max_detections=3)
+    assert fast == map_straightforward(predictions, labels, max_detections=3)
+
+
+def test_bootstrap_over_detections_re_aggregates_the_same_matches():
+    predictions, labels = synthetic_detections(np.random.default_rng(11), 80, 6)
+    metric = METRICS["map"]
+    matched = detections_match(predictions, labels)
+    index = np.random.default_rng(0).integers(0, 80, size=80)  # repeats and gaps
+    assert matched.average_precision(index) == map_straightforward(
+        [predictions[i] for i in index], [labels[i] for i in index]
+    )
+    low, high = bootstrap_ci(metric, predictions, labels, resamples=30)
+    assert (low, high) == bootstrap_straightforward(predictions, labels, resamples=30)
+    assert low <= metric(predictions, labels) <= high
+    assert bootstrap_ci(metric, predictions, labels, resamples=30) == (low, high)
+    perfect = [[[*box[:4], 1.0, box[4]] for box in image] for image in labels]
+    assert bootstrap_ci(metric, perfect, labels, resamples=30) == (1.0, 1.0)
+
+
+def test_scoring_600_images_of_detections_takes_seconds_not_minutes():
+    predictions, labels = synthetic_detections(np.random.default_rng(0), 600, 10)
+    started = time.perf_counter()
+    METRICS["map"](predictions, labels)
+    bootstrap_ci(METRICS["map"], predictions, labels)
+    assert time.perf_counter() - started < 10  # the loop: about 6 minutes
 
 
 def test_bootstrap_interval_contains_the_score_and_narrows_with_more_data():

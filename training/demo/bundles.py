@@ -1,12 +1,14 @@
 """Builds the demo practical task bundles from data available offline: the sklearn
 digits and diabetes data sets (shipped inside scikit-learn), Django's own translation
 catalogues (``.po`` files), speech synthesised by espeak-ng (spoken digits, keywords,
-digit strings), geometric shapes drawn with NumPy, and IT-support tickets written from
-templates (``tickets.py``). Nothing is downloaded.
+digit strings), geometric shapes drawn with NumPy (one per image to classify, or scenes
+of several to detect), and IT-support tickets written from templates (``tickets.py``).
+Nothing is downloaded.
 
 Each demo task is a folder here (``digits/``, ``langid/``, ``spoken_digits/``,
 ``diabetes_tf/``, ``shapes/``, ``keyword_spotting/``, ``connected_digits/``,
-``ticket_triage/``, ``asset_tag_extraction/``) holding ``task.toml``, ``statement.md``, ``starter/`` and
+``ticket_triage/``, ``asset_tag_extraction/``, ``shapes_detection/``) holding
+``task.toml``, ``statement.md``, ``starter/`` and
 ``solutions/``; the data is generated. ``demo_bundle(name)`` returns a finished
 bundle folder (layout in docs/practical.md), built once and cached outside git under
 a hash of everything that went into it, so later calls cost nothing.
@@ -27,6 +29,7 @@ from training.demo.asset_tag_extraction.generate import generate as generate_ass
 from training.demo.connected_digits.generate import generate as generate_connected_digits
 from training.demo.keyword_spotting.generate import generate as generate_keywords
 from training.demo.shapes.generate import generate as generate_shapes
+from training.demo.shapes_detection.generate import bundle_data_write as build_shapes_detection
 from training.demo.spoken_digits.generate import generate
 from training.demo.ticket_triage.generate import generate as generate_tickets
 
@@ -34,6 +37,7 @@ HERE = Path(__file__).resolve().parent
 DEMO_TASKS: tuple[str, ...] = ("digits", "langid", "spoken_digits", "diabetes_tf", "shapes")
 DEMO_TASKS += ("keyword_spotting", "connected_digits")  # speech, intermediate and advanced
 DEMO_TASKS += ("ticket_triage", "asset_tag_extraction")  # language, intermediate and advanced
+DEMO_TASKS += ("shapes_detection",)  # vision, advanced
 BUILD_VERSION = "1"
 # The speech tasks' data is synthesised by espeak-ng (practical.py leaves them out where
 # it is missing); two of them also depend on a shared module outside their folder.
@@ -253,6 +257,8 @@ BUILDERS["keyword_spotting"] = build_keyword_spotting
 BUILDERS["connected_digits"] = build_connected_digits
 BUILDERS["ticket_triage"] = build_ticket_triage
 BUILDERS["asset_tag_extraction"] = build_asset_tag_extraction
+# 64×64 scenes of 2–5 shapes, boxes as JSON: 1,600 train, 200 dev, 600 test.
+BUILDERS["shapes_detection"] = build_shapes_detection
 
 
 def demo_manifest(name: str) -> dict[str, object]:

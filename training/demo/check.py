@@ -8,9 +8,11 @@ Needs Python 3.11, NumPy and your framework. The metric of this task: @METRIC@.
 """
 
 import importlib.util
+import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,8 +29,45 @@ def edits(a: list[str], b: list[str]) -> int:
     return row[-1]
 
 
-def score(predictions: np.ndarray, labels: np.ndarray) -> float:
+def iou(box: list[float], boxes: np.ndarray) -> Any:
+    x1, y1 = np.maximum(box[0], boxes[:, 0]), np.maximum(box[1], boxes[:, 1])
+    x2, y2 = np.minimum(box[2], boxes[:, 2]), np.minimum(box[3], boxes[:, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return inter / ((box[2] - box[0]) * (box[3] - box[1]) + areas - inter)
+
+
+def mean_ap(predictions: Any, labels: Any) -> float:
+    """COCO-style mAP@0.50:0.95: per class and IoU threshold, detections by descending
+    score take the unmatched true box of highest IoU; 101-point interpolated precision."""
+    aps = []
+    classes = sorted({int(box[4]) for boxes in labels for box in boxes})
+    for threshold in np.arange(0.5, 0.96, 0.05):
+        for c in classes:
+            found, total = [], 0
+            for dets, truth in zip(predictions, labels, strict=True):
+                gt = np.array([b[:4] for b in truth if int(b[4]) == c]).reshape(-1, 4)
+                total += len(gt)
+                taken = np.zeros(len(gt), dtype=bool)
+                for det in sorted((d for d in dets if int(d[5]) == c), key=lambda d: -d[4]):
+                    overlaps = np.where(taken, -1.0, iou(det, gt)) if len(gt) else np.zeros(1)
+                    hit = bool(overlaps.max() >= threshold - 1e-9)
+                    if hit:
+                        taken[int(overlaps.argmax())] = True
+                    found.append((-det[4], not hit))
+            hits = np.array([not miss for _, miss in sorted(found)], dtype=bool)
+            tp = np.cumsum(hits)
+            precision = tp / np.arange(1, len(hits) + 1)
+            precision = np.maximum.accumulate(precision[::-1])[::-1]
+            where = np.searchsorted(tp / total, np.linspace(0, 1, 101), side="left")
+            aps.append(np.mean([precision[i] if i < len(hits) else 0.0 for i in where]))
+    return float(np.mean(aps))
+
+
+def score(predictions: Any, labels: Any) -> float:
     metric = "@METRIC@"
+    if metric == "map":
+        return mean_ap(predictions, labels)
     if metric in ("wer", "cer"):  # corpus rate: all edits over all reference tokens
         tokens = str.split if metric == "wer" else list
         pairs = [(tokens(str(p)), tokens(str(t))) for p, t in zip(predictions, labels, strict=True)]
@@ -55,10 +94,14 @@ def main(path: str) -> None:
     with tempfile.TemporaryDirectory() as model_dir:
         solution.train(HERE / "train", Path(model_dir))
         inputs = np.load(HERE / "dev" / "X.npy", allow_pickle=False)
-        predictions = np.asarray(solution.predict(Path(model_dir), inputs))
-    labels = np.load(HERE / "dev" / "y.npy", allow_pickle=False)
-    if predictions.shape[0] != labels.shape[0]:
-        sys.exit(f"expected {labels.shape[0]} predictions, got {predictions.shape}")
+        predictions = solution.predict(Path(model_dir), inputs)
+    if (HERE / "dev" / "y.json").exists():  # texts or boxes
+        labels = json.loads((HERE / "dev" / "y.json").read_text(encoding="utf-8"))
+    else:
+        labels = np.load(HERE / "dev" / "y.npy", allow_pickle=False)
+        predictions = np.asarray(predictions)
+    if len(predictions) != len(labels):
+        sys.exit(f"expected {len(labels)} predictions, got {len(predictions)}")
     print(f"dev @METRIC@: {score(predictions, labels):.4f}")
 
 

@@ -45,7 +45,7 @@ def outline(label: int) -> NDArray[np.float64]:
     return np.stack([radii * np.cos(angles), radii * np.sin(angles)], axis=1)
 
 
-def _distance_inside(
+def distance_inside(
     points: NDArray[np.float64], polygon: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """Distance from each point to the polygon's boundary, and whether it is inside
@@ -72,7 +72,7 @@ def render(label: int, rng: np.random.Generator) -> NDArray[np.float32]:
     rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     stretch = 1 + rng.uniform(-0.12, 0.12, size=2)  # slightly anisotropic
     polygon = outline(label) @ rotation.T * radius * stretch + centre
-    distance, inside = _distance_inside(_PIXELS, polygon)
+    distance, inside = distance_inside(_PIXELS, polygon)
     if rng.random() < 0.5:  # filled, anti-aliased edge
         signed = np.where(inside, -distance, distance)
         shape = np.clip(0.5 - signed, 0, 1)
@@ -87,7 +87,7 @@ def render(label: int, rng: np.random.Generator) -> NDArray[np.float32]:
 
     for _ in range(rng.integers(1, 4)):  # distractor strokes
         a, b = rng.uniform(0, SIZE, size=(2, 2))
-        d, _inside = _distance_inside(_PIXELS, np.stack([a, b]))
+        d, _inside = distance_inside(_PIXELS, np.stack([a, b]))
         width = rng.uniform(0.6, 1.4)
         image += rng.uniform(0.15, 0.45) * np.clip(width / 2 + 0.5 - d, 0, 1).reshape(SIZE, SIZE)
     for _ in range(rng.integers(0, 6)):  # dots
