@@ -122,8 +122,7 @@ class PlanApi(APIView):
     def get(self, request: AuthenticatedApiRequest, slug: str) -> Response:
         _candidate(request)
         curriculum = _curriculum(slug)
-        plan = plans.study_plan(candidate=request.user, curriculum=curriculum)
-        plan = plans.plan_recommend(plan=plan, candidate=request.user, curriculum=curriculum)
+        plan = plans.study_plan_recommended(candidate=request.user, curriculum=curriculum)
         return Response(PlanOut(plan).data)
 
 
@@ -167,12 +166,7 @@ class ReviewsApi(APIView):
     @extend_schema(responses=ReviewOut(many=True))
     def get(self, request: AuthenticatedApiRequest) -> Response:
         _candidate(request)
-        due = []
-        for card in learning.reviews_due(candidate=request.user):
-            try:
-                due.append({"card": card, "item": learning.review_preview(card=card)})
-            except NotFound:
-                continue
+        due = learning.reviews_due_shown(candidate=request.user)
         return Response(ReviewOut(due, many=True).data)
 
 

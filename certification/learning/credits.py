@@ -11,7 +11,8 @@ from datetime import datetime
 from django.contrib.auth.models import User
 from django.db.models import Count, Sum
 
-from certification.models import LessonProgress, SessionRegistration
+from certification.models import LessonProgress
+from certification.sessions.selectors import attended_registrations
 
 MINUTES_PER_CREDIT = 60
 
@@ -39,13 +40,11 @@ def continuing_education(*, holder: User | int, since: datetime) -> Credits:
     ).values_list("seconds", "lesson__minutes")
     # Time spent, capped at the lesson's estimate where it has one.
     lesson_seconds = [min(s, minutes * 60) if minutes else s for s, minutes in studied]
-    sessions = SessionRegistration.objects.filter(
-        candidate_id=holder_id,
-        cancelled_at__isnull=True,
-        attended=True,
-        session__cancelled_at__isnull=True,
-        session__starts_at__gte=since,
-    ).aggregate(n=Count("pk"), minutes=Sum("session__duration_minutes"))
+    sessions = (
+        attended_registrations(candidate=holder_id)
+        .filter(session__starts_at__gte=since)
+        .aggregate(n=Count("pk"), minutes=Sum("session__duration_minutes"))
+    )
     return Credits(
         lessons=len(lesson_seconds),
         lesson_minutes=sum(lesson_seconds) // 60,

@@ -203,6 +203,12 @@ def _plan(
     )
 
 
+def study_plan_recommended(*, candidate: User, curriculum: Curriculum) -> StudyPlan:
+    """The candidate's plan with what to study next: what every page and the API show."""
+    plan = study_plan(candidate=candidate, curriculum=curriculum)
+    return plan_recommend(plan=plan, candidate=candidate, curriculum=curriculum)
+
+
 def plan_recommend(*, plan: StudyPlan, candidate: User, curriculum: Curriculum) -> StudyPlan:
     """Fills the first categories' lessons (not yet completed first) and practice
     items (not yet answered right, nearest the candidate's level first)."""

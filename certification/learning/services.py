@@ -81,9 +81,10 @@ def lesson_heartbeat(
     _candidate(candidate)
     lesson = _published_lesson(lesson_id)
     now = now or timezone.now()
-    enrolment_ensure(candidate=candidate, curriculum=lesson.curriculum)
     with transaction.atomic():
-        LessonProgress.objects.get_or_create(candidate=candidate, lesson=lesson)
+        _, first = LessonProgress.objects.get_or_create(candidate=candidate, lesson=lesson)
+        if first:  # opening a lesson enrols in its curriculum; later beats need not ask
+            enrolment_ensure(candidate=candidate, curriculum=lesson.curriculum)
         progress = LessonProgress.objects.select_for_update().get(
             candidate=candidate, lesson=lesson
         )
@@ -243,6 +244,18 @@ def review_answer(
 def review_preview(*, card: ReviewCard) -> dict[str, Any]:
     """The card's item as the candidate sees it: no key, no feedback."""
     return version_preview(review_version(card=card), item_id=card.pk)
+
+
+def reviews_due_shown(*, candidate: User) -> list[dict[str, Any]]:
+    """The due cards with their items as the candidate sees them; a card whose item
+    was withdrawn (no published version left) is skipped."""
+    shown = []
+    for card in reviews_due(candidate=candidate):
+        try:
+            shown.append({"card": card, "item": review_preview(card=card)})
+        except NotFound:
+            continue
+    return shown
 
 
 def reviews_due(

@@ -11,7 +11,6 @@ from certification.learning import plan as plans
 from certification.learning import selectors
 from certification.learning import services as learning
 from certification.learning.charts import mastery_chart
-from core.errors import NotFound
 from core.http import AuthenticatedRequest, role_required
 from core.roles import Role
 from training.markup import render_markdown
@@ -100,8 +99,7 @@ def lesson_complete(request: AuthenticatedRequest, slug: str, position: int) -> 
 @role_required(Role.CANDIDATE)
 def study_plan(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     curriculum = _curriculum(slug)
-    plan = plans.study_plan(candidate=request.user, curriculum=curriculum)
-    plan = plans.plan_recommend(plan=plan, candidate=request.user, curriculum=curriculum)
+    plan = plans.study_plan_recommended(candidate=request.user, curriculum=curriculum)
     lessons = Lesson.objects.in_bulk([pk for c in plan.categories for pk in c.lessons])
     items = {
         v.question_id: v
@@ -135,11 +133,7 @@ def study_plan(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 def plan_practise(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """Puts the plan's recommended items into the review queue, due now."""
     curriculum = _curriculum(slug)
-    plan = plans.plan_recommend(
-        plan=plans.study_plan(candidate=request.user, curriculum=curriculum),
-        candidate=request.user,
-        curriculum=curriculum,
-    )
+    plan = plans.study_plan_recommended(candidate=request.user, curriculum=curriculum)
     added = learning.reviews_add(
         candidate=request.user, question_ids=[pk for c in plan.categories for pk in c.items]
     )
@@ -151,11 +145,5 @@ def plan_practise(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 @role_required(Role.CANDIDATE)
 def reviews(request: AuthenticatedRequest) -> HttpResponse:
-    due = learning.reviews_due(candidate=request.user)
-    cards = []
-    for card in due:
-        try:
-            cards.append({"card": card, "item": learning.review_preview(card=card)})
-        except NotFound:
-            continue  # the item was withdrawn: nothing to review
+    cards = learning.reviews_due_shown(candidate=request.user)
     return render(request, "learning/reviews.html", {"cards": cards})

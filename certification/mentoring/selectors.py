@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
-from certification.learning.plan import StudyPlan, plan_recommend, study_plan
+from certification.learning.plan import StudyPlan, study_plan_recommended
 from certification.learning.selectors import CurriculumProgress, enrolled_progress
 from certification.mentoring.services import mentor_current
 from certification.models import Mentorship, MentorThread
@@ -46,7 +46,6 @@ def mentee_view(*, mentor: User, candidate_id: int) -> MenteeView:
     candidate = mentorship.candidate
     curricula = []
     for progress in enrolled_progress(candidate=candidate):
-        plan = study_plan(candidate=candidate, curriculum=progress.curriculum)
-        plan = plan_recommend(plan=plan, candidate=candidate, curriculum=progress.curriculum)
+        plan = study_plan_recommended(candidate=candidate, curriculum=progress.curriculum)
         curricula.append((progress, plan))
     return MenteeView(mentorship=mentorship, curricula=curricula)

@@ -169,15 +169,25 @@ class Attendance:
     minutes: int
 
 
+def attended_registrations(*, candidate: User | int) -> QuerySet[SessionRegistration]:
+    """Registrations the instructor marked present, of sessions that took place (not
+    cancelled) and not withdrawn: what counts toward progress and renewal credits."""
+    candidate_id = candidate if isinstance(candidate, int) else candidate.pk
+    return SessionRegistration.objects.filter(
+        candidate_id=candidate_id,
+        cancelled_at__isnull=True,
+        attended=True,
+        session__cancelled_at__isnull=True,
+    )
+
+
 def attended_sessions(*, candidate: User, curriculum: Curriculum) -> Attendance:
     """The sessions of ``curriculum`` the candidate attended (marked present by the
     instructor; cancelled sessions and withdrawn registrations do not count) and
     their scheduled minutes: what learning progress adds to lesson time."""
-    totals = SessionRegistration.objects.filter(
-        candidate=candidate,
-        cancelled_at__isnull=True,
-        attended=True,
-        session__curriculum=curriculum,
-        session__cancelled_at__isnull=True,
-    ).aggregate(n=Count("pk"), minutes=Sum("session__duration_minutes"))
+    totals = (
+        attended_registrations(candidate=candidate)
+        .filter(session__curriculum=curriculum)
+        .aggregate(n=Count("pk"), minutes=Sum("session__duration_minutes"))
+    )
     return Attendance(sessions=totals["n"] or 0, minutes=totals["minutes"] or 0)
