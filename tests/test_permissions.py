@@ -553,6 +553,25 @@ API.update(
         ),
     }
 )
+API.update(
+    {
+        # Accounts: one's own preferences, for everyone signed in.
+        "my preferences": (
+            "get",
+            lambda w: "/api/v1/accounts/preferences/",
+            None,
+            set(ROLES) - {"anonymous"},
+            200,
+        ),
+        "set my preferences": (
+            "put",
+            lambda w: "/api/v1/accounts/preferences/",
+            {"time_zone": "Europe/Berlin"},
+            set(ROLES) - {"anonymous"},
+            200,
+        ),
+    }
+)
 SESSION_STAFF = {"instructor", "committee"}  # the instructor owns the world's sessions
 API.update(
     {
@@ -881,6 +900,9 @@ PAGES.update(
         "study plan page": ("get", lambda w: "/learn/beginner-cv/plan/", CANDIDATES),
         "practise plan": ("post", lambda w: "/learn/beginner-cv/plan/practise/", CANDIDATES),
         "reviews page": ("get", lambda w: "/learn/reviews/", CANDIDATES),
+        # One's own settings, for everyone signed in.
+        "account settings": ("get", lambda w: "/accounts/settings/", SIGNED_IN),
+        "save account settings": ("post", lambda w: "/accounts/settings/", SIGNED_IN),
         # Mentoring.
         "my mentor": ("get", lambda w: "/mentoring/", CANDIDATES),
         "mentees page": ("get", lambda w: "/mentor/", {"instructor"}),

@@ -1,11 +1,11 @@
-"""Reads for the candidate's dashboard: each of their applications with its latest
-attempt, its result and its certificate."""
+"""Reads for the candidate's dashboard (each of their applications with its latest
+attempt, its result and its certificate) and a person's preferences."""
 
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 
-from certification.models import Application, Attempt, Certificate
+from certification.models import Application, Attempt, Certificate, Preference
 from certification.results.scoring import CompositeResult
 from certification.results.selectors import results_for_applications
 
@@ -36,3 +36,18 @@ def dashboard_rows(*, candidate: User) -> list[DashboardRow]:
         )
         for application, result in zip(own, results, strict=True)
     ]
+
+
+def user_zone_name(*, user_id: int) -> str:
+    """The zone the person chose, or "" for the site's."""
+    chosen = Preference.objects.filter(user_id=user_id).values_list("time_zone", flat=True)
+    return next(iter(chosen), "")
+
+
+def user_zone_names(*, user_ids: list[int]) -> dict[int, str]:
+    """The zones chosen by these people (those who chose none are left out)."""
+    return dict(
+        Preference.objects.filter(user_id__in=user_ids)
+        .exclude(time_zone="")
+        .values_list("user_id", "time_zone")
+    )

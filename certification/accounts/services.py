@@ -1,4 +1,4 @@
-"""Registering a candidate account."""
+"""Registering a candidate account; a person's own preferences."""
 
 from typing import Any
 
@@ -7,8 +7,10 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from certification.models import Preference
 from core.errors import ApplicationError
 from core.roles import Role, role_grant
+from core.zones import zone_get
 
 
 def candidate_register(*, username: str, email: str, password: str) -> Any:
@@ -28,3 +30,15 @@ def candidate_register(*, username: str, email: str, password: str) -> Any:
     except IntegrityError as exc:
         raise ApplicationError("该用户名已被使用 / This username is taken.") from exc
     return candidate
+
+
+def preference_update(*, user: Any, time_zone: str) -> Preference:
+    """Sets the zone the person reads times in (blank: the site's). Raises
+    ApplicationError for a name that is not an IANA zone; changes nothing then."""
+    time_zone = time_zone.strip()
+    if time_zone:
+        zone_get(time_zone)
+    preference, _ = Preference.objects.update_or_create(
+        user_id=user.pk, defaults={"time_zone": time_zone}
+    )
+    return preference

@@ -1,19 +1,23 @@
-"""Pages: the home page, registration and the candidate's dashboard."""
+"""Pages: the home page, registration, the candidate's dashboard and one's settings."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from certification.accounts import services as accounts
-from certification.accounts.selectors import dashboard_rows
+from certification.accounts.middleware import time_zone_remember
+from certification.accounts.selectors import dashboard_rows, user_zone_name
 from certification.applications.selectors import certifications_with_rules
 from core.errors import ApplicationError
 from core.http import AuthenticatedRequest, error_show
 from core.roles import Role, has_role
+from core.zones import zone_choices
 from training.models import Curriculum
 
 
@@ -54,3 +58,36 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
         return redirect("committee-applications")
     rows = dashboard_rows(candidate=request.user)
     return render(request, "accounts/dashboard.html", {"rows": rows})
+
+
+class PreferenceForm(forms.Form):
+    time_zone = forms.CharField(max_length=64, required=False, label=_("时区"))
+
+
+@login_required
+def account_settings(request: AuthenticatedRequest) -> HttpResponse:
+    """The zone the person reads times in (sessions, exam windows, notifications)."""
+    form = PreferenceForm(
+        request.POST or None, initial={"time_zone": user_zone_name(user_id=request.user.pk)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            chosen = accounts.preference_update(
+                user=request.user, time_zone=form.cleaned_data["time_zone"]
+            )
+        except ApplicationError as exc:
+            error_show(request, exc, form=form)
+        else:
+            time_zone_remember(request.session, chosen.time_zone)
+            messages.success(request, _("设置已保存"))
+            return redirect("account-settings")
+    return render(
+        request,
+        "accounts/settings.html",
+        {
+            "form": form,
+            "zones": zone_choices(),
+            "site_zone": settings.TIME_ZONE,
+            "now": timezone.now(),
+        },
+    )

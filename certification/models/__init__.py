@@ -1,5 +1,6 @@
 """Models of the certification app, one module per area (see each module's docstring)."""
 
+from certification.models.accounts import Preference
 from certification.models.applications import (
     Application,
     ApplicationAttachment,
@@ -88,6 +89,7 @@ __all__ = [
     "Notification",
     "PracticalSubmission",
     "PracticeResponse",
+    "Preference",
     "ReviewCard",
     "SessionRegistration",
     "StudyPlanSnapshot",

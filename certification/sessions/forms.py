@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from certification.models import LiveSession
 from certification.sessions.services import MAX_CAPACITY, SessionDetails
-from certification.sessions.times import in_zone, viewer_zone_name, zone_choices
+from certification.sessions.times import in_zone, viewer_zone_name
+from core.zones import zone_choices
 from training.models import Curriculum, Lesson
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -15,13 +16,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from certification.accounts.selectors import user_zone_name, user_zone_names
 from certification.audit.notifications import notification_send
 from certification.audit.services import audit_record
 from certification.learning.services import enrolment_ensure
 from certification.models import LiveSession, SessionRegistration
 from certification.sessions.ics import site_url
 from certification.sessions.selectors import is_session_staff, session_get_for_candidate
-from certification.sessions.times import in_zone, viewer_zone_name, wall_to_instant
+from certification.sessions.times import in_zone, wall_to_instant
 from core.errors import ApplicationError, Conflict, NotFound
 from core.roles import Role, has_role
 from training.models import Curriculum, Lesson
@@ -133,23 +135,34 @@ def session_schedule(
     return session
 
 
-def when_text(session: LiveSession) -> str:
-    """The start in the session's zone, and in the site's when that differs."""
+def when_text(session: LiveSession, *, zone_name: str = "") -> str:
+    """The start in the session's zone, and in the reader's (``zone_name``, blank for
+    the site's) when that differs."""
     local = in_zone(session.starts_at, session.time_zone)
     text = f"{local:%Y-%m-%d %H:%M} ({session.time_zone})"
-    viewer = viewer_zone_name()
+    viewer = zone_name or str(settings.TIME_ZONE)
     if viewer != session.time_zone:
         text += f" = {in_zone(session.starts_at, viewer):%Y-%m-%d %H:%M} ({viewer})"
     return text
 
 
-def _notify_registrants(session: LiveSession, *, title: str, body: str) -> int:
-    registrations = SessionRegistration.objects.filter(
-        session=session, cancelled_at__isnull=True
-    ).select_related("candidate")
+def _notify_registrants(session: LiveSession, *, title: str, detail: str) -> int:
+    """Tells each registrant ``title``, with the time in their own zone and ``detail``."""
+    registrations = list(
+        SessionRegistration.objects.filter(
+            session=session, cancelled_at__isnull=True
+        ).select_related("candidate")
+    )
+    zones = user_zone_names(user_ids=[r.candidate_id for r in registrations])
     link = site_url(reverse("sessions-mine"))
     for registration in registrations:
-        notification_send(recipient=registration.candidate, title=title, body=body, link=link)
+        when = when_text(session, zone_name=zones.get(registration.candidate_id, ""))
+        notification_send(
+            recipient=registration.candidate,
+            title=title,
+            body=f"{when}\n{detail}".strip(),
+            link=link,
+        )
     return len(registrations)
 
 
@@ -195,7 +208,7 @@ def session_update(
             _notify_registrants(
                 session,
                 title=f"直播课程有变更 / Session changed: {session.title}"[:200],
-                body=f"{when_text(session)}\n{session.room or session.online_url}",
+                detail=session.room or session.online_url,
             )
         audit_record(actor=actor, action="session.update", obj=session, before=before, after=after)
     return session
@@ -221,7 +234,7 @@ def session_cancel(
         notified = _notify_registrants(
             session,
             title=f"直播课程已取消 / Session cancelled: {session.title}"[:200],
-            body=f"{when_text(session)}\n{reason.strip()}".strip(),
+            detail=reason.strip(),
         )
         audit_record(
             actor=actor,
@@ -366,10 +379,11 @@ def reminders_send(*, now: datetime | None = None) -> int:
                 pk=pk
             )
             session = registration.session
+            when = when_text(session, zone_name=user_zone_name(user_id=registration.candidate_id))
             notification_send(
                 recipient=registration.candidate,
                 title=f"直播课程提醒 / Reminder: {session.title}"[:200],
-                body=f"{when_text(session)}\n{session.room or session.online_url}",
+                body=f"{when}\n{session.room or session.online_url}",
                 link=link,
             )
             sent += 1

@@ -1,50 +1,19 @@
-"""Time zones of live sessions: which names are accepted, a wall-clock time in a zone
-turned into an instant, and an instant shown in a zone. Zone names are IANA names
-from the system's tz database (``zoneinfo``)."""
+"""Times of live sessions: a wall-clock time in a zone turned into an instant, an
+instant shown in a zone, and the zone the viewer reads in. Zone names are IANA names
+(core.zones)."""
 
 from datetime import UTC, datetime
-from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
 
-from django.conf import settings
+from django.utils import timezone
 
 from core.errors import ApplicationError
-
-# Aliases and legacy names that the tz database keeps for compatibility: valid, but
-# not offered in the form's list.
-_LEGACY_PREFIXES = ("Etc/", "SystemV/", "US/", "posix/", "right/")
-
-
-@cache
-def zone_names() -> tuple[str, ...]:
-    """Every accepted zone name, sorted."""
-    return tuple(sorted(available_timezones()))
-
-
-@cache
-def zone_choices() -> tuple[str, ...]:
-    """The names the scheduling form offers: regions/cities and UTC."""
-    return tuple(
-        name
-        for name in zone_names()
-        if ("/" in name and not name.startswith(_LEGACY_PREFIXES)) or name == "UTC"
-    )
-
-
-def zone_get(name: str) -> ZoneInfo:
-    """The zone called ``name``. Raises ApplicationError for a name that is not an
-    IANA zone (a file path or a typo is not looked up)."""
-    if name not in zone_names():
-        raise ApplicationError(
-            f"未知的时区 / Unknown time zone: {name[:64]}",
-            extra={"field": "time_zone"},
-        )
-    return ZoneInfo(name)
+from core.zones import zone_get
 
 
 def viewer_zone_name() -> str:
-    """The zone a viewer reads times in when they chose none: the site's."""
-    return str(settings.TIME_ZONE)
+    """The zone the current request reads times in: the person's own (accounts'
+    time-zone middleware activates it), else the site's."""
+    return timezone.get_current_timezone_name()
 
 
 def wall_to_instant(wall: datetime, zone_name: str) -> datetime:

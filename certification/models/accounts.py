@@ -1,0 +1,24 @@
+"""Accounts: what a person chose for themselves. A user with no row has chosen
+nothing and reads times in the site's zone."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Preference(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="preference",
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text=_("IANA name, e.g. Europe/Berlin; blank for the site's zone."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.time_zone or '-'}"
