@@ -146,6 +146,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set that several serializers share.
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStateEnum": "certification.models.applications.Application.State",
+        "ComponentKindEnum": "certification.models.programme.BlueprintComponent.Kind",
+        "RelationKindEnum": "certification.models.applications.TrainingRelation.Kind",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------
