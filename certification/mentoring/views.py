@@ -16,13 +16,16 @@ from certification.models import Enrolment, Mentorship
 from core.errors import ApplicationError
 from core.http import AuthenticatedRequest, error_show, role_required
 from core.roles import Role
-from training.models import Lesson
+from training.models import Lesson, PracticalTask
 
 
 class QuestionForm(forms.Form):
     subject = forms.CharField(max_length=200, label=_("标题"))
     lesson = forms.ModelChoiceField(
         queryset=Lesson.objects.none(), required=False, label=_("相关课时（可选）")
+    )
+    task = forms.ModelChoiceField(
+        queryset=PracticalTask.objects.none(), required=False, label=_("相关实操任务（可选）")
     )
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}), max_length=mentoring.MAX_BODY, label=_("问题")
@@ -36,19 +39,23 @@ class QuestionForm(forms.Form):
             .select_related("curriculum")
             .order_by("curriculum__slug", "position")
         )
+        self.fields["task"].queryset = PracticalTask.objects.filter(  # type: ignore[attr-defined]
+            lessons__curriculum_id__in=enrolled, lessons__is_published=True
+        ).distinct()
 
 
 @role_required(Role.CANDIDATE)
 def my_mentor(request: AuthenticatedRequest) -> HttpResponse:
     form = QuestionForm(request.POST or None, candidate=request.user)
     if request.method == "POST" and form.is_valid():
-        lesson = form.cleaned_data["lesson"]
+        lesson, task = form.cleaned_data["lesson"], form.cleaned_data["task"]
         try:
             thread = mentoring.thread_open(
                 candidate=request.user,
                 subject=form.cleaned_data["subject"],
                 body=form.cleaned_data["body"],
                 lesson_id=lesson.pk if lesson else None,
+                task_id=task.pk if task else None,
             )
         except ApplicationError as exc:
             error_show(request, exc, form=form)  # what was typed stays in the form

@@ -13,11 +13,17 @@ from certification.applications.conflicts import has_conflict
 from certification.learning import services as learning
 from certification.mentoring import selectors
 from certification.mentoring import services as mentoring
-from certification.models import AuditEvent, Mentorship, Notification, TrainingRelation
+from certification.models import (
+    AuditEvent,
+    Mentorship,
+    MentorThread,
+    Notification,
+    TrainingRelation,
+)
 from core.errors import ApplicationError, NotFound
 from core.roles import Role
 from tests.conftest import make_user
-from training.models import Lesson
+from training.models import Lesson, PracticalTask
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +166,24 @@ def test_the_api_carries_a_conversation(people):
     assert answered.status_code == 201
     detail = candidate.get(f"/api/v1/mentoring/threads/{thread_id}/").json()
     assert len(detail["messages"]) == 2 and detail["awaiting_mentor"] is False
+
+
+def test_a_question_about_a_practical_task_through_the_page(people):
+    _assigned(people)
+    lesson = people["lesson"]
+    lesson.practical_task = PracticalTask.objects.order_by("pk").first()
+    lesson.save(update_fields=["practical_task"])
+    assert lesson.practical_task is not None
+    learning.enrolment_ensure(candidate=people["candidate"], curriculum=lesson.curriculum)
+    client = Client()
+    client.force_login(people["candidate"])
+    form = client.get("/mentoring/").content.decode()
+    assert f'<option value="{lesson.practical_task.pk}">' in form
+    sent = client.post(
+        "/mentoring/",
+        {"subject": "提交格式", "task": lesson.practical_task.pk, "body": "预测文件要几列？"},
+    )
+    thread = MentorThread.objects.get(subject="提交格式")
+    assert sent.status_code == 302 and thread.task == lesson.practical_task
+    page = client.get(f"/mentor/threads/{thread.pk}/").content.decode()
+    assert lesson.practical_task.title in page
