@@ -7,8 +7,9 @@ upload a practical solution. Once a share of the practical runs has started, the
 first worker is killed with SIGKILL while a run is in flight (a host that loses
 power). The reaper, run as beat runs it but with its clock compressed, gives that
 run back to the queue; the other worker grades it. The report says whether anything
-was lost, whether every practical submission was scored exactly once, and the
-latencies. Needs PostgreSQL, REDIS_URL and the Docker engine with the sandbox image.
+was lost, whether every practical submission was scored exactly once (a duplicate
+of every grading message, as Redis redelivers a dead worker's, must change nothing),
+and the latencies. Needs PostgreSQL, REDIS_URL and the Docker engine with the sandbox image.
 
 Long: ``exam_day_run`` reads top to bottom as the day it simulates.
 """
@@ -29,7 +30,13 @@ from django.db import close_old_connections, connection
 from certification.bench.exam_day_client import Candidate, Tally, thread_session, web_start
 from certification.bench.exam_day_setup import Day, exam_day_setup
 from certification.models import Answer, AnswerEvent, Attempt
-from grading.bench.fleet import Fleet, orphans_remove, practical_check, reaper_tick
+from grading.bench.fleet import (
+    Fleet,
+    duplicates_deliver,
+    orphans_remove,
+    practical_check,
+    reaper_tick,
+)
 from grading.models import GradingRun, Submission
 from grading.workers import worker_env
 
@@ -105,13 +112,14 @@ def exam_day_run(
         )
         written_seconds = time.perf_counter() - began
         _wait_for_practical(day, practical=practical, timeout=timeout, fleet=fleet)
+        ids = list(Submission.objects.filter(task=day.task).values_list("pk", flat=True))
+        duplicates = duplicates_deliver(fleet, ids=ids, task=day.task)
     finally:
         control.stop.set()
         control.join(timeout=30)
         fleet.stop()
         web.terminate()
         web.wait(timeout=30)
-    ids = list(Submission.objects.filter(task=day.task).values_list("pk", flat=True))
     orphans = orphans_remove(ids)
     report = {
         "label": label,
@@ -125,6 +133,7 @@ def exam_day_run(
         "submissions": {**_latency(tally.submit_ms), **_submits_check(day, tally)},
         "uploads": _latency(tally.upload_ms, expected=practical),
         "practical": practical_check(ids, killed_nodes=list(fleet.killed)),
+        "duplicates": {"sent": len(ids), "turned_down": duplicates},
         "kill": {
             "worker": next(iter(fleet.killed), None),
             "after_runs_started": kill_at,
@@ -228,4 +237,5 @@ def _invariants_hold(report: dict[str, Any], *, practical: int) -> bool:
         and runs["lost"] == 0
         and runs["scored_once"] == practical
         and runs["scored_twice"] == 0
+        and report["duplicates"]["turned_down"] == report["duplicates"]["sent"]
     )

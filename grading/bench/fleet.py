@@ -70,9 +70,10 @@ class Fleet:
         for process in self.processes:
             worker_stop(process, timeout=30)
 
-    def log_tail(self, chars: int = 3000) -> str:
+    def log_tail(self, chars: int | None = 3000) -> str:
+        """The end of every worker's log (all of it with ``chars=None``)."""
         return "\n".join(
-            path.read_text(errors="replace")[-chars:]
+            path.read_text(errors="replace")[-chars if chars else 0 :]
             for path in sorted(self.logs.glob("worker-*.log"))
         )
 
@@ -85,6 +86,28 @@ def reaper_tick(*, task: PracticalTask, lost_after_seconds: float) -> list[int]:
     limits = task.train_seconds + task.predict_seconds + practical.STUCK_MARGIN_SECONDS
     ahead = timedelta(seconds=max(0.0, limits - lost_after_seconds))
     return practical.submissions_reap(now=timezone.now() + ahead)["requeued"]
+
+
+def duplicates_deliver(
+    fleet: Fleet, *, ids: list[int], task: PracticalTask, timeout: float = 60
+) -> int:
+    """Sends every submission's grading message once more, as Redis does when a
+    visibility timeout passes on a message a dead worker held, and waits until the
+    live workers have turned each one down ("nothing to claim"). Returns how many
+    were turned down; the caller checks that no run was scored again."""
+    pattern = "submission {}: nothing to claim"
+    before = {pk: fleet.log_tail(None).count(pattern.format(pk)) for pk in ids}
+    for pk in ids:
+        practical.submission_enqueue(submission_id=pk, task=task)
+    deadline = time.monotonic() + timeout
+    ignored = 0
+    while time.monotonic() < deadline:
+        logs = fleet.log_tail(None)
+        ignored = sum(1 for pk in ids if logs.count(pattern.format(pk)) > before[pk])
+        if ignored == len(ids):
+            break
+        time.sleep(0.5)
+    return ignored
 
 
 def orphans_remove(submission_ids: list[int]) -> int:
