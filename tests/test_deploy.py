@@ -119,9 +119,8 @@ def test_every_queue_is_consumed_and_every_consumed_queue_exists(
     }
     known = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
     known |= {settings.CELERY_TASK_DEFAULT_QUEUE, QUEUE_GPU}
-    known |= {
-        e["options"]["queue"] for e in settings.CELERY_BEAT_SCHEDULE.values() if "options" in e
-    }
+    schedule: dict[str, dict[str, Any]] = settings.CELERY_BEAT_SCHEDULE
+    known |= {e["options"]["queue"] for e in schedule.values() if "options" in e}
     assert set().union(*consumed.values()) == known
     # Candidates' code runs only where the Docker engine is, never on the web host.
     for name, queues in consumed.items():
