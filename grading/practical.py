@@ -171,10 +171,11 @@ def _read_upload(upload: UploadedFile) -> bytes:
     return content
 
 
-def submission_claim(*, submission_id: int) -> GradingRun | None:
-    """Moves a QUEUED submission to RUNNING and opens its next GradingRun. Returns
-    None when another delivery already claimed it (the conditional UPDATE found no
-    row)."""
+def submission_claim(*, submission_id: int, worker: str = "") -> GradingRun | None:
+    """Moves a QUEUED submission to RUNNING and opens its next GradingRun, recording
+    ``worker`` (the Celery node name, ``gpu0@host``: several workers share a host;
+    empty: this host's name). Returns None when another delivery already claimed it
+    (the conditional UPDATE found no row)."""
     now = timezone.now()
     with transaction.atomic():
         claimed = Submission.objects.filter(pk=submission_id, state=Submission.State.QUEUED).update(
@@ -193,16 +194,17 @@ def submission_claim(*, submission_id: int) -> GradingRun | None:
             if submission.rerun_requested_by_id
             else GradingRun.Trigger.SUBMISSION,
             requested_by_id=submission.rerun_requested_by_id,
-            worker=socket.gethostname(),
+            worker=worker or socket.gethostname(),
             started_at=now,
         )
 
 
-def submission_grade(*, submission_id: int) -> None:
-    """Claims and grades one submission. Safe to call twice: a second call finds
-    nothing to claim. Raises SandboxUnavailable after putting the submission back in
-    the queue when the infrastructure failed, so that the caller may retry."""
-    run = submission_claim(submission_id=submission_id)
+def submission_grade(*, submission_id: int, worker: str = "") -> None:
+    """Claims and grades one submission (``worker``: see ``submission_claim``). Safe to
+    call twice: a second call finds nothing to claim. Raises SandboxUnavailable after
+    putting the submission back in the queue when the infrastructure failed, so that
+    the caller may retry."""
+    run = submission_claim(submission_id=submission_id, worker=worker)
     if run is None:
         logger.info("submission %s: nothing to claim", submission_id)
         return

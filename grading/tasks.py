@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 )
 def submission_grade_task(self: Task[[int], None], submission_id: int) -> None:
     try:
-        practical.submission_grade(submission_id=submission_id)
+        practical.submission_grade(submission_id=submission_id, worker=self.request.hostname or "")
     except practical.SandboxUnavailable as exc:
         if self.request.retries >= practical.MAX_INFRA_RETRIES:
             practical.submission_fail_infrastructure(
