@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from certification.backups.errors import BackupError
 
@@ -29,7 +29,13 @@ def database_require_postgresql() -> None:
 
 
 def server_major() -> int:
-    connection.ensure_connection()
+    """The configured server's major version; raises BackupError if it cannot be
+    reached."""
+    try:
+        connection.ensure_connection()
+    except DatabaseError as exc:
+        name = connection.settings_dict["NAME"]
+        raise BackupError(f"Cannot connect to the database {name}: {exc}") from exc
     return int(connection.pg_version) // 10000  # type: ignore[attr-defined]
 
 

@@ -168,6 +168,7 @@ def backup_check(*, source: Path, passphrase: str, progress: Progress) -> dict[s
 
 
 def _target_check() -> None:
+    database.server_major()  # a clear message when the database cannot be reached
     relations = database.database_relations()
     if relations:
         name = connection.settings_dict["NAME"]
