@@ -5,6 +5,10 @@ backup never contains. ``keys.enc`` holds the same secrets sealed under the back
 passphrase instead (scrypt, then AES-256-GCM), so that a site restored with a new or
 lost CREDENTIAL_KEY_SECRET still signs with its keys: the restore re-seals each key
 under the secret configured where it runs.
+
+The sealed payload also holds the SHA-256 and size of ``database.dump`` and
+``private.tar``: the manifest's checksums catch damage, these catch a forger who
+rewrote a file and its manifest entry without knowing the passphrase.
 """
 
 import base64
@@ -44,6 +48,12 @@ class KeySecret:
     secret: str  # the z3u2… multikey of the private key
 
 
+@dataclass(frozen=True)
+class Sealed:
+    keys: list[KeySecret]
+    files: dict[str, dict[str, Any]]  # file name → {"sha256", "size"}
+
+
 def passphrase_check(passphrase: str) -> None:
     if len(passphrase) < PASSPHRASE_MIN_LENGTH:
         raise BackupError(
@@ -56,10 +66,10 @@ def _derive(passphrase: str, *, salt: bytes, n: int, r: int, p: int) -> bytes:
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode())
 
 
-def keys_seal(*, keys: list[KeySecret], passphrase: str) -> bytes:
-    """The content of ``keys.enc`` for ``keys``."""
+def keys_seal(*, keys: list[KeySecret], files: dict[str, dict[str, Any]], passphrase: str) -> bytes:
+    """The content of ``keys.enc`` for ``keys`` and the checksums ``files``."""
     salt, nonce = os.urandom(16), os.urandom(12)
-    plain = json.dumps([asdict(key) for key in keys]).encode()
+    plain = json.dumps({"keys": [asdict(key) for key in keys], "files": files}).encode()
     sealed = AESGCM(_derive(passphrase, salt=salt, **_SCRYPT)).encrypt(
         nonce, plain, FORMAT.encode()
     )
@@ -74,8 +84,9 @@ def keys_seal(*, keys: list[KeySecret], passphrase: str) -> bytes:
     return json.dumps(document, indent=2).encode()
 
 
-def keys_open(*, blob: bytes, passphrase: str) -> list[KeySecret]:
-    """The keys sealed in ``blob``. Raises BackupError for a wrong passphrase."""
+def keys_open(*, blob: bytes, passphrase: str) -> Sealed:
+    """The keys and checksums sealed in ``blob``. Raises BackupError for a wrong
+    passphrase."""
     try:
         document: dict[str, Any] = json.loads(blob)
         kdf = document["kdf"]
@@ -96,7 +107,8 @@ def keys_open(*, blob: bytes, passphrase: str) -> list[KeySecret]:
             "keys.enc cannot be decrypted: BACKUP_PASSPHRASE is not the one this backup "
             "was made with."
         ) from exc
-    return [KeySecret(**entry) for entry in json.loads(plain)]
+    payload = json.loads(plain)
+    return Sealed(keys=[KeySecret(**entry) for entry in payload["keys"]], files=payload["files"])
 
 
 def _matching(entry: KeySecret) -> bool:

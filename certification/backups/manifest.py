@@ -25,6 +25,8 @@ DATABASE = "database.dump"
 STORAGE = "private.tar"
 KEYS = "keys.enc"
 FILES = (DATABASE, STORAGE, KEYS)
+# Their checksums are also sealed under the passphrase, in keys.enc.
+SEALED = (DATABASE, STORAGE)
 
 
 def file_digest(path: Path) -> dict[str, Any]:
@@ -78,8 +80,12 @@ def migrations_compare(backup: dict[str, list[str]]) -> list[str]:
     return sorted(f"{app}.{name}" for app, name in known - recorded)
 
 
-def manifest_write(*, directory: Path, content: dict[str, Any]) -> None:
-    files = {name: file_digest(directory / name) for name in FILES}
+def manifest_write(
+    *, directory: Path, content: dict[str, Any], known: dict[str, dict[str, Any]]
+) -> None:
+    """Writes the manifest with ``content`` and the checksum of every file (those in
+    ``known`` are not read again)."""
+    files = {name: known.get(name) or file_digest(directory / name) for name in FILES}
     document = {"format": FORMAT, "version": VERSION, **content, "files": files}
     (directory / MANIFEST).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
@@ -119,4 +125,15 @@ def manifest_verify(*, directory: Path, manifest: dict[str, Any]) -> None:
             raise BackupError(
                 f"{name} does not match its checksum in {MANIFEST}: the backup was "
                 "altered or damaged; refused."
+            )
+
+
+def manifest_sealed_check(*, manifest: dict[str, Any], sealed: dict[str, Any]) -> None:
+    """Compares the manifest's checksums with those sealed under the passphrase in
+    ``keys.enc``; raises BackupError naming a file whose entry was rewritten."""
+    for name in SEALED:
+        if manifest["files"][name] != sealed.get(name):
+            raise BackupError(
+                f"{name}: its checksum in {MANIFEST} is not the one sealed in {KEYS}: the "
+                "backup was altered; refused."
             )

@@ -40,6 +40,14 @@ class BackupSummary:
 
 
 @dataclass(frozen=True)
+class CheckedBackup:
+    manifest: dict[str, Any]
+    keys: list[keys.KeySecret]
+    storage_files: int
+    pending_migrations: list[str]
+
+
+@dataclass(frozen=True)
 class RestoreSummary:
     counts: dict[str, int]
     issuer_keys: int
@@ -124,17 +132,19 @@ def _backup_write(
         size = (directory / manifest.DATABASE).stat().st_size
         progress(f"  {manifest.DATABASE}: {_size(size)} in {time.monotonic() - started:.1f} s")
         secrets = keys.issuer_keys_export()
-        sealed = keys.keys_seal(keys=secrets, passphrase=passphrase)
-        (directory / manifest.KEYS).write_bytes(sealed)
-        progress(f"  {manifest.KEYS}: {len(secrets)} issuer key(s), sealed")
         counts, migrations = site_counts(), manifest.migrations_applied()
     progress("Archiving private storage…")
     root = Path(settings.PRIVATE_STORAGE_DIR)
     files = storage.storage_archive(root=root, target=directory / manifest.STORAGE)
     size = (directory / manifest.STORAGE).stat().st_size
     progress(f"  {manifest.STORAGE}: {files} file(s), {_size(size)}")
-    progress("Writing checksums…")
+    progress("Writing checksums and sealing the issuer keys…")
+    digests = {name: manifest.file_digest(directory / name) for name in manifest.SEALED}
+    sealed = keys.keys_seal(keys=secrets, files=digests, passphrase=passphrase)
+    (directory / manifest.KEYS).write_bytes(sealed)
+    progress(f"  {manifest.KEYS}: {len(secrets)} issuer key(s)")
     manifest.manifest_write(
+        known=digests,
         directory=directory,
         content={
             "created_at": manifest.manifest_created_at(),
@@ -151,20 +161,21 @@ def _backup_write(
     return counts
 
 
-def backup_check(*, source: Path, passphrase: str, progress: Progress) -> dict[str, Any]:
-    """Checks the backup in ``source`` without touching anything: checksums, the
-    passphrase, the keys, the archive's members, the migrations. Returns a summary of
-    what a restore needs: the manifest, the opened keys, the storage's file count and
-    the migrations to run afterwards. Raises BackupError naming what is wrong."""
+def backup_check(*, source: Path, passphrase: str, progress: Progress) -> CheckedBackup:
+    """Checks the backup in ``source`` without touching anything: checksums (also
+    those sealed under the passphrase), the passphrase, the keys, the archive's
+    members, the migrations. Returns what a restore needs. Raises BackupError naming
+    what is wrong."""
     keys.passphrase_check(passphrase)
     found = manifest.manifest_read(directory=source)
     progress("Verifying checksums…")
     manifest.manifest_verify(directory=source, manifest=found)
     opened = keys.keys_open(blob=(source / manifest.KEYS).read_bytes(), passphrase=passphrase)
-    keys.keys_check(keys=opened, expected=found.get("issuer_keys", []))
+    manifest.manifest_sealed_check(manifest=found, sealed=opened.files)
+    keys.keys_check(keys=opened.keys, expected=found.get("issuer_keys", []))
     pending = manifest.migrations_compare(found.get("migrations", {}))
     files = storage.storage_members_check(archive=source / manifest.STORAGE)
-    return {"manifest": found, "keys": opened, "storage_files": files, "pending": pending}
+    return CheckedBackup(found, opened.keys, files, pending)
 
 
 def _target_check() -> None:
@@ -191,7 +202,7 @@ def backup_restore(*, source: Path, passphrase: str, progress: Progress) -> Rest
     source = source.absolute()
     started = time.monotonic()
     checked = backup_check(source=source, passphrase=passphrase, progress=progress)
-    found = checked["manifest"]
+    found = checked.manifest
     database.tool_require("pg_restore", at_least=found["database"]["pg_dump_major"])
     _target_check()
     progress("Extracting private storage…")
@@ -206,7 +217,7 @@ def backup_restore(*, source: Path, passphrase: str, progress: Progress) -> Rest
         raise
     storage.storage_commit(scratch=scratch)
     with transaction.atomic():
-        resealed = keys.issuer_keys_reseal(keys=checked["keys"])
+        resealed = keys.issuer_keys_reseal(keys=checked.keys)
     progress(f"  {resealed} issuer key(s) sealed under this site's CREDENTIAL_KEY_SECRET")
     counts = site_counts()
     if counts != found["counts"]:
@@ -216,9 +227,9 @@ def backup_restore(*, source: Path, passphrase: str, progress: Progress) -> Rest
     return RestoreSummary(
         counts=counts,
         issuer_keys=resealed,
-        storage_files=checked["storage_files"],
+        storage_files=checked.storage_files,
         certificate_statuses=certificates_verify(limit=CERTIFICATES_VERIFIED),
-        pending_migrations=checked["pending"],
+        pending_migrations=checked.pending_migrations,
         seconds=time.monotonic() - started,
     )
 

@@ -16,7 +16,8 @@ from django.conf import settings
 from django.db import connection
 from psycopg import sql
 
-from certification.backups.manifest import MANIFEST, file_digest
+from certification.backups.keys import keys_open, keys_seal
+from certification.backups.manifest import KEYS, MANIFEST, file_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = "correct horse battery staple"
@@ -102,14 +103,22 @@ def backup_copy(source: Path, target: Path) -> Path:
     return target
 
 
-def file_replace(path: Path, content: bytes, *, reseal: bool = False) -> None:
-    """Replaces ``path`` with ``content``; ``reseal`` also updates its checksum in the
-    manifest (a forged backup that passes the checksums)."""
+def file_replace(path: Path, content: bytes) -> None:
     path.unlink()
     path.write_bytes(content)
-    if reseal:
-        manifest_path = path.parent / MANIFEST
-        manifest = json.loads(manifest_path.read_text())
-        manifest["files"][path.name] = file_digest(path)
-        manifest_path.unlink()
-        manifest_path.write_text(json.dumps(manifest))
+
+
+def forge(path: Path, content: bytes, *, passphrase: str | None = None) -> None:
+    """Replaces ``path`` with ``content`` and its checksum in the manifest; with the
+    ``passphrase``, also the checksum sealed in keys.enc (a forger who knows it)."""
+    file_replace(path, content)
+    manifest_path = path.parent / MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    manifest["files"][path.name] = file_digest(path)
+    if passphrase is not None:
+        keys_path = path.parent / KEYS
+        opened = keys_open(blob=keys_path.read_bytes(), passphrase=passphrase)
+        files = {**opened.files, path.name: file_digest(path)}
+        file_replace(keys_path, keys_seal(keys=opened.keys, files=files, passphrase=passphrase))
+        manifest["files"][KEYS] = file_digest(keys_path)
+    file_replace(manifest_path, json.dumps(manifest).encode())

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from certification.backups.errors import BackupError
-from certification.backups.keys import KeySecret, keys_open, keys_seal
+from certification.backups.keys import KeySecret, Sealed, keys_open, keys_seal
 from certification.backups.storage import storage_members_check
 from certification.credentials.services import certificate_issue
 from certification.exams.practical import practical_submit
@@ -24,9 +24,11 @@ from certification.models import Answer, Attempt
 from grading.practical import submission_dir
 from tests.factories import approved_application, objective_exam
 from tests.ops.conftest import (
+    PASSPHRASE,
     backup_copy,
     database_execute,
     file_replace,
+    forge,
     manage,
     relations,
 )
@@ -215,12 +217,28 @@ def _tar(member: tarfile.TarInfo, content: bytes = b"") -> bytes:
     return buffer.getvalue()
 
 
+def test_a_forged_file_with_its_manifest_entry_is_refused_without_the_passphrase(
+    demo_backup: Path, fresh_database: str, tmp_path: Path
+) -> None:
+    copy = backup_copy(demo_backup, tmp_path / "copy")
+    forge(copy / "private.tar", _tar(tarfile.TarInfo("extra.txt"), b"x"))
+    storage = tmp_path / "store" / "private"
+
+    result = manage("restore", str(copy), database=fresh_database, storage=storage)
+
+    assert result.returncode == 1
+    assert "private.tar: its checksum in manifest.json is not the one sealed" in result.stderr
+    assert not (tmp_path / "store").exists()
+    assert relations(fresh_database) == []
+
+
 def test_an_archive_member_that_escapes_is_refused_and_nothing_is_written(
     demo_backup: Path, fresh_database: str, tmp_path: Path
 ) -> None:
-    # A forged backup: its checksums match what it holds.
+    # A forger who knows the passphrase: every checksum matches what the backup holds.
     copy = backup_copy(demo_backup, tmp_path / "copy")
-    file_replace(copy / "private.tar", _tar(tarfile.TarInfo("../escaped.txt"), b"x"), reseal=True)
+    escaping = _tar(tarfile.TarInfo("../escaped.txt"), b"x")
+    forge(copy / "private.tar", escaping, passphrase=PASSPHRASE)
     storage = tmp_path / "store" / "private"
 
     result = manage("restore", str(copy), database=fresh_database, storage=storage)
@@ -228,6 +246,7 @@ def test_an_archive_member_that_escapes_is_refused_and_nothing_is_written(
     assert result.returncode == 1
     assert "'../escaped.txt' would leave the storage" in result.stderr
     assert not (tmp_path / "store").exists()
+    assert not (tmp_path / "escaped.txt").exists()
     assert relations(fresh_database) == []
 
 
@@ -260,9 +279,10 @@ def test_unsafe_archive_members_are_refused(
 
 def test_keys_open_only_with_their_passphrase() -> None:
     keys = [KeySecret(key_url="https://x/issuer#k", public_multikey="z6Mk", secret="z3u2")]
-    sealed = keys_seal(keys=keys, passphrase=PASSPHRASE_FOR_UNIT)
+    files = {"database.dump": {"sha256": "ab" * 32, "size": 3}}
+    sealed = keys_seal(keys=keys, files=files, passphrase=PASSPHRASE_FOR_UNIT)
 
-    assert keys_open(blob=sealed, passphrase=PASSPHRASE_FOR_UNIT) == keys
+    assert keys_open(blob=sealed, passphrase=PASSPHRASE_FOR_UNIT) == Sealed(keys, files)
     with pytest.raises(BackupError, match="not the one"):
         keys_open(blob=sealed, passphrase=PASSPHRASE_FOR_UNIT + "!")
 

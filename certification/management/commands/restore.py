@@ -29,7 +29,7 @@ class Command(BaseCommand):
                 checked = backup_check(
                     source=source, passphrase=passphrase, progress=self.stderr.write
                 )
-                counts = checked["manifest"]["counts"]
+                counts = checked.manifest["counts"]
                 listed = ", ".join(f"{name} {count}" for name, count in counts.items())
                 self.stdout.write(f"Backup {source} is complete and intact: {listed}.")
                 return
