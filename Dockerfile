@@ -3,7 +3,7 @@
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_PRODUCTION=1
 WORKDIR /app
-RUN apt-get update && apt-get install -y --no-install-recommends gettext fonts-wqy-zenhei && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends gettext fonts-wqy-zenhei postgresql-client && rm -rf /var/lib/apt/lists/*
 COPY constraints.txt pyproject.toml ./
 RUN pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
  && pip install --no-cache-dir -r constraints.txt

@@ -209,6 +209,11 @@ if PRODUCTION and not CREDENTIAL_KEY_SECRET:
     raise ImproperlyConfigured("CREDENTIAL_KEY_SECRET must be set when DJANGO_PRODUCTION=1.")
 CERTIFICATE_RENEWAL_CREDITS = env_int("CERTIFICATE_RENEWAL_CREDITS", 30)
 
+# --- Backups (docs/backups.md) ----------------------------------------------------
+# Encrypts the issuer keys inside a backup (`manage.py backup` / `restore` refuse to
+# run without it). Keep it apart from the backups, like CREDENTIAL_KEY_SECRET.
+BACKUP_PASSPHRASE = env_str("BACKUP_PASSPHRASE")
+
 # --- Mail -------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "certification@localhost")

@@ -31,6 +31,8 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium chromium-driver
 fi
 command -v msgfmt >/dev/null || apt_install gettext
+# The backup tests run pg_dump and pg_restore (Debian installs them with the server).
+command -v pg_dump >/dev/null || apt_install postgresql-client
 command -v debootstrap >/dev/null || apt_install debootstrap
 # The certificate PDF embeds this CJK font (reportlab cannot embed Noto CJK outlines).
 [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || apt_install fonts-wqy-zenhei

@@ -75,15 +75,21 @@ def _fernet() -> Fernet:
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
+def issuer_secret_seal(*, private_key: Ed25519PrivateKey) -> str:
+    """The value of ``IssuerKey.secret_encrypted`` for ``private_key`` under the secret
+    configured now (a restore re-seals the keys of a backup with it)."""
+    secret = multikey_from_private_key(private_key=private_key)
+    return _fernet().encrypt(secret.encode()).decode()
+
+
 def _key_create(*, issuer: str) -> IssuerKey:
     private_key = private_key_generate()
-    secret = multikey_from_private_key(private_key=private_key)
     fragment = f"key-{timezone.now():%Y}-{secrets.token_hex(4)}"
     return IssuerKey.objects.create(
         issuer_id=issuer,
         key_url=f"{issuer}#{fragment}",
         public_multikey=multikey_from_public_key(public_key=private_key.public_key()),
-        secret_encrypted=_fernet().encrypt(secret.encode()).decode(),
+        secret_encrypted=issuer_secret_seal(private_key=private_key),
     )
 
 
