@@ -180,6 +180,8 @@ CELERY_TASK_ROUTES = {
 }
 # Infrastructure retries of a practical run back off from this many seconds.
 PRACTICAL_RETRY_BASE_SECONDS = env_int("PRACTICAL_RETRY_BASE_SECONDS", 10)
+# Guided projects (docs/learning.md): dev-set runs per candidate, task and day.
+PROJECT_RUNS_PER_DAY = env_int("PROJECT_RUNS_PER_DAY", 20)
 # The longest practical run (two stages at their wall limits plus overhead) must fit
 # well inside the visibility timeout, or Redis would hand the task to a second worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
