@@ -274,6 +274,20 @@ def test_a_project_run_never_sees_the_hidden_set(task, tmp_path):
     assert "no hidden set" in report["train_log"]
     assert report["dev_score"] == dev_zero_share(task)
     assert (report["test_score"], report["passed"]) == (None, None)
+    # The control: as an exam submission, the same solution sees the hidden inputs.
+    exam_scratch = tmp_path / "exam"
+    exam_scratch.mkdir()
+    exam_scratch.chmod(0o755)
+    exam = practical_evaluate(
+        spec=GradingSpec.from_task(task),
+        bundle=bundle_paths(task, task.current_version),
+        solution=solution,
+        scratch=exam_scratch,
+    )
+    assert (exam["verdict"], exam["stages"]["predict"]["verdict"]) == (
+        "runtime_error",
+        "runtime_error",
+    )
 
 
 @pytest.mark.docker
@@ -406,15 +420,24 @@ def test_pages_in_english(learner, task):
 
 
 @pytest.fixture
-def worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
-    process = worker_start(
-        hostname=f"projects-{os.getpid()}@%h",
-        pool="solo",
-        purge=True,
-        env=worker_env(REDIS_URL=settings.CELERY_BROKER_URL),
-    )
-    yield process
-    worker_stop(process, timeout=20)
+def worker(transactional_db: None, tmp_path: Path) -> Iterator[Path]:
+    """A real worker on the sandbox-cpu queue; yields its log once it is ready (it
+    purges the queue while starting, so nothing may be sent before)."""
+    log = tmp_path / "worker.log"
+    with log.open("wb") as output:
+        process = worker_start(
+            hostname=f"projects-{os.getpid()}@%h",
+            pool="solo",
+            purge=True,
+            output=output,
+            env=worker_env(REDIS_URL=settings.CELERY_BROKER_URL),
+        )
+        deadline = time.monotonic() + 60
+        while b" ready." not in log.read_bytes():
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        yield log
+        worker_stop(process, timeout=20)
 
 
 @pytest.mark.docker
@@ -432,8 +455,7 @@ def test_a_worker_runs_an_uploaded_solution_and_the_candidate_sees_the_dev_score
     url = f"/api/v1/learning/project-runs/{created.json()['id']}/"
     deadline = time.monotonic() + 180
     while (run := api.get(url).json())["state"] not in ("done", "failed"):
-        assert worker.poll() is None, "the worker died"
-        assert time.monotonic() < deadline, run
+        assert time.monotonic() < deadline, (run, worker.read_text()[-4000:])
         time.sleep(0.5)
     assert (run["state"], run["verdict"]) == ("done", "ok"), run
     assert run["dev_score"] == dev_zero_share(task)
