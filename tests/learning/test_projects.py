@@ -8,7 +8,6 @@ real Celery worker process."""
 import io
 import os
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import timedelta
