@@ -151,6 +151,7 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStateEnum": "certification.models.applications.Application.State",
         "ComponentKindEnum": "certification.models.programme.BlueprintComponent.Kind",
         "RelationKindEnum": "certification.models.applications.TrainingRelation.Kind",
+        "SubmissionStateEnum": "grading.models.Submission.State",
     },
 }
 
