@@ -151,6 +151,7 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStateEnum": "certification.models.applications.Application.State",
         "ComponentKindEnum": "certification.models.programme.BlueprintComponent.Kind",
         "RelationKindEnum": "certification.models.applications.TrainingRelation.Kind",
+        "SubmissionStateEnum": "grading.models.Submission.State",
     },
 }
 
@@ -180,6 +181,8 @@ CELERY_TASK_ROUTES = {
 }
 # Infrastructure retries of a practical run back off from this many seconds.
 PRACTICAL_RETRY_BASE_SECONDS = env_int("PRACTICAL_RETRY_BASE_SECONDS", 10)
+# Guided projects (docs/learning.md): dev-set runs per candidate, task and day.
+PROJECT_RUNS_PER_DAY = env_int("PROJECT_RUNS_PER_DAY", 20)
 # The longest practical run (two stages at their wall limits plus overhead) must fit
 # well inside the visibility timeout, or Redis would hand the task to a second worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}

@@ -44,6 +44,7 @@ class SubmissionAdmin(admin.ModelAdmin[Submission]):
         "public_id",
         "task",
         "candidate",
+        "purpose",
         "state",
         "verdict",
         "dev_score",
@@ -54,7 +55,7 @@ class SubmissionAdmin(admin.ModelAdmin[Submission]):
         "run_count",
         "created_at",
     ]
-    list_filter = ["state", "verdict", "task"]
+    list_filter = ["purpose", "state", "verdict", "task"]
     readonly_fields = [f.name for f in Submission._meta.fields]
     inlines = [GradingRunInline]
     actions = ["rerun"]

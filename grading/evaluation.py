@@ -3,6 +3,10 @@ score the predictions here, in trusted code. The hidden labels never enter a
 container: the worker reads the predictions the predict stage wrote, validates them
 and scores them against the labels.
 
+``splits`` says which sets the predict stage sees and which are scored: both for an
+exam submission, only the public dev set for a project run (``DEV_ONLY``), whose
+containers never see the hidden inputs and whose scoring never reads the hidden labels.
+
 Touches no database row: the worker (``grading.practical``), the bundle trial run
 (``grading.bundle_trial``) and the ``grade_practical`` command all call
 ``practical_evaluate``.
@@ -37,6 +41,8 @@ logger = logging.getLogger(__name__)
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 TRAIN_LOG_MAX_CHARS = 20_000
 PREDICTIONS_MAX_BYTES = 256 * 1024 * 1024
+DEV_AND_TEST: tuple[str, ...] = ("dev", "test")
+DEV_ONLY: tuple[str, ...] = ("dev",)
 
 
 class StageReport(TypedDict):
@@ -48,17 +54,19 @@ class StageReport(TypedDict):
 
 
 class Scores(TypedDict):
+    """The hidden-set fields are None when only the dev set was scored."""
+
     dev_score: float
-    test_score: float
-    test_ci_low: float
-    test_ci_high: float
-    passed: bool
+    test_score: float | None
+    test_ci_low: float | None
+    test_ci_high: float | None
+    passed: bool | None
 
 
 class EvaluationReport(TypedDict):
     """What ``practical_evaluate`` found (``framework``: the image's). Scores are None
-    until scored; ``passed`` is None when the infrastructure failed (nothing was
-    decided)."""
+    until scored; ``passed`` is None when the infrastructure failed or only the dev set
+    was scored (nothing was decided)."""
 
     verdict: str
     message: str
@@ -182,27 +190,57 @@ def practical_evaluate(
     scratch: Path,
     on_stage: Callable[[str], None] | None = None,
     labels: dict[str, str] | None = None,
+    splits: tuple[str, ...] = DEV_AND_TEST,
 ) -> EvaluationReport:
     """Runs ``solution`` through train and predict and scores it. ``labels`` are added
     to both containers' labels (the worker names the submission, for operators).
+    ``splits``: the sets predicted and scored, ``DEV_AND_TEST`` (an exam submission) or
+    ``DEV_ONLY`` (a project run: the hidden inputs are not copied for the predict stage
+    and the hidden labels are not read, so the bundle need not even hold them).
     Returns the report: verdict, message, metric, framework, dev_score, test_score,
     test_ci_low/high (95 % bootstrap interval of the hidden-set score), passed, stages
-    (time and memory per stage) and train_log. Touches no database row. Safe to call
-    any number of times."""
-    notify = on_stage or (lambda stage: None)
+    (time and memory per stage) and train_log; with ``DEV_ONLY`` the hidden-set fields
+    and ``passed`` stay None. Touches no database row. Safe to call any number of
+    times."""
+    if splits not in (DEV_AND_TEST, DEV_ONLY):
+        raise ValueError(f"splits must be {DEV_AND_TEST} or {DEV_ONLY}, not {splits}")
+    report = _evaluate(
+        spec=spec,
+        bundle=bundle,
+        solution=solution,
+        scratch=scratch,
+        notify=on_stage or (lambda stage: None),
+        labels=labels or {},
+        splits=splits,
+    )
+    if "test" not in splits:
+        report["passed"] = None  # the pass mark is for the hidden set only
+    return report
+
+
+def _evaluate(
+    *,
+    spec: GradingSpec,
+    bundle: BundlePaths,
+    solution: Path,
+    scratch: Path,
+    notify: Callable[[str], None],
+    labels: dict[str, str],
+    splits: tuple[str, ...],
+) -> EvaluationReport:
     image = spec.resolved_image()
     workspace = _Workspace.create(scratch, solution)
     report = _report_new(spec)
 
     notify("train")
-    train = sandbox.run(_train_spec(spec, image, bundle, workspace, labels or {}))
+    train = sandbox.run(_train_spec(spec, image, bundle, workspace, labels))
     report["stages"]["train"] = _stage_report(train)
     report["train_log"] = _truncate_log(train.stdout + train.stderr)
     if train.verdict != sandbox.Verdict.OK:
         return _failed(report, train, stage="train")
 
     notify("predict")
-    predict = sandbox.run(_predict_spec(spec, image, bundle, workspace, labels or {}))
+    predict = sandbox.run(_predict_spec(spec, image, bundle, workspace, labels, splits))
     # The predict stage's output is never shown: it could carry the hidden inputs.
     report["stages"]["predict"] = _stage_report(predict)
     if predict.verdict != sandbox.Verdict.OK:
@@ -211,7 +249,7 @@ def practical_evaluate(
         return _failed(report, predict, stage="predict")
 
     notify("score")
-    return _score(report, spec=spec, bundle=bundle, output_dir=workspace.output)
+    return _score(report, spec=spec, bundle=bundle, output_dir=workspace.output, splits=splits)
 
 
 def _report_new(spec: GradingSpec) -> EvaluationReport:
@@ -257,14 +295,15 @@ def _predict_spec(
     bundle: BundlePaths,
     workspace: _Workspace,
     labels: dict[str, str],
+    splits: tuple[str, ...],
 ) -> sandbox.RunSpec:
     return sandbox.RunSpec(
         image=image,
-        command=("python3", "/harness/run_solution.py", "predict"),
+        command=("python3", "/harness/run_solution.py", "predict", *splits),
         mounts=(
             *workspace.common_mounts(),
             sandbox.Mount(workspace.model, "/model"),
-            sandbox.Mount(_inputs_only(bundle, workspace.scratch), "/data"),
+            sandbox.Mount(_inputs_only(bundle, workspace.scratch, splits), "/data"),
             sandbox.Mount(workspace.output, "/output", writable=True),
         ),
         limits=_limits(spec, seconds=spec.predict_seconds, memory_mb=spec.predict_memory_mb),
@@ -278,15 +317,16 @@ def _truncate_log(log: str) -> str:
     return "[… truncated …]\n" + log[-TRAIN_LOG_MAX_CHARS:]
 
 
-def _inputs_only(bundle: BundlePaths, scratch: Path) -> Path:
-    """A folder holding only the dev and test *inputs*, copied, so that no label file
-    is reachable from the predict container."""
+def _inputs_only(bundle: BundlePaths, scratch: Path, splits: tuple[str, ...]) -> Path:
+    """A folder holding only the *inputs* of ``splits``, copied, so that no label file
+    (and, for a project run, no hidden input) is reachable from the predict
+    container."""
     data = scratch / "data"
-    for split, source in (
-        ("dev", bundle.dev_dir / "X.npy"),
-        ("test", bundle.test_inputs_dir / "X.npy"),
-    ):
-        (data / split).mkdir(parents=True)
+    data.mkdir()
+    sources = {"dev": bundle.dev_dir / "X.npy", "test": bundle.test_inputs_dir / "X.npy"}
+    for split in splits:
+        source = sources[split]
+        (data / split).mkdir()
         shutil.copyfile(source, data / split / "X.npy")
         (data / split / "X.npy").chmod(0o644)
         (data / split).chmod(0o755)
@@ -349,13 +389,19 @@ def _failed(report: EvaluationReport, result: sandbox.RunResult, *, stage: str) 
     return report
 
 
-def predictions_score(*, spec: GradingSpec, bundle: BundlePaths, files: dict[str, bytes]) -> Scores:
-    """Parses and scores the predictions in ``files`` for dev and test. Returns
-    ``{dev_score, test_score, test_ci_low, test_ci_high, passed}``; raises
-    InvalidPredictions."""
+def predictions_score(
+    *,
+    spec: GradingSpec,
+    bundle: BundlePaths,
+    files: dict[str, bytes],
+    splits: tuple[str, ...] = DEV_AND_TEST,
+) -> Scores:
+    """Parses and scores the predictions in ``files`` for ``splits`` (only their labels
+    are read). Returns ``{dev_score, test_score, test_ci_low, test_ci_high, passed}``,
+    the hidden-set fields None without "test"; raises InvalidPredictions."""
     scores: dict[str, float] = {}
     parsed: dict[str, tuple[Predictions, Labels]] = {}
-    for split in ("dev", "test"):
+    for split in splits:
         labels = bundle.labels(split)
         fmt, data = predictions_file(files, split)
         parsed[split] = (
@@ -368,6 +414,14 @@ def predictions_score(*, spec: GradingSpec, bundle: BundlePaths, files: dict[str
             raise InvalidPredictions(f"{split}: {exc}") from exc
         if not np.isfinite(scores[split]):
             raise InvalidPredictions(f"{split}: the score is not a number")
+    if "test" not in splits:
+        return {
+            "dev_score": round(scores["dev"], 6),
+            "test_score": None,
+            "test_ci_low": None,
+            "test_ci_high": None,
+            "passed": None,
+        }
     low, high = bootstrap_ci(spec.metric, *parsed["test"], options=spec.metric_options)
     return {
         "dev_score": round(scores["dev"], 6),
@@ -379,13 +433,18 @@ def predictions_score(*, spec: GradingSpec, bundle: BundlePaths, files: dict[str
 
 
 def _score(
-    report: EvaluationReport, *, spec: GradingSpec, bundle: BundlePaths, output_dir: Path
+    report: EvaluationReport,
+    *,
+    spec: GradingSpec,
+    bundle: BundlePaths,
+    output_dir: Path,
+    splits: tuple[str, ...],
 ) -> EvaluationReport:
     try:
         files = sandbox.read_output_files(
             output_dir, max_total_bytes=PREDICTIONS_MAX_BYTES, max_files=8
         )
-        scores = predictions_score(spec=spec, bundle=bundle, files=files)
+        scores = predictions_score(spec=spec, bundle=bundle, files=files, splits=splits)
     except (InvalidPredictions, sandbox.OutputFileError) as exc:
         report["verdict"] = Submission.Verdict.INVALID_OUTPUT
         report["message"] = f"预测结果无效 / Invalid predictions: {exc}"
@@ -397,6 +456,11 @@ def _score(
     report["test_ci_high"] = scores["test_ci_high"]
     report["passed"] = scores["passed"]
     report["verdict"] = Submission.Verdict.OK
+    if "test" not in splits:
+        report["message"] = (
+            f"开发集评测完成：{scores['dev_score']} / Scored on the dev set: {scores['dev_score']}."
+        )
+        return report
     report["message"] = (
         "评测完成：通过 / Graded: passed."
         if report["passed"]

@@ -11,7 +11,16 @@ from training.models import BundleVersion, Framework, PracticalTask
 
 class Submission(models.Model):
     """A candidate's solution to a practical task. The file is stored privately and
-    checksummed; grading claims the row by moving it from QUEUED to RUNNING."""
+    checksummed; grading claims the row by moving it from QUEUED to RUNNING.
+
+    ``purpose`` says what it is for: an exam submission is scored on the dev set and the
+    hidden test set and counts against the task's quota; a project run (the task as a
+    guided project, docs/learning.md) is scored on the public dev set only, never sees
+    the hidden set and has its own daily quota."""
+
+    class Purpose(models.TextChoices):
+        EXAM = "exam", _("考试提交")
+        PROJECT = "project", _("项目练习")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("排队中")
@@ -41,6 +50,7 @@ class Submission(models.Model):
     framework = models.CharField(
         max_length=20, choices=Framework.choices, default=Framework.PYTORCH
     )
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.EXAM)
     file_name = models.CharField(max_length=200)
     sha256 = models.CharField(max_length=64)
     size_bytes = models.PositiveIntegerField()
@@ -70,6 +80,20 @@ class Submission(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["candidate", "task", "-created_at"])]
+        constraints = [
+            # A project run is never scored on the hidden set, so it can never pass or
+            # stand in for an exam submission.
+            models.CheckConstraint(
+                condition=~models.Q(purpose="project")
+                | models.Q(
+                    test_score__isnull=True,
+                    test_ci_low__isnull=True,
+                    test_ci_high__isnull=True,
+                    passed__isnull=True,
+                ),
+                name="submission_project_no_hidden_score",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.task.slug} / {self.candidate} / {self.state}"

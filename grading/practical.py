@@ -9,6 +9,11 @@ with a conditional UPDATE that also bumps ``run_count``; it writes its result on
 while the submission is still RUNNING under its run's number, so a run the reaper
 gave up on can never overwrite a later one, and a submission is scored once per
 claim.
+
+A submission's ``purpose`` parameterises the same pipeline: an exam submission
+counts against the task's quota and is scored on the dev and hidden sets; a project
+run counts against ``PROJECT_RUNS_PER_DAY`` (per candidate, task and day) and is
+scored on the public dev set only (``evaluation.DEV_ONLY``).
 """
 
 import functools
@@ -30,7 +35,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.errors import ApplicationError, Conflict, NotFound
-from grading.evaluation import EvaluationReport, GradingSpec, practical_evaluate
+from grading.evaluation import (
+    DEV_AND_TEST,
+    DEV_ONLY,
+    EvaluationReport,
+    GradingSpec,
+    practical_evaluate,
+)
 from grading.models import GradingRun, Submission
 from training.bundles.paths import bundle_paths
 from training.models import PracticalTask
@@ -81,12 +92,45 @@ def _enqueue_on_commit(submission: Submission) -> None:
 
 
 def submissions_used(*, task: PracticalTask, candidate: User) -> int:
-    """Submissions that count against the quota: infrastructure failures do not."""
+    """Exam submissions that count against the task's quota: infrastructure failures
+    and project runs do not."""
     return (
-        Submission.objects.filter(task=task, candidate=candidate)
+        Submission.objects.filter(task=task, candidate=candidate, purpose=Submission.Purpose.EXAM)
         .exclude(state=Submission.State.FAILED)
         .count()
     )
+
+
+def project_runs_today(*, task: PracticalTask, candidate: User, now: datetime | None = None) -> int:
+    """The candidate's project runs of ``task`` since midnight (the site's time zone)
+    that count against ``PROJECT_RUNS_PER_DAY``: infrastructure failures do not."""
+    midnight = timezone.localtime(now or timezone.now()).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    return (
+        Submission.objects.filter(
+            task=task,
+            candidate=candidate,
+            purpose=Submission.Purpose.PROJECT,
+            created_at__gte=midnight,
+        )
+        .exclude(state=Submission.State.FAILED)
+        .count()
+    )
+
+
+def _quota_check(*, task: PracticalTask, candidate: User, purpose: str) -> None:
+    """Raises Conflict when the candidate has no submission of ``purpose`` left."""
+    if purpose == Submission.Purpose.PROJECT:
+        per_day = settings.PROJECT_RUNS_PER_DAY
+        if project_runs_today(task=task, candidate=candidate) >= per_day:
+            raise Conflict(
+                f"今天的项目运行次数已用完（每个任务每天 {per_day} 次），请明天再试 / "
+                f"You have used today's {per_day} project runs of this task; "
+                "try again tomorrow."
+            )
+    elif submissions_used(task=task, candidate=candidate) >= task.submission_quota:
+        raise Conflict(f"提交次数已用完（{task.submission_quota} 次）/ Submission quota used up.")
 
 
 def submission_create(
@@ -95,27 +139,28 @@ def submission_create(
     candidate: User,
     upload: UploadedFile,
     framework: str | None = None,
+    purpose: str = Submission.Purpose.EXAM,
 ) -> Submission:
     """Stores ``upload`` as the candidate's ``solution.py``, to run with ``framework``
     (one of the task's; None: its default, PyTorch for a task whose framework is
-    ``any``), and queues grading after commit. Raises InvalidSubmission for a bad file
-    or a framework the task does not offer, and Conflict when the quota is used up.
-    Each call creates a new submission (the UI guards double clicks)."""
+    ``any``), and queues grading after commit to the task's queue. ``purpose``: an exam
+    submission (the task's quota) or a project run (dev set only, the daily project
+    quota). Raises InvalidSubmission for a bad file or a framework the task does not
+    offer, and Conflict when the quota is used up; nothing is stored then. Each call
+    creates a new submission (the UI guards double clicks)."""
     framework = submission_framework_check(task=task, framework=framework)
     content = _read_upload(upload)
     with transaction.atomic():
         # Lock the candidate's row so that two uploads at once cannot both pass the
         # quota check.
         get_user_model().objects.select_for_update().get(pk=candidate.pk)
-        if submissions_used(task=task, candidate=candidate) >= task.submission_quota:
-            raise Conflict(
-                f"提交次数已用完（{task.submission_quota} 次）/ Submission quota used up."
-            )
+        _quota_check(task=task, candidate=candidate, purpose=purpose)
         submission = Submission.objects.create(
             task=task,
             bundle_version_id=task.current_version_id,
             candidate=candidate,
             framework=framework,
+            purpose=purpose,
             file_name=upload.name or "solution.py",
             sha256=hashlib.sha256(content).hexdigest(),
             size_bytes=len(content),
@@ -219,6 +264,7 @@ def submission_grade(*, submission_id: int, worker: str = "") -> None:
             scratch=Path(scratch),
             on_stage=lambda stage: _stage_set(submission_id, run.number, stage),
             labels={"cert-engine.submission": str(submission.public_id)},
+            splits=DEV_ONLY if submission.purpose == Submission.Purpose.PROJECT else DEV_AND_TEST,
         )
     if outcome["verdict"] == Submission.Verdict.SANDBOX_ERROR:
         with transaction.atomic():

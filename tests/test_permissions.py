@@ -61,6 +61,7 @@ class World:
     practice: Exam
     results: Any = None  # tests/results/world.py (results, interviews, appeals)
     live: Any = None  # live sessions: .upcoming, .started (the owner registered in it)
+    project_run: Any = None  # the owner's project run of the beginner CV task
 
 
 def live_sessions_world(users: dict[str, Any]) -> SimpleNamespace:
@@ -133,6 +134,16 @@ def world(demo) -> World:
         question_ids=[practice.sections.get().fixed_items.first().question_id],
     )
     results = results_world(users, application)
+    project_run = Submission.objects.create(
+        task=demo["certification"].practical_task,
+        candidate=users["owner"],
+        purpose=Submission.Purpose.PROJECT,
+        file_name="solution.py",
+        sha256="0" * 64,
+        size_bytes=1,
+        state=Submission.State.DONE,
+        dev_score=0.5,
+    )
     return World(
         users,
         application,
@@ -142,6 +153,7 @@ def world(demo) -> World:
         practice,
         results,
         live=live_sessions_world(users),
+        project_run=project_run,
     )
 
 
@@ -510,6 +522,39 @@ API.update(
             {"owner"},
             200,
         ),
+        # Projects: the task comes from the owner's enrolment (their approved
+        # application); other_candidate is enrolled in nothing, so the task answers
+        # 404 like one that does not exist, and so does the owner's run.
+        "projects": ("get", lambda w: "/api/v1/learning/projects/", None, CANDIDATES, 200),
+        "project runs": (
+            "get",
+            lambda w: "/api/v1/learning/projects/digits-pytorch/runs/",
+            None,
+            {"owner"},
+            200,
+        ),
+        "start project run": (
+            "post",
+            lambda w: "/api/v1/learning/projects/digits-pytorch/runs/",
+            {},
+            {"owner"},
+            400,
+        ),
+        "project run": (
+            "get",
+            lambda w: f"/api/v1/learning/project-runs/{w.project_run.public_id}/",
+            None,
+            {"owner"},
+            200,
+        ),
+        # A project run is no exam submission: the exam's API answers 404 to all.
+        "project run as submission": (
+            "get",
+            lambda w: f"/api/v1/submissions/{w.project_run.public_id}/",
+            None,
+            set(),
+            200,
+        ),
     }
 )
 API.update(
@@ -621,7 +666,7 @@ API.update(
         ),
     }
 )
-MULTIPART = {"upload solution", "attach"}
+MULTIPART = {"upload solution", "attach", "start project run"}
 
 
 def state(w: World) -> tuple:
@@ -900,6 +945,9 @@ PAGES.update(
         "study plan page": ("get", lambda w: "/learn/beginner-cv/plan/", CANDIDATES),
         "practise plan": ("post", lambda w: "/learn/beginner-cv/plan/practise/", CANDIDATES),
         "reviews page": ("get", lambda w: "/learn/reviews/", CANDIDATES),
+        "projects page": ("get", lambda w: "/learn/projects/", CANDIDATES),
+        "project page": ("get", lambda w: "/learn/projects/digits-pytorch/", {"owner"}),
+        "run project page": ("post", lambda w: "/learn/projects/digits-pytorch/", {"owner"}),
         # One's own settings, for everyone signed in.
         "account settings": ("get", lambda w: "/accounts/settings/", SIGNED_IN),
         "save account settings": ("post", lambda w: "/accounts/settings/", SIGNED_IN),

@@ -260,7 +260,11 @@ class SubmissionDetailApi(APIView):
     def get(self, request: AuthenticatedApiRequest, submission_id: str) -> Response:
         submission = (
             Submission.objects.select_related("task")
-            .filter(public_id=submission_id, candidate_id=request.user.pk)
+            .filter(
+                public_id=submission_id,
+                candidate_id=request.user.pk,
+                purpose=Submission.Purpose.EXAM,
+            )
             .first()
         )
         if submission is None:

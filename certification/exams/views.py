@@ -16,6 +16,7 @@ from certification.applications.selectors import approved_application
 from certification.exams import answers
 from certification.exams import manual_grading as manual
 from certification.exams import services as exams
+from certification.exams.forms import SolutionForm
 from certification.exams.item_analysis import exam_item_analysis, exams_for_analysis
 from certification.exams.practical import practical_submit
 from certification.exams.presentation import attempt_view
@@ -28,7 +29,6 @@ from grading import practical
 from grading.models import Submission
 from training.bundles.storage import bundle_public_archive
 from training.markup import render_markdown
-from training.models import Framework, PracticalTask
 
 
 @role_required(Role.CANDIDATE)
@@ -66,26 +66,6 @@ def attempt_page(request: AuthenticatedRequest, attempt_id: str) -> HttpResponse
     )
 
 
-class SolutionForm(forms.Form):
-    """The upload; a task whose framework is "any" asks for the framework too."""
-
-    framework = forms.ChoiceField(
-        label=_("框架"),
-        choices=Framework.choices,
-        help_text=_("你的 solution.py 所用的框架：评测在该框架的沙箱镜像中运行。"),
-    )
-    file = forms.FileField(label=_("solution.py"))
-
-    def __init__(self, *args: Any, task: PracticalTask, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["framework"]
-        if task.framework_choice:
-            assert isinstance(field, forms.ChoiceField)
-            field.choices = [(f, Framework(f).label) for f in task.frameworks]
-        else:
-            del self.fields["framework"]
-
-
 @role_required(Role.CANDIDATE)
 def practical_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """The task statement, the public material's download (``?download=public``),
@@ -117,7 +97,11 @@ def practical_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("已提交，正在评测 / Submitted; grading has started."))
             return redirect("practical", slug=slug)
-    submissions = list(Submission.objects.filter(task=task, candidate_id=request.user.pk))
+    submissions = list(
+        Submission.objects.filter(
+            task=task, candidate_id=request.user.pk, purpose=Submission.Purpose.EXAM
+        )
+    )
     history = [
         {"at": s.created_at.isoformat(), "dev": s.dev_score}
         for s in reversed(submissions)

@@ -1,22 +1,26 @@
 """REST API of the learning journey, for the candidate: enrolments, progress, the study
-plan, lesson time and completion, and the reviews of missed items."""
+plan, lesson time and completion, the reviews of missed items, and the guided projects
+(runs of a practical task against its public dev set)."""
 
 from typing import Any
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from certification.learning import plan as plans
-from certification.learning import selectors
+from certification.learning import projects, selectors
 from certification.learning import services as learning
+from certification.learning.projects import ProjectSummary
 from certification.learning.selectors import CurriculumProgress
 from core.api import AuthenticatedApiRequest
 from core.errors import NotFound
 from core.roles import Role, has_role
-from training.models import Curriculum
+from grading.models import Submission
+from training.models import Curriculum, Framework
 
 
 def _candidate(request: AuthenticatedApiRequest) -> None:
@@ -189,3 +193,108 @@ class ReviewAnswerApi(APIView):
             candidate=request.user, card_id=card_id, response=data.validated_data["response"]
         )
         return Response(ReviewOutcomeOut(outcome).data)
+
+
+class ProjectOut(serializers.Serializer[Any]):
+    slug = serializers.SlugField(source="task.slug")
+    title = serializers.CharField(source="task.title")
+    metric = serializers.CharField(source="task.metric")
+    higher_is_better = serializers.BooleanField()
+    frameworks = serializers.ListField(
+        child=serializers.CharField(),
+        source="task.frameworks",
+        help_text="The frameworks a run may choose, the default first.",
+    )
+    pass_threshold = serializers.FloatField(
+        source="task.pass_threshold", help_text="The exam's pass mark (on the hidden set)."
+    )
+    runs = serializers.IntegerField(help_text="The candidate's project runs of the task.")
+    runs_today = serializers.IntegerField(help_text="Runs today that count against the quota.")
+    runs_per_day = serializers.SerializerMethodField()
+    best_dev_score = serializers.FloatField(allow_null=True)
+
+    def get_runs_per_day(self, summary: ProjectSummary) -> int:
+        return projects.project_runs_per_day()
+
+
+class ProjectRunIn(serializers.Serializer[Any]):
+    file = serializers.FileField(help_text="solution.py (docs/practical.md).")
+    framework = serializers.ChoiceField(
+        choices=Framework.choices,
+        required=False,
+        help_text='Only a task whose framework is "any" offers both; omitted: the '
+        "task's default. A framework the task does not offer is refused "
+        "(400, invalid_submission).",
+    )
+
+
+class ProjectRunOut(serializers.ModelSerializer[Submission]):
+    """A project run as its candidate sees it: the dev-set score only (a project run
+    is never scored on the hidden set) and never the predict stage's output."""
+
+    id = serializers.UUIDField(source="public_id")
+    task = serializers.CharField(source="task.slug")
+
+    class Meta:
+        model = Submission
+        fields = [
+            "id",
+            "task",
+            "framework",
+            "state",
+            "stage",
+            "verdict",
+            "message",
+            "dev_score",
+            "stages",
+            "train_log",
+            "created_at",
+            "finished_at",
+        ]
+
+
+class ProjectsApi(APIView):
+    @extend_schema(responses=ProjectOut(many=True))
+    def get(self, request: AuthenticatedApiRequest) -> Response:
+        _candidate(request)
+        summaries = projects.projects_for_candidate(candidate=request.user)
+        return Response(ProjectOut(summaries, many=True).data)
+
+
+class ProjectRunsApi(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(responses=ProjectRunOut(many=True))
+    def get(self, request: AuthenticatedApiRequest, slug: str) -> Response:
+        _candidate(request)
+        task = projects.project_get_for_candidate(candidate=request.user, slug=slug)
+        runs = projects.project_runs(candidate=request.user, task=task)
+        return Response(ProjectRunOut(runs, many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": ProjectRunIn},
+        responses={201: ProjectRunOut},
+        description="Queues a run of the solution on the task's public dev set (the "
+        "same CPU/GPU queues as exam submissions). 404 when the task is not one of the "
+        "candidate's projects, 400 (invalid_submission) for a missing or bad file, 409 "
+        "(conflict) when today's PROJECT_RUNS_PER_DAY runs of the task are used.",
+    )
+    def post(self, request: AuthenticatedApiRequest, slug: str) -> Response:
+        _candidate(request)
+        # partial: a missing file gets the service's own answer (invalid_submission).
+        data = ProjectRunIn(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        run = projects.project_run_create(
+            candidate=request.user,
+            slug=slug,
+            upload=request.FILES.get("file"),
+            framework=data.validated_data.get("framework"),
+        )
+        return Response(ProjectRunOut(run).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectRunApi(APIView):
+    @extend_schema(responses=ProjectRunOut)
+    def get(self, request: AuthenticatedApiRequest, run_id: str) -> Response:
+        run = projects.project_run_get_for_candidate(candidate=request.user, run_id=run_id)
+        return Response(ProjectRunOut(run).data)

@@ -8,6 +8,9 @@ from certification.learning import api, views
 urlpatterns = [
     path("learn/", views.my_learning, name="learning"),
     path("learn/reviews/", views.reviews, name="learning-reviews"),
+    # Before learn/<slug>/: /learn/projects/ is not a curriculum.
+    path("learn/projects/", views.project_list, name="learning-projects"),
+    path("learn/projects/<slug:slug>/", views.project_page, name="learning-project"),
     path("learn/<slug:slug>/", views.curriculum_study, name="learning-curriculum"),
     path("learn/<slug:slug>/enrol/", views.enrol, name="learning-enrol"),
     path("learn/<slug:slug>/plan/", views.study_plan, name="learning-plan"),
@@ -39,6 +42,17 @@ api_urlpatterns = [
         name="api-learning-heartbeat",
     ),
     path("learning/reviews/", api.ReviewsApi.as_view(), name="api-learning-reviews"),
+    path("learning/projects/", api.ProjectsApi.as_view(), name="api-learning-projects"),
+    path(
+        "learning/projects/<slug:slug>/runs/",
+        api.ProjectRunsApi.as_view(),
+        name="api-learning-project-runs",
+    ),
+    path(
+        "learning/project-runs/<uuid:run_id>/",
+        api.ProjectRunApi.as_view(),
+        name="api-learning-project-run",
+    ),
     path(
         "learning/reviews/<int:card_id>/answer/",
         api.ReviewAnswerApi.as_view(),

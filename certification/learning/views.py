@@ -1,5 +1,6 @@
 """Pages of the learning journey (学习): my learning, a curriculum's study view, a
-lesson, the study plan with its chart, and the reviews of missed items."""
+lesson, the study plan with its chart, the reviews of missed items, and the guided
+projects (a task run against its dev set)."""
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -7,12 +8,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from certification.exams.forms import SolutionForm
 from certification.learning import plan as plans
-from certification.learning import selectors
+from certification.learning import projects, selectors
 from certification.learning import services as learning
 from certification.learning.charts import mastery_chart
-from core.http import AuthenticatedRequest, role_required
+from core.errors import ApplicationError
+from core.http import AuthenticatedRequest, error_show, role_required
 from core.roles import Role
+from grading import practical
+from training.bundles.storage import bundle_public_archive
 from training.markup import render_markdown
 from training.models import Curriculum, Lesson, QuestionVersion, ReviewStatus
 
@@ -147,3 +152,64 @@ def plan_practise(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 def reviews(request: AuthenticatedRequest) -> HttpResponse:
     cards = learning.reviews_due_shown(candidate=request.user)
     return render(request, "learning/reviews.html", {"cards": cards})
+
+
+@role_required(Role.CANDIDATE)
+def project_list(request: AuthenticatedRequest) -> HttpResponse:
+    return render(
+        request,
+        "learning/projects.html",
+        {
+            "projects": projects.projects_for_candidate(candidate=request.user),
+            "per_day": projects.project_runs_per_day(),
+        },
+    )
+
+
+@role_required(Role.CANDIDATE)
+def project_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    """The statement, the public material's download (``?download=public``), the upload
+    form and the candidate's runs with live progress and dev score."""
+    task = projects.project_get_for_candidate(candidate=request.user, slug=slug)
+    if request.GET.get("download") == "public":
+        response = HttpResponse(bundle_public_archive(task), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{task.slug}-public.zip"'
+        return response
+    form = SolutionForm(
+        request.POST or None,
+        request.FILES or None,
+        task=task,
+        initial={"framework": practical.framework_last_used(task=task, candidate=request.user)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            projects.project_run_create(
+                candidate=request.user,
+                slug=slug,
+                upload=form.cleaned_data["file"],
+                framework=form.cleaned_data.get("framework"),
+            )
+        except ApplicationError as exc:
+            error_show(request, exc, form=form)
+        else:
+            messages.success(request, _("已提交，正在开发集上运行。"))
+            return redirect("learning-project", slug=slug)
+    summary = projects.project_summary(candidate=request.user, task=task)
+    runs = projects.project_runs(candidate=request.user, task=task)
+    return render(
+        request,
+        "learning/project.html",
+        {
+            "task": task,
+            "summary": summary,
+            "form": form,
+            "runs": runs,
+            "has_starter": projects.project_has_starter(task=task),
+            "per_day": projects.project_runs_per_day(),
+            "dev_history": [
+                {"at": run.created_at.isoformat(), "dev": run.dev_score}
+                for run in reversed(runs)
+                if run.dev_score is not None
+            ],
+        },
+    )

@@ -7,7 +7,9 @@ contract* (docs/practical.md):
     def predict(model_dir: pathlib.Path, inputs: numpy.ndarray) -> numpy.ndarray
 
 Stage ``train`` reads ``/data/train`` and may write to ``/model``. Stage ``predict``
-reads the model read-only and writes one file per input set to ``/output``: a NumPy
+reads the model read-only and writes one file per input set named on the command line
+(``predict dev test`` for an exam submission, ``predict dev`` for a project run, whose
+container holds no hidden input; none named: both) to ``/output``: a NumPy
 array (numbers or strings) as ``.npy`` without pickle, anything else (a list of
 strings, of box lists) as ``.json``.
 The hidden labels are never inside this container; whatever this script writes is
@@ -32,12 +34,14 @@ def load_solution() -> ModuleType:
     return module
 
 
-def main(stage: str) -> None:
+def main(stage: str, splits: list[str]) -> None:
     solution = load_solution()
     if stage == "train":
         solution.train(Path("/data/train"), Path("/model"))
         return
-    for name in ("dev", "test"):
+    for name in splits or ["dev", "test"]:
+        if name not in ("dev", "test"):
+            sys.exit(f"unknown input set {name!r}")
         inputs = np.load(f"/data/{name}/X.npy", allow_pickle=False)
         save(name, solution.predict(Path("/model"), inputs))
 
@@ -61,4 +65,4 @@ def _plain(value: object) -> object:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2:])
