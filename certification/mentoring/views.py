@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from certification.learning.charts import mastery_chart
+from certification.learning.projects import projects_available
 from certification.mentoring import selectors
 from certification.mentoring import services as mentoring
 from certification.models import Enrolment, Mentorship
@@ -39,9 +40,9 @@ class QuestionForm(forms.Form):
             .select_related("curriculum")
             .order_by("curriculum__slug", "position")
         )
-        self.fields["task"].queryset = PracticalTask.objects.filter(  # type: ignore[attr-defined]
-            lessons__curriculum_id__in=enrolled, lessons__is_published=True
-        ).distinct()
+        self.fields["task"].queryset = projects_available(  # type: ignore[attr-defined]
+            candidate=candidate
+        )
 
 
 @role_required(Role.CANDIDATE)
