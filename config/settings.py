@@ -141,6 +141,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Certification exam engine: applications, exams, practical tasks, "
     "results and certificates.",
     "VERSION": "1.0.0",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.error_responses",
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     # Served from our own static files: the docs page works offline.
     "SWAGGER_UI_DIST": "SIDECAR",
