@@ -20,7 +20,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from config.wsgi import application
-from tests.test_permissions import ROLES, World, world  # noqa: F401 - the fixture
+from tests.test_permissions import ROLES, World
 
 pytestmark = pytest.mark.django_db
 
@@ -73,8 +73,10 @@ def _operation_failure(operation: Any, headers: dict[str, str]) -> str | None:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_the_api_answers_as_its_schema_says(
-    world: World, role: str, in_test_transaction: None
-) -> None:  # noqa: F811
+    world: World,
+    role: str,
+    in_test_transaction: None,
+) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
     headers = _headers(world, role)
     failures = []
