@@ -57,7 +57,7 @@ def paginate(queryset: Any, request: Request) -> tuple[Any, dict[str, Any]]:
     return page.object_list, meta
 
 
-def page_schema(item: type[serializers.BaseSerializer[Any]], **extra: serializers.Field) -> Any:
+def page_schema(item: type[serializers.BaseSerializer[Any]], **extra: Any) -> Any:
     """The OpenAPI schema of one page from ``paginate``: its counts, ``extra`` fields
     and the page's rows (``item``, many), as the ``<Item>Page`` component."""
     name = item.__name__.removesuffix("Out") + "Page"
