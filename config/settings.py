@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.limits.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -125,6 +126,8 @@ PRIVATE_STORAGE_DIR = Path(env_str("PRIVATE_STORAGE_DIR", str(VAR_DIR / "private
 SOLUTION_MAX_BYTES = env_int("SOLUTION_MAX_BYTES", 2 * 1024 * 1024)
 BUNDLE_MAX_BYTES = env_int("BUNDLE_MAX_BYTES", 512 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Any request body (core.limits): the largest upload (a bundle) and its form fields.
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", BUNDLE_MAX_BYTES + 1024 * 1024)
 
 # --- REST API ---------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -141,6 +144,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Certification exam engine: applications, exams, practical tasks, "
     "results and certificates.",
     "VERSION": "1.0.0",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.error_responses",
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     # Served from our own static files: the docs page works offline.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
-from rest_framework import exceptions
+from drf_spectacular.utils import inline_serializer
+from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -54,6 +55,20 @@ def paginate(queryset: Any, request: Request) -> tuple[Any, dict[str, Any]]:
         "pages": page.paginator.num_pages,
     }
     return page.object_list, meta
+
+
+def page_schema(item: type[serializers.BaseSerializer[Any]], **extra: Any) -> Any:
+    """The OpenAPI schema of one page from ``paginate``: its counts, ``extra`` fields
+    and the page's rows (``item``, many), as the ``<Item>Page`` component."""
+    name = item.__name__.removesuffix("Out") + "Page"
+    fields = {
+        "count": serializers.IntegerField(),
+        "page": serializers.IntegerField(),
+        "pages": serializers.IntegerField(),
+        **extra,
+        "results": item(many=True),
+    }
+    return inline_serializer(name=name, fields=fields)
 
 
 class AuthenticatedApiRequest(Request):

@@ -44,6 +44,7 @@ from grading.models import Submission
 from tests.conftest import make_user
 from tests.factories import approved_application, objective_exam
 from tests.results.world import results_state, results_world
+from tests.security.world import security_world
 from training.models import Curriculum, Lesson
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +63,7 @@ class World:
     results: Any = None  # tests/results/world.py (results, interviews, appeals)
     live: Any = None  # live sessions: .upcoming, .started (the owner registered in it)
     project_run: Any = None  # the owner's project run of the beginner CV task
+    security: Any = None  # tests/security/world.py (a certificate, two examiners' objects)
 
 
 def live_sessions_world(users: dict[str, Any]) -> SimpleNamespace:
@@ -154,6 +156,7 @@ def world(demo) -> World:
         results,
         live=live_sessions_world(users),
         project_run=project_run,
+        security=security_world(users),
     )
 
 
@@ -666,6 +669,47 @@ API.update(
         ),
     }
 )
+API.update(
+    {
+        # Certificates: the holder's privacy choices; the committee's actions. (Their
+        # verification by code is public: tests/security/test_idor.py PUBLIC.)
+        "certificate privacy": (
+            "put",
+            lambda w: f"/api/v1/certificates/{w.security.certificate.code}/privacy/",
+            {"show_name": False, "shown_results": ["composite"]},
+            {"owner"},
+            200,
+        ),
+        **{
+            f"certificate {action}": (
+                "post",
+                lambda w, action=action: (
+                    f"/api/v1/committee/certificates/{w.security.certificate.code}/{action}/"
+                ),
+                body,
+                {"committee"},
+                status,
+            )
+            for action, body, status in [
+                ("revoke", {"reason": "Fraud."}, 200),
+                ("suspend", {"reason": "Inquiry."}, 200),
+                ("unsuspend", {"reason": "Cleared."}, 409),  # it is not suspended
+                ("renew", {"reason": "CPD.", "basis": "continuing_education", "credits": 30}, 200),
+                ("rename", {"reason": "Married.", "holder_name": "New Name"}, 200),
+            ]
+        },
+        # The owner's attempt has no programming item: 404 for them too, like others.
+        "programming samples": (
+            "post",
+            lambda w: (
+                f"/api/v1/attempts/{w.attempt.public_id}/items/{w.attempt.items.first().pk}/samples/"
+            ),
+            None,
+            {"owner"},
+            404,
+        ),
+    }
+)
 MULTIPART = {"upload solution", "attach", "start project run"}
 
 
@@ -674,7 +718,11 @@ def state(w: World) -> tuple:
         sorted(Application.objects.values_list("pk", "state")),
         sorted(Attempt.objects.values_list("pk", "state")),
         Submission.objects.count(),
-        Certificate.objects.count(),
+        sorted(
+            Certificate.objects.values_list(
+                "pk", "status", "holder_name", "valid_until", "show_name", "renewal_count"
+            )
+        ),
         AuditEvent.objects.count(),
         list(AnswerEvent.objects.values_list("pk", "revision")),
         Accommodation.objects.count(),
@@ -1009,17 +1057,70 @@ PAGES.update(
 )
 
 
+PAGES.update(
+    {
+        # Certificates: the holder's pages; the committee's actions.
+        "certificate": (
+            "get",
+            lambda w: f"/certificates/{w.security.certificate.code}/",
+            {"owner"},
+        ),
+        "certificate pdf": (
+            "get",
+            lambda w: f"/certificates/{w.security.certificate.code}/pdf/",
+            {"owner", "committee"},
+        ),
+        "certificate action": (
+            "post",
+            lambda w: f"/committee/certificates/{w.security.certificate.code}/suspend/",
+            {"committee"},
+            {"reason": "Inquiry."},
+        ),
+        # The owner holds an approved application for the written exam.
+        "exam start": ("post", lambda w: "/certifications/beginner-cv/exam/", {"owner"}),
+        # The owner's case answer: judge may grade it (judge3, the second examiner,
+        # trained the owner: tests/security/test_idor.py).
+        "grading item": (
+            "get",
+            lambda w: f"/examiner/grading/{w.security.manual_item.pk}/",
+            {"examiner"},
+        ),
+        "studio lesson move": (
+            "post",
+            lambda w: f"/studio/lessons/{_lesson_id(w)}/move/",
+            AUTHORS,
+            {"direction": "down"},
+        ),
+        "studio review": (
+            "post",
+            lambda w: f"/studio/review/item/{w.attempt.items.first().version_id}/",
+            AUTHORS,
+            {"action": "return", "note": "Again."},
+        ),
+        "studio task trial": (
+            "post",
+            lambda w: f"/studio/tasks/{w.submission.task.slug}/trial/",
+            AUTHORS,
+        ),
+        "bundle upload status": (
+            "get",
+            lambda w: f"/tasks/bundles/{w.security.upload.pk}/status/",
+            AUTHORS,
+        ),
+    }
+)
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("page", list(PAGES))
 def test_page_matrix(world: World, page: str, role: str) -> None:
-    method, url, allowed = PAGES[page]
+    method, url, allowed, *data = PAGES[page]
     client = Client()
     if role != "anonymous":
         client.force_login(world.users[role])
     before = state(world)
-    response = getattr(client, method)(
-        url(world), {"decision": "approve"} if method == "post" else None
-    )
+    form = data[0] if data else {"decision": "approve"}
+    response = getattr(client, method)(url(world), form if method == "post" else None)
     if role in allowed:
         assert response.status_code in (200, 302)
         if response.status_code == 302:

@@ -23,7 +23,7 @@ from certification.models import (
     EligibilityWaiver,
     TrainingRelation,
 )
-from core.api import AuthenticatedApiRequest, paginate, require_role
+from core.api import AuthenticatedApiRequest, page_schema, paginate, require_role
 from core.errors import NotFound
 from core.roles import Role, has_role
 
@@ -349,7 +349,7 @@ class ConflictListDeclareApi(APIView):
     """GET: every declared relation (committee). POST: declare one (staff declare
     their own; the committee anyone's)."""
 
-    @extend_schema(responses=ConflictOut(many=True))
+    @extend_schema(responses=page_schema(ConflictOut))
     def get(self, request: AuthenticatedApiRequest) -> Response:
         rows, meta = paginate(conflicts.conflicts_list(viewer=request.user), request)
         return Response({**meta, "results": ConflictOut(rows, many=True).data})

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from certification.audit import notifications, selectors
 from certification.models import AuditEvent, Notification
-from core.api import AuthenticatedApiRequest, paginate, require_role
+from core.api import AuthenticatedApiRequest, page_schema, paginate, require_role
 from core.roles import Role
 
 
@@ -31,7 +31,7 @@ class AuditEventOut(serializers.ModelSerializer[AuditEvent]):
 
 
 class AuditLogApi(APIView):
-    @extend_schema(parameters=[AuditFilterIn], responses=AuditEventOut(many=True))
+    @extend_schema(parameters=[AuditFilterIn], responses=page_schema(AuditEventOut))
     def get(self, request: AuthenticatedApiRequest) -> Response:
         require_role(request.user, Role.COMMITTEE)
         data = AuditFilterIn(data=request.query_params)
@@ -56,7 +56,7 @@ class NotificationReadIn(serializers.Serializer[Any]):
 
 
 class NotificationListApi(APIView):
-    @extend_schema(responses=NotificationOut(many=True))
+    @extend_schema(responses=page_schema(NotificationOut, unread=serializers.IntegerField()))
     def get(self, request: AuthenticatedApiRequest) -> Response:
         rows, meta = paginate(selectors.notifications_for(user=request.user), request)
         unread = selectors.notifications_unread_count(user=request.user)

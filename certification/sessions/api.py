@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -82,9 +82,15 @@ class CandidateSessionOut(serializers.Serializer[Any]):
 
 class SessionsApi(APIView):
     @extend_schema(
-        responses=CandidateSessionOut(many=True),
+        responses=PolymorphicProxySerializer(
+            component_name="SessionList",
+            serializers=[CandidateSessionOut, StaffSessionOut],
+            resource_type_field_name=None,
+            many=True,
+        ),
         description="Candidates: sessions not yet over, of their curricula or registered "
-        "for. Instructors and the committee get their sessions (StaffSessionOut).",
+        "for (CandidateSessionOut). Instructors and the committee get their sessions "
+        "(StaffSessionOut).",
     )
     def get(self, request: AuthenticatedApiRequest) -> Response:
         if _is_staff(request):
