@@ -961,6 +961,15 @@ PAGES.update(
 )
 
 
+PAGES.update(
+    {
+        # Operations (ops/): the page and the metrics are the committee's.
+        "operations": ("get", lambda w: "/committee/operations/", {"committee"}),
+        "metrics": ("get", lambda w: "/metrics", {"committee"}),
+    }
+)
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("page", list(PAGES))
 def test_page_matrix(world: World, page: str, role: str) -> None:
@@ -991,3 +1000,8 @@ def test_public_pages_need_no_login(world: World) -> None:
     assert client.get("/verify/unknown-code/").status_code == 404
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+    # Health probes: public, and they say nothing about who uses the site.
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and set(ready.json()) == {"status", "failed", "checks", "workers"}
+    assert "chair" not in ready.content.decode() and "owner" not in ready.content.decode()
