@@ -256,8 +256,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
-# Workers log through the configuration above (JSON, request ids), not Celery's own.
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Workers send task events, so that Flower shows the runs in flight and the retries.
+CELERY_WORKER_SEND_TASK_EVENTS = True
 
 # /metrics answers a signed-in committee member, or Prometheus with this bearer token.
 METRICS_TOKEN = env_str("METRICS_TOKEN")

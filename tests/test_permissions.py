@@ -1003,5 +1003,10 @@ def test_public_pages_need_no_login(world: World) -> None:
     # Health probes: public, and they say nothing about who uses the site.
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
-    assert ready.status_code == 200 and set(ready.json()) == {"status", "failed", "checks", "workers"}
+    assert ready.status_code == 200 and set(ready.json()) == {
+        "status",
+        "failed",
+        "checks",
+        "workers",
+    }
     assert "chair" not in ready.content.decode() and "owner" not in ready.content.decode()

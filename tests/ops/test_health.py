@@ -4,11 +4,12 @@ import json
 from unittest import mock
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 from django.test import Client
 
-from grading.heartbeat import KEY_PREFIX, heartbeat_record, heartbeats_read
 from core.redis_conn import redis_client
+from grading.heartbeat import KEY_PREFIX, heartbeat_record, heartbeats_read
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +84,12 @@ def test_readyz_fails_below_the_free_disk_threshold(settings) -> None:
     response = Client().get("/readyz")
     assert response.status_code == 503 and response.json()["failed"] == ["disk"]
     assert str(settings.PRIVATE_STORAGE_DIR) not in response.content.decode()
+
+
+def test_the_worker_health_check_reads_its_own_heartbeat(beat) -> None:
+    call_command("worker_health", "--name", beat.name)
+    heartbeat_record(name=beat.name, queues=beat.queues, docker_ok=False)
+    with pytest.raises(CommandError, match="Docker"):
+        call_command("worker_health", "--name", beat.name)
+    with pytest.raises(CommandError, match="no heartbeat"):
+        call_command("worker_health", "--name", "celery@nowhere")

@@ -27,7 +27,9 @@ def scrape(settings, **headers: str) -> str:
 
 def sample(text: str, name: str, **labels: str) -> float:
     wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
-    pattern = "^" + re.escape(name) + (r"\{" + re.escape(wanted) + r"\}" if labels else "") + r" (\S+)$"
+    pattern = (
+        "^" + re.escape(name) + (r"\{" + re.escape(wanted) + r"\}" if labels else "") + r" (\S+)$"
+    )
     found = re.search(pattern, text, re.MULTILINE)
     assert found, f"{name} {labels} not in the scrape"
     return float(found.group(1))
@@ -97,9 +99,7 @@ def test_every_metric_the_dashboard_uses_is_exported(demo, settings) -> None:
     for path in dashboards:
         dashboard = json.loads(path.read_text())
         exprs = [
-            target["expr"]
-            for panel in dashboard["panels"]
-            for target in panel.get("targets", [])
+            target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])
         ]
         assert exprs, path
         used = {

@@ -34,7 +34,9 @@ def json_log() -> Iterator[io.StringIO]:
     formatter_class = config["()"].rsplit(".", 1)
     module = __import__(formatter_class[0], fromlist=[formatter_class[1]])
     handler.setFormatter(
-        getattr(module, formatter_class[1])(fmt=config["fmt"], rename_fields=config["rename_fields"])
+        getattr(module, formatter_class[1])(
+            fmt=config["fmt"], rename_fields=config["rename_fields"]
+        )
     )
     handler.addFilter(RequestIdFilter())
     logger = logging.getLogger("grading")
@@ -78,7 +80,9 @@ def test_the_request_id_reaches_the_task_and_its_sandbox_runs(
     demo, candidate, committee, monkeypatch, json_log, django_capture_on_commit_callbacks
 ):
     # Given a candidate allowed to submit, and a request carrying an X-Request-ID
-    approved_application(candidate=candidate, certification=demo["certification"], committee=committee)
+    approved_application(
+        candidate=candidate, certification=demo["certification"], committee=committee
+    )
     api = client_for(candidate)
     # When the solution is uploaded
     with django_capture_on_commit_callbacks() as on_commit:
