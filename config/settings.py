@@ -50,9 +50,16 @@ INSTALLED_APPS = [
     "grading",
     "certification",
     "sandbox",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # First: every later layer, log line and task sees the request id.
+    "core.requestid.RequestIdMiddleware",
+    # /healthz and /readyz, before the host check (a container probe is 127.0.0.1).
+    "ops.middleware.HealthProbeMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # An oversized body is refused (413) before anything reads it.
     "core.limits.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -64,6 +71,7 @@ MIDDLEWARE = [
     "certification.accounts.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -237,12 +245,42 @@ CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- Logs and operations (docs/observability.md) -------------------------------------
+# One JSON object per line (LOG_FORMAT=text for a terminal), each with the request id
+# that the request, its Celery tasks and their sandbox runs share.
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "core.requestid.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+# Workers send task events, so that Flower shows the runs in flight and the retries.
+CELERY_WORKER_SEND_TASK_EVENTS = True
+
+# /metrics answers a signed-in committee member, or Prometheus with this bearer token.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# /readyz fails below this much free space where solutions and bundles are stored.
+READYZ_MIN_FREE_BYTES = env_int("READYZ_MIN_FREE_BYTES", 1024 * 1024 * 1024)
+# Each worker records a heartbeat this often; it expires after three missed beats.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
 
 # Task modules outside an app's top-level tasks.py (autodiscovery finds only those).
 # Task names are explicit and stable: queued messages and the schedule below use them.

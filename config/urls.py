@@ -15,4 +15,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("training.urls")),
     path("", include("certification.urls")),
+    path("", include("ops.urls")),
 ]

@@ -234,6 +234,7 @@ def _evaluate(
 
     notify("train")
     train = sandbox.run(_train_spec(spec, image, bundle, workspace, labels))
+    _log_run("train", train, labels)
     report["stages"]["train"] = _stage_report(train)
     report["train_log"] = _truncate_log(train.stdout + train.stderr)
     if train.verdict != sandbox.Verdict.OK:
@@ -241,6 +242,7 @@ def _evaluate(
 
     notify("predict")
     predict = sandbox.run(_predict_spec(spec, image, bundle, workspace, labels, splits))
+    _log_run("predict", predict, labels)
     # The predict stage's output is never shown: it could carry the hidden inputs.
     report["stages"]["predict"] = _stage_report(predict)
     if predict.verdict != sandbox.Verdict.OK:
@@ -250,6 +252,24 @@ def _evaluate(
 
     notify("score")
     return _score(report, spec=spec, bundle=bundle, output_dir=workspace.output, splits=splits)
+
+
+def _log_run(stage: str, result: sandbox.RunResult, labels: dict[str, str] | None) -> None:
+    """One line per sandbox run, with the caller's labels (the submission's id): with
+    the request id the log handler adds, a submission is followed across processes."""
+    logger.info(
+        "sandbox run %s: %s in %.1f s",
+        stage,
+        result.verdict,
+        result.wall_seconds,
+        extra={
+            "stage": stage,
+            "verdict": str(result.verdict),
+            "wall_seconds": round(result.wall_seconds, 2),
+            "sandbox_run": result.run_id,
+            "labels": labels or {},
+        },
+    )
 
 
 def _report_new(spec: GradingSpec) -> EvaluationReport:

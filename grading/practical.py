@@ -256,6 +256,8 @@ def submission_grade(*, submission_id: int, worker: str = "") -> None:
     submission = Submission.objects.select_related("task", "bundle_version").get(pk=submission_id)
     task = submission.task
     bundle = bundle_paths(task, submission.bundle_version)
+    trace = {"submission_id": submission_id, "submission": str(submission.public_id)}
+    logger.info("submission %s: run %s started", submission_id, run.number, extra=trace)
     with tempfile.TemporaryDirectory(prefix="grade-", dir=_scratch_root()) as scratch:
         outcome = practical_evaluate(
             spec=GradingSpec.from_task(task, framework=submission.framework),
@@ -266,6 +268,13 @@ def submission_grade(*, submission_id: int, worker: str = "") -> None:
             labels={"cert-engine.submission": str(submission.public_id)},
             splits=DEV_ONLY if submission.purpose == Submission.Purpose.PROJECT else DEV_AND_TEST,
         )
+    logger.info(
+        "submission %s: run %s finished: %s",
+        submission_id,
+        run.number,
+        outcome["verdict"],
+        extra={**trace, "verdict": outcome["verdict"]},
+    )
     if outcome["verdict"] == Submission.Verdict.SANDBOX_ERROR:
         with transaction.atomic():
             Submission.objects.filter(

@@ -15,11 +15,14 @@ from celery import Task, shared_task
 from django.conf import settings
 
 import sandbox
-from grading import practical
+from grading import heartbeat, practical
 from grading.bundle_trial import BUNDLE_TRIAL_RERUN_TASK, bundle_trial, trial_rerun
 from training.bundles import uploads
 
 logger = logging.getLogger(__name__)
+
+# Every worker node records a heartbeat (grading/heartbeat.py) while it runs.
+heartbeat.celery_signals_connect()
 
 
 @shared_task(

@@ -6,10 +6,12 @@ The public contract::
     read_output_files(directory, *, max_total_bytes, max_files) -> dict[str, bytes]
     default_image() -> str
     janitor_sweep(max_age_seconds) -> int
+    engine_available(timeout=3.0) -> bool
 
 See docs/sandbox.md.
 """
 
+from sandbox.docker_engine import engine_available
 from sandbox.images.builder import default_image, image_tag
 from sandbox.janitor import janitor_sweep
 from sandbox.outputs import (
@@ -31,6 +33,7 @@ __all__ = [
     "UnsafeOutputFileError",
     "Verdict",
     "default_image",
+    "engine_available",
     "image_tag",
     "janitor_sweep",
     "read_output_files",

@@ -35,10 +35,19 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
+FLOWER_PORT="${FLOWER_PORT:-5555}"
 if [ -n "${REDIS_URL:-}" ]; then
-  .venv/bin/celery -A config worker -Q default,sandbox-cpu --concurrency 1 --loglevel INFO &
+  # -E: task events, so that Flower shows the runs in flight and the retries.
+  .venv/bin/celery -A config worker -Q default,sandbox-cpu --concurrency 1 --loglevel INFO -E &
   pids+=($!)
   .venv/bin/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule &
+  pids+=($!)
+  # Flower: queues, workers, tasks. Loopback only; FLOWER_BASIC_AUTH=user:password
+  # adds a login (set it wherever other people can reach this machine's loopback).
+  flower_auth=()
+  [ -n "${FLOWER_BASIC_AUTH:-}" ] && flower_auth=(--basic-auth="${FLOWER_BASIC_AUTH}")
+  .venv/bin/celery -A config flower --address=127.0.0.1 --port="${FLOWER_PORT}" \
+    --persistent=False "${flower_auth[@]}" >var/flower.log 2>&1 &
   pids+=($!)
 fi
 $PY manage.py runserver "127.0.0.1:${PORT}" --noreload &
@@ -48,6 +57,13 @@ cat <<EOF2
 
   认证考试引擎 is running:  http://127.0.0.1:${PORT}/
   API docs:                 http://127.0.0.1:${PORT}/api/docs/
+  Operations (committee):   http://127.0.0.1:${PORT}/committee/operations/
+  Health:                   http://127.0.0.1:${PORT}/readyz
+EOF2
+if [ -n "${REDIS_URL:-}" ]; then
+  echo "  Flower (queues, workers): http://127.0.0.1:${FLOWER_PORT}/"
+fi
+cat <<EOF2
   Demo accounts (username / password):
     committee  / committee-demo-2026   (committee, Django admin)
     instructor / instructor-demo-2026

@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 from django.conf import settings
+from django.core.management import get_commands
 
 COMPOSE = Path(__file__).resolve().parent.parent / "docker-compose.yml"
 APP_SERVICES = ("web", "worker", "beat")
@@ -74,3 +75,12 @@ def test_broker_visibility_outlasts_the_longest_task() -> None:
         > settings.CELERY_TASK_TIME_LIMIT
     )
     assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
+
+
+def test_web_and_worker_have_health_checks_that_exist(compose) -> None:
+    web = compose["services"]["web"]["healthcheck"]["test"]
+    assert web[0] == "CMD" and "http://127.0.0.1:8000/readyz" in web[-1]
+    assert "PROMETHEUS_MULTIPROC_DIR=" in compose["services"]["web"]["command"]
+    worker = compose["services"]["worker"]["healthcheck"]["test"]
+    assert worker == ["CMD", "python", "manage.py", "worker_health"]
+    assert get_commands()["worker_health"] == "grading"

@@ -1107,6 +1107,9 @@ PAGES.update(
             lambda w: f"/tasks/bundles/{w.security.upload.pk}/status/",
             AUTHORS,
         ),
+        # Operations (ops/): the page and the metrics are the committee's.
+        "operations": ("get", lambda w: "/committee/operations/", {"committee"}),
+        "metrics": ("get", lambda w: "/metrics", {"committee"}),
     }
 )
 
@@ -1140,3 +1143,13 @@ def test_public_pages_need_no_login(world: World) -> None:
     assert client.get("/verify/unknown-code/").status_code == 404
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+    # Health probes: public, and they say nothing about who uses the site.
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and set(ready.json()) == {
+        "status",
+        "failed",
+        "checks",
+        "workers",
+    }
+    assert "chair" not in ready.content.decode() and "owner" not in ready.content.decode()

@@ -38,6 +38,7 @@ from certification.learning.credits import continuing_education
 from certification.models import Certification
 from core.errors import ApplicationError, NotFound
 from core.http import AuthenticatedRequest, error_show, role_required
+from core.metrics import CREDENTIAL_VERIFICATIONS
 from core.roles import Role, has_role
 
 
@@ -62,6 +63,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
         found = certificate_status(code=code)
     except NotFound:
         return render(request, "credentials/verify_missing.html", {"code": code}, status=404)
+    CREDENTIAL_VERIFICATIONS.labels("page").inc()
     certificate = found.certificate
     return render(
         request,
@@ -90,6 +92,7 @@ def verify_json(request: HttpRequest, code: str) -> HttpResponse:
         found = certificate_status(code=code)
     except NotFound as exc:
         raise Http404 from exc
+    CREDENTIAL_VERIFICATIONS.labels("json").inc()
     return _json(
         sharing.credential_ordered(found.certificate.credential),
         filename=f"certificate-{code}.json",
@@ -164,6 +167,7 @@ def verify_credential(request: HttpRequest) -> HttpResponse:
     report = None
     if request.method == "POST" and form.is_valid():
         report = verification.credential_check(document=form.cleaned_data["document"])
+        CREDENTIAL_VERIFICATIONS.labels("document").inc()
     return render(
         request,
         "credentials/verify_credential.html",

@@ -17,6 +17,7 @@ from django.utils import timezone
 from certification.exams.services import attempt_grace_end
 from certification.models import Answer, AnswerEvent, Attempt, AttemptItem
 from core.errors import ApplicationError, Conflict, NotFound
+from core.metrics import AUTOSAVES
 from grading.objective import response_validate
 from training.models import QuestionVersion
 
@@ -89,6 +90,7 @@ def answer_save(
         revision=revision,
         now=now,
     )
+    AUTOSAVES.labels(("applied" if applied else "stale") if outcome == "ok" else "refused").inc()
     if outcome == "not_found":
         raise NotFound("Not found.")
     if outcome == "submitted":

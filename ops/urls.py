@@ -1,0 +1,10 @@
+from django.urls import path
+
+from ops import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics, name="metrics"),
+    path("committee/operations/", views.operations, name="committee-operations"),
+]
