@@ -37,11 +37,11 @@ class PrivateFileSystemStorage(FileSystemStorage):
         kwargs.setdefault("allow_overwrite", True)
         super().__init__(**kwargs)
 
-    @property  # type: ignore[override]
+    @property
     def base_location(self) -> str:
-        return str(self._location or settings.PRIVATE_STORAGE_DIR)
+        return str(getattr(self, "_location", None) or settings.PRIVATE_STORAGE_DIR)
 
-    @property  # type: ignore[override]
+    @property
     def location(self) -> str:
         return str(Path(self.base_location).resolve())
 
