@@ -82,7 +82,7 @@ def test_a_fetch_is_verified_cached_and_hit_the_second_time(
 def test_a_tampered_object_is_refused_and_nothing_is_cached(bucket: Path, settings: Any) -> None:
     files = {"y.npy": put("v2/y.npy", b"labels")}
     (bucket / "v2/y.npy").write_bytes(b"forged")
-    with pytest.raises(CacheCorrupt, match="v2/y.npy"), cached_files(files=files, prefix="v2"):
+    with pytest.raises(CacheCorrupt, match=r"v2/y\.npy"), cached_files(files=files, prefix="v2"):
         pytest.fail("a tampered file was handed out")
     cache = Path(settings.SANDBOX_CACHE_DIR)
     assert list((cache / "entries").iterdir()) == []
@@ -179,9 +179,7 @@ def test_s3_backend_is_built_from_the_environment_without_network() -> None:
         "s.endpoint_url, s.region_name, s.location, s.default_acl, s.file_overwrite, "
         "s.object_parameters, s.access_key, private_is_local()])))"
     )
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("PRIVATE_", "DJANGO_", "AWS_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PRIVATE_", "DJANGO_", "AWS_"))}
     env |= {
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "PRIVATE_STORAGE_BACKEND": "s3",
@@ -240,7 +238,7 @@ def test_nothing_asks_the_private_storage_for_a_url() -> None:
     offenders = [
         str(p.relative_to(ROOT))
         for p in sources
-        if "private_storage().url" in p.read_text() or "storages[\"private\"].url" in p.read_text()
+        if "private_storage().url" in p.read_text() or 'storages["private"].url' in p.read_text()
     ]
     assert offenders == []
     assert not hasattr(private_storage, "private_url")
