@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.storage import private_storage_setting
 
 # Generic Django classes (ModelAdmin[Exam], …) subscriptable at run time, as mypy sees them.
 django_stubs_ext.monkeypatch()
@@ -131,6 +132,17 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 # Uploaded solutions and task bundles live here; nothing under it is ever served.
 PRIVATE_STORAGE_DIR = Path(env_str("PRIVATE_STORAGE_DIR", str(VAR_DIR / "private")))
+# Where private files are kept: the folder above (default) or an S3-compatible bucket
+# (PRIVATE_STORAGE_BACKEND=s3, config/storage.py). With a bucket, PRIVATE_STORAGE_DIR
+# is each host's local scratch and staging space, and a worker fetches what a run
+# mounts into SANDBOX_CACHE_DIR (core/file_cache.py), bounded by SANDBOX_CACHE_MAX_BYTES.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "private": private_storage_setting(),
+}
+SANDBOX_CACHE_DIR = Path(env_str("SANDBOX_CACHE_DIR", str(VAR_DIR / "sandbox-cache")))
+SANDBOX_CACHE_MAX_BYTES = env_int("SANDBOX_CACHE_MAX_BYTES", 20 * 1024**3)
 SOLUTION_MAX_BYTES = env_int("SOLUTION_MAX_BYTES", 2 * 1024 * 1024)
 BUNDLE_MAX_BYTES = env_int("BUNDLE_MAX_BYTES", 512 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

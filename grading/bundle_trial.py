@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from grading.evaluation import EvaluationReport, GradingSpec, practical_evaluate
 from training.bundles.manifest import BundleRefused, Manifest
-from training.bundles.paths import BundlePaths, bundle_paths
+from training.bundles.paths import BundlePaths, bundle_files
 from training.bundles.storage import TrialReport
 from training.models import BundleVersion
 
@@ -84,11 +84,11 @@ def trial_rerun(*, version_id: int) -> dict[str, Any]:
     the latest run's reports stay under "reference" and "baseline". Nothing is refused:
     a failing reference is exactly what the instructor needs to see."""
     version = BundleVersion.objects.select_related("task").get(pk=version_id)
-    paths = bundle_paths(version.task, version)
-    manifest = paths.manifest()
-    assert manifest is not None, "a stored bundle has a manifest"
     try:
-        reports = bundle_trial_reports(root=paths.root, manifest=manifest)
+        with bundle_files(version.task, version) as paths:
+            manifest = paths.manifest()
+            assert manifest is not None, "a stored bundle has a manifest"
+            reports = bundle_trial_reports(root=paths.root, manifest=manifest)
     except Exception:
         _trial_write(version_id, run=None)  # the button works again
         raise

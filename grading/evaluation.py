@@ -272,6 +272,16 @@ def _log_run(stage: str, result: sandbox.RunResult, labels: dict[str, str] | Non
     )
 
 
+def evaluation_infra_error(spec: GradingSpec, detail: str) -> EvaluationReport:
+    """The report of an evaluation the infrastructure prevented (nothing decided)."""
+    report = _report_new(spec)
+    report["verdict"] = Submission.Verdict.SANDBOX_ERROR
+    report["message"] = (
+        f"评测系统暂时不可用，将自动重试，不计入次数 / Infrastructure error: {detail}"
+    )
+    return report
+
+
 def _report_new(spec: GradingSpec) -> EvaluationReport:
     return {
         "verdict": "",

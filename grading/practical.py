@@ -21,6 +21,8 @@ import hashlib
 import logging
 import socket
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,15 +37,18 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.errors import ApplicationError, Conflict, NotFound
+from core.file_cache import CacheCorrupt, cached_files
+from core.private_storage import private_is_local, private_local_path, private_save
 from grading.evaluation import (
     DEV_AND_TEST,
     DEV_ONLY,
     EvaluationReport,
     GradingSpec,
+    evaluation_infra_error,
     practical_evaluate,
 )
 from grading.models import GradingRun, Submission
-from training.bundles.paths import bundle_paths
+from training.bundles.paths import BundlePaths, bundle_files
 from training.models import PracticalTask
 
 logger = logging.getLogger(__name__)
@@ -67,7 +72,28 @@ class SandboxUnavailable(Exception):
 
 
 def submission_dir(submission: Submission) -> Path:
-    return Path(settings.PRIVATE_STORAGE_DIR) / "submissions" / str(submission.public_id)
+    """The submission's folder when the private storage is the local folder."""
+    return private_local_path(submission_storage_dir(submission))
+
+
+def submission_storage_dir(submission: Submission) -> str:
+    """The submission's folder in the private storage (``solution.py`` inside)."""
+    return f"submissions/{submission.public_id}"
+
+
+@contextmanager
+def submission_files(submission: Submission) -> Iterator[tuple[BundlePaths, Path]]:
+    """The submission's bundle version and its ``solution.py`` as local files for the
+    block: in place when the private storage is local, else the worker's verified
+    cached copies. Raises CacheCorrupt or FileNotFoundError (or the storage's error)
+    when a file cannot be had."""
+    with bundle_files(submission.task, submission.bundle_version) as bundle:
+        if private_is_local():
+            yield bundle, submission_dir(submission) / "solution.py"
+            return
+        solution = {"solution.py": submission.sha256}
+        with cached_files(files=solution, prefix=submission_storage_dir(submission)) as folder:
+            yield bundle, folder / "solution.py"
 
 
 def submission_queue(task: PracticalTask) -> str:
@@ -166,9 +192,7 @@ def submission_create(
             size_bytes=len(content),
             queued_at=timezone.now(),
         )
-        folder = submission_dir(submission)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "solution.py").write_bytes(content)
+        private_save(f"{submission_storage_dir(submission)}/solution.py", content)
         _enqueue_on_commit(submission)
     return submission
 
@@ -253,21 +277,9 @@ def submission_grade(*, submission_id: int, worker: str = "") -> None:
     if run is None:
         logger.info("submission %s: nothing to claim", submission_id)
         return
-    submission = Submission.objects.select_related("task", "bundle_version").get(pk=submission_id)
-    task = submission.task
-    bundle = bundle_paths(task, submission.bundle_version)
-    trace = {"submission_id": submission_id, "submission": str(submission.public_id)}
+    trace = {"submission_id": submission_id, "submission": str(run.submission.public_id)}
     logger.info("submission %s: run %s started", submission_id, run.number, extra=trace)
-    with tempfile.TemporaryDirectory(prefix="grade-", dir=_scratch_root()) as scratch:
-        outcome = practical_evaluate(
-            spec=GradingSpec.from_task(task, framework=submission.framework),
-            bundle=bundle,
-            solution=submission_dir(submission) / "solution.py",
-            scratch=Path(scratch),
-            on_stage=lambda stage: _stage_set(submission_id, run.number, stage),
-            labels={"cert-engine.submission": str(submission.public_id)},
-            splits=DEV_ONLY if submission.purpose == Submission.Purpose.PROJECT else DEV_AND_TEST,
-        )
+    outcome = _evaluate(submission_id, run.number)
     logger.info(
         "submission %s: run %s finished: %s",
         submission_id,
@@ -299,6 +311,35 @@ def submission_grade(*, submission_id: int, worker: str = "") -> None:
             **results,
         )
         _run_close(run, GradingRun.State.DONE if scored else GradingRun.State.ABANDONED, outcome)
+
+
+def _evaluate(submission_id: int, run_number: int) -> EvaluationReport:
+    """Evaluates the claimed submission. A file that cannot be fetched or verified
+    (private storage unreachable, an object that does not match its hash) is an
+    infrastructure error: the submission goes back to the queue, never charged."""
+    submission = Submission.objects.select_related(
+        "task", "task__current_version", "bundle_version"
+    ).get(pk=submission_id)
+    spec = GradingSpec.from_task(submission.task, framework=submission.framework)
+    try:
+        with (
+            submission_files(submission) as (bundle, solution),
+            tempfile.TemporaryDirectory(prefix="grade-", dir=_scratch_root()) as scratch,
+        ):
+            return practical_evaluate(
+                spec=spec,
+                bundle=bundle,
+                solution=solution,
+                scratch=Path(scratch),
+                on_stage=lambda stage: _stage_set(submission_id, run_number, stage),
+                labels={"cert-engine.submission": str(submission.public_id)},
+                splits=DEV_ONLY
+                if submission.purpose == Submission.Purpose.PROJECT
+                else DEV_AND_TEST,
+            )
+    except (CacheCorrupt, OSError) as exc:
+        logger.error("submission %s: private files unavailable: %s", submission_id, exc)
+        return evaluation_infra_error(spec, f"private storage: {exc}")
 
 
 def _result_fields(outcome: EvaluationReport) -> dict[str, Any]:

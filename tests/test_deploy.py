@@ -94,7 +94,9 @@ def test_every_variable_is_documented_in_the_example_env(
 def test_app_environment_names_are_settings_the_site_reads(
     services: dict[str, dict[str, Any]],
 ) -> None:
-    read = set(re.findall(r'env_\w+\("([A-Z0-9_]+)"', (ROOT / "config/settings.py").read_text()))
+    sources = ("config/settings.py", "config/storage.py")
+    text = "".join((ROOT / source).read_text() for source in sources)
+    read = set(re.findall(r'env_\w+\("([A-Z0-9_]+)"', text))
     for name, spec in app_services(services).items():
         assert set(spec["environment"]) - read == set(), f"{name}: a typo or an unread setting"
 

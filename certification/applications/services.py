@@ -6,8 +6,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -24,6 +24,7 @@ from certification.models import (
     Certification,
 )
 from core.errors import ApplicationError, Conflict, NotFound
+from core.private_storage import private_delete, private_exists, private_open, private_save
 from core.roles import Role, has_role
 
 ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
@@ -180,8 +181,11 @@ def _detect(head: bytes) -> tuple[str, str]:
     raise ApplicationError("附件只能是 PDF、PNG 或 JPEG / Attach a PDF, PNG or JPEG file.")
 
 
-def attachment_path(attachment: ApplicationAttachment) -> Path:
-    return Path(settings.PRIVATE_STORAGE_DIR) / attachment.storage_name
+def attachment_open(attachment: ApplicationAttachment) -> File[Any] | None:
+    """The stored file, opened for reading; None when it is missing."""
+    if not private_exists(attachment.storage_name):
+        return None
+    return private_open(attachment.storage_name)
 
 
 def attachment_add(
@@ -206,7 +210,6 @@ def attachment_add(
         raise ApplicationError("附件是空的 / The attachment is empty.")
     content_type, extension = _detect(data[:16])
     storage_name = f"applications/{application_id}/{uuid.uuid4().hex}.{extension}"
-    path = Path(settings.PRIVATE_STORAGE_DIR) / storage_name
     with transaction.atomic():
         application = (
             Application.objects.select_for_update()
@@ -221,10 +224,9 @@ def attachment_add(
             raise ApplicationError(
                 f"最多 {ATTACHMENT_MAX_COUNT} 个附件 / At most {ATTACHMENT_MAX_COUNT} attachments."
             )
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # Written before the row: a rollback may leave an orphan file, never a row
         # without its file.
-        path.write_bytes(data)
+        private_save(storage_name, data)
         try:
             return ApplicationAttachment.objects.create(
                 application=application,
@@ -235,7 +237,7 @@ def attachment_add(
                 storage_name=storage_name,
             )
         except Exception:
-            path.unlink(missing_ok=True)
+            private_delete(storage_name)
             raise
 
 

@@ -217,11 +217,11 @@ def attachment_download(
         )
     except NotFound as exc:
         raise Http404 from exc
-    path = applications.attachment_path(attachment)
-    if not path.is_file():
+    stored = applications.attachment_open(attachment)
+    if stored is None:
         raise Http404
     response = FileResponse(
-        path.open("rb"),
+        stored,
         as_attachment=True,
         filename=attachment.file_name,
         content_type=attachment.content_type,

@@ -19,6 +19,7 @@ The modules: ``manifest`` (``task.toml``), ``archive`` (safe unpacking, checksum
 files are), ``storage`` (versioned private storage), ``uploads`` (the browser upload
 and its worker), ``views`` (the upload page). The trial run (reference and baseline
 through the real pipeline) is grading's (``grading.bundle_trial``); ``storage`` takes
-it as an argument, so nothing here imports grading. Nothing under
-PRIVATE_STORAGE_DIR is ever served over HTTP.
+it as an argument, so nothing here imports grading. Files are kept in the private
+storage (``core.private_storage``: PRIVATE_STORAGE_DIR or a bucket), never served
+over HTTP or by URL.
 """

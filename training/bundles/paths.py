@@ -1,7 +1,9 @@
-"""Where the files of a bundle are: an unpacked folder, or a stored version under
-PRIVATE_STORAGE_DIR."""
+"""Where the files of a bundle are: an unpacked folder, a stored version under
+PRIVATE_STORAGE_DIR, or a worker's cached copy of a version kept in a bucket."""
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,8 @@ import numpy as np
 from django.conf import settings
 from numpy.typing import NDArray
 
+from core.file_cache import cached_files
+from core.private_storage import private_is_local
 from training.bundles.manifest import MANIFEST, Manifest, manifest_parse
 from training.models import BundleVersion, PracticalTask
 
@@ -88,6 +92,24 @@ def bundle_paths(task: PracticalTask, version: BundleVersion | None = None) -> B
     """The files of ``version`` (a BundleVersion: the one a submission was graded
     against), else of the task's current bundle."""
     return BundlePaths(root=private_path(version.storage_dir if version else task.bundle_dir))
+
+
+@contextmanager
+def bundle_files(
+    task: PracticalTask, version: BundleVersion | None = None
+) -> Iterator[BundlePaths]:
+    """The files of ``version`` (else the task's current one) in a local folder, for as
+    long as the block runs: in place when the private storage is the local folder,
+    else the worker's verified cached copy (``core.file_cache``). Raises CacheCorrupt
+    when a stored file does not match its recorded SHA-256."""
+    if private_is_local():
+        yield bundle_paths(task, version)
+        return
+    stored = version or task.current_version
+    if stored is None:
+        raise ValueError(f"task {task.slug} has no stored bundle version")
+    with cached_files(files=stored.files, prefix=stored.storage_dir) as root:
+        yield BundlePaths(root=root)
 
 
 def private_path(relative: str) -> Path:

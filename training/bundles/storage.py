@@ -17,9 +17,17 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.files import File
 from django.db import transaction
 from django.db.models import Max
 
+from core.private_storage import (
+    private_is_local,
+    private_open,
+    private_save,
+    private_sha256,
+    private_walk,
+)
 from training.bundles.archive import bundle_extract, file_checksums, listing_hash
 from training.bundles.manifest import MANIFEST, Manifest
 from training.bundles.paths import bundle_paths, private_path
@@ -77,6 +85,18 @@ def _publish(staging: Path, final: Path, sums: dict[str, str]) -> None:
     staging.mkdir()  # the caller removes it
 
 
+def _publish_version(staging: Path, relative: str, sums: dict[str, str]) -> None:
+    """Stores the staged files as ``relative``: the folder moved into place when the
+    private storage is local, else each file uploaded to the storage (written before
+    the version row: a rollback may leave orphan files, never a row without files)."""
+    if private_is_local():
+        _publish(staging, private_path(relative), sums)
+        return
+    for name in sorted(sums):
+        with (staging / name).open("rb") as handle:
+            private_save(f"{relative}/{name}", File(handle))
+
+
 def _task_fields(manifest: Manifest, statement: str) -> dict[str, Any]:
     """The task's fields as the manifest and statement set them."""
     return {
@@ -112,15 +132,17 @@ def _store(
     number = (task.bundle_versions.aggregate(n=Max("number"))["n"] or 0) + 1
     digest = listing_hash(sums)
     relative = f"bundles/{manifest.slug}/v{number}-{digest[:12]}"
-    _publish(staging, private_path(relative), sums)
+    size_bytes = sum((staging / name).stat().st_size for name in sums)
+    manifest_data = tomllib.loads((staging / MANIFEST).read_text(encoding="utf-8"))
+    _publish_version(staging, relative, sums)
     version = BundleVersion.objects.create(
         task=task,
         number=number,
         storage_dir=relative,
         sha256=digest,
-        size_bytes=sum((private_path(relative) / name).stat().st_size for name in sums),
+        size_bytes=size_bytes,
         files=sums,
-        manifest=tomllib.loads((private_path(relative) / MANIFEST).read_text(encoding="utf-8")),
+        manifest=manifest_data,
         trial=trial,
         uploaded_by=uploaded_by,
     )
@@ -135,7 +157,11 @@ def _store(
 def bundle_verify(version: BundleVersion) -> list[str]:
     """Files of a stored version whose checksum no longer matches (or that vanished
     or appeared). Empty when the bundle is intact."""
-    actual = file_checksums(private_path(version.storage_dir))
+    if private_is_local():
+        actual = file_checksums(private_path(version.storage_dir))
+    else:
+        prefix = version.storage_dir
+        actual = {name: private_sha256(f"{prefix}/{name}") for name in private_walk(prefix)}
     names = set(actual) | set(version.files)
     return sorted(n for n in names if actual.get(n) != version.files.get(n))
 
@@ -144,10 +170,16 @@ def bundle_public_archive(task: PracticalTask) -> bytes:
     """A zip of the task's public material (statement, starter code, check script,
     training data, dev set) for candidates to download. Never anything outside
     ``public/``: no hidden material, no solutions, no manifest."""
-    public = bundle_paths(task).root / "public"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(public.rglob("*")):
-            if path.is_file() and not path.is_symlink():
-                archive.write(path, f"{task.slug}/public/{path.relative_to(public).as_posix()}")
+        if private_is_local():
+            public = bundle_paths(task).root / "public"
+            for path in sorted(public.rglob("*")):
+                if path.is_file() and not path.is_symlink():
+                    archive.write(path, f"{task.slug}/public/{path.relative_to(public).as_posix()}")
+        elif task.current_version is not None:
+            version = task.current_version
+            for name in sorted(n for n in version.files if n.startswith("public/")):
+                with private_open(f"{version.storage_dir}/{name}") as handle:
+                    archive.writestr(f"{task.slug}/{name}", handle.read())
     return buffer.getvalue()

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import ApplicationError
+from core.private_storage import private_local_copy, private_save, private_size
 from core.tasks import task_send_on_commit
 from training.bundles.manifest import BundleRefused
 from training.bundles.storage import BundleTrial, bundle_upload
@@ -38,17 +39,13 @@ def bundle_upload_receive(*, upload: UploadedFile, uploaded_by: User) -> BundleU
             f"压缩包过大（上限 {limit // (1 << 20)} MiB）/ The archive is too large."
         )
     relative = Path("uploads") / uuid.uuid4().hex / Path(upload.name or "bundle.zip").name
-    target = Path(settings.PRIVATE_STORAGE_DIR) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
+    private_save(relative.as_posix(), upload)
     with transaction.atomic():
         record = BundleUpload.objects.create(
             uploaded_by=uploaded_by,
             file_name=Path(upload.name or "bundle").name,
-            archive=str(relative),
-            size_bytes=target.stat().st_size,
+            archive=relative.as_posix(),
+            size_bytes=private_size(relative.as_posix()),
         )
         task_send_on_commit(BUNDLE_UPLOAD_TASK, record.pk)
     return record
@@ -64,9 +61,11 @@ def bundle_upload_process(*, upload_id: int, trial: BundleTrial) -> None:
     if not claimed:
         return
     record = BundleUpload.objects.select_related("uploaded_by").get(pk=upload_id)
-    source = Path(settings.PRIVATE_STORAGE_DIR) / record.archive
+    # With a bucket, the archive is fetched to this worker's scratch space first.
+    scratch = Path(settings.PRIVATE_STORAGE_DIR) / "scratch"
     try:
-        version = bundle_upload(source=source, uploaded_by=record.uploaded_by, trial=trial)
+        with private_local_copy(record.archive, scratch=scratch) as source:
+            version = bundle_upload(source=source, uploaded_by=record.uploaded_by, trial=trial)
     except BundleRefused as exc:
         BundleUpload.objects.filter(pk=upload_id).update(
             state=BundleUpload.State.REFUSED, message=exc.message, finished_at=timezone.now()
