@@ -1,6 +1,8 @@
 """Settings come from the environment and fail loudly on a bad value."""
 
+import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +93,74 @@ def test_production_never_allows_the_local_sandbox() -> None:
         },
     )
     assert result.stdout.strip() == "False", result.stderr
+
+
+def production_env(**extra: str) -> dict[str, str]:
+    """A complete production configuration with fresh random secrets."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "SANDBOX_"))
+    }
+    return {
+        **clean,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_PRODUCTION": "1",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "CREDENTIAL_KEY_SECRET": secrets.token_urlsafe(50),
+        "DATABASE_URL": "postgres://u@127.0.0.1/x",
+        "DJANGO_ALLOWED_HOSTS": "certs.example.org",
+        **extra,
+    }
+
+
+def test_deployment_checklist_is_clean_in_production() -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "WARNINGS" not in output and "ERRORS" not in output, output
+    assert "no issues" in output
+
+
+def test_production_answers_https_only_with_secure_cookies() -> None:
+    probe = (
+        "import django, json; from django.conf import settings as s; django.setup(); "
+        "print(json.dumps([s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, "
+        "s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD, s.SESSION_COOKIE_SECURE, "
+        "s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_NAME, s.SECURE_PROXY_SSL_HEADER]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=production_env(
+            DJANGO_SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO",
+            DJANGO_SECURE_HSTS_PRELOAD="0",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [
+        True,
+        365 * 24 * 60 * 60,
+        True,
+        False,  # preload is the operator's choice
+        True,
+        True,
+        "__Host-sessionid",
+        ["HTTP_X_FORWARDED_PROTO", "https"],
+    ]
+
+
+def test_a_proxy_header_must_be_a_request_header() -> None:
+    result = load_settings(DJANGO_SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto")
+    assert result.returncode != 0
+    assert "DJANGO_SECURE_PROXY_SSL_HEADER" in result.stderr
