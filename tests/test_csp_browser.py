@@ -50,7 +50,7 @@ EXTRA: dict[str, Callable[[str], list[str]]] = {
 def pages_by_role(w: World, code: str) -> dict[str, list[str]]:
     assert set(PAGES) >= DOWNLOADS
     pages: dict[str, list[str]] = {role: [] for role in [*ROLES, "holder"]}
-    for name, (method, url, allowed) in PAGES.items():
+    for name, (method, url, allowed, *_) in PAGES.items():
         if method == "get" and name not in DOWNLOADS:
             for role in allowed:
                 pages[role].append(url(w))
@@ -88,7 +88,9 @@ def test_no_page_breaks_the_content_security_policy(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING, logger="csp.violations")
-    certificate = Certificate.objects.select_related("application__candidate").get()
+    certificate = Certificate.objects.select_related("application__candidate").get(
+        pk=world.security.certificate.pk
+    )
     users = {**world.users, "anonymous": None, "holder": certificate.application.candidate}
     seen: list[str] = []
     visited = 0
