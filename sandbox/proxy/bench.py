@@ -66,7 +66,7 @@ def main() -> None:
                 times[name].append(_timed(spec, hosts[name]))
         proxy.shutdown()
     medians = {name: statistics.median(values) for name, values in times.items()}
-    report = {
+    report: dict[str, object] = {
         name: {
             "median_s": round(medians[name], 4),
             "min_s": round(min(v), 4),
