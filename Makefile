@@ -8,6 +8,8 @@ FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/certengine
 # Each pytest-xdist worker uses this database + its index (14, 15): tests/conftest.py.
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
+# The sandbox reaches Docker only through its socket proxy (docs/sandbox.md), in tests too.
+SANDBOX_PROXY_SOCKET ?= /run/cert-engine/docker-proxy.sock
 
 .PHONY: run test lint typecheck pytest venv lock services sandbox-image sandbox-image-tensorflow messages clean
 
@@ -53,7 +55,9 @@ typecheck: venv
 	.venv/bin/mypy .
 
 pytest: venv
+	SANDBOX_PROXY_SOCKET=$(SANDBOX_PROXY_SOCKET) scripts/docker/ensure_proxy.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SANDBOX_BACKEND=docker \
+	  DOCKER_HOST=unix://$(SANDBOX_PROXY_SOCKET) \
 	  $(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 ## test: everything the tests need, then ruff, mypy and every test

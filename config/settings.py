@@ -8,6 +8,8 @@ warning). Setting ``DATABASE_URL`` and ``REDIS_URL`` switches to PostgreSQL and 
 Redis-backed worker.
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -236,6 +238,22 @@ SANDBOX_POOL_SIZE = env_int("SANDBOX_POOL_SIZE", 0)
 # longest wall limit plus the pool's idle time.
 SANDBOX_JANITOR_MAX_AGE = env_int("SANDBOX_JANITOR_MAX_AGE", 2 * 60 * 60)
 SANDBOX_GPU_DEVICE = env_str("SANDBOX_GPU_DEVICE")
+# The Docker socket proxy (sandbox/proxy, docs/sandbox.md): the worker's DOCKER_HOST
+# points at SANDBOX_PROXY_SOCKET. Bind sources must lie under these roots (os.pathsep
+# lists): writable ones under the temporary directory (capped tmpfs areas, pool slots)
+# or the scratch folders, read-only ones also under private storage, the sandbox cache
+# and the grading harness.
+SANDBOX_PROXY_SOCKET = env_str("SANDBOX_PROXY_SOCKET", "/run/cert-engine/docker-proxy.sock")
+SANDBOX_PROXY_WRITABLE_ROOTS = env_str(
+    "SANDBOX_PROXY_WRITABLE_ROOTS",
+    os.pathsep.join([tempfile.gettempdir(), str(PRIVATE_STORAGE_DIR / "scratch")]),
+)
+SANDBOX_PROXY_READONLY_ROOTS = env_str(
+    "SANDBOX_PROXY_READONLY_ROOTS",
+    os.pathsep.join(
+        [str(PRIVATE_STORAGE_DIR), str(SANDBOX_CACHE_DIR), str(BASE_DIR / "grading" / "harness")]
+    ),
+)
 
 # --- Certificates ---------------------------------------------------------------
 # The public address of the site: credential ids, the issuer and the QR codes use it.

@@ -16,6 +16,10 @@ $PY manage.py load_demo
 if docker info >/dev/null 2>&1; then
   echo "Docker engine found: preparing the sandbox image (built once, then cached by hash)."
   $PY manage.py build_sandbox_image --framework pytorch
+  # The worker reaches the engine only through the sandbox's socket proxy.
+  export SANDBOX_PROXY_SOCKET="${SANDBOX_PROXY_SOCKET:-/run/cert-engine/docker-proxy.sock}"
+  SANDBOX_PROXY_LOG=var/docker-proxy.log scripts/docker/ensure_proxy.sh
+  export DOCKER_HOST="unix://${SANDBOX_PROXY_SOCKET}"
 else
   cat >&2 <<'WARN'
 ##########################################################################

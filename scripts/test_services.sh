@@ -43,3 +43,5 @@ command -v socat >/dev/null || apt_install socat
 command -v redis-server >/dev/null || apt_install redis-server
 
 scripts/docker/ensure_engine.sh
+# The sandbox's Docker socket proxy: the tests reach the engine through it.
+scripts/docker/ensure_proxy.sh

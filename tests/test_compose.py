@@ -20,7 +20,14 @@ def compose() -> dict:
 
 
 def test_services_are_the_production_set(compose) -> None:
-    assert set(compose["services"]) == {"web", "worker", "beat", "postgres", "redis"}
+    assert set(compose["services"]) == {
+        "web",
+        "worker",
+        "beat",
+        "postgres",
+        "redis",
+        "docker-proxy",
+    }
     assert "gunicorn config.wsgi:application" in compose["services"]["web"]["command"]
     assert compose["services"]["beat"]["command"].startswith("celery -A config beat")
 
@@ -52,14 +59,21 @@ def test_database_and_broker_urls_point_at_the_services(compose) -> None:
 
 def test_worker_has_the_engine_and_consumes_every_routed_queue(compose) -> None:
     worker = compose["services"]["worker"]
-    assert "/var/run/docker.sock:/var/run/docker.sock" in worker["volumes"]
+    # The engine only through the proxy's socket; the proxy alone holds the engine's.
+    assert "/var/run/docker.sock:/var/run/docker.sock" not in worker["volumes"]
+    assert "/run/cert-engine:/run/cert-engine" in worker["volumes"]
+    assert worker["environment"]["DOCKER_HOST"] == "unix:///run/cert-engine/docker-proxy.sock"
+    proxy = compose["services"]["docker-proxy"]
+    assert "/var/run/docker.sock:/var/run/docker.sock" in proxy["volumes"]
+    assert "/run/cert-engine:/run/cert-engine" in proxy["volumes"]
+    assert "DJANGO_SECRET_KEY" not in proxy["environment"]
     queues = set(worker["command"].split("-Q ")[1].split()[0].split(","))
     routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
     assert routed | {settings.CELERY_TASK_DEFAULT_QUEUE} <= queues
     for name in ("web", "beat"):
-        assert (
-            "/var/run/docker.sock:/var/run/docker.sock" not in compose["services"][name]["volumes"]
-        )
+        volumes = compose["services"][name]["volumes"]
+        assert "/var/run/docker.sock:/var/run/docker.sock" not in volumes
+        assert "/run/cert-engine:/run/cert-engine" not in volumes
 
 
 def test_no_secret_is_written_into_the_file(compose) -> None:

@@ -23,6 +23,7 @@ FILES = ("compose.web.yml", "compose.worker-cpu.yml", "compose.worker-gpu.yml")
 VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(?::?[-?][^}]*)?\}")
 SECRETS = ("DJANGO_SECRET_KEY", "CREDENTIAL_KEY_SECRET", "DATABASE_URL")
 SOCKET = "/var/run/docker.sock:/var/run/docker.sock"
+PROXY_SOCKET = "/run/cert-engine:/run/cert-engine"
 WORKER_PORTS = {"5432", "6379", "5555"}
 
 
@@ -73,8 +74,8 @@ def test_each_host_has_its_services(compose: dict[str, dict[str, Any]]) -> None:
     assert set(compose["compose.web.yml"]["services"]) == {
         "web", "beat", "worker-default", "postgres", "redis"
     }  # fmt: skip
-    assert set(compose["compose.worker-cpu.yml"]["services"]) == {"worker-cpu"}
-    gpu = set(compose["compose.worker-gpu.yml"]["services"])
+    assert set(compose["compose.worker-cpu.yml"]["services"]) == {"worker-cpu", "docker-proxy"}
+    gpu = set(compose["compose.worker-gpu.yml"]["services"]) - {"docker-proxy"}
     assert gpu and all(re.fullmatch(r"gpu\d+", name) for name in gpu)
     web = compose["compose.web.yml"]["services"]
     assert "gunicorn config.wsgi:application" in web["web"]["command"]
@@ -98,7 +99,9 @@ def test_app_environment_names_are_settings_the_site_reads(
     text = "".join((ROOT / source).read_text() for source in sources)
     read = set(re.findall(r'env_\w+\("([A-Z0-9_]+)"', text))
     for name, spec in app_services(services).items():
-        assert set(spec["environment"]) - read == set(), f"{name}: a typo or an unread setting"
+        # DOCKER_HOST is read by the docker SDK (the socket proxy's address).
+        unread = set(spec["environment"]) - read - {"DOCKER_HOST"}
+        assert unread == set(), f"{name}: a typo or an unread setting"
 
 
 def test_no_secret_is_written_into_the_files(
@@ -125,12 +128,19 @@ def test_every_queue_is_consumed_and_every_consumed_queue_exists(
     known |= {e["options"]["queue"] for e in schedule.values() if "options" in e}
     assert set().union(*consumed.values()) == known
     # Candidates' code runs only where the Docker engine is, never on the web host.
+    # Workers reach it only through the socket proxy, which alone holds the engine's socket.
     for name, queues in consumed.items():
-        has_engine = SOCKET in services[name]["volumes"]
+        has_engine = PROXY_SOCKET in services[name]["volumes"]
         assert has_engine == bool(queues & {QUEUE_CPU, QUEUE_GPU}), name
         assert not (QUEUE_CPU in queues and QUEUE_GPU in queues), name
+        assert SOCKET not in services[name]["volumes"], name
+        if has_engine:
+            assert services[name]["environment"]["DOCKER_HOST"].endswith("docker-proxy.sock")
+    assert [n for n, spec in services.items() if SOCKET in spec.get("volumes", [])] == [
+        "docker-proxy"
+    ]
     for name in ("web", "beat"):
-        assert SOCKET not in services[name]["volumes"]
+        assert PROXY_SOCKET not in services[name]["volumes"]
 
 
 def test_gpu_workers_are_one_process_per_distinct_device(
@@ -138,6 +148,7 @@ def test_gpu_workers_are_one_process_per_distinct_device(
 ) -> None:
     gpu = compose["compose.worker-gpu.yml"]["services"]
     devices, hostnames = [], []
+    gpu = {name: spec for name, spec in gpu.items() if name != "docker-proxy"}
     for name, spec in gpu.items():
         command = spec["command"]
         assert queues_of(command) == {QUEUE_GPU}, name
@@ -163,6 +174,8 @@ def test_gpu_worker_environment_pins_each_sandbox_to_its_device(
         "print(json.dumps([dict(r) for r in host['device_requests']]))\n"
     )
     for name, spec in compose["compose.worker-gpu.yml"]["services"].items():
+        if name == "docker-proxy":
+            continue
         device = resolve(spec["environment"]["SANDBOX_GPU_DEVICE"])
         env = {"SANDBOX_GPU_DEVICE": device, "DJANGO_SETTINGS_MODULE": "config.settings"}
         out = subprocess.run(

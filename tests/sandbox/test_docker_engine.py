@@ -106,5 +106,5 @@ def test_janitor_removes_orphans_and_spares_young_containers(
 
     assert janitor_sweep(3600, labels={TEST_LABEL: test_label}) == 0
     assert janitor_sweep(0, labels={TEST_LABEL: test_label}) == 1
-    assert client.containers(all=True, filters={"id": orphan}) == []
+    assert client.containers(all=True, filters={"id": orphan, "label": [f"{LABEL}=1"]}) == []
     assert janitor_sweep(0, labels={TEST_LABEL: test_label}) == 0

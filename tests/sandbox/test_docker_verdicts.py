@@ -192,7 +192,7 @@ def test_filling_tmp_is_an_output_limit(run_py: RunPy) -> None:
 
 
 def test_missing_image_is_a_sandbox_error(run_py: RunPy) -> None:
-    result = run_py("print(1)", image="cert-engine/no-such-image:0")
+    result = run_py("print(1)", image="cert-engine/sandbox-no-such-image:0")
 
     assert result.verdict == Verdict.SANDBOX_ERROR
     assert "not found" in result.detail

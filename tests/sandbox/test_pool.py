@@ -107,7 +107,9 @@ def test_pooled_container_is_used_once_then_removed(
         assert result.stdout == "second\n['main.py', 'name.txt']\n"
         assert (second / "out" / "result.txt").read_text() == "written"
         # Used once, then removed with its slot; the pool refills with a new one.
-        assert api_client().containers(all=True, filters={"id": ready}) == []
+        assert (
+            api_client().containers(all=True, filters={"id": ready, "label": [f"{LABEL}=1"]}) == []
+        )
         assert not slot_dir(run_id).exists()
         assert pool.wait_full(60)
         [refill] = _pooled_ids(test_label)
@@ -215,7 +217,7 @@ def test_stale_pooled_containers_are_replaced_not_used(
         result = run(spec, backend="docker")
         assert result.verdict == Verdict.OK
         assert pool.hits == 0
-        assert api_client().containers(all=True, filters={"id": old}) == []
+        assert api_client().containers(all=True, filters={"id": old, "label": [f"{LABEL}=1"]}) == []
     assert _containers(test_label) == []
 
 
