@@ -31,19 +31,18 @@ def mel_filters() -> np.ndarray:
 
 
 def log_mel(audio: np.ndarray) -> np.ndarray:
-    """int16 clips (n, 8000) → log-mel spectrograms (n, 98 frames, MELS), time first as
-    Keras's Conv1D wants it, each clip normalised to zero mean and unit variance (the
-    clips' gain varies by 30 dB)."""
-    filters, window = mel_filters(), np.hamming(WINDOW).astype(np.float32)
+    """int16 clips (n, 8000) → log-mel spectrograms (n, 98 frames, MELS), float32, with
+    tf.signal.stft, time first as Keras's Conv1D wants it, each clip normalised to zero
+    mean and unit variance (the clips' gain varies by 30 dB)."""
+    filters = tf.constant(mel_filters())
     out = []
     for start in range(0, len(audio), 256):
-        x = np.asarray(audio[start : start + 256], dtype=np.float32) / 32768
-        frames = np.lib.stride_tricks.sliding_window_view(x, WINDOW, axis=1)[:, ::HOP]
-        power = np.abs(np.fft.rfft(frames * window, n=FFT, axis=-1)) ** 2
-        logmel = np.log(power.astype(np.float32) @ filters + 1e-6)
-        mean, std = logmel.mean(axis=(1, 2), keepdims=True), logmel.std(axis=(1, 2), keepdims=True)
-        out.append((logmel - mean) / (std + 1e-5))
-    return np.concatenate(out).astype(np.float32)
+        x = tf.constant(audio[start : start + 256], tf.float32) / 32768
+        spec = tf.signal.stft(x, WINDOW, HOP, FFT, window_fn=tf.signal.hamming_window)
+        logmel = tf.math.log(tf.square(tf.abs(spec)) @ filters + 1e-6)
+        mean, variance = tf.nn.moments(logmel, axes=[1, 2], keepdims=True)
+        out.append(((logmel - mean) / (tf.sqrt(variance) + 1e-5)).numpy())
+    return np.concatenate(out)
 
 
 def build() -> tf.keras.Model:

@@ -1,5 +1,5 @@
 """Reference (TensorFlow / Keras): the PyTorch reference in Keras. A log-mel
-spectrogram (40 mel bands, 25 ms windows every 10 ms, computed with NumPy) feeds a small
+spectrogram (40 mel bands, 25 ms windows every 10 ms, tf.signal.stft) feeds a small
 1-D convolutional network over time with the mel bands as channels (Keras's Conv1D
 wants time first); global max pooling over time makes it indifferent to where the word
 is. Every batch is augmented: a random time shift, background from the training set's
@@ -41,14 +41,14 @@ def mel_filters() -> np.ndarray:
 
 
 def mel_power(audio: np.ndarray) -> np.ndarray:
-    """int16 clips (n, 8000) → mel-band power (n, 98 frames, MELS), float32, in batches."""
-    filters, window = mel_filters(), np.hamming(WINDOW).astype(np.float32)
+    """int16 clips (n, 8000) → mel-band power (n, 98 frames, MELS), float32, with
+    tf.signal.stft, in batches."""
+    filters = tf.constant(mel_filters())
     out = []
     for start in range(0, len(audio), 256):
-        x = np.asarray(audio[start : start + 256], dtype=np.float32) / 32768
-        frames = np.lib.stride_tricks.sliding_window_view(x, WINDOW, axis=1)[:, ::HOP]
-        spectrum = np.fft.rfft(frames * window, n=FFT, axis=-1)
-        out.append((np.abs(spectrum) ** 2).astype(np.float32) @ filters)
+        x = tf.constant(audio[start : start + 256], tf.float32) / 32768
+        spec = tf.signal.stft(x, WINDOW, HOP, FFT, window_fn=tf.signal.hamming_window)
+        out.append((tf.square(tf.abs(spec)) @ filters).numpy())
     return np.concatenate(out)
 
 
@@ -100,12 +100,14 @@ def build() -> tf.keras.Model:
 
 class Plan:
     """How many epochs fit the time budget, re-estimated after each epoch from the
-    slowest one so far (never fewer than MIN_EPOCHS), and the learning rate of each
-    step: warm-up, then a cosine down to the planned end."""
+    slowest one so far but the first (which also traces the training step; it counts
+    only until there is another), never fewer than MIN_EPOCHS; and the learning rate
+    of each step: warm-up, then a cosine down to the planned end."""
 
     def __init__(self, started: float, steps_per_epoch: int) -> None:
         self.started, self.steps_per_epoch = started, steps_per_epoch
-        self.epochs, self.slowest = EPOCHS, 0.0
+        self.epochs = EPOCHS
+        self.times: list[float] = []
 
     def rate(self, step: int) -> float:
         progress = min(1.0, step / (self.epochs * self.steps_per_epoch))
@@ -114,8 +116,9 @@ class Plan:
         return PEAK_RATE * 0.5 * (1 + math.cos(math.pi * (progress - 0.25) / 0.75))
 
     def update(self, done: int, took: float, now: float) -> None:
-        self.slowest = max(self.slowest, took)
-        affordable = done + int((BUDGET_SECONDS - (now - self.started)) / self.slowest)
+        self.times.append(took)
+        slowest = max(self.times[1:] or self.times)
+        affordable = done + int((BUDGET_SECONDS - (now - self.started)) / slowest)
         self.epochs = max(MIN_EPOCHS, min(EPOCHS, affordable), done)
 
 
