@@ -1,8 +1,8 @@
-"""Starter code (PyTorch): runs as it is, and fails. The pieces of a CTC recogniser
-are here: log-mel features, a model that gives per-frame log-probabilities of the ten
-digits and the blank, the CTC loss, greedy decoding. The model is one linear layer on
-each 10 ms frame (no context, 397 output frames per clip) trained for one epoch: it
-emits digits all over the clip, a WER of about 7. See the statement's hints, and keep
+"""Starter code: runs as it is, and fails. The pieces of a CTC recogniser are here:
+log-mel features, a model that gives per-frame log-probabilities of the ten digits
+and the blank, the CTC loss, greedy decoding. The model is one linear layer on each
+10 ms frame (no context, 397 output frames per clip) trained for one epoch: it emits
+digits all over the clip, a WER of about 7. See the statement's hints, and keep
 `predict` within the real-time budget."""
 
 from pathlib import Path
