@@ -27,6 +27,9 @@ def test_demo_bundle_passes_its_trial_run(name):
     reference, baseline = version.trial["reference"], version.trial["baseline"]
     assert reference["passed"] is True and baseline["passed"] is False, version.trial
     assert reference["stages"]["train"]["peak_memory_mb"] > 0
+    if version.task.framework == "any":  # the Keras reference too, in the TensorFlow image
+        keras = version.trial["reference_tensorflow"]
+        assert (keras["framework"], keras["passed"]) == ("tensorflow", True), version.trial
 
 
 def test_language_sentences_come_from_djangos_catalogues():

@@ -242,7 +242,8 @@ def test_the_migration_gives_old_submissions_their_tasks_framework(demo, candida
 def test_a_tensorflow_submission_runs_in_the_tensorflow_image_and_is_scored(
     demo, candidate, monkeypatch
 ):
-    task = PracticalTask.objects.get(slug="shapes-cnn")
+    # spoken digits: its Keras reference trains in seconds (the shapes one takes a minute)
+    task = PracticalTask.objects.get(slug="spoken-digits")
     images = []
     run = evaluation.sandbox.run
 
@@ -263,8 +264,8 @@ def test_a_tensorflow_submission_runs_in_the_tensorflow_image_and_is_scored(
     assert (submission.verdict, submission.passed) == ("ok", True), submission.message
     tensorflow = evaluation.GradingSpec.from_task(task, framework="tensorflow").resolved_image()
     assert images == [tensorflow, tensorflow] and "tensorflow" in tensorflow
-    assert submission.test_score >= 0.85
-    print(f"shapes, Keras reference: hidden {submission.test_score}, stages {submission.stages}")
+    assert submission.test_score >= 0.80
+    print(f"spoken digits, Keras reference: hidden {submission.test_score}, {submission.stages}")
 
 
 @pytest.mark.docker

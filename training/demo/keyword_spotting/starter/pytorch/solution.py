@@ -1,7 +1,7 @@
-"""Starter code: runs as it is, and fails. It computes a log-mel spectrogram (keep
-that), averages it over time into 40 numbers per clip and trains a linear classifier
-for a few epochs. An average over time cannot tell "no" from "on": replace it with a
-model that sees the order of the sounds (see the statement's hints)."""
+"""Starter code (PyTorch): runs as it is, and fails. It computes a log-mel spectrogram
+(keep that), averages it over time into 40 numbers per clip and trains a linear
+classifier for a few epochs. An average over time cannot tell "no" from "on": replace
+it with a model that sees the order of the sounds (see the statement's hints)."""
 
 from pathlib import Path
 

@@ -1,8 +1,8 @@
-"""Starter code: runs as it is, and fails. Tokens (English words, Chinese characters,
-punctuation) are embedded and averaged into one vector per ticket, then a linear layer
-picks the queue. An average forgets the order of the words: it cannot tell "the VPN
-drops" from "last week the VPN dropped, but that was fixed". Replace it with a model
-that reads the ticket in order (see the statement's hints)."""
+"""Starter code (PyTorch): runs as it is, and fails. Tokens (English words, Chinese
+characters, punctuation) are embedded and averaged into one vector per ticket, then a
+linear layer picks the queue. An average forgets the order of the words: it cannot
+tell "the VPN drops" from "last week the VPN dropped, but that was fixed". Replace it
+with a model that reads the ticket in order (see the statement's hints)."""
 
 import json
 import re
