@@ -248,11 +248,12 @@ SANDBOX_PROXY_WRITABLE_ROOTS = env_str(
     "SANDBOX_PROXY_WRITABLE_ROOTS",
     os.pathsep.join([tempfile.gettempdir(), str(PRIVATE_STORAGE_DIR / "scratch")]),
 )
+# The grading harness as the engine sees it (grading/harness_files.py): the code's own
+# folder, or a host folder the worker fills when it runs in a container.
+GRADING_HARNESS_DIR = Path(env_str("GRADING_HARNESS_DIR", str(BASE_DIR / "grading" / "harness")))
 SANDBOX_PROXY_READONLY_ROOTS = env_str(
     "SANDBOX_PROXY_READONLY_ROOTS",
-    os.pathsep.join(
-        [str(PRIVATE_STORAGE_DIR), str(SANDBOX_CACHE_DIR), str(BASE_DIR / "grading" / "harness")]
-    ),
+    os.pathsep.join([str(PRIVATE_STORAGE_DIR), str(SANDBOX_CACHE_DIR), str(GRADING_HARNESS_DIR)]),
 )
 
 # --- Certificates ---------------------------------------------------------------

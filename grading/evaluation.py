@@ -24,6 +24,7 @@ import numpy as np
 from django.conf import settings
 
 import sandbox
+from grading.harness_files import harness_dir
 from grading.metrics import METRICS, Metric, bootstrap_ci
 from grading.models import Submission
 from grading.predictions import (
@@ -38,7 +39,6 @@ from training.models import PracticalTask
 
 logger = logging.getLogger(__name__)
 
-HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 TRAIN_LOG_MAX_CHARS = 20_000
 PREDICTIONS_MAX_BYTES = 256 * 1024 * 1024
 DEV_AND_TEST: tuple[str, ...] = ("dev", "test")
@@ -177,7 +177,7 @@ class _Workspace:
 
     def common_mounts(self) -> tuple[sandbox.Mount, ...]:
         return (
-            sandbox.Mount(HARNESS_DIR, "/harness"),
+            sandbox.Mount(harness_dir(), "/harness"),
             sandbox.Mount(self.submission, "/submission"),
         )
 

@@ -11,9 +11,8 @@ from typing import Any
 from django.conf import settings
 
 import sandbox
+from grading.harness_files import harness_dir
 from training.models import QuestionVersion
-
-HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 
 
 class ProgrammingInfrastructureError(Exception):
@@ -48,7 +47,7 @@ def programming_run(
                 image=settings.SANDBOX_IMAGE or sandbox.default_image(),
                 command=("python3", "/harness/run_calls.py"),
                 mounts=(
-                    sandbox.Mount(HARNESS_DIR, "/harness"),
+                    sandbox.Mount(harness_dir(), "/harness"),
                     sandbox.Mount(folder / "submission", "/submission"),
                     sandbox.Mount(folder / "tests", "/tests"),
                     sandbox.Mount(folder / "output", "/output", writable=True),

@@ -33,7 +33,12 @@ def test_services_are_the_production_set(compose) -> None:
 
 
 def test_app_services_share_settings_and_private_storage(compose) -> None:
-    envs = [compose["services"][name]["environment"] for name in APP_SERVICES]
+    # The worker adds only where the engine finds its scratch and grading scripts.
+    worker_only = {"TMPDIR", "GRADING_HARNESS_DIR"}
+    envs = [
+        {k: v for k, v in compose["services"][name]["environment"].items() if k not in worker_only}
+        for name in APP_SERVICES
+    ]
     assert all(env == envs[0] for env in envs)
     env = envs[0]
     assert env["DJANGO_PRODUCTION"] == "1" and env["SANDBOX_BACKEND"] == "docker"
@@ -98,3 +103,20 @@ def test_web_and_worker_have_health_checks_that_exist(compose) -> None:
     worker = compose["services"]["worker"]["healthcheck"]["test"]
     assert worker == ["CMD", "python", "manage.py", "worker_health"]
     assert get_commands()["worker_health"] == "grading"
+
+
+def test_the_worker_puts_sandbox_mounts_where_the_engine_sees_them(compose) -> None:
+    """The engine resolves bind sources on the host: the worker's scratch (TMPDIR) and
+    grading scripts live at host paths mounted at the same path, and the proxy allows
+    exactly those roots."""
+    worker, proxy = compose["services"]["worker"], compose["services"]["docker-proxy"]
+    for key in ("TMPDIR", "GRADING_HARNESS_DIR"):
+        path = worker["environment"][key]
+        assert path.startswith("/var/lib/cert-engine/"), key
+        assert f"{path}:{path}" in worker["volumes"]
+        assert f"{path}:{path}:ro" in proxy["volumes"]
+    roots = proxy["environment"]
+    assert roots["SANDBOX_PROXY_WRITABLE_ROOTS"].split(":")[0] == worker["environment"]["TMPDIR"]
+    assert worker["environment"]["GRADING_HARNESS_DIR"] in roots[
+        "SANDBOX_PROXY_READONLY_ROOTS"
+    ].split(":")

@@ -28,7 +28,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from grading import practical
-from grading.evaluation import HARNESS_DIR, GradingSpec, practical_evaluate
+from grading.evaluation import GradingSpec, practical_evaluate
+from grading.harness_files import harness_dir
 from grading.metrics import METRICS, bootstrap_ci
 from grading.models import GradingRun, Submission
 from grading.predictions import predictions_parse
@@ -142,7 +143,7 @@ def _bare_commands(
     base = [
         "docker", "run", "--rm", "--network", "none", "--user", "10001:10001",
         "--memory", "1536m", "--cpus", "1", "--read-only",
-        "-v", f"{HARNESS_DIR}:/harness:ro",
+        "-v", f"{harness_dir()}:/harness:ro",
         "-v", f"{solution.parent}:/submission:ro",
     ]  # fmt: skip
     train = [
