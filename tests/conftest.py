@@ -90,6 +90,12 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any, _private_stor
 
 @pytest.fixture
 def demo(db: None) -> dict[str, Any]:
+    return demo_data()
+
+
+def demo_data() -> dict[str, Any]:
+    """The demo's Beginner CV certification and its four people (loaded again when a
+    transactional test flushed the database)."""
     from certification.demo.programme import demo_load
     from certification.models import Certification
 
