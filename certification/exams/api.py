@@ -115,7 +115,7 @@ class IntegrityEventIn(serializers.Serializer[Any]):
 
 
 class IntegrityReportIn(serializers.Serializer[Any]):
-    events = IntegrityEventIn(many=True, max_length=integrity.BATCH_MAX)
+    events = serializers.ListField(child=IntegrityEventIn(), max_length=integrity.BATCH_MAX)
 
 
 class IntegrityReportOut(serializers.Serializer[Any]):

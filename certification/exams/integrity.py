@@ -141,7 +141,12 @@ def _report_time(value: Any, *, attempt: Attempt, now: datetime) -> datetime:
 
 
 def integrity_report(
-    *, attempt: Attempt, events: list[dict[str, Any]], ip: str | None, device: str, now=None
+    *,
+    attempt: Attempt,
+    events: list[dict[str, Any]],
+    ip: str | None,
+    device: str,
+    now: datetime | None = None,
 ) -> int:
     """Records what the exam page reports (``kind`` among ``BROWSER_KINDS``, ``at``,
     a small ``detail``). Returns how many were stored: nothing for a closed attempt,
