@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from certification.exams import services as exams
-from certification.models import Answer, Attempt, AttemptItem
+from certification.models import Answer, Attempt, AttemptItem, IntegrityEvent
 from tests.factories import approved_application, correct_response, objective_exam
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -224,3 +224,45 @@ def test_practice_quiz_shows_feedback_only_when_asked(logged_in: Page, candidate
     expect(sigmoid.locator(".practice-feedback")).to_contain_text("100%")
     expect(sigmoid.locator(".practice-feedback math")).to_have_count(1)
     expect(sigmoid.locator(".practice-feedback")).not_to_contain_text("e^{-x}")
+
+
+def test_a_second_browser_takes_over_and_the_first_keeps_its_unsent_answer(
+    browser: Browser, logged_in: Page, demo, candidate
+) -> None:
+    """Two browsers (contexts) on one attempt: the second asks, then takes over; the
+    first shows that it was taken over, stops saving, and keeps what was typed."""
+    first = logged_in
+    objective_exam(certification=demo["certification"])
+    start_exam(first)
+    attempt = Attempt.objects.get(candidate=candidate)
+    # Focus loss is reported (in a batch, a moment later).
+    first.evaluate("window.dispatchEvent(new Event('blur'))")
+    first.evaluate("window.dispatchEvent(new Event('focus'))")
+
+    context = browser.new_context(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-hans"})
+    second = context.new_page()
+    second.goto(first.url.split("/attempts/")[0] + "/accounts/login/")
+    second.fill("input[name=username]", candidate.username)
+    second.fill("input[name=password]", "correct horse battery staple")
+    second.click("button[type=submit]")
+    second.wait_for_url("**/dashboard/")
+    second.goto(first.url)
+    expect(second.locator("#takeover-confirm")).to_be_visible()
+    second.click("#takeover-confirm")
+    expect(second.locator(".flash[role=status]")).to_contain_text("接管")
+    expect(second.locator("#timer")).to_be_visible()
+
+    fill = first.locator("fieldset[data-kind=fill_in]")
+    fill.locator("input").fill("CNN")
+    expect(first.locator("#takeover-notice")).to_be_visible()
+    expect(fill.locator("input")).to_be_disabled()
+    stored = first.evaluate(
+        f"localStorage.getItem('attempt:{attempt.public_id}:' + "
+        "document.querySelector('fieldset[data-kind=fill_in]').dataset.item)"
+    )
+    assert stored and '"CNN"' in stored  # not lost: still in the first browser
+    assert not Answer.objects.filter(item__attempt=attempt).exists()
+
+    kinds = set(IntegrityEvent.objects.filter(attempt=attempt).values_list("kind", flat=True))
+    assert {"session_takeover", "focus_lost", "focus_back"} <= kinds
+    context.close()

@@ -29,6 +29,7 @@ from certification.models import (
     EligibilityWaiver,
     Enrolment,
     Exam,
+    IntegrityEvent,
     LessonProgress,
     LiveSession,
     MentorMessage,
@@ -232,6 +233,13 @@ API = {
         {"response": {"choice": "b"}, "revision": 1},
         {"owner"},
         200,
+    ),
+    "report integrity events": (
+        "post",
+        lambda w: f"/api/v1/attempts/{w.attempt.public_id}/integrity/",
+        {"events": [{"kind": "focus_lost"}]},
+        {"owner"},
+        202,
     ),
     "submit exam": (
         "post",
@@ -735,7 +743,8 @@ MULTIPART = {"upload solution", "attach", "start project run"}
 def state(w: World) -> tuple:
     return (
         sorted(Application.objects.values_list("pk", "state")),
-        sorted(Attempt.objects.values_list("pk", "state")),
+        sorted(Attempt.objects.values_list("pk", "state", "session_token")),
+        IntegrityEvent.objects.count(),
         Submission.objects.count(),
         sorted(
             Certificate.objects.values_list(
@@ -799,6 +808,12 @@ PAGES = {
     ),
     "apply": ("get", lambda w: "/certifications/beginner-cv/apply/", {"owner", "other_candidate"}),
     "attempt page": ("get", lambda w: f"/attempts/{w.attempt.public_id}/", {"owner"}),
+    "take over attempt": (
+        "post",
+        lambda w: f"/attempts/{w.attempt.public_id}/takeover/",
+        {"owner"},
+        {},
+    ),
     "practical page": ("get", lambda w: "/certifications/beginner-cv/practical/", {"owner"}),
     "review queue": ("get", lambda w: "/committee/applications/", {"committee"}),
     "decide": ("post", lambda w: f"/committee/applications/{w.pending.pk}/decide/", {"committee"}),

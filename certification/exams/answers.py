@@ -14,6 +14,7 @@ from django.core import signing
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from certification.exams.integrity import EVENT_CAP, client_changes, device_hash, events_add
 from certification.exams.services import attempt_grace_end
 from certification.models import Answer, AnswerEvent, Attempt, AttemptItem
 from core.errors import ApplicationError, Conflict, NotFound
@@ -58,6 +59,25 @@ def _item_version(attempt_id: int, item_id: int) -> QuestionVersion:
 MAX_REVISION = 2**31 - 1  # the column is a PostgreSQL integer
 
 
+class TakenOver(Conflict):
+    """Another exam page (browser) took the attempt over: this one may not save."""
+
+    code = "taken_over"
+
+
+@dataclass(frozen=True)
+class Client:
+    """Who sends a save: the exam page's session token (None: an API client, not a
+    page) and the client's IP address and device hash (docs/security.md)."""
+
+    session: str | None = None
+    ip: str | None = None
+    device: str = ""
+
+
+NO_CLIENT = Client()
+
+
 def answer_save(
     *,
     attempt: Attempt,
@@ -65,6 +85,7 @@ def answer_save(
     response: Any,
     revision: int,
     now: datetime | None = None,
+    client: Client = NO_CLIENT,
 ) -> SaveResult:
     """Saves one answer. ``revision`` grows with every change the browser makes; an
     older revision arriving late (a re-sent copy) is logged but never overwrites a
@@ -73,6 +94,8 @@ def answer_save(
     and changes nothing. Raises NotFound for an item not in this attempt,
     InvalidResponse for a response that does not fit the item (e.g. a tampered
     choice id). Every save received is logged in AnswerEvent. Safe to repeat.
+    Raises TakenOver (409) when ``client.session`` is not the attempt's active exam
+    page; a changed IP address or device is logged as an integrity event.
 
     The hot path of the exam (docs/benchmarks.md): the response is validated
     against the cached item version, then stored in one round trip on PostgreSQL
@@ -89,6 +112,7 @@ def answer_save(
         response=clean,
         revision=revision,
         now=now,
+        client=client,
     )
     AUTOSAVES.labels(("applied" if applied else "stale") if outcome == "ok" else "refused").inc()
     if outcome == "not_found":
@@ -97,6 +121,12 @@ def answer_save(
         raise Conflict("试卷已提交，答案未保存 / Already submitted; answer not saved.")
     if outcome == "time_up":
         raise Conflict("考试时间已到，答案未保存 / Time is up; answer not saved.")
+    if outcome == "taken_over":
+        raise TakenOver(
+            "本次作答已在另一浏览器中打开，此页面已停止保存；未发送的答案保留在本浏览器中 / "
+            "This attempt was opened in another browser; this page stopped saving. "
+            "Unsent answers stay in this browser."
+        )
     return SaveResult(item_id=item_id, revision=revision, applied=applied, saved_at=now, late=late)
 
 
@@ -106,22 +136,48 @@ SAVE_TOKEN_SALT = "certification.autosave"  # noqa: S105 - a signing salt, not a
 SAVE_TOKEN_MAX_AGE = 24 * 60 * 60
 
 
-def attempt_save_token(attempt: Attempt) -> str:
+def attempt_save_token(attempt: Attempt, *, session: str | None = None) -> str:
     """A signed capability to save answers to this one attempt, for the exam page
     (and the autosave fast path in certification/fastpath.py): no cookie, so no
-    CSRF; useless for any other attempt, and refused once the attempt is closed."""
-    return signing.dumps(
-        {"a": attempt.pk, "c": attempt.candidate_id, "u": str(attempt.public_id)},
-        salt=SAVE_TOKEN_SALT,
-        compress=False,
-    )
+    CSRF; useless for any other attempt, and refused once the attempt is closed.
+    With ``session`` (the exam page's, certification/exams/integrity.py) it is
+    refused as soon as another page takes the attempt over."""
+    claim: dict[str, Any] = {
+        "a": attempt.pk,
+        "c": attempt.candidate_id,
+        "u": str(attempt.public_id),
+    }
+    if session is not None:
+        claim["s"] = session
+    return signing.dumps(claim, salt=SAVE_TOKEN_SALT, compress=False)
+
+
+def save_token_session(token: str, *, attempt_public_id: str) -> str | None:
+    """The exam page's session that a save token for this attempt carries (None:
+    none, a bad token, or another attempt's)."""
+    try:
+        claim = signing.loads(token, salt=SAVE_TOKEN_SALT, max_age=SAVE_TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    session = claim.get("s")
+    if claim.get("u") != attempt_public_id or not isinstance(session, str):
+        return None
+    return session
 
 
 def answer_save_by_token(
-    *, token: str, attempt_public_id: str, item_id: int, response: Any, revision: int
+    *,
+    token: str,
+    attempt_public_id: str,
+    item_id: int,
+    response: Any,
+    revision: int,
+    ip: str | None = None,
+    user_agent: str = "",
 ) -> SaveResult:
     """``answer_save`` for the holder of an attempt's save token. Raises NotFound for
-    a bad, expired or foreign token (as for an attempt that does not exist)."""
+    a bad, expired or foreign token (as for an attempt that does not exist), and
+    TakenOver for a page's token once another page took the attempt over."""
     try:
         claim = signing.loads(token, salt=SAVE_TOKEN_SALT, max_age=SAVE_TOKEN_MAX_AGE)
     except signing.BadSignature as exc:
@@ -129,7 +185,10 @@ def answer_save_by_token(
     if claim.get("u") != attempt_public_id:
         raise NotFound("Not found.")
     attempt = Attempt(pk=claim["a"], candidate_id=claim["c"])
-    return answer_save(attempt=attempt, item_id=item_id, response=response, revision=revision)
+    client = Client(session=claim.get("s"), ip=ip, device=device_hash(user_agent))
+    return answer_save(
+        attempt=attempt, item_id=item_id, response=response, revision=revision, client=client
+    )
 
 
 def _store_sql(
@@ -140,11 +199,24 @@ def _store_sql(
     response: dict[str, Any],
     revision: int,
     now: datetime,
+    client: Client,
 ) -> tuple[str, bool, bool]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT outcome, applied, late FROM certification_answer_save(%s, %s, %s, %s, %s, %s)",
-            [attempt_id, candidate_id, item_id, json.dumps(response), revision, now],
+            "SELECT outcome, applied, late FROM certification_answer_save("
+            "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                attempt_id,
+                candidate_id,
+                item_id,
+                json.dumps(response),
+                revision,
+                now,
+                client.session,
+                client.ip,
+                client.device,
+                EVENT_CAP,
+            ],
         )
         outcome, applied, late = cursor.fetchone()
     return str(outcome), bool(applied), bool(late)
@@ -158,25 +230,35 @@ def _store_orm(
     response: dict[str, Any],
     revision: int,
     now: datetime,
+    client: Client,
 ) -> tuple[str, bool, bool]:
     """The same steps as the SQL function, for SQLite (the embedded default)."""
     with transaction.atomic():
         locked = (
             Attempt.objects.select_for_update(of=("self",))
             .select_related("exam")
-            .only("state", "deadline", "exam__grace_seconds")
+            .only(
+                "state",
+                "deadline",
+                "exam__grace_seconds",
+                "session_token",
+                "client_ip",
+                "client_device",
+            )
             .filter(pk=attempt_id, candidate_id=candidate_id)
             .first()
         )
-        if (
-            locked is None
-            or not AttemptItem.objects.filter(pk=item_id, attempt_id=attempt_id).exists()
-        ):
+        if locked is None:
             return "not_found", False, False
         if locked.state not in Attempt.ACTIVE_STATES:
             return "submitted", False, False
         if now > attempt_grace_end(locked):
             return "time_up", False, False
+        if client.session is not None and client.session != locked.session_token:
+            return "taken_over", False, False
+        if not AttemptItem.objects.filter(pk=item_id, attempt_id=attempt_id).exists():
+            return "not_found", False, False
+        _client_seen(locked, client, now)
         late = now > locked.deadline
         fields: dict[str, Any] = {"response": response, "saved_at": now, "revision": revision}
         if late:
@@ -200,3 +282,12 @@ def _store_orm(
             applied=applied,
         )
     return "ok", applied, late
+
+
+def _client_seen(locked: Attempt, client: Client, now: datetime) -> None:
+    """ORM twin of ``certification_client_changed``: log and remember a changed client."""
+    if (client.ip and client.ip != locked.client_ip) or (
+        client.device and client.device != locked.client_device
+    ):
+        events_add(locked, client_changes(locked, ip=client.ip, device=client.device, now=now))
+        locked.save(update_fields=["client_ip", "client_device"])

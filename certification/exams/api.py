@@ -11,7 +11,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from certification.exams import accommodations, answers
+from certification.exams import accommodations, answers, integrity
 from certification.exams import manual_grading as manual
 from certification.exams import services as exams
 from certification.exams.answers import MAX_REVISION, attempt_save_token
@@ -19,7 +19,7 @@ from certification.exams.practical import practical_submit
 from certification.exams.presentation import attempt_view, feedback_html
 from certification.exams.selectors import attempt_get_for_candidate
 from certification.exams.services import PracticeFeedback, seconds_left
-from certification.models import Attempt, AttemptItem, Certification, Exam
+from certification.models import Attempt, AttemptItem, Certification, Exam, IntegrityEvent
 from core.api import AuthenticatedApiRequest, require_role
 from core.errors import NotFound
 from core.roles import Role
@@ -100,6 +100,26 @@ class AnswerOut(serializers.Serializer[Any]):
     applied = serializers.BooleanField(help_text="False when a newer revision was already saved.")
     saved_at = serializers.DateTimeField()
     late = serializers.BooleanField()
+
+
+class IntegrityEventIn(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=[str(k) for k in IntegrityEvent.BROWSER_KINDS])
+    at = serializers.DateTimeField(required=False, help_text="When the page saw it.")
+    item = serializers.IntegerField(required=False, min_value=0, help_text="copy/paste: the item")
+    seconds = serializers.IntegerField(
+        required=False, min_value=0, max_value=86_400, help_text="focus_back: time away"
+    )
+    chars = serializers.IntegerField(
+        required=False, min_value=0, max_value=10_000_000, help_text="paste: its length"
+    )
+
+
+class IntegrityReportIn(serializers.Serializer[Any]):
+    events = serializers.ListField(child=IntegrityEventIn(), max_length=integrity.BATCH_MAX)
+
+
+class IntegrityReportOut(serializers.Serializer[Any]):
+    recorded = serializers.IntegerField(help_text="Beyond the attempt's cap, events are dropped.")
 
 
 class PracticeFeedbackOut(serializers.Serializer[Any]):
@@ -217,13 +237,50 @@ class AttemptDetailApi(APIView):
 
 
 class AnswerSaveApi(APIView):
+    """Autosave without the fast path in front (and for API clients). With the exam
+    page's ``X-Attempt-Token`` it answers exactly as the fast path does."""
+
     @extend_schema(request=AnswerIn, responses=AnswerOut)
     def put(self, request: AuthenticatedApiRequest, attempt_id: str, item_id: int) -> Response:
         attempt = attempt_get_for_candidate(candidate=request.user, public_id=attempt_id)
         data = AnswerIn(data=request.data)
         data.is_valid(raise_exception=True)
-        answer = answers.answer_save(attempt=attempt, item_id=item_id, **data.validated_data)
+        client = answers.Client(
+            session=answers.save_token_session(
+                request.headers.get("X-Attempt-Token", ""), attempt_public_id=str(attempt_id)
+            ),
+            ip=request.META.get("REMOTE_ADDR") or None,
+            device=integrity.device_hash(request.headers.get("User-Agent", "")),
+        )
+        answer = answers.answer_save(
+            attempt=attempt, item_id=item_id, client=client, **data.validated_data
+        )
         return Response(AnswerOut(answer).data)
+
+
+class IntegrityReportApi(APIView):
+    """The exam page's batch of focus, copy and paste events (docs/security.md)."""
+
+    @extend_schema(request=IntegrityReportIn, responses={202: IntegrityReportOut})
+    def post(self, request: AuthenticatedApiRequest, attempt_id: str) -> Response:
+        attempt = attempt_get_for_candidate(candidate=request.user, public_id=attempt_id)
+        data = IntegrityReportIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        events = [
+            {
+                "kind": event["kind"],
+                "at": event.get("at"),
+                "detail": {k: event[k] for k in ("item", "seconds", "chars") if k in event},
+            }
+            for event in data.validated_data["events"]
+        ]
+        recorded = integrity.integrity_report(
+            attempt=attempt,
+            events=events,
+            ip=request.META.get("REMOTE_ADDR") or None,
+            device=integrity.device_hash(request.headers.get("User-Agent", "")),
+        )
+        return Response({"recorded": recorded}, status=status.HTTP_202_ACCEPTED)
 
 
 class AttemptSubmitApi(APIView):

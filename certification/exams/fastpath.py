@@ -81,6 +81,8 @@ def _save(
             item_id=int(match.group(2)),
             response=response,
             revision=revision,
+            ip=environ.get("REMOTE_ADDR") or None,
+            user_agent=environ.get("HTTP_USER_AGENT", ""),
         )
     except ApplicationError as exc:
         reason = {400: "400 Bad Request", 404: "404 Not Found", 409: "409 Conflict"}.get(

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certification.audit.services import audit_record
+from certification.exams.exposure import Exposure, exam_exposure, exposure_pick
 from certification.exams.selectors import section_pool
 from certification.learning.plan import lesson_positions
 from certification.learning.services import practice_record
@@ -58,9 +59,13 @@ def _latest_versions(question_ids: list[int]) -> dict[int, QuestionVersion]:
     return latest
 
 
-def blueprint_draw(*, exam: Exam, seed: int) -> list[tuple[ExamSection, QuestionVersion]]:
-    """The items one attempt shows, in order, reproducible from ``seed``. Raises
-    BlueprintError when a section cannot be filled (too few matching items)."""
+def blueprint_draw(
+    *, exam: Exam, seed: int, exposure: Exposure | None = None
+) -> list[tuple[ExamSection, QuestionVersion]]:
+    """The items one attempt shows, in order, reproducible from ``seed`` (and, with
+    exposure control, from the ``exposure`` it started with: the least-exposed items
+    are drawn first, certification/exams/exposure.py). Raises BlueprintError when a
+    section cannot be filled (too few matching items)."""
     rng = random.Random(seed)  # noqa: S311 - reproducible shuffles, not secrets
     picks: list[tuple[ExamSection, list[int]]] = []
     used: set[int] = set()
@@ -82,7 +87,11 @@ def blueprint_draw(*, exam: Exam, seed: int) -> list[tuple[ExamSection, Question
                 raise BlueprintError(
                     f"{section}: needs {count} item(s) of difficulty {label}, only {len(ids)} match"
                 )
-            picked = rng.sample(ids, int(count))
+            picked = (
+                rng.sample(ids, int(count))
+                if exposure is None
+                else exposure_pick(ids=ids, count=int(count), rng=rng, exposure=exposure)
+            )
             chosen.extend(picked)
             used.update(picked)
         if exam.shuffle_questions:
@@ -156,7 +165,7 @@ def attempt_start(*, candidate: User, exam: Exam, now: datetime | None = None) -
     if used >= exam.attempts_allowed:
         raise Conflict("你已用完作答次数 / You have no attempts left.")
     seed = secrets.randbits(62)
-    drawn = blueprint_draw(exam=exam, seed=seed)
+    drawn = blueprint_draw(exam=exam, seed=seed, exposure=exam_exposure(exam=exam, now=now))
     rng = random.Random(seed ^ 0x5EED)  # noqa: S311
     try:
         with transaction.atomic():

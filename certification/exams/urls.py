@@ -9,6 +9,7 @@ from certification.exams.api import (
     AttemptStartApi,
     AttemptSubmitApi,
     ExamRegradeApi,
+    IntegrityReportApi,
     ManualGradeApi,
     ManualQueueApi,
     PracticeCheckApi,
@@ -18,6 +19,7 @@ from certification.exams.api import (
 )
 from certification.exams.views import (
     attempt_page,
+    attempt_takeover,
     exam_list,
     exam_start,
     grading_item,
@@ -38,6 +40,7 @@ urlpatterns = [
     path("certifications/<slug:slug>/exam/", exam_start, name="exam-start"),
     path("certifications/<slug:slug>/practical/", practical_page, name="practical"),
     path("attempts/<uuid:attempt_id>/", attempt_page, name="attempt"),
+    path("attempts/<uuid:attempt_id>/takeover/", attempt_takeover, name="attempt-takeover"),
 ]
 
 api_urlpatterns = [
@@ -47,6 +50,11 @@ api_urlpatterns = [
         "attempts/<uuid:attempt_id>/answers/<int:item_id>/",
         AnswerSaveApi.as_view(),
         name="api-answer-save",
+    ),
+    path(
+        "attempts/<uuid:attempt_id>/integrity/",
+        IntegrityReportApi.as_view(),
+        name="api-attempt-integrity",
     ),
     path(
         "attempts/<uuid:attempt_id>/items/<int:item_id>/check/",

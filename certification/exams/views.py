@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from certification.applications.selectors import approved_application
-from certification.exams import answers
+from certification.exams import answers, integrity
 from certification.exams import manual_grading as manual
 from certification.exams import services as exams
 from certification.exams.forms import SolutionForm
@@ -46,10 +46,23 @@ def exam_start(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     return redirect("attempt", attempt_id=attempt.public_id)
 
 
+def _page_open(request: AuthenticatedRequest, attempt: Attempt, *, takeover: bool) -> str | None:
+    return integrity.attempt_page_open(
+        attempt=attempt,
+        browser=integrity.browser_key(request.session.session_key),
+        ip=request.META.get("REMOTE_ADDR") or None,
+        device=integrity.device_hash(request.headers.get("User-Agent", "")),
+        takeover=takeover,
+    )
+
+
 @role_required(Role.CANDIDATE)
 def attempt_page(request: AuthenticatedRequest, attempt_id: str) -> HttpResponse:
     attempt = attempt_get_for_candidate(candidate=request.user, public_id=attempt_id)
     attempt = exams.attempt_close_if_overdue(attempt=attempt)
+    session = _page_open(request, attempt, takeover=False)
+    if session is None:  # open in another browser: ask before taking it over
+        return render(request, "exams/takeover.html", {"attempt": attempt})
     view = attempt_view(attempt)
     return render(
         request,
@@ -59,11 +72,23 @@ def attempt_page(request: AuthenticatedRequest, attempt_id: str) -> HttpResponse
             "items": view["items"],
             "rights": view["rights"],
             "seconds_left": exams.seconds_left(attempt),
-            "save_token": answers.attempt_save_token(attempt),
+            "save_token": answers.attempt_save_token(attempt, session=session or None),
             "active": attempt.state in Attempt.ACTIVE_STATES,
             "practice": attempt.exam.mode == Exam.Mode.PRACTICE,
         },
     )
+
+
+@role_required(Role.CANDIDATE)
+@require_POST
+def attempt_takeover(request: AuthenticatedRequest, attempt_id: str) -> HttpResponse:
+    """The candidate confirmed: this browser takes the attempt over (logged)."""
+    attempt = attempt_get_for_candidate(candidate=request.user, public_id=attempt_id)
+    if _page_open(request, attempt, takeover=True):
+        messages.warning(
+            request, _("你已在此浏览器接管本次作答，另一处的考试页面已停止保存。此次接管已记录。")
+        )
+    return redirect("attempt", attempt_id=attempt.public_id)
 
 
 @role_required(Role.CANDIDATE)

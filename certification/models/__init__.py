@@ -29,6 +29,7 @@ from certification.models.exams import (
     ManualGrade,
     PracticalSubmission,
 )
+from certification.models.integrity import IntegrityEvent
 from certification.models.interviews import Interview, InterviewRating, InterviewSlot
 from certification.models.learning import (
     Enrolment,
@@ -75,6 +76,7 @@ __all__ = [
     "Exam",
     "ExamItem",
     "ExamSection",
+    "IntegrityEvent",
     "Interview",
     "InterviewRating",
     "InterviewSlot",

@@ -62,11 +62,25 @@ class Exam(models.Model):
         default=Review.AFTER_CLOSE,
         help_text=_("When the candidate sees correct answers and feedback."),
     )
+    max_exposure_percent = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "Exposure control: a drawn item is shown to at most this share (percent) of "
+            "the attempts started in the window, when the pool allows. Empty: no cap."
+        ),
+    )
+    exposure_window_days = models.PositiveSmallIntegerField(default=30)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(attempts_allowed__gte=1), name="exam_attempts_allowed_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_exposure_percent__isnull=True)
+                | models.Q(max_exposure_percent__gte=1, max_exposure_percent__lte=100),
+                name="exam_max_exposure_percent_range",
             ),
             models.CheckConstraint(
                 condition=models.Q(opens_at__isnull=True)
@@ -180,6 +194,12 @@ class Attempt(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     max_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    # Integrity (certification/exams/integrity.py): the exam page (tab) that may save,
+    # the browser that opened it, and the client last seen.
+    session_token = models.CharField(max_length=32, blank=True, default="")
+    session_browser = models.CharField(max_length=16, blank=True, default="")
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    client_device = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         ordering = ["-started_at"]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from certification.appeals import selectors
 from certification.appeals import services as appeals
 from certification.appeals.forms import AppealForm
+from certification.exams.integrity import integrity_for_application
 from certification.interviews import services as interviews
 from certification.models import (
     AngoffEstimate,
@@ -113,6 +114,7 @@ def committee_result(request: AuthenticatedRequest, application_id: int) -> Http
                 viewer=request.user, application=result.application
             ),
             "outcomes": Decision.Outcome.choices,
+            "integrity": integrity_for_application(application_id=result.application.pk),
         },
     )
 

@@ -15,6 +15,7 @@
   const timers = new Map();
   let deadline = performance.now() + Number(root.dataset.secondsLeft) * 1000;
   let submitting = false;
+  let takenOver = false; // another browser took the attempt over: stop saving
 
   const fieldset = (item) => root.querySelector(`fieldset[data-item="${item}"]`);
 
@@ -41,6 +42,7 @@
   async function send(item) {
     const entry = pending.get(item);
     if (!entry) return true;
+    if (takenOver) return false;
     mark(item, t.saving, "busy");
     try {
       const res = await fetch(`${api}answers/${item}/`, {
@@ -62,6 +64,10 @@
       const body = await res.json().catch(() => ({}));
       const message = (body.error && body.error.message) || t.closed;
       if (res.status === 400) pending.delete(item); // the server will never take it
+      if (res.status === 409 && body.error && body.error.code === "taken_over" && !takenOver) {
+        takenOver = true; // static/js/integrity.js shows the notice
+        document.dispatchEvent(new CustomEvent("attempt:taken-over", { detail: message }));
+      }
       // 409/404: closed or gone. The local copy stays in this browser: nothing is lost.
       mark(item, message, "err");
       connection();
@@ -172,7 +178,7 @@
   }
 
   async function submit(confirmFirst) {
-    if (submitting) return;
+    if (submitting || takenOver) return;
     if (confirmFirst && !window.confirm(t.confirm)) return;
     submitting = true;
     const button = document.getElementById("submit-exam");
