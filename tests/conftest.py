@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from rest_framework.test import APIClient
 
 from core.roles import Role, role_grant
@@ -111,6 +112,19 @@ def demo_data() -> dict[str, Any]:
             )
         },
     }
+
+
+@pytest.fixture(scope="module")
+def programme_shared(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+    """The demo and the whole programme (nine exams, banks, practice quizzes), loaded
+    once per test module inside a transaction that is rolled back after the module.
+    Each test runs in a savepoint of it (pytest-django's own transaction, nested), so
+    every test starts from the freshly loaded programme. Not for transactional tests."""
+    from certification.demo.programme_exams import programme_exams_load
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield programme_exams_load(author=demo_data()["instructor"])
+        transaction.set_rollback(True)
 
 
 def make_user(username: str, role: Role | None) -> Any:

@@ -26,8 +26,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def programme(demo: dict[str, Any]) -> dict[str, Any]:
-    return programme_exams_load(author=demo["instructor"])
+def programme(programme_shared: dict[str, Any], demo: dict[str, Any]) -> dict[str, Any]:
+    return programme_shared
 
 
 def test_every_certification_has_a_written_exam_and_is_open(programme: dict[str, Any]) -> None:

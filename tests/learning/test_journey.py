@@ -11,7 +11,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from certification.applications import services as applications
-from certification.demo.programme_exams import programme_exams_load
 from certification.exams import services as exams
 from certification.exams.answers import answer_save
 from certification.learning import plan as plans
@@ -39,8 +38,8 @@ SLUG = "intermediate-cv"
 
 
 @pytest.fixture
-def programme(demo: dict[str, Any]) -> dict[str, Any]:
-    return programme_exams_load(author=demo["instructor"])
+def programme(programme_shared: dict[str, Any], demo: dict[str, Any]) -> dict[str, Any]:
+    return programme_shared
 
 
 @pytest.fixture
