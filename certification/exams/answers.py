@@ -115,19 +115,16 @@ def attempt_save_token(attempt: Attempt) -> str:
     )
 
 
-def answer_save_by_token(
-    *, token: str, attempt_public_id: str, item_id: int, response: Any, revision: int
-) -> SaveResult:
-    """``answer_save`` for the holder of an attempt's save token. Raises NotFound for
-    a bad, expired or foreign token (as for an attempt that does not exist)."""
+def save_token_attempt(*, token: str, attempt_public_id: str) -> Attempt:
+    """The attempt (pk and candidate only, no query) a save token is good for. Raises
+    NotFound for a bad, expired or foreign token."""
     try:
         claim = signing.loads(token, salt=SAVE_TOKEN_SALT, max_age=SAVE_TOKEN_MAX_AGE)
     except signing.BadSignature as exc:
         raise NotFound("Not found.") from exc
     if claim.get("u") != attempt_public_id:
         raise NotFound("Not found.")
-    attempt = Attempt(pk=claim["a"], candidate_id=claim["c"])
-    return answer_save(attempt=attempt, item_id=item_id, response=response, revision=revision)
+    return Attempt(pk=claim["a"], candidate_id=claim["c"])
 
 
 def _store_sql(

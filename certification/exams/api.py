@@ -217,6 +217,8 @@ class AttemptDetailApi(APIView):
 
 
 class AnswerSaveApi(APIView):
+    throttle_scope = "autosave"  # the same allowance as the fast path's (fastpath.py)
+
     @extend_schema(request=AnswerIn, responses=AnswerOut)
     def put(self, request: AuthenticatedApiRequest, attempt_id: str, item_id: int) -> Response:
         attempt = attempt_get_for_candidate(candidate=request.user, public_id=attempt_id)
@@ -236,6 +238,7 @@ class AttemptSubmitApi(APIView):
 
 class SubmissionCreateApi(APIView):
     parser_classes = [MultiPartParser]
+    throttle_scope = "upload"
 
     @extend_schema(request={"multipart/form-data": SubmissionIn}, responses={201: SubmissionOut})
     def post(self, request: AuthenticatedApiRequest, certification_slug: str) -> Response:

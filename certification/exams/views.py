@@ -24,6 +24,7 @@ from certification.exams.selectors import attempt_get_for_candidate
 from certification.models import Attempt, Certification, Exam
 from core.errors import ApplicationError, NotFound
 from core.http import AuthenticatedRequest, error_show, role_required
+from core.ratelimit import page_throttle
 from core.roles import Role
 from grading import practical
 from grading.models import Submission
@@ -67,6 +68,7 @@ def attempt_page(request: AuthenticatedRequest, attempt_id: str) -> HttpResponse
 
 
 @role_required(Role.CANDIDATE)
+@page_throttle("upload")
 def practical_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """The task statement, the public material's download (``?download=public``),
     the upload form and the candidate's submissions with live progress."""
