@@ -138,15 +138,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
 AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ADDRESS  # the largest; the handler checks each key
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_CALLABLE = "certification.accounts.lockout.lockout_response"
-AXES_RESET_ON_SUCCESS = True
+# A success clears the account's counts, not the address's (lockout.py does it).
+AXES_RESET_ON_SUCCESS = False
 # Behind a reverse proxy, the number of proxies that append to X-Forwarded-For (the
 # client is the address they saw); 0 reads REMOTE_ADDR only, so a client cannot
-# choose its own address by sending the header.
+# choose its own address by sending the header. Lockouts and throttles read it alike.
 TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
-AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXIES or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXIES else ["REMOTE_ADDR"]
-)
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_address"
 
 # --- Second factor (django-otp) ---------------------------------------------------
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "认证考试引擎")
@@ -192,7 +190,6 @@ REST_FRAMEWORK = {
         # Per address: password reset e-mails asked for (an exam hall shares one).
         "password_reset": env_str("THROTTLE_PASSWORD_RESET", "30/hour"),
     },
-    "NUM_PROXIES": TRUSTED_PROXIES or None,
 }
 # API tokens (django-rest-knox): stored hashed, expire, revoked from the admin.
 REST_KNOX = {

@@ -10,11 +10,11 @@ across a window's edge; the allowances below are set with that in mind."""
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.loader import render_to_string
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
@@ -32,8 +32,10 @@ def rate_parse(rate: str) -> tuple[int, int] | None:
 
 
 def scope_rate(scope: str) -> tuple[int, int] | None:
-    rates: dict[str, str] = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
-    return rate_parse(rates.get(scope) or "")
+    rates: dict[str, str] = getattr(settings, "REST_FRAMEWORK", {}).get(
+        "DEFAULT_THROTTLE_RATES", {}
+    )
+    return rate_parse(str(rates.get(scope) or ""))
 
 
 def rate_hit(*, scope: str, who: str) -> int | None:
@@ -61,8 +63,8 @@ def rate_hit(*, scope: str, who: str) -> int | None:
 class ScopeThrottle(BaseThrottle):
     """DRF throttle of the view's ``throttle_scope``, on writes only (reading a list
     beside an upload form is not limited): per person when signed in, otherwise per
-    client address (DRF's, which honours NUM_PROXIES). A refused
-    request answers 429 with Retry-After, in core.api's error shape."""
+    client address (``client_address``). A refused request answers 429 with
+    Retry-After, in core.api's error shape."""
 
     def __init__(self) -> None:
         self.wait_seconds: int | None = None
@@ -71,54 +73,50 @@ class ScopeThrottle(BaseThrottle):
         scope = getattr(view, "throttle_scope", None)
         if not scope or request.method in ("GET", "HEAD", "OPTIONS"):
             return True
-        user = request.user
-        who = (
-            f"user-{user.pk}"
-            if user and user.is_authenticated
-            else f"addr-{self.get_ident(request)}"
-        )
-        self.wait_seconds = rate_hit(scope=scope, who=who)
+        self.wait_seconds = rate_hit(scope=scope, who=_client(request))
         return self.wait_seconds is None
 
     def wait(self) -> float | None:
         return self.wait_seconds
 
 
-def page_throttle(
-    scope: str,
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+
+
+def page_throttle(scope: str) -> Callable[[View], View]:
     """For pages: counts each POST in ``scope``, per person when signed in, otherwise
     per address, and answers a refused one with 429, Retry-After and a page that says
     when to try again."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.method == "POST":
-                wait = rate_hit(scope=scope, who=_page_client(request))
+                wait = rate_hit(scope=scope, who=_client(request))
                 if wait is not None:
                     return throttled_page(request, wait)
             return view(request, *args, **kwargs)
 
-        return wrapped
+        return cast(View, wrapped)
 
     return decorator
 
 
-def _page_client(request: HttpRequest) -> str:
-    if request.user.is_authenticated:
-        return f"user-{request.user.pk}"
+def _client(request: HttpRequest | Request) -> str:
+    user = request.user
+    if user is not None and user.is_authenticated:
+        return f"user-{user.pk}"
     return f"addr-{client_address(request)}"
 
 
-def client_address(request: HttpRequest) -> str:
+def client_address(request: HttpRequest | Request) -> str:
     """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXIES proxies the
     address the outermost of them saw (the one a client cannot forge)."""
     proxies = int(getattr(settings, "TRUSTED_PROXIES", 0))
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",")]
-        return hops[max(0, len(hops) - proxies)]
+        return str(hops[max(0, len(hops) - proxies)])
     return str(request.META.get("REMOTE_ADDR", ""))
 
 

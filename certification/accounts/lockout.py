@@ -43,7 +43,7 @@ class TieredCacheHandler(AxesCacheHandler):  # type: ignore[misc]
         return any(counts.get(key, 0) >= limit for key, limit in zip(keys, _limits(), strict=True))
 
     def is_locked(self, request: Any, credentials: dict[str, Any] | None = None) -> bool:
-        return bool(settings.AXES_LOCK_OUT_AT_FAILURE) and self._over_allowance(
+        return bool(getattr(settings, "AXES_LOCK_OUT_AT_FAILURE", True)) and self._over_allowance(
             request, credentials
         )
 
@@ -55,7 +55,9 @@ class TieredCacheHandler(AxesCacheHandler):  # type: ignore[misc]
         super().user_login_failed(sender, credentials, request, **kwargs)
         if request is None or getattr(request, "axes_locked_out", False):
             return
-        if settings.AXES_LOCK_OUT_AT_FAILURE and self._over_allowance(request, credentials):
+        if getattr(settings, "AXES_LOCK_OUT_AT_FAILURE", True) and self._over_allowance(
+            request, credentials
+        ):
             request.axes_locked_out = True
             request.axes_credentials = credentials
             user_locked_out.send(

@@ -80,7 +80,7 @@ def api_token_revoke(*, current: AuthToken) -> None:
 def api_tokens_revoke_all(*, user: Any) -> int:
     """Revokes every token of ``user``; returns how many there were."""
     deleted, _ = AuthToken.objects.filter(user_id=user.pk).delete()
-    return deleted
+    return int(deleted)
 
 
 def api_tokens_issue_many(*, users: list[Any]) -> list[str]:

@@ -134,5 +134,5 @@ class ResetConfirmView(PasswordResetConfirmView):
 
     def form_valid(self, form: forms.Form) -> HttpResponse:
         response = super().form_valid(form)
-        api_tokens_revoke_all(user=self.user)  # type: ignore[attr-defined]
+        api_tokens_revoke_all(user=self.user)
         return response
