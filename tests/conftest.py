@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.oath import totp
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
@@ -96,10 +96,11 @@ def totp_code(device: TOTPDevice) -> str:
     A code is good once: if the current one was used, the next period's (which the
     server also accepts) is given."""
     device.refresh_from_db()
-    now = device.t()
-    drift = max(now, device.last_t + 1) - now
-    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=drift)
-    return str(code).zfill(device.digits)
+    app = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    now = app.t()
+    if device.last_t >= now:
+        app.drift += device.last_t + 1 - now
+    return str(app.token()).zfill(device.digits)
 
 
 def _broker_per_xdist_worker(index: int) -> None:

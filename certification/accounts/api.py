@@ -82,7 +82,7 @@ class TokenRotateApi(APIView):
 
     @extend_schema(request=None, responses=TokenOut)
     def post(self, request: AuthenticatedApiRequest) -> Response:
-        issued = tokens.api_token_rotate(current=request.auth)
+        issued = tokens.api_token_rotate(current=tokens.presented_token(request.auth))
         return Response(TokenOut(issued).data)
 
 
@@ -93,5 +93,5 @@ class TokenRevokeApi(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: AuthenticatedApiRequest) -> Response:
-        tokens.api_token_revoke(current=request.auth)
+        tokens.api_token_revoke(current=tokens.presented_token(request.auth))
         return Response(status=status.HTTP_204_NO_CONTENT)

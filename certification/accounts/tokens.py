@@ -60,6 +60,14 @@ def api_token_obtain(
     return IssuedToken(token=token, expiry=instance.expiry)
 
 
+def presented_token(auth: object) -> AuthToken:
+    """The token a request authenticated with. Raises InvalidCredentials when it came
+    with something else (a session): there is no token to rotate or revoke."""
+    if not isinstance(auth, AuthToken):
+        raise InvalidCredentials("此请求没有使用 API 令牌 / This request carries no API token.")
+    return auth
+
+
 def api_token_rotate(*, current: AuthToken) -> IssuedToken:
     """Replaces the presented token with a new one (with a fresh expiry): the old one
     stops working at once. Not idempotent: a second call with the old token finds it
