@@ -3,6 +3,7 @@ target); Docker tests use the real engine and the real sandbox image."""
 
 import os
 import time
+from base64 import b32decode
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,29 @@ def authenticator_for(user: Any) -> TOTPDevice:
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="test authenticator", confirmed=True)
     return device
+
+
+def code_for_secret(secret: str) -> str:
+    """The code an authenticator app shows now for a key typed from the enrolment page."""
+    return str(TOTP(b32decode(secret.replace(" ", ""))).token()).zfill(6)
+
+
+def second_factor_in_page(page: Any, username: str) -> None:
+    """In a Playwright page that has just sent the login form: completes the second
+    factor the way a person would, when the account asks for one. A new authenticator
+    is enrolled from the key the enrolment page shows (then past the recovery codes);
+    an enrolled one gets the code its app would show."""
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    if "/accounts/two-factor/setup/" in page.url:
+        page.fill("input[name=code]", code_for_secret(page.inner_text("#totp-secret")))
+        page.click("button[type=submit]")
+        page.wait_for_selector("#recovery-codes")
+        page.click("text=我已保存，继续")
+    elif "/accounts/two-factor/" in page.url:
+        user = get_user_model().objects.get(username=username)
+        page.fill("input[name=code]", totp_code(authenticator_for(user)))
+        page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/two-factor/" not in url)
 
 
 def totp_code(device: TOTPDevice) -> str:

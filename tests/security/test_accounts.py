@@ -72,7 +72,7 @@ def test_enrolment_then_verification_with_a_code_and_a_recovery_code(examiner) -
     assert client.get("/api/v1/grading/manual/").status_code == 200
 
     # Another browser: password, then a code; a recovery code works exactly once.
-    other, response = password_login(examiner)
+    other, _ = password_login(examiner)
     assert other.get("/examiner/grading/")["Location"].startswith("/accounts/two-factor/?")
     refused = other.post("/accounts/two-factor/", {"code": "123456"})
     assert refused.status_code == 200 and "验证码不正确" in refused.content.decode()
