@@ -2,9 +2,9 @@
 shared cache so that every web process sees the same count: a DRF throttle for API
 views, a decorator for pages, and ``rate_hit`` itself for the autosave fast path.
 
-Fixed windows: one counter per (scope, who, window), one ``add`` or ``incr`` per
-request, cheaper on the autosave path than DRF's sliding history (a list rewritten on
-every request). The price is that a client may spend up to twice its allowance
+Fixed windows: one counter per (scope, who, window), one Redis round trip per
+request, cheaper on the autosave path than DRF's sliding history (a list read and
+rewritten on every request, two round trips). The price is that a client may spend up to twice its allowance
 across a window's edge; the allowances below are set with that in mind."""
 
 import time
@@ -13,7 +13,8 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.loader import render_to_string
 from rest_framework.request import Request
@@ -46,18 +47,31 @@ def rate_hit(*, scope: str, who: str) -> int | None:
         return None
     limit, window = rate
     now = time.time()
-    key = f"rl:{scope}:{who}:{int(now // window)}"
-    if cache.add(key, 1, timeout=window + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr: this is the first again
-            cache.add(key, 1, timeout=window + 1)
-            count = 1
+    count = _count(f"rl:{scope}:{who}:{int(now // window)}", window + 1)
     if count <= limit:
         return None
     return max(1, int(window - now % window) + 1)
+
+
+def _count(key: str, timeout: int) -> int:
+    """Adds one to ``key`` (created with ``timeout``) and returns the new count: with
+    Redis one round trip (SET NX EX and INCR pipelined), otherwise add or incr."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        full = backend.make_and_validate_key(key)
+        # RedisCache._cache is Django's client wrapper; get_client gives redis-py's.
+        client = cast(Any, backend)._cache.get_client(full, write=True)
+        pipe = client.pipeline(transaction=False)
+        pipe.set(full, 0, ex=timeout, nx=True)
+        pipe.incr(full)
+        return int(pipe.execute()[1])
+    if backend.add(key, 1, timeout=timeout):
+        return 1
+    try:
+        return int(backend.incr(key))
+    except ValueError:  # expired between add and incr: this is the first again
+        backend.add(key, 1, timeout=timeout)
+        return 1
 
 
 class ScopeThrottle(BaseThrottle):
