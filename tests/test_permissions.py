@@ -967,7 +967,7 @@ PAGES.update(
         # One's own settings, for everyone signed in.
         "account settings": ("get", lambda w: "/accounts/settings/", SIGNED_IN),
         "save account settings": ("post", lambda w: "/accounts/settings/", SIGNED_IN),
-        # Account security: the second factor (optional for candidates), signing out
+        # Account security: the second factor (candidates are sent back to settings), signing out
         # everywhere (the matrix posts no password, so nobody is signed out).
         "two-factor setup": ("get", lambda w: "/accounts/two-factor/setup/", SIGNED_IN),
         "two-factor verify": ("get", lambda w: "/accounts/two-factor/", SIGNED_IN),

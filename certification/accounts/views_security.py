@@ -55,7 +55,10 @@ def _qr_svg(text: str) -> str:
 @login_required
 def second_factor_setup(request: AuthenticatedRequest) -> HttpResponse:
     """Enrols an authenticator: its QR code and key, then a first code. Replacing an
-    enrolled one needs a verified session, so a password alone cannot swap it."""
+    enrolled one needs a verified session, so a password alone cannot swap it. Only
+    for accounts that need a second factor: nothing would ask anyone else for it."""
+    if not otp.second_factor_required(request.user):
+        return redirect("account-settings")
     if otp.second_factor_enrolled(request.user) and not otp.second_factor_verified(request.user):
         return redirect("second-factor-verify")
     device = otp.authenticator_pending(user=request.user)
@@ -80,7 +83,6 @@ def second_factor_setup(request: AuthenticatedRequest) -> HttpResponse:
             "qr_svg": _qr_svg(device.config_url),
             "secret": otp.authenticator_secret(device),
             "next": _next(request),
-            "required": otp.second_factor_required(request.user),
         },
     )
 

@@ -109,6 +109,8 @@ def test_candidates_need_no_second_factor(candidate) -> None:
     assert response["Location"] == "/dashboard/"
     assert client.get("/dashboard/").status_code == 200
     assert client.get("/api/v1/applications/").status_code == 200
+    assert client.get("/accounts/two-factor/setup/")["Location"] == "/accounts/settings/"
+    assert not TOTPDevice.objects.filter(user=candidate).exists()
 
 
 def test_demo_staff_have_the_published_demo_authenticator(demo) -> None:
