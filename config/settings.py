@@ -140,6 +140,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_CALLABLE = "certification.accounts.lockout.lockout_response"
 # A success clears the account's counts, not the address's (lockout.py does it).
 AXES_RESET_ON_SUCCESS = False
+# Counts live in the cache, so axes' database tables (and their admin pages) stay empty.
+AXES_ENABLE_ADMIN = False
 # Behind a reverse proxy, the number of proxies that append to X-Forwarded-For (the
 # client is the address they saw); 0 reads REMOTE_ADDR only, so a client cannot
 # choose its own address by sending the header. Lockouts and throttles read it alike.
