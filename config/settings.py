@@ -10,6 +10,7 @@ Redis-backed worker.
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,7 +48,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
@@ -75,10 +80,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "certification.accounts.middleware.SecondFactorMiddleware",
     "certification.accounts.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -124,6 +133,42 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "home"
+# django-axes checks every password (web form and API token) before Django does.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 2 * 60 * 60)
+
+# --- Lockout (django-axes, docs/security.md "Accounts") -------------------------------
+# Failed logins are counted in the shared cache for three keys, each with its own
+# allowance: the account from one address (someone mistyping, or guessing one
+# account), the account from anywhere (guessing spread over many addresses) and the
+# address across accounts (spraying one password over many accounts). The address
+# allowance is large because an exam hall puts hundreds of candidates behind one NAT
+# address. Whoever reaches an allowance waits AXES_COOLOFF_TIME from their last failure.
+LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = env_int("LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", 5)
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 20)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 200)
+AXES_HANDLER = "certification.accounts.lockout.TieredCacheHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ADDRESS  # the largest; the handler checks each key
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_CALLABLE = "certification.accounts.lockout.lockout_response"
+# A success clears the account's counts, not the address's (lockout.py does it).
+AXES_RESET_ON_SUCCESS = False
+# Counts live in the cache, so axes' database tables (and their admin pages) stay empty.
+AXES_ENABLE_ADMIN = False
+# Behind a reverse proxy, the number of proxies that append to X-Forwarded-For (the
+# client is the address they saw); 0 reads REMOTE_ADDR only, so a client cannot
+# choose its own address by sending the header. Lockouts and throttles read it alike.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_address"
+
+# --- Second factor (django-otp) ---------------------------------------------------
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "认证考试引擎")
+# Recovery codes given with a new authenticator, each good once.
+OTP_RECOVERY_CODES = 10
 
 # --- Languages --------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -159,12 +204,29 @@ REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", BUNDLE_MAX_BYTES + 10
 # --- REST API ---------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "certification.accounts.authentication.VerifiedSessionAuthentication",
+        "knox.auth.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # Views that name a throttle_scope are limited (core/ratelimit.py); others are not.
+    "DEFAULT_THROTTLE_CLASSES": ["core.ratelimit.ScopeThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        # Per address: obtaining a token with a password.
+        "auth_token": env_str("THROTTLE_AUTH_TOKEN", "20/min"),
+        # Per candidate: the exam page saves every few seconds, faster while typing.
+        "autosave": env_str("THROTTLE_AUTOSAVE", "240/min"),
+        # Per person: solutions, application attachments, task bundles.
+        "upload": env_str("THROTTLE_UPLOAD", "30/hour"),
+        # Per address: password reset e-mails asked for (an exam hall shares one).
+        "password_reset": env_str("THROTTLE_PASSWORD_RESET", "30/hour"),
+    },
+}
+# API tokens (django-rest-knox): stored hashed, expire, revoked from the admin.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env_int("API_TOKEN_HOURS", 10)),
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "认证考试引擎 API",
@@ -191,8 +253,24 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- Celery -----------------------------------------------------------------------
+# --- Cache --------------------------------------------------------------------------
+# Shared by every process (lockouts, throttles, the study plan's categories) when Redis
+# is configured; the embedded default keeps it in the one process.
 REDIS_URL = env_str("REDIS_URL")
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "cert")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# --- Celery -----------------------------------------------------------------------
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = REDIS_URL or "memory://"

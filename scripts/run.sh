@@ -74,6 +74,8 @@ cat <<EOF2
     examiner   / examiner-demo-2026
     candidate  / candidate-demo-2026   (or register a new candidate)
     holder     / holder-demo-2026      (a candidate with a signed certificate)
+  Committee, instructor and examiner then ask for a one-time code: add the demo
+  authenticator key MNSXE5BNMV4GC3JNMRSW23ZNGIYDENRB to an authenticator app.
   Ctrl-C stops it.
 
 EOF2

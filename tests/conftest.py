@@ -2,6 +2,8 @@
 target); Docker tests use the real engine and the real sandbox image."""
 
 import os
+import time
+from base64 import b32decode
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,8 +13,13 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
+from certification.accounts.second_factor import second_factor_required
 from core.roles import Role, role_grant
 
 # Playwright's sync API runs an event loop in the test thread; Django's guard
@@ -28,6 +35,97 @@ def pytest_configure(config: pytest.Config) -> None:
     if workerinput is not None:
         _broker_per_xdist_worker(int(workerinput["workerid"].removeprefix("gw")))
     _broker_queues_purge()
+    _cache_per_run()
+    Client.force_login = _force_login_verified  # type: ignore[method-assign]
+
+
+def _cache_per_run() -> None:
+    """The shared cache (lockout counts, throttles, cached study-plan categories) gets
+    a key prefix of its own in each run and each xdist worker, in the worker's Redis
+    database: ids start again at 1 in every run's test database, so a key an earlier
+    run left would name another row. Processes the tests start inherit it. Tests
+    delete only keys under this prefix (_cache_clean); never the whole database,
+    which is also the Celery broker."""
+    cache = settings.CACHES["default"]
+    prefix = f"test-{os.getpid()}-{int(time.time())}"
+    os.environ["CACHE_KEY_PREFIX"] = cache["KEY_PREFIX"] = prefix
+    if settings.REDIS_URL:
+        cache["LOCATION"] = settings.REDIS_URL
+
+
+@pytest.fixture(autouse=True)
+def _cache_clean() -> None:
+    """Each test starts with no lockout counts and full throttle allowances."""
+    cache = settings.CACHES["default"]
+    if "redis" not in cache["BACKEND"].lower():
+        from django.core.cache import cache as local
+
+        local.clear()
+        return
+    import redis
+
+    client = redis.Redis.from_url(cache["LOCATION"])
+    keys = list(client.scan_iter(match=f"{cache['KEY_PREFIX']}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+_force_login = Client.force_login
+
+
+def _force_login_verified(self: Client, user: Any, backend: str | None = None) -> None:
+    """``Client.force_login`` skips the password; for staff it skips the second factor
+    too, as if they had typed a code (django_otp.login marks the session the same
+    way). Tests of the second factor itself sign in through the forms."""
+    _force_login(self, user, backend)
+    if second_factor_required(user):
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = authenticator_for(user).persistent_id
+        session.save()
+
+
+def authenticator_for(user: Any) -> TOTPDevice:
+    """The user's confirmed authenticator (the demo one for demo staff), created if
+    there is none."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test authenticator", confirmed=True)
+    return device
+
+
+def code_for_secret(secret: str) -> str:
+    """The code an authenticator app shows now for a key typed from the enrolment page."""
+    return str(TOTP(b32decode(secret.replace(" ", ""))).token()).zfill(6)
+
+
+def second_factor_in_page(page: Any, username: str) -> None:
+    """In a Playwright page that has just sent the login form: completes the second
+    factor the way a person would, when the account asks for one. A new authenticator
+    is enrolled from the key the enrolment page shows (then past the recovery codes);
+    an enrolled one gets the code its app would show."""
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    if "/accounts/two-factor/setup/" in page.url:
+        page.fill("input[name=code]", code_for_secret(page.inner_text("#totp-secret")))
+        page.click("button[type=submit]")
+        page.wait_for_selector("#recovery-codes")
+        page.click("text=我已保存，继续")
+    elif "/accounts/two-factor/" in page.url:
+        user = get_user_model().objects.get(username=username)
+        page.fill("input[name=code]", totp_code(authenticator_for(user)))
+        page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/two-factor/" not in url)
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """The code the device's authenticator app shows now, as a person would type it.
+    A code is good once: if the current one was used, the next period's (which the
+    server also accepts) is given."""
+    device.refresh_from_db()
+    app = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    now = app.t()
+    if device.last_t >= now:
+        app.drift += device.last_t + 1 - now
+    return str(app.token()).zfill(device.digits)
 
 
 def _broker_per_xdist_worker(index: int) -> None:

@@ -3,12 +3,14 @@
 import io
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 
 from certification.demo.cohort import MOCK_EXAM, demo_cohort_load
 from certification.exams.item_analysis import exam_item_analysis
 from certification.models import Attempt, Exam
+from tests.conftest import authenticator_for, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +40,10 @@ def test_load_demo_adds_the_cohort_unless_asked_not_to(db):
     assert not Exam.objects.filter(title=MOCK_EXAM).exists()
     call_command("load_demo", stdout=out)
     assert "40 learners" in out.getvalue()
-    client = Client()
-    client.login(username="instructor", password="instructor-demo-2026")
+    client = Client()  # the instructor signs in with the password and the demo authenticator
+    client.post("/accounts/login/", {"username": "instructor", "password": "instructor-demo-2026"})
+    instructor = User.objects.get(username="instructor")
+    client.post("/accounts/two-factor/", {"code": totp_code(authenticator_for(instructor))})
     exam = Exam.objects.get(title=MOCK_EXAM)
     listing = client.get("/exams/").content.decode()
     assert f'href="/exams/{exam.pk}/analysis/"' in listing

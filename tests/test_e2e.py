@@ -14,10 +14,12 @@ from collections.abc import Iterator
 import pytest
 import requests
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 from certification.demo.programme import demo_load
 from certification.models import AttemptItem
 from grading.workers import worker_env, worker_start, worker_stop
+from tests.conftest import authenticator_for, totp_code
 from tests.factories import correct_response
 from training.bundles.paths import bundle_paths
 from training.models import PracticalTask
@@ -79,7 +81,13 @@ def wait_for(read, done, worker, *, what: str, seconds: float = 240):
 
 
 def login(browser: Browser, username: str, password: str) -> None:
+    """Password, then (staff) the code the account's authenticator app shows now."""
     response = browser.form("/accounts/login/", {"username": username, "password": password})
+    if "/accounts/two-factor/" in response.url:
+        device = authenticator_for(get_user_model().objects.get(username=username))
+        response = browser.form(
+            response.url.removeprefix(browser.base), {"code": totp_code(device)}
+        )
     assert response.url.endswith("/dashboard/") or "/committee/" in response.url, response.url
 
 

@@ -645,6 +645,22 @@ API.update(
             set(ROLES) - {"anonymous"},
             200,
         ),
+        # One's own API token: only a token can be rotated or revoked (a session is
+        # told so); tests/security/test_accounts.py uses real tokens.
+        "rotate token": (
+            "post",
+            lambda w: "/api/v1/auth/token/rotate/",
+            None,
+            set(ROLES) - {"anonymous"},
+            400,
+        ),
+        "revoke token": (
+            "post",
+            lambda w: "/api/v1/auth/token/revoke/",
+            None,
+            set(ROLES) - {"anonymous"},
+            400,
+        ),
     }
 )
 SESSION_STAFF = {"instructor", "committee"}  # the instructor owns the world's sessions
@@ -1034,6 +1050,21 @@ PAGES.update(
         # One's own settings, for everyone signed in.
         "account settings": ("get", lambda w: "/accounts/settings/", SIGNED_IN),
         "save account settings": ("post", lambda w: "/accounts/settings/", SIGNED_IN),
+        # Account security: the second factor (candidates are sent back to settings), signing out
+        # everywhere (the matrix posts no password, so nobody is signed out).
+        "two-factor setup": ("get", lambda w: "/accounts/two-factor/setup/", SIGNED_IN),
+        "two-factor verify": ("get", lambda w: "/accounts/two-factor/", SIGNED_IN),
+        "new recovery codes": (
+            "post",
+            lambda w: "/accounts/two-factor/recovery-codes/",
+            SIGNED_IN,
+        ),
+        "sign out everywhere": ("get", lambda w: "/accounts/sign-out-everywhere/", SIGNED_IN),
+        "sign out everywhere post": (
+            "post",
+            lambda w: "/accounts/sign-out-everywhere/",
+            SIGNED_IN,
+        ),
         # Mentoring.
         "my mentor": ("get", lambda w: "/mentoring/", CANDIDATES),
         "mentees page": ("get", lambda w: "/mentor/", {"instructor"}),
@@ -1189,3 +1220,6 @@ def test_public_pages_need_no_login(matrix_world: World) -> None:
         "workers",
     }
     assert "chair" not in ready.content.decode() and "owner" not in ready.content.decode()
+    assert client.get("/accounts/password-reset/").status_code == 200
+    bad = client.post("/api/v1/auth/token/", {"username": "nobody", "password": "x"})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_credentials"

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from certification.models import Exam
 from core.roles import Role
-from tests.conftest import make_user
+from tests.conftest import make_user, second_factor_in_page
 from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
 from training.models import (
     Category,
@@ -72,7 +72,7 @@ def signed_in(browser: Browser, base: str, user: Any) -> Page:  # noqa: F811
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_load_state()
+    second_factor_in_page(page, user.username)  # instructors enrol an authenticator
     page.goto(f"{base}/studio/")
     return page
 

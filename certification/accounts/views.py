@@ -12,6 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from certification.accounts import services as accounts
 from certification.accounts.middleware import time_zone_remember
+from certification.accounts.second_factor import (
+    second_factor_enrolled,
+    second_factor_required,
+    second_factor_verified,
+)
 from certification.accounts.selectors import dashboard_rows, user_zone_name
 from certification.applications.selectors import certifications_with_rules
 from core.errors import ApplicationError
@@ -89,5 +94,8 @@ def account_settings(request: AuthenticatedRequest) -> HttpResponse:
             "zones": zone_choices(),
             "site_zone": settings.TIME_ZONE,
             "now": timezone.now(),
+            "second_factor_required": second_factor_required(request.user),
+            "second_factor": second_factor_enrolled(request.user),
+            "second_factor_verified": second_factor_verified(request.user),
         },
     )

@@ -204,6 +204,7 @@ class AttachmentOut(serializers.ModelSerializer[ApplicationAttachment]):
 
 class ApplicationAttachApi(APIView):
     parser_classes = [MultiPartParser]
+    throttle_scope = "upload"
 
     @extend_schema(request={"multipart/form-data": AttachmentIn}, responses={201: AttachmentOut})
     def post(self, request: AuthenticatedApiRequest, application_id: int) -> Response:

@@ -19,6 +19,7 @@ from certification.applications.selectors import application_draft_get
 from certification.models import Application, Certification, TrainingRelation
 from core.errors import ApplicationError, NotFound
 from core.http import PAGE_SIZE, AuthenticatedRequest, error_show, redirect_back, role_required
+from core.ratelimit import page_throttle
 from core.roles import Role
 from training.models import Domain, Level
 
@@ -107,6 +108,7 @@ def _attach_all(
 
 
 @role_required(Role.CANDIDATE)
+@page_throttle("upload")
 def apply(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """The application form. "Save draft" keeps it editable; "Submit" (the default
     button) files it."""
@@ -192,6 +194,7 @@ class AttachmentForm(forms.Form):
 
 @role_required(Role.CANDIDATE)
 @require_POST
+@page_throttle("upload")
 def application_attach(request: AuthenticatedRequest, application_id: int) -> HttpResponse:
     found = selectors.application_get_for_owner(
         candidate=request.user, application_id=application_id

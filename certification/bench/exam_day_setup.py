@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from rest_framework.authtoken.models import Token
 
+from certification.accounts.tokens import api_tokens_issue_many
 from certification.models import Application, Certification, Exam
 from core.roles import Role
 from training.demo.practical import practical_demo_install
@@ -55,14 +55,14 @@ def exam_day_setup(*, label: str, candidates: int, items: int, practical: int) -
         )
         for user in users
     )
-    tokens = Token.objects.bulk_create(Token(user=u, key=Token.generate_key()) for u in users)
+    tokens = api_tokens_issue_many(users=list(users))
     assert certification.written_exam is not None and certification.practical_task is not None
     return Day(
         label=label,
         certification=certification,
         exam=certification.written_exam,
         task=certification.practical_task,
-        tokens=tuple(token.key for token in tokens),
+        tokens=tuple(tokens),
     )
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from certification.credentials.services import certificate_record_issue
+from certification.demo.authenticators import demo_authenticators
 from certification.demo.content import (
     CASE_RUBRIC,
     DEMO_ACCOUNTS,
@@ -210,6 +211,7 @@ def demo_load() -> dict[str, object]:
     demo_blueprints_and_interviews(committee=users["committee"], exam=exam, task=task)
     _demo_eligibility(levels, domains)
     certificate = _demo_certificate(certification_slug="beginner-cv", committee=users["committee"])
+    demo_authenticators([*users.values(), *demo_examiners()])
     return {
         "accounts": [(u, p, r.value) for u, p, r, _ in DEMO_ACCOUNTS],
         "certificate": certificate.code,

@@ -165,25 +165,30 @@ def save_token_session(token: str, *, attempt_public_id: str) -> str | None:
     return session
 
 
-def answer_save_by_token(
-    *,
-    token: str,
-    attempt_public_id: str,
-    item_id: int,
-    response: Any,
-    revision: int,
-    ip: str | None = None,
-    user_agent: str = "",
-) -> SaveResult:
-    """``answer_save`` for the holder of an attempt's save token. Raises NotFound for
-    a bad, expired or foreign token (as for an attempt that does not exist), and
-    TakenOver for a page's token once another page took the attempt over."""
+def save_token_claim(*, token: str, attempt_public_id: str) -> dict[str, Any]:
+    """What an attempt's save token says (attempt, candidate, the page's session). Raises
+    NotFound for a bad, expired or foreign token (as for an attempt that does not
+    exist)."""
     try:
         claim = signing.loads(token, salt=SAVE_TOKEN_SALT, max_age=SAVE_TOKEN_MAX_AGE)
     except signing.BadSignature as exc:
         raise NotFound("Not found.") from exc
     if claim.get("u") != attempt_public_id:
         raise NotFound("Not found.")
+    return dict(claim)
+
+
+def answer_save_by_claim(
+    *,
+    claim: dict[str, Any],
+    item_id: int,
+    response: Any,
+    revision: int,
+    ip: str | None = None,
+    user_agent: str = "",
+) -> SaveResult:
+    """``answer_save`` for the holder of a verified save token (``save_token_claim``).
+    Raises TakenOver for a page's token once another page took the attempt over."""
     attempt = Attempt(pk=claim["a"], candidate_id=claim["c"])
     client = Client(session=claim.get("s"), ip=ip, device=device_hash(user_agent))
     return answer_save(

@@ -240,6 +240,8 @@ class AnswerSaveApi(APIView):
     """Autosave without the fast path in front (and for API clients). With the exam
     page's ``X-Attempt-Token`` it answers exactly as the fast path does."""
 
+    throttle_scope = "autosave"  # the same allowance as the fast path's (fastpath.py)
+
     @extend_schema(request=AnswerIn, responses=AnswerOut)
     def put(self, request: AuthenticatedApiRequest, attempt_id: str, item_id: int) -> Response:
         attempt = attempt_get_for_candidate(candidate=request.user, public_id=attempt_id)
@@ -293,6 +295,7 @@ class AttemptSubmitApi(APIView):
 
 class SubmissionCreateApi(APIView):
     parser_classes = [MultiPartParser]
+    throttle_scope = "upload"
 
     @extend_schema(request={"multipart/form-data": SubmissionIn}, responses={201: SubmissionOut})
     def post(self, request: AuthenticatedApiRequest, certification_slug: str) -> Response:

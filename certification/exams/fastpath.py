@@ -2,8 +2,9 @@
 ``PUT /api/v1/attempts/<id>/answers/<item>/`` carrying an attempt's save token
 (``X-Attempt-Token``, see ``attempt_save_token``). It calls the same service as the
 REST endpoint, without Django's middleware stack and DRF, because autosave is the
-exam's hottest path (docs/benchmarks.md). Everything else, and any request without
-the token, goes to Django unchanged."""
+exam's hottest path (docs/benchmarks.md), and counts the save against the same
+per-candidate allowance as the REST endpoint's throttle (scope "autosave"). Everything
+else, and any request without the token, goes to Django unchanged."""
 
 import json
 import logging
@@ -13,8 +14,9 @@ from typing import Any
 
 from django.db import close_old_connections
 
-from certification.exams.answers import answer_save_by_token
+from certification.exams.answers import answer_save_by_claim, save_token_claim
 from core.errors import ApplicationError
+from core.ratelimit import rate_hit
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +25,12 @@ PATH = re.compile(r"^/api/v1/attempts/([0-9a-f-]{36})/answers/(\d+)/$")
 MAX_BODY = 64 * 1024
 
 
-def _reply(start_response: Callable[..., Any], status: str, body: dict[str, Any]) -> list[bytes]:
+def _reply(
+    start_response: Callable[..., Any],
+    status: str,
+    body: dict[str, Any],
+    headers: tuple[tuple[str, str], ...] = (),
+) -> list[bytes]:
     payload = json.dumps(body, ensure_ascii=False).encode()
     start_response(
         status,
@@ -32,13 +39,20 @@ def _reply(start_response: Callable[..., Any], status: str, body: dict[str, Any]
             ("Content-Length", str(len(payload))),
             ("X-Content-Type-Options", "nosniff"),
             ("Cache-Control", "no-store"),
+            *headers,
         ],
     )
     return [payload]
 
 
-def _error(start_response: Callable[..., Any], status: str, code: str, message: str) -> list[bytes]:
-    return _reply(start_response, status, {"error": {"code": code, "message": message}})
+def _error(
+    start_response: Callable[..., Any],
+    status: str,
+    code: str,
+    message: str,
+    headers: tuple[tuple[str, str], ...] = (),
+) -> list[bytes]:
+    return _reply(start_response, status, {"error": {"code": code, "message": message}}, headers)
 
 
 def autosave_fast_path(django_app: WSGIApp) -> WSGIApp:
@@ -75,9 +89,18 @@ def _save(
             start_response, "400 Bad Request", "invalid", "Expected {response, revision >= 1}."
         )
     try:
-        saved = answer_save_by_token(
-            token=token,
-            attempt_public_id=match.group(1),
+        claim = save_token_claim(token=token, attempt_public_id=match.group(1))
+        wait = rate_hit(scope="autosave", who=f"user-{claim['c']}")
+        if wait is not None:
+            return _error(
+                start_response,
+                "429 Too Many Requests",
+                "throttled",
+                f"Request was throttled. Expected available in {wait} seconds.",
+                (("Retry-After", str(wait)),),
+            )
+        saved = answer_save_by_claim(
+            claim=claim,
             item_id=int(match.group(2)),
             response=response,
             revision=revision,

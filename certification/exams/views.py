@@ -24,6 +24,7 @@ from certification.exams.selectors import attempt_get_for_candidate
 from certification.models import Attempt, Certification, Exam
 from core.errors import ApplicationError, NotFound
 from core.http import AuthenticatedRequest, error_show, role_required
+from core.ratelimit import page_throttle
 from core.roles import Role
 from grading import practical
 from grading.models import Submission
@@ -92,6 +93,7 @@ def attempt_takeover(request: AuthenticatedRequest, attempt_id: str) -> HttpResp
 
 
 @role_required(Role.CANDIDATE)
+@page_throttle("upload")
 def practical_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """The task statement, the public material's download (``?download=public``),
     the upload form and the candidate's submissions with live progress."""

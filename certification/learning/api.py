@@ -263,6 +263,7 @@ class ProjectsApi(APIView):
 
 class ProjectRunsApi(APIView):
     parser_classes = [MultiPartParser]
+    throttle_scope = "upload"
 
     @extend_schema(responses=ProjectRunOut(many=True))
     def get(self, request: AuthenticatedApiRequest, slug: str) -> Response:

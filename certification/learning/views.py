@@ -15,6 +15,7 @@ from certification.learning import services as learning
 from certification.learning.charts import mastery_chart
 from core.errors import ApplicationError
 from core.http import AuthenticatedRequest, error_show, role_required
+from core.ratelimit import page_throttle
 from core.roles import Role
 from grading import practical
 from training.bundles.storage import bundle_public_archive
@@ -167,6 +168,7 @@ def project_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @role_required(Role.CANDIDATE)
+@page_throttle("upload")
 def project_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """The statement, the public material's download (``?download=public``), the upload
     form and the candidate's runs with live progress and dev score."""

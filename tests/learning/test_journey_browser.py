@@ -32,6 +32,7 @@ from certification.models import (
 from certification.sessions import services as sessions
 from certification.sessions.services import SessionDetails
 from grading.workers import worker_env, worker_start, worker_stop
+from tests.conftest import second_factor_in_page
 from tests.learning.test_learning_browser import _wrong_choice
 from tests.test_browser import answer_in_page, browser  # noqa: F401 - the shared Chromium
 from tests.test_e2e import Browser as Http
@@ -76,7 +77,7 @@ def signed_in(browser: Browser, base: str, username: str, password: str) -> Brow
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
-    page.wait_for_load_state()
+    second_factor_in_page(page, username)
     return context
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
 from core.http import AuthenticatedRequest
+from core.ratelimit import page_throttle
 from training.access import author_required
 from training.bundles.selectors import (
     bundle_upload_get,
@@ -23,6 +24,7 @@ class BundleForm(forms.Form):
 
 
 @author_required
+@page_throttle("upload")
 def bundle_uploads(request: AuthenticatedRequest) -> HttpResponse:
     form = BundleForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

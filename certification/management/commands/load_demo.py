@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 
+from certification.demo.authenticators import DEMO_TOTP_SECRET
 from certification.demo.cohort import demo_cohort_load
 from certification.demo.programme import demo_load
 from certification.demo.programme_exams import programme_exams_load
@@ -35,3 +36,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data loaded. Accounts (username / password):"))
         for username, password, role in summary["accounts"]:  # type: ignore[attr-defined]
             self.stdout.write(f"  {role:<10} {username:<11} {password}")
+        self.stdout.write(
+            "Committee, instructor and examiner accounts also ask for a code from an "
+            f"authenticator app holding the demo key {DEMO_TOTP_SECRET} (docs/security.md)."
+        )
