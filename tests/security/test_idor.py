@@ -26,6 +26,8 @@ PUBLIC = {
     "fetched by verifiers of any credential (W3C Bitstring Status List)",
     "achievements/<slug:slug>": "the Open Badges achievement a credential names",
     "curricula/<slug:slug>/": "a curriculum's public description",
+    "accounts/password-reset/<uidb64>/<token>/": "the e-mailed reset link: its signed, "
+    "expiring token is the credential (Django's PasswordResetConfirmView checks it)",
 }
 # Framework pages that are not ours to matrix (Django's admin checks staff itself).
 IGNORED_PREFIXES = ("admin/", "static/", "media/", "__debug__/")
