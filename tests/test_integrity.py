@@ -134,6 +134,17 @@ def test_a_second_browser_asks_then_takes_over_and_the_first_page_is_refused(att
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "taken_over"
     assert not Answer.objects.filter(item=item).exists()
 
+    # Nor may the first page submit: only the page that holds the attempt does.
+    submit = f"/api/v1/attempts/{attempt.public_id}/submit/"
+    late = home.post(submit, headers={"X-Attempt-Token": token})
+    assert late.status_code == 409 and late.json()["error"]["code"] == "taken_over"
+    attempt.refresh_from_db()
+    assert attempt.state == Attempt.State.IN_PROGRESS
+    new_token = page_token(taken.content.decode())
+    assert away.post(submit, headers={"X-Attempt-Token": new_token}).status_code == 200
+    attempt.refresh_from_db()
+    assert attempt.state in (Attempt.State.SUBMITTED, Attempt.State.GRADED)
+
 
 def test_the_page_reports_focus_copy_and_paste_and_nothing_else(attempt, candidate):
     client = browser(candidate, ip="10.1.1.1", agent=FIREFOX)

@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from certification.exams.integrity import EVENT_CAP, client_changes, device_hash, events_add
-from certification.exams.services import attempt_grace_end
+from certification.exams.services import TakenOver, attempt_grace_end
 from certification.models import Answer, AnswerEvent, Attempt, AttemptItem
 from core.errors import ApplicationError, Conflict, NotFound
 from core.metrics import AUTOSAVES
@@ -57,12 +57,6 @@ def _item_version(attempt_id: int, item_id: int) -> QuestionVersion:
 
 
 MAX_REVISION = 2**31 - 1  # the column is a PostgreSQL integer
-
-
-class TakenOver(Conflict):
-    """Another exam page (browser) took the attempt over: this one may not save."""
-
-    code = "taken_over"
 
 
 @dataclass(frozen=True)

@@ -289,7 +289,10 @@ class AttemptSubmitApi(APIView):
     @extend_schema(request=None, responses=AttemptOut)
     def post(self, request: AuthenticatedApiRequest, attempt_id: str) -> Response:
         attempt = attempt_get_for_candidate(candidate=request.user, public_id=attempt_id)
-        attempt = exams.attempt_submit(attempt=attempt)
+        page = answers.save_token_session(
+            request.headers.get("X-Attempt-Token", ""), attempt_public_id=str(attempt_id)
+        )
+        attempt = exams.attempt_submit(attempt=attempt, page_session=page)
         return Response(AttemptOut(attempt).data)
 
 

@@ -260,15 +260,31 @@ def _item_lesson(*, item: AttemptItem, exam: Exam) -> Lesson | None:
 # --- Submitting and grading -------------------------------------------------------
 
 
-def attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+class TakenOver(Conflict):
+    """Another exam page (browser) took the attempt over: this one may neither save
+    nor submit."""
+
+    code = "taken_over"
+
+
+def attempt_submit(
+    *, attempt: Attempt, now: datetime | None = None, page_session: str | None = None
+) -> Attempt:
     """Submits and grades what can be graded automatically. GRADED when nothing is
     left for a person or the sandbox, else SUBMITTED until it is. An attempt
-    without a single answer that expired becomes ABANDONED. Idempotent."""
+    without a single answer that expired becomes ABANDONED. Idempotent. From an exam
+    page (``page_session``, its save token's session), only the page that holds the
+    attempt may submit: TakenOver for one that another page took it from."""
     now = now or timezone.now()
     with transaction.atomic():
         attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
         if attempt.state not in Attempt.ACTIVE_STATES:
             return attempt
+        if page_session and attempt.session_token and page_session != attempt.session_token:
+            raise TakenOver(
+                "本次作答已在另一浏览器中打开，此页面不能交卷 / This attempt was opened in "
+                "another browser; this page cannot submit it."
+            )
         attempt.submitted_at = min(now, attempt_grace_end(attempt))
         answered = Answer.objects.filter(item__attempt=attempt).exists()
         if not answered and now > attempt.deadline:

@@ -137,7 +137,11 @@
   setInterval(() => pending.size && flush(), 3000);
 
   async function post(url) {
-    const res = await fetch(url, { method: "POST", headers: { "X-CSRFToken": csrf }, credentials: "same-origin" });
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrf, "X-Attempt-Token": root.dataset.token },
+      credentials: "same-origin",
+    });
     return { ok: res.ok, body: await res.json().catch(() => ({})) };
   }
 
