@@ -6,6 +6,9 @@ With no configuration at all the site runs on the *embedded default*: SQLite in
 automatically (Docker when an engine answers, otherwise the local backend with a loud
 warning). Setting ``DATABASE_URL`` and ``REDIS_URL`` switches to PostgreSQL and a real
 Redis-backed worker.
+
+Long: one module on purpose, by headed areas, so an operator reads every setting and
+its environment variable in one place (the S3 details live in config/storage.py).
 """
 
 import os

@@ -55,6 +55,17 @@ def _error(
     return _reply(start_response, status, {"error": {"code": code, "message": message}}, headers)
 
 
+def _throttled(start_response: Callable[..., Any], wait: int) -> list[bytes]:
+    """429 with Retry-After, as DRF's throttles answer on the REST path."""
+    return _error(
+        start_response,
+        "429 Too Many Requests",
+        "throttled",
+        f"Request was throttled. Expected available in {wait} seconds.",
+        (("Retry-After", str(wait)),),
+    )
+
+
 def autosave_fast_path(django_app: WSGIApp) -> WSGIApp:
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         token = environ.get("HTTP_X_ATTEMPT_TOKEN")
@@ -92,13 +103,7 @@ def _save(
         claim = save_token_claim(token=token, attempt_public_id=match.group(1))
         wait = rate_hit(scope="autosave", who=f"user-{claim['c']}")
         if wait is not None:
-            return _error(
-                start_response,
-                "429 Too Many Requests",
-                "throttled",
-                f"Request was throttled. Expected available in {wait} seconds.",
-                (("Retry-After", str(wait)),),
-            )
+            return _throttled(start_response, wait)
         saved = answer_save_by_claim(
             claim=claim,
             item_id=int(match.group(2)),

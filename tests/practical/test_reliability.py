@@ -196,7 +196,11 @@ def submit(task: PracticalTask, candidate: Any, content: bytes) -> Submission:
 def remove_containers(submission: Submission) -> None:
     client = docker.from_env()
     for container in client.containers.list(
-        all=True, filters={"label": f"cert-engine.submission={submission.public_id}"}
+        all=True,
+        # The socket proxy lists sandbox containers only (docs/sandbox.md).
+        filters={
+            "label": ["cert-engine.sandbox=1", f"cert-engine.submission={submission.public_id}"]
+        },
     ):
         container.remove(force=True)
 

@@ -30,7 +30,21 @@ from .conftest import TEST_LABEL, RunPy
 
 pytestmark = pytest.mark.docker
 UPSTREAM = os.environ.get("SANDBOX_PROXY_UPSTREAM", "/var/run/docker.sock")
-READONLY_ROOT = SECCOMP_PROFILE.parent  # outside the temporary directory, read-only only
+
+
+def _readonly_root() -> Path:
+    """A folder that only a read-only bind may use: outside the temporary directory
+    (the writable root), wherever the checkout is (a clone under /tmp included)."""
+    temp = Path(os.path.realpath(tempfile.gettempdir()))
+    base = Path("/var/tmp") if temp != Path("/var/tmp") else Path.home()
+    root = base / "cert-engine-proxy-test-ro"
+    root.mkdir(exist_ok=True)
+    (root / "profile.json").write_bytes(SECCOMP_PROFILE.read_bytes())
+    assert not root.resolve().is_relative_to(temp)
+    return root.resolve()
+
+
+READONLY_ROOT = _readonly_root()
 Mutation = Callable[[dict[str, Any]], None]
 
 

@@ -15,10 +15,10 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, Phase, given, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
+from certification.accounts.tokens import api_tokens_issue_many
 from config.wsgi import application
 from tests.test_permissions import ROLES, World
 
@@ -43,8 +43,8 @@ def in_test_transaction() -> Iterator[None]:
 def _headers(w: World, role: str) -> dict[str, str]:
     if role == "anonymous":
         return {}
-    token, _ = Token.objects.get_or_create(user=w.users[role])
-    return {"Authorization": f"Token {token.key}"}
+    [token] = api_tokens_issue_many(users=[w.users[role]])
+    return {"Authorization": f"Token {token}"}
 
 
 def _operation_failure(operation: Any, headers: dict[str, str]) -> str | None:
