@@ -165,6 +165,8 @@ def practical(page: Page, base: str, slug: str, worker: Any) -> None:
         seconds=400,
     )
     assert (submission.verdict, submission.passed) == ("ok", True), submission.message
+    # The page reloads itself once the run is over: let it, before going elsewhere.
+    expect(page.locator("td.passed").first).to_contain_text("通过", timeout=30_000)
 
 
 def interview(page: Page, base: str, application: Application) -> None:
