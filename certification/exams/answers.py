@@ -150,13 +150,10 @@ def save_token_session(token: str, *, attempt_public_id: str) -> str | None:
     """The exam page's session that a save token for this attempt carries (None:
     none, a bad token, or another attempt's)."""
     try:
-        claim = signing.loads(token, salt=SAVE_TOKEN_SALT, max_age=SAVE_TOKEN_MAX_AGE)
-    except signing.BadSignature:
+        session = save_token_claim(token=token, attempt_public_id=attempt_public_id).get("s")
+    except NotFound:
         return None
-    session = claim.get("s")
-    if claim.get("u") != attempt_public_id or not isinstance(session, str):
-        return None
-    return session
+    return session if isinstance(session, str) else None
 
 
 def save_token_claim(*, token: str, attempt_public_id: str) -> dict[str, Any]:
