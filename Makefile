@@ -22,6 +22,11 @@ venv: .venv/.installed
 	$(PIP) install --quiet $(FIND_LINKS) -r constraints.txt
 	touch $@
 
+## node_modules: the JavaScript the browser tests inject (axe-core), from package-lock.json
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## lock: re-resolve pyproject.toml's ranges into constraints.txt
 lock:
 	rm -rf /tmp/cert-lock && python3 -m venv /tmp/cert-lock
@@ -54,14 +59,14 @@ lint: venv
 typecheck: venv
 	.venv/bin/mypy .
 
-pytest: venv
+pytest: venv node_modules/.installed
 	SANDBOX_PROXY_SOCKET=$(SANDBOX_PROXY_SOCKET) scripts/docker/ensure_proxy.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SANDBOX_BACKEND=docker \
 	  DOCKER_HOST=unix://$(SANDBOX_PROXY_SOCKET) \
 	  $(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 ## test: everything the tests need, then ruff, mypy and every test
-test: venv services sandbox-image sandbox-image-tensorflow lint typecheck pytest
+test: venv services node_modules/.installed sandbox-image sandbox-image-tensorflow lint typecheck pytest
 
 ## messages: refresh and compile the translations (zh-hans, en)
 messages: venv

@@ -31,6 +31,8 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium chromium-driver
 fi
 command -v msgfmt >/dev/null || apt_install gettext
+# npm installs axe-core, which the browser tests inject into pages (package-lock.json).
+command -v npm >/dev/null || apt_install npm
 # The backup tests run pg_dump and pg_restore (Debian installs them with the server).
 command -v pg_dump >/dev/null || apt_install postgresql-client
 command -v debootstrap >/dev/null || apt_install debootstrap

@@ -1,0 +1,98 @@
+"""One language to the last string: the UI strings of the other language's catalogue
+must not appear on a page (a string left untranslated, or text that skipped gettext).
+
+A page in English must not show any Chinese UI string (a msgid of the English
+catalogue, a translation of the Chinese one); a page in Chinese must not show any
+English one. Content (lesson texts, questions, names) is not UI: an element that says
+its language (``lang="zh-Hans"`` on a Chinese lesson inside an English page) is left
+out, as are strings both catalogues spell the same (``PDF``, ``PyTorch``)."""
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+
+from tests.test_i18n import po_entries
+
+LOCALE = Path(settings.BASE_DIR) / "locale"
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sdfr]|%[sdfr]|\{[a-z_]*\}")
+# Long strings also count when they appear inside a longer text; short ones only when
+# they are a whole text or attribute, so that "提交" inside a question is not a hit.
+LONG_HAN, LONG_WORDS = 8, 4
+
+# Text nodes and the attributes a person or a screen reader meets, with the language
+# of their nearest [lang] ancestor, from the page itself.
+SEGMENTS = """() => {
+  const out = [];
+  const langOf = (el) => (el && el.closest('[lang]') ? el.closest('[lang]').lang : '');
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!parent || parent.closest('script,style,template,noscript,[hidden]')) continue;
+    const text = node.textContent.replace(/\\s+/g, ' ').trim();
+    if (text) out.push([text, langOf(parent)]);
+  }
+  const attrs = ['aria-label', 'title', 'placeholder', 'alt', 'aria-description'];
+  for (const el of document.body.querySelectorAll('*')) {
+    for (const a of attrs) {
+      const v = el.getAttribute(a);
+      if (v && v.trim()) out.push([v.replace(/\\s+/g, ' ').trim(), langOf(el)]);
+    }
+    if (el.matches('input[type=submit],input[type=button]') && el.value)
+      out.push([el.value.trim(), langOf(el)]);
+  }
+  out.push([document.title.trim(), document.documentElement.lang]);
+  return out;
+}"""
+
+
+@dataclass(frozen=True)
+class UiString:
+    text: str
+    whole: re.Pattern[str]
+    inside: re.Pattern[str] | None
+
+
+def _ui_string(text: str, *, chinese: bool) -> UiString:
+    text = " ".join(text.split())
+    parts = PLACEHOLDER.split(text)
+    body = ".+?".join(re.escape(part) for part in parts)
+    literal = "".join(parts)
+    long = len(HAN.findall(literal)) >= LONG_HAN if chinese else len(literal.split()) >= LONG_WORDS
+    inside = re.compile(body) if long and len(parts) == 1 else None
+    return UiString(text, re.compile(body), inside)
+
+
+@cache
+def ui_strings(language: str) -> tuple[UiString, ...]:
+    """The UI strings of ``language`` ("zh-hans" or "en") from both catalogues."""
+    chinese = language == "zh-hans"
+    strings: set[str] = set()
+    for catalogue in ("en", "zh_Hans"):
+        for entry in po_entries(LOCALE / catalogue / "LC_MESSAGES" / "django.po"):
+            msgid, msgstr = entry["msgid"], entry.get("msgstr", "")
+            if msgid == msgstr:
+                continue  # the same in both languages: not a language's own string
+            for text in (msgid, msgstr):
+                if text and bool(HAN.search(text)) == chinese and re.search(r"\w", text):
+                    strings.add(text)
+    return tuple(_ui_string(s, chinese=chinese) for s in sorted(strings))
+
+
+def other_language_strings(segments: list[tuple[str, str]], page_language: str) -> list[str]:
+    """The segments of a page in ``page_language`` that are UI strings of the other
+    language, each with the catalogue string it matches."""
+    page_language = page_language.lower()
+    other = "en" if page_language.startswith("zh") else "zh-hans"
+    found: list[str] = []
+    for text, language in segments:
+        if language and language.lower()[:2] != page_language[:2]:
+            continue  # content marked as written in another language
+        for ui in ui_strings(other):
+            if ui.whole.fullmatch(text) or (ui.inside and ui.inside.search(text)):
+                found.append(f"{text!r} (catalogue: {ui.text!r})")
+                break
+    return found
