@@ -96,6 +96,9 @@ class RunSpec:
     """What to run: an image, a command (no shell), mounts, limits, environment, labels.
 
     Only ``env`` reaches the container: the worker's own environment never does.
+    ``preload``: modules a pre-started pooled container imports before its run starts
+    (the trusted harness's own imports, e.g. ``numpy``); a container created on demand
+    ignores it. Part of the pool's shape.
     """
 
     image: str
@@ -105,11 +108,15 @@ class RunSpec:
     limits: Limits = field(default_factory=Limits)
     env: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
+    preload: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.command:
             raise ValueError("command must not be empty")
+        if any(not name.isidentifier() for part in self.preload for name in part.split(".")):
+            raise ValueError(f"preload must name modules: {self.preload!r}")
         object.__setattr__(self, "command", tuple(self.command))
+        object.__setattr__(self, "preload", tuple(self.preload))
         object.__setattr__(self, "mounts", tuple(self.mounts))
         object.__setattr__(self, "env", _frozen(self.env))
         object.__setattr__(self, "labels", _frozen(self.labels))
