@@ -52,7 +52,10 @@ def removal_do(removal: Removal) -> None:
             api_client().remove_container(removal.container_id, force=True)
         except docker.errors.NotFound:
             pass
-        except (docker.errors.APIError, requests.RequestException):
+        except docker.errors.APIError as exc:
+            if exc.status_code != 409:  # 409: someone else (the janitor) removes it now
+                logger.exception("could not remove sandbox container %s", removal.container_id[:12])
+        except requests.RequestException:
             # The janitor (owner gone, or age) removes it later.
             logger.exception("could not remove sandbox container %s", removal.container_id[:12])
     for cleanup in removal.cleanups:
