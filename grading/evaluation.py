@@ -195,8 +195,10 @@ def practical_evaluate(
     labels: dict[str, str] | None = None,
     splits: tuple[str, ...] = DEV_AND_TEST,
 ) -> EvaluationReport:
-    """Runs ``solution`` through train and predict and scores it. ``labels`` are added
-    to both containers' labels (the worker names the submission, for operators).
+    """Runs ``solution`` through train and predict and scores it. ``labels`` name this
+    evaluation's two runs (the worker names the submission, for operators and the
+    janitor): a container's labels, or, for a pre-started pooled container, recorded in
+    its slot (``sandbox.RunSpec.run_labels``), so that the worker's pool still matches.
     ``splits``: the sets predicted and scored, ``DEV_AND_TEST`` (an exam submission) or
     ``DEV_ONLY`` (a project run: the hidden inputs are not copied for the predict stage
     and the hidden labels are not read, so the bundle need not even hold them).
@@ -318,7 +320,8 @@ def _train_spec(
             sandbox.Mount(workspace.model, "/model", writable=True),
         ),
         limits=_limits(spec, seconds=spec.train_seconds, memory_mb=spec.train_memory_mb),
-        labels={**labels, "cert-engine.stage": "train"},
+        labels={"cert-engine.stage": "train"},
+        run_labels=labels,
         preload=HARNESS_PRELOAD,
     )
 
@@ -341,7 +344,8 @@ def _predict_spec(
             sandbox.Mount(workspace.output, "/output", writable=True),
         ),
         limits=_limits(spec, seconds=spec.predict_seconds, memory_mb=spec.predict_memory_mb),
-        labels={**labels, "cert-engine.stage": "predict"},
+        labels={"cert-engine.stage": "predict"},
+        run_labels=labels,
         preload=HARNESS_PRELOAD,
     )
 

@@ -38,6 +38,7 @@ from sandbox.pool import (
     SlotUnusable,
     get_pool,
     inputs_link,
+    run_labels_record,
 )
 from sandbox.removal import Removal, removal_schedule
 from sandbox.types import Mount, RunResult, RunSpec, Verdict
@@ -167,6 +168,7 @@ def _run_pooled(
     """The run on a pre-started container: its inputs into the slot, the go signal,
     the watch, the writable areas copied back; the container and slot removed after."""
     try:
+        run_labels_record(slot.run_id, spec.run_labels)
         areas: list[writable.WritableArea] = []
         budget = [POOL_COPY_MAX_BYTES]
         for index, mount in enumerate(spec.mounts):

@@ -110,6 +110,7 @@ def container_config(spec: RunSpec, run_id: str, *, cgroup_parent: str | None) -
     uid = conf.sandbox_uid()
     labels = {
         **spec.labels,
+        **spec.run_labels,
         LABEL: "1",
         LABEL_RUN_ID: run_id,
         LABEL_CREATED: str(int(time.time())),

@@ -23,6 +23,8 @@ def janitor_sweep(max_age_seconds: float, *, labels: Mapping[str, str] | None = 
     their owner process on this host is gone (``sandbox.owner``), and their cgroup
     parents.
 
+    A pooled container matches ``labels`` by the run labels its run recorded in its
+    slot (``RunSpec.run_labels``).
     Pooled containers (started, waiting for a run) are removed the same way, with their
     slot directories. Without ``labels`` it also removes stale per-run cgroups,
     writable tmpfs areas and pool slot directories.
@@ -35,7 +37,19 @@ def janitor_sweep(max_age_seconds: float, *, labels: Mapping[str, str] | None = 
     filters = [f"{LABEL}=1", *(f"{key}={value}" for key, value in (labels or {}).items())]
     now = time.time()
     removed = 0
-    for container in client.containers(all=True, filters={"label": filters}):
+    found = list(client.containers(all=True, filters={"label": filters}))
+    if labels:
+        # A pooled container's run labels are in its slot, not on the container.
+        seen = {c["Id"] for c in found}
+        for container in client.containers(
+            all=True, filters={"label": [f"{LABEL}=1", f"{pool.LABEL_POOLED}=1"]}
+        ):
+            own = container.get("Labels") or {}
+            run_id = own.get(LABEL_RUN_ID, "")
+            merged = {**own, **(pool.run_labels_read(run_id) if run_id else {})}
+            if container["Id"] not in seen and all(merged.get(k) == v for k, v in labels.items()):
+                found.append(container)
+    for container in found:
         container_labels = container.get("Labels") or {}
         created = float(container_labels.get(LABEL_CREATED) or container.get("Created") or 0)
         if now - created < max_age_seconds and not owner_dead(

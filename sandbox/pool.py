@@ -54,7 +54,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -222,6 +222,24 @@ def _link_tree(source: Path, target: Path, budget: list[int]) -> None:
         elif stat.S_ISLNK(st.st_mode):
             path.symlink_to(os.readlink(entry.path))
             os.chown(path, st.st_uid, st.st_gid, follow_symlinks=False)
+
+
+RUN_LABELS_FILE = "labels.json"
+
+
+def run_labels_record(run_id: str, labels: Mapping[str, str]) -> None:
+    """Record a run's ``run_labels`` in its pooled container's slot."""
+    if labels:
+        (slot_dir(run_id) / RUN_LABELS_FILE).write_text(json.dumps(dict(labels)))
+
+
+def run_labels_read(run_id: str) -> dict[str, str]:
+    """The ``run_labels`` a pooled container's run recorded ({} when none)."""
+    try:
+        value = json.loads((slot_dir(run_id) / RUN_LABELS_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 def _all_directories(spec: RunSpec) -> bool:
@@ -464,6 +482,7 @@ class ContainerPool:
             return None
         if not _all_directories(spec):
             return None
+        spec = replace(spec, run_labels={})  # recorded in the slot at run time instead
         key = shape_key(spec, use_parent=use_parent, idle=self.gate_idle)
         expired: list[Slot] = []
         slot: Slot | None = None

@@ -99,6 +99,10 @@ class RunSpec:
     ``preload``: modules a pre-started pooled container imports before its run starts
     (the trusted harness's own imports, e.g. ``numpy``); a container created on demand
     ignores it. Part of the pool's shape.
+    ``run_labels``: labels that name this one run (e.g. the submission), kept out of the
+    pool's shape: a container created on demand carries them as labels; a pooled one,
+    created before the run was known, has them recorded in its slot, where
+    ``janitor_sweep(labels=...)`` finds them too.
     """
 
     image: str
@@ -109,6 +113,7 @@ class RunSpec:
     env: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
     preload: tuple[str, ...] = ()
+    run_labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.command:
@@ -120,6 +125,7 @@ class RunSpec:
         object.__setattr__(self, "mounts", tuple(self.mounts))
         object.__setattr__(self, "env", _frozen(self.env))
         object.__setattr__(self, "labels", _frozen(self.labels))
+        object.__setattr__(self, "run_labels", _frozen(self.run_labels))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from sandbox import Limits, Mount, RunSpec, Verdict, janitor_sweep, run
+from sandbox import Limits, Mount, RunSpec, Verdict, docker_backend, janitor_sweep, run
 from sandbox import pool as pool_module
 from sandbox.docker_config import LABEL, LABEL_CREATED, LABEL_RUN_ID, create_container
 from sandbox.docker_engine import api_client
@@ -572,3 +572,28 @@ def test_a_gate_left_waiting_exits_by_itself(sandbox_image: str, tmp_path: Path)
         pool_module.discard(slot)
     assert _containers(label) == []
     assert not slot_dir(slot.run_id).exists()
+
+
+def test_run_labels_stay_out_of_the_shape_and_the_janitor_finds_them(
+    tmp_path: Path, sandbox_image: str, test_label: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _workspace(tmp_path / "ws", "ws")
+    spec = _spec(sandbox_image, root, test_label)
+    with forced_pool_size(1) as pool:
+        assert pool is not None
+        fresh = run(replace(spec, run_labels={"cert-engine.submission": "a"}), backend="docker")
+        assert pool.wait_full(60)
+        # Left behind as by a crash between the result and the removal.
+        monkeypatch.setattr(docker_backend, "removal_schedule", lambda removal: None)
+        pooled = run(replace(spec, run_labels={"cert-engine.submission": "b"}), backend="docker")
+        monkeypatch.undo()
+        assert pool.hits == 1  # another submission, the same shape
+        assert fresh.verdict == pooled.verdict == Verdict.OK
+        assert pool_module.run_labels_read(pooled.run_id) == {"cert-engine.submission": "b"}
+
+        assert janitor_sweep(0, labels={TEST_LABEL: test_label, "cert-engine.submission": "b"}) == 1
+        assert not slot_dir(pooled.run_id).exists()
+        assert janitor_sweep(0, labels={"cert-engine.submission": "b"}) == 0
+        [ready] = _pooled_ids(test_label)  # the waiting one has no run labels: spared
+        assert janitor_sweep(0, labels={"cert-engine.submission": "a"}) == 0
+        assert _pooled_ids(test_label) == [ready]
