@@ -38,6 +38,7 @@ from sandbox.pool import (
     SlotUnusable,
     get_pool,
     inputs_link,
+    inputs_unlink,
     run_labels_record,
 )
 from sandbox.removal import Removal, removal_schedule
@@ -196,11 +197,12 @@ def _run_pooled(
         for area in areas:
             area.copy_back()
         return result
-    except SlotUnusable:
-        close_socket(slot.sock)
-        raise
     finally:
         slot.close_gate_fd()
+        close_socket(slot.sock)
+        for index, mount in enumerate(spec.mounts):
+            if not mount.writable:
+                inputs_unlink(slot.paths[index])
         removal_schedule(
             Removal(slot.container_id, slot.run_id, use_parent, cleanups=slot.cleanups())
         )

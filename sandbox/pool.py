@@ -199,6 +199,19 @@ def inputs_link(source: Path, slot: Path, budget: list[int]) -> None:
     os.chmod(slot, stat.S_IMODE(st.st_mode))
 
 
+def inputs_unlink(slot: Path) -> None:
+    """Empty a read-only mount's slot right after its run, so that the caller's files
+    have their own link counts again when ``run`` returns (``read_output_files``
+    refuses hard-linked files). Only the slot's own names go; the files stay."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(slot):
+            with contextlib.suppress(OSError):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
+
+
 def _link_tree(source: Path, target: Path, budget: list[int]) -> None:
     for entry in os.scandir(source):
         path = target / entry.name

@@ -110,6 +110,8 @@ def test_pooled_container_is_used_once_then_removed(
         assert pool.hits == 1
         assert result.stdout == "second\n['main.py', 'name.txt']\n"
         assert (second / "out" / "result.txt").read_text() == "written"
+        # The inputs were hard-linked into the slot for the run only.
+        assert (second / "code" / "main.py").stat().st_nlink == 1
         # Used once, then removed with its slot (right after the run, in the
         # background); the pool refills with a new one.
         assert removals_wait(60)
