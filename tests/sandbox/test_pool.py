@@ -599,3 +599,21 @@ def test_run_labels_stay_out_of_the_shape_and_the_janitor_finds_them(
         [ready] = _pooled_ids(test_label)  # the waiting one has no run labels: spared
         assert janitor_sweep(0, labels={"cert-engine.submission": "a"}) == 0
         assert _pooled_ids(test_label) == [ready]
+
+
+def test_preload_is_imported_before_the_run_and_a_missing_module_is_harmless(
+    tmp_path: Path, sandbox_image: str, test_label: str
+) -> None:
+    root = _workspace(tmp_path / "ws", "ws")
+    (root / "code" / "main.py").write_text(
+        "import sys\nprint('numpy' in sys.modules, 'no_such_module' in sys.modules)\n"
+    )
+    spec = replace(_spec(sandbox_image, root, test_label), preload=("numpy", "no_such_module"))
+    with forced_pool_size(1) as pool:
+        assert pool is not None
+        fresh = run(spec, backend="docker")
+        assert pool.wait_full(60)
+        pooled = run(spec, backend="docker")
+        assert pool.hits == 1
+    assert (fresh.verdict, fresh.stdout, fresh.stderr) == (Verdict.OK, "False False\n", "")
+    assert (pooled.verdict, pooled.stdout, pooled.stderr) == (Verdict.OK, "True False\n", "")
