@@ -3,7 +3,8 @@ without the pool of pre-started containers, and the throughput of trivial runs.
 
 ``--json`` prints exactly one object ``{"measures": [...]}`` on stdout (each measure:
 measure, ours, baseline, unit, ratio, target, held) and the human summary on stderr;
-``manage.py benchmark`` reads it. Without it, the summary and the detailed report."""
+``manage.py benchmark`` reads it. Without it, the detailed report on stdout (the
+summary on stderr too)."""
 
 from __future__ import annotations
 
@@ -124,7 +125,7 @@ class Command(BaseCommand):
             self.stderr.write(summary)
             self.stdout.write(json.dumps({"measures": measures}))
             return
-        self.stdout.write(summary)
+        self.stderr.write(summary)
         self.stdout.write(json.dumps(report, indent=2))
 
 
