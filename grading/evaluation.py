@@ -43,6 +43,9 @@ TRAIN_LOG_MAX_CHARS = 20_000
 PREDICTIONS_MAX_BYTES = 256 * 1024 * 1024
 DEV_AND_TEST: tuple[str, ...] = ("dev", "test")
 DEV_ONLY: tuple[str, ...] = ("dev",)
+# What the harness (grading/harness/run_solution.py) imports first thing: a pre-started
+# pooled container imports it while it waits, off the run's critical path.
+HARNESS_PRELOAD: tuple[str, ...] = ("numpy",)
 
 
 class StageReport(TypedDict):
@@ -192,8 +195,10 @@ def practical_evaluate(
     labels: dict[str, str] | None = None,
     splits: tuple[str, ...] = DEV_AND_TEST,
 ) -> EvaluationReport:
-    """Runs ``solution`` through train and predict and scores it. ``labels`` are added
-    to both containers' labels (the worker names the submission, for operators).
+    """Runs ``solution`` through train and predict and scores it. ``labels`` name this
+    evaluation's two runs (the worker names the submission, for operators and the
+    janitor): a container's labels, or, for a pre-started pooled container, recorded in
+    its slot (``sandbox.RunSpec.run_labels``), so that the worker's pool still matches.
     ``splits``: the sets predicted and scored, ``DEV_AND_TEST`` (an exam submission) or
     ``DEV_ONLY`` (a project run: the hidden inputs are not copied for the predict stage
     and the hidden labels are not read, so the bundle need not even hold them).
@@ -315,7 +320,9 @@ def _train_spec(
             sandbox.Mount(workspace.model, "/model", writable=True),
         ),
         limits=_limits(spec, seconds=spec.train_seconds, memory_mb=spec.train_memory_mb),
-        labels={**labels, "cert-engine.stage": "train"},
+        labels={"cert-engine.stage": "train"},
+        run_labels=labels,
+        preload=HARNESS_PRELOAD,
     )
 
 
@@ -337,7 +344,9 @@ def _predict_spec(
             sandbox.Mount(workspace.output, "/output", writable=True),
         ),
         limits=_limits(spec, seconds=spec.predict_seconds, memory_mb=spec.predict_memory_mb),
-        labels={**labels, "cert-engine.stage": "predict"},
+        labels={"cert-engine.stage": "predict"},
+        run_labels=labels,
+        preload=HARNESS_PRELOAD,
     )
 
 

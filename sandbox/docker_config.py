@@ -16,6 +16,7 @@ from docker.types import Mount as DockerMount
 
 from sandbox import cgroups, conf
 from sandbox.docker_engine import api_client, use_cgroup_parent
+from sandbox.owner import LABEL_OWNER, owner_id
 from sandbox.types import MB, RunSpec
 
 LABEL = "cert-engine.sandbox"
@@ -109,9 +110,11 @@ def container_config(spec: RunSpec, run_id: str, *, cgroup_parent: str | None) -
     uid = conf.sandbox_uid()
     labels = {
         **spec.labels,
+        **spec.run_labels,
         LABEL: "1",
         LABEL_RUN_ID: run_id,
         LABEL_CREATED: str(int(time.time())),
+        LABEL_OWNER: owner_id(),
     }
     return {
         "image": spec.image,

@@ -8,8 +8,8 @@ import contextlib
 import signal
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 import docker
@@ -87,7 +87,8 @@ def _kill(client: docker.APIClient, container_id: str) -> None:
         client.kill(container_id)
 
 
-def _attach(client: docker.APIClient, container_id: str) -> Any:
+def attach_output(client: docker.APIClient, container_id: str) -> Any:
+    """The container's stdout/stderr attach stream (before it starts: nothing is lost)."""
     sock = client.attach_socket(
         container_id, params={"stdout": 1, "stderr": 1, "stream": 1, "logs": 0}
     )
@@ -100,7 +101,7 @@ def _attach(client: docker.APIClient, container_id: str) -> Any:
     return sock
 
 
-def _close(sock: Any) -> None:
+def close_socket(sock: Any) -> None:
     for candidate in (getattr(sock, "_sock", None), sock):
         close = getattr(candidate, "close", None)
         if close is not None:
@@ -115,10 +116,14 @@ def watch(
     container_id: str,
     use_parent: bool,
     areas: list[writable.WritableArea],
+    *,
+    attached: Any = None,
+    go: Callable[[], None] | None = None,
 ) -> RunResult:
-    """Starts the created container ``container_id``, watches it until it ends or
-    breaks a limit (then kills it), and returns its result."""
-    return _Watch(client, spec, run_id, container_id, use_parent, areas).run()
+    """Starts the created container ``container_id`` (or, for a pre-started pooled one,
+    calls ``go`` on its already ``attached`` stream), watches it until it ends or breaks
+    a limit (then kills it), and returns its result. The wall clock starts there."""
+    return _Watch(client, spec, run_id, container_id, use_parent, areas).run(attached, go)
 
 
 class _Watch:
@@ -145,28 +150,48 @@ class _Watch:
         self.has_writable = not areas and any(m.writable for m in spec.mounts)
         self.watched = _Watched()
 
-    def run(self) -> RunResult:
+    def run(self, attached: Any, go: Callable[[], None] | None) -> RunResult:
         limits = self.spec.limits
-        sock = _attach(self.client, self.container_id)
+        sock = attach_output(self.client, self.container_id) if attached is None else attached
         frames = (demux_adaptor(*frame) for frame in frames_iter(sock, tty=False))
         reader = _Reader(frames, limits.output_bytes, self.wake)
-        reader.start()
-        self.client.start(self.container_id)
+        baseline = cgroups.CgroupReading(None, None, 0)
+        try:
+            if go is None:
+                reader.start()
+                self.client.start(self.container_id)
+            else:
+                # The gate's own CPU time (interpreter start, preload) is not the run's.
+                if self.use_parent:
+                    baseline = cgroups.read_parent(self.run_id)
+                go()
+                reader.start()
+        except BaseException:
+            if not reader.is_alive():
+                close_socket(sock)
+            raise
         start = time.monotonic()
         deadline = start + limits.wall_seconds
         self._loop(reader, deadline)
         status = self._stop(deadline)
         wall = time.monotonic() - start
         reader.join(timeout=5)
-        _close(sock)
+        close_socket(sock)
         state = self.client.inspect_container(self.container_id)["State"]
+        reading = (
+            cgroups.read_parent(self.run_id)
+            if self.use_parent
+            else cgroups.CgroupReading(None, None, 0)
+        )
+        if reading.cpu_seconds is not None and baseline.cpu_seconds is not None:
+            reading = replace(
+                reading, cpu_seconds=max(0.0, reading.cpu_seconds - baseline.cpu_seconds)
+            )
         ending = _Ending(
             exit_code=int(state.get("ExitCode", status.get("StatusCode", -1))),
             oom_flag=bool(state.get("OOMKilled")),
             wall=wall,
-            reading=cgroups.read_parent(self.run_id)
-            if self.use_parent
-            else cgroups.CgroupReading(None, None, 0),
+            reading=reading,
         )
         self._final_writable_check()
         return _result(self.spec, self.run_id, reader, self.usage, self.watched, ending)

@@ -12,15 +12,20 @@ import requests
 from sandbox import cgroups, pool, writable
 from sandbox.docker_config import LABEL, LABEL_CREATED, LABEL_RUN_ID
 from sandbox.docker_engine import api_client
+from sandbox.owner import LABEL_OWNER, owner_dead
 
 logger = logging.getLogger(__name__)
 
 
 def janitor_sweep(max_age_seconds: float, *, labels: Mapping[str, str] | None = None) -> int:
     """Force-remove sandbox containers (label ``cert-engine.sandbox=1``, plus ``labels``
-    when given) created more than ``max_age_seconds`` ago, and their cgroup parents.
+    when given) created more than ``max_age_seconds`` ago, or whatever their age when
+    their owner process on this host is gone (``sandbox.owner``), and their cgroup
+    parents.
 
-    Pooled containers (created, never started) are removed the same way, with their
+    A pooled container matches ``labels`` by the run labels its run recorded in its
+    slot (``RunSpec.run_labels``).
+    Pooled containers (started, waiting for a run) are removed the same way, with their
     slot directories. Without ``labels`` it also removes stale per-run cgroups,
     writable tmpfs areas and pool slot directories.
     Returns how many containers were removed. A run never lasts longer than its wall
@@ -32,16 +37,35 @@ def janitor_sweep(max_age_seconds: float, *, labels: Mapping[str, str] | None = 
     filters = [f"{LABEL}=1", *(f"{key}={value}" for key, value in (labels or {}).items())]
     now = time.time()
     removed = 0
-    for container in client.containers(all=True, filters={"label": filters}):
+    found = list(client.containers(all=True, filters={"label": filters}))
+    if labels:
+        # A pooled container's run labels are in its slot, not on the container.
+        seen = {c["Id"] for c in found}
+        for container in client.containers(
+            all=True, filters={"label": [f"{LABEL}=1", f"{pool.LABEL_POOLED}=1"]}
+        ):
+            own = container.get("Labels") or {}
+            run_id = own.get(LABEL_RUN_ID, "")
+            merged = {**own, **(pool.run_labels_read(run_id) if run_id else {})}
+            if container["Id"] not in seen and all(merged.get(k) == v for k, v in labels.items()):
+                found.append(container)
+    for container in found:
         container_labels = container.get("Labels") or {}
         created = float(container_labels.get(LABEL_CREATED) or container.get("Created") or 0)
-        if now - created < max_age_seconds:
+        if now - created < max_age_seconds and not owner_dead(
+            container_labels.get(LABEL_OWNER, "")
+        ):
             continue
         try:
             client.remove_container(container["Id"], force=True)
         except docker.errors.NotFound:
             continue
-        except (docker.errors.APIError, requests.RequestException):
+        except docker.errors.APIError as exc:
+            if exc.status_code == 409:  # already being removed (a pool's own reaping)
+                continue
+            logger.exception("janitor could not remove container %s", container["Id"])
+            continue
+        except requests.RequestException:
             logger.exception("janitor could not remove container %s", container["Id"])
             continue
         removed += 1

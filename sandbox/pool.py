@@ -1,32 +1,39 @@
-"""A small pool of created-but-not-started, single-use containers.
+"""A small pool of pre-started, single-use containers.
 
-Creating a container is a large share of a trivial run's cost, so a worker may keep a
-few containers created ahead of time. The rules:
+A trivial run's time goes mostly to creating and starting its container (namespaces,
+mounts, cgroups, the interpreter's start). So a worker may keep a few containers
+created *and started* ahead of time, each waiting at a gate for one run. The rules:
 
 - A pooled container is created by the same ``container_config`` as a fresh one, from
-  the caller's own spec: the same image, command, environment, labels, limits, seccomp
-  profile, host config and mount layout. The only differences are the run id (name,
-  labels, cgroup parent), the creation time label, the extra ``cert-engine.sandbox.pooled``
-  label, and the host source of each mount: a per-container slot path
-  (``<tmp>/cert-sandbox-pool/<run id>/<i>``) instead of the caller's directory.
-- When the container is taken, the caller's directory is bind-mounted (``MS_BIND |
-  MS_REC``, as Docker's own bind) onto the slot path on the host before ``start``;
-  writable mounts get their capped tmpfs area mounted there. Docker resolves bind
-  sources when the container starts, so the container sees exactly what a fresh one
-  would. This needs root on the Docker host (the same condition as the tmpfs areas).
-- The pool is keyed by the *shape* of a spec: the SHA-256 of the full create-container
-  configuration with the mount sources replaced by placeholders (plus whether each
-  mount is a file or a directory). A spec whose shape has no ready container is run on
-  a container created on demand, exactly as without the pool; its shape is then learnt
-  (at most ``SANDBOX_POOL_SHAPES`` shapes, least recently used dropped) and the
-  background thread keeps ``SANDBOX_POOL_SIZE`` containers ready for it.
-- Every container is used once, then removed. Never ``docker exec``, never reused.
+  the caller's own spec: the same image, environment, labels, limits, seccomp profile,
+  user, host config and mount layout. The differences: the run id (name, labels,
+  cgroup parent), the creation time label, the extra ``cert-engine.sandbox.pooled``
+  label, the host source of each mount (a per-container slot directory,
+  ``<tmp>/cert-sandbox-pool/<run id>/<i>``), and the command: ``python3 -c <gate>
+  <idle> <preload> <the spec's command>`` (``sandbox/gate_program.py``).
+- The gate imports the spec's ``preload`` modules, writes a ready marker (read here
+  from the attach stream, which stays open), and waits for ``SIGUSR1``. A run takes a
+  ready container, puts its inputs into the slot (read-only mounts: the caller's tree
+  hard-linked, or copied across filesystems up to ``POOL_COPY_MAX_BYTES``; writable
+  mounts: a capped tmpfs area mounted before the start, filled now), sends the go
+  signal through the engine (``kill`` with ``SIGUSR1``) and watches the container like
+  a fresh one. Bind mounts show a directory's later contents, so the container sees
+  exactly what it would have seen with the caller's directories bound.
+- The pool is keyed by the *shape* of a spec: the SHA-256 of the full pooled
+  create-container configuration with the mount sources replaced by placeholders.
+  Only specs whose mounts are all directories are pooled. A spec whose shape has no
+  ready container is run on a container created on demand, exactly as without the
+  pool; its shape is then learnt (at most ``SANDBOX_POOL_SHAPES`` shapes, least
+  recently used dropped) and the background thread keeps ``SANDBOX_POOL_SIZE``
+  containers ready for it.
+- Every container is used once, then removed (off the critical path:
+  ``sandbox.removal``). Never ``docker exec``, never reused.
 - Containers idle longer than ``SANDBOX_POOL_MAX_IDLE`` seconds are removed and
-  replaced, so a live pool never holds one the janitor would consider an orphan.
+  replaced; the gate itself exits a minute after that, so even a lost container stops.
 - The pool belongs to one process (a forked child starts its own) and is drained at
-  exit (``atexit`` and Celery's worker shutdown signals). After a crash the janitor
-  removes pooled containers like any other (they carry ``cert-engine.sandbox=1`` and
-  the creation time) and their slot directories.
+  exit (``atexit`` and Celery's worker shutdown signals). After a crash the containers
+  carry their owner (``sandbox.owner``): the next pool of this host removes them at
+  once, the janitor by owner or by age, with their slot directories.
 """
 
 from __future__ import annotations
@@ -35,40 +42,55 @@ import atexit
 import contextlib
 import ctypes
 import errno
+import functools
 import hashlib
 import json
 import logging
 import os
+import shutil
+import signal
+import stat
 import tempfile
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import docker
-import requests
+from docker.utils.socket import STDOUT, frames_iter
 
-from sandbox import cgroups, conf
+from sandbox import cgroups, conf, writable
 from sandbox.docker_config import (
+    LABEL,
     LABEL_CREATED,
     LABEL_RUN_ID,
     container_config,
     create_container,
     new_run_id,
 )
-from sandbox.docker_engine import api_client
+from sandbox.docker_engine import SandboxInfrastructureError, api_client
+from sandbox.docker_watch import attach_output, close_socket
+from sandbox.gate_program import READY
+from sandbox.owner import LABEL_OWNER, owner_dead
+from sandbox.removal import Removal, removal_do, removals_flush
 from sandbox.types import RunSpec
 
 logger = logging.getLogger(__name__)
 
 LABEL_POOLED = "cert-engine.sandbox.pooled"
 POOL_DIR_NAME = "cert-sandbox-pool"
-MS_BIND = 4096
-MS_REC = 16384
+GATE_PROGRAM = Path(__file__).resolve().parent / "gate_program.py"
+GATE_IDLE_MARGIN_SECONDS = 60.0
+GO_SIGNAL = "SIGUSR1"
+# Inputs on another filesystem than the slots are copied, up to this much per run;
+# beyond it the run takes a fresh container (a bind costs nothing for any size).
+POOL_COPY_MAX_BYTES = 64 * 1024 * 1024
 MNT_DETACH = 2
 FAILURE_BACKOFF_SECONDS = 5.0
+REFILL_DEFER_SECONDS = 1.0
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -113,13 +135,6 @@ def max_idle_seconds() -> float:
     return max(1.0, conf.get_float("SANDBOX_POOL_MAX_IDLE", 300.0))
 
 
-def bind_mount(source: Path, target: Path) -> None:
-    """``mount --rbind source target`` on the host."""
-    if _libc.mount(str(source).encode(), str(target).encode(), None, MS_BIND | MS_REC, None):
-        err = ctypes.get_errno()
-        raise OSError(err, f"bind mount {source} -> {target}: {os.strerror(err)}")
-
-
 def detach(target: Path) -> None:
     """Lazily unmount whatever is mounted at ``target`` (nothing: no error)."""
     if _libc.umount2(str(target).encode(), MNT_DETACH):
@@ -129,19 +144,23 @@ def detach(target: Path) -> None:
 
 
 def remove_slot_dir(run_id: str) -> None:
-    """Unmount and remove a slot directory. Never recursive: a path that is still a
-    mount point stays (``rmdir``/``unlink`` fail with ``EBUSY``), so a caller's
-    directory bound there can never be deleted through it."""
+    """Unmount and remove a slot directory. Its entries are the pool's own: empty
+    directories, tmpfs mount points (unmounted first) and a run's hard links or copies
+    of its inputs (removing a link never touches the caller's file). An entry that is
+    still a mount point after the unmount is left alone."""
     directory = slot_dir(run_id)
-    if not directory.is_dir():
+    if not directory.is_dir() or directory.is_symlink():
         return
     with contextlib.suppress(OSError):
         for entry in os.scandir(directory):
             path = Path(entry.path)
             detach(path)
+            if os.path.ismount(path):
+                logger.warning("pool slot %s is still a mount point; left in place", path)
+                continue
             with contextlib.suppress(OSError):
                 if entry.is_dir(follow_symlinks=False):
-                    path.rmdir()
+                    shutil.rmtree(path)
                 else:
                     path.unlink()
     with contextlib.suppress(OSError):
@@ -163,30 +182,111 @@ def stale_slot_dirs(max_age_seconds: float) -> list[str]:
     return sorted(found)
 
 
-def _mount_kinds(spec: RunSpec) -> tuple[bool, ...] | None:
-    """Whether each mount source is a directory; None if one is neither dir nor file."""
-    kinds = []
-    for mount in spec.mounts:
-        path = Path(mount.host_path)
-        if path.is_dir():
-            kinds.append(True)
-        elif path.is_file() and not mount.writable:
-            kinds.append(False)
-        else:
-            return None
-    return tuple(kinds)
+class SlotUnusable(Exception):
+    """A pooled container cannot take this run (its gate is gone, or its inputs would
+    have to be copied and are too large); the run goes to a fresh container."""
 
 
-def shape_key(spec: RunSpec, kinds: tuple[bool, ...], *, use_parent: bool) -> str:
-    """The SHA-256 of everything the engine is told about ``spec`` except the mount
-    sources, the run id and the creation time: two specs with the same key get
-    containers with identical configuration."""
+def inputs_link(source: Path, slot: Path, budget: list[int]) -> None:
+    """Put the tree of the read-only mount ``source`` into its empty ``slot``: regular
+    files hard-linked (copied across filesystems, drawing on ``budget[0]`` bytes, then
+    ``SlotUnusable``), directories recreated with their mode and owner, symlinks
+    recreated as symlinks (never followed, as a bind would show them); FIFOs, sockets
+    and devices are left out. The slot root takes ``source``'s mode and owner."""
+    st = source.stat()
+    _link_tree(source, slot, budget)
+    os.chown(slot, st.st_uid, st.st_gid)
+    os.chmod(slot, stat.S_IMODE(st.st_mode))
+
+
+def inputs_unlink(slot: Path) -> None:
+    """Empty a read-only mount's slot right after its run, so that the caller's files
+    have their own link counts again when ``run`` returns (``read_output_files``
+    refuses hard-linked files). Only the slot's own names go; the files stay."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(slot):
+            with contextlib.suppress(OSError):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
+
+
+def _link_tree(source: Path, target: Path, budget: list[int]) -> None:
+    for entry in os.scandir(source):
+        path = target / entry.name
+        st = entry.stat(follow_symlinks=False)
+        if stat.S_ISDIR(st.st_mode):
+            path.mkdir()
+            _link_tree(Path(entry.path), path, budget)
+            os.chown(path, st.st_uid, st.st_gid)
+            os.chmod(path, stat.S_IMODE(st.st_mode))
+        elif stat.S_ISREG(st.st_mode):
+            try:
+                os.link(entry.path, path, follow_symlinks=False)
+            except OSError as exc:
+                if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
+                    raise
+                budget[0] -= st.st_size
+                if budget[0] < 0:
+                    raise SlotUnusable("inputs on another filesystem, too large to copy") from exc
+                shutil.copy2(entry.path, path, follow_symlinks=False)
+                os.chown(path, st.st_uid, st.st_gid)
+        elif stat.S_ISLNK(st.st_mode):
+            path.symlink_to(os.readlink(entry.path))
+            os.chown(path, st.st_uid, st.st_gid, follow_symlinks=False)
+
+
+RUN_LABELS_FILE = "labels.json"
+
+
+def run_labels_record(run_id: str, labels: Mapping[str, str]) -> None:
+    """Record a run's ``run_labels`` in its pooled container's slot."""
+    if labels:
+        (slot_dir(run_id) / RUN_LABELS_FILE).write_text(json.dumps(dict(labels)))
+
+
+def run_labels_read(run_id: str) -> dict[str, str]:
+    """The ``run_labels`` a pooled container's run recorded ({} when none)."""
+    try:
+        value = json.loads((slot_dir(run_id) / RUN_LABELS_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _all_directories(spec: RunSpec) -> bool:
+    """Only specs whose mount sources are all directories are pooled."""
+    return all(
+        Path(m.host_path).is_dir() and not Path(m.host_path).is_symlink() for m in spec.mounts
+    )
+
+
+@functools.cache
+def gate_source() -> str:
+    return GATE_PROGRAM.read_text()
+
+
+def gated(spec: RunSpec, *, idle: float) -> RunSpec:
+    """``spec`` with its command behind the gate (``sandbox/gate_program.py``)."""
+    command = (
+        "python3",
+        "-c",
+        gate_source(),
+        f"{idle:g}",
+        ",".join(spec.preload),
+        *spec.command,
+    )
+    return replace(spec, command=command, labels={**spec.labels, LABEL_POOLED: "1"})
+
+
+def shape_key(spec: RunSpec, *, use_parent: bool, idle: float) -> str:
+    """The SHA-256 of everything the engine is told about ``spec``'s pooled container
+    except the mount sources, the run id and the creation time: two specs with the
+    same key get containers with identical configuration."""
     placeholder = replace(
-        spec,
-        mounts=tuple(
-            replace(m, host_path=Path(f"/{'dir' if is_dir else 'file'}/{i}"))
-            for i, (m, is_dir) in enumerate(zip(spec.mounts, kinds, strict=True))
-        ),
+        gated(spec, idle=idle),
+        mounts=tuple(replace(m, host_path=Path(f"/dir/{i}")) for i, m in enumerate(spec.mounts)),
     )
     config = container_config(
         placeholder, "RUN", cgroup_parent=cgroups.parent_for("RUN") if use_parent else None
@@ -201,58 +301,150 @@ def shape_key(spec: RunSpec, kinds: tuple[bool, ...], *, use_parent: bool) -> st
 
 @dataclass
 class Slot:
-    """One created, never started container and the host paths its mounts bind."""
+    """One started container waiting at its gate, the host directories its mounts
+    bind, the mounted (empty) tmpfs area of each writable mount, and the open attach
+    socket (ready marker consumed)."""
 
     container_id: str
     run_id: str
     paths: tuple[Path, ...]
+    areas: dict[int, writable.WritableArea]
+    sock: Any
+    gate_fd: int | None = None
     created: float = field(default_factory=time.monotonic)
+
+    def go(self, client: Any) -> None:
+        """Send the go signal: straight to the gate process through its pidfd when this
+        worker sees the container's processes (the usual case: root on the Docker host),
+        else through the engine (``kill`` with ``SIGUSR1``). Raises ``SlotUnusable``
+        when the gate is gone."""
+        fd, self.gate_fd = self.gate_fd, None
+        if fd is not None:
+            try:
+                signal.pidfd_send_signal(fd, signal.SIGUSR1)
+                return
+            except ProcessLookupError as exc:
+                raise SlotUnusable("the gate is gone") from exc
+            finally:
+                os.close(fd)
+        try:
+            client.kill(self.container_id, signal=GO_SIGNAL)
+        except docker.errors.APIError as exc:
+            raise SlotUnusable(f"go signal refused: {exc}") from exc
+
+    def close_gate_fd(self) -> None:
+        fd, self.gate_fd = self.gate_fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def cleanups(self) -> tuple[Callable[[], None], ...]:
+        """What removes the slot once its container is gone."""
+        run_id = self.run_id
+        unmounts = [functools.partial(_area_unmount, area) for area in self.areas.values()]
+        return (*unmounts, functools.partial(remove_slot_dir, run_id))
+
+
+def _area_unmount(area: writable.WritableArea) -> None:
+    if area.path is not None:
+        writable.unmount(area.path, remove=False)
+        area.path = None
 
 
 @dataclass
 class _Shape:
     template: RunSpec
-    kinds: tuple[bool, ...]
     ready: deque[Slot] = field(default_factory=deque)
     failures: int = 0
     retry_at: float = 0.0
 
 
-def _create_slot(shape: _Shape) -> Slot:
+def _read_ready(sock: Any, timeout: float) -> None:
+    """Consume the gate's ready marker from the attach stream."""
+    raw = getattr(sock, "_sock", sock)
+    raw.settimeout(timeout)
+    got = b""
+    for stream, data in frames_iter(sock, tty=False):
+        got += data
+        if stream != STDOUT or not READY.startswith(got[: len(READY)]):
+            raise SandboxInfrastructureError(f"the gate wrote {got[:200]!r}")
+        if len(got) >= len(READY):
+            break
+    if got != READY:
+        raise SandboxInfrastructureError(f"the gate ended before it was ready ({got[:200]!r})")
+    raw.settimeout(None)
+
+
+def _create_slot(shape: _Shape, idle: float) -> Slot:
     run_id = new_run_id()
     root = pool_root()
     root.mkdir(mode=0o700, exist_ok=True)
     directory = slot_dir(run_id)
     directory.mkdir(mode=0o700)
-    paths = []
+    spec = shape.template
+    slot = Slot("", run_id, (), {}, None)
     try:
-        for i, is_dir in enumerate(shape.kinds):
+        paths = []
+        for i, mount in enumerate(spec.mounts):
             path = directory / str(i)
-            if is_dir:
-                path.mkdir(mode=0o755)
-            else:
-                path.touch(mode=0o644)
+            path.mkdir(mode=0o755)
             paths.append(path)
-        spec = replace(
-            shape.template,
-            mounts=tuple(
-                replace(m, host_path=p) for m, p in zip(shape.template.mounts, paths, strict=True)
-            ),
-            labels={**shape.template.labels, LABEL_POOLED: "1"},
+            if mount.writable:
+                area = writable.WritableArea(
+                    Path(mount.host_path),
+                    size_mb=spec.limits.writable_mb,
+                    max_files=spec.limits.writable_files,
+                    uid=conf.sandbox_uid(),
+                    mountpoint=path,
+                )
+                area.mount_empty()
+                slot.areas[i] = area
+        slot.paths = tuple(paths)
+        pooled = replace(
+            gated(spec, idle=idle),
+            mounts=tuple(replace(m, host_path=p) for m, p in zip(spec.mounts, paths, strict=True)),
         )
-        container_id = create_container(spec, run_id=run_id)
+        client = api_client()
+        slot.container_id = create_container(pooled, run_id=run_id)
+        slot.sock = attach_output(client, slot.container_id)
+        client.start(slot.container_id)
+        _read_ready(slot.sock, conf.docker_timeout())
+        slot.gate_fd = _gate_pidfd(client, slot.container_id)
     except BaseException:
-        remove_slot_dir(run_id)
+        discard(slot)
         raise
-    return Slot(container_id, run_id, tuple(paths))
+    return slot
+
+
+def _gate_pidfd(client: Any, container_id: str) -> int | None:
+    """A pidfd of the container's gate process (the only child of its init), or None
+    when this worker does not see the container's processes. The pid is checked to be
+    in the container's cgroup after the pidfd is open, so a recycled pid is never
+    signalled."""
+    try:
+        init = int(client.inspect_container(container_id)["State"]["Pid"])
+        children = Path(f"/proc/{init}/task/{init}/children").read_text().split()
+        if init <= 0 or len(children) != 1:
+            return None
+        fd = os.pidfd_open(int(children[0]))
+    except (OSError, ValueError, KeyError, docker.errors.APIError):
+        return None
+    try:
+        if container_id not in Path(f"/proc/{children[0]}/cgroup").read_text():
+            os.close(fd)
+            return None
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def discard(slot: Slot) -> None:
-    """Remove a pooled container that was never started, and its slot."""
-    with contextlib.suppress(docker.errors.APIError, requests.RequestException):
-        api_client().remove_container(slot.container_id, force=True)
-    remove_slot_dir(slot.run_id)
-    cgroups.remove_parent(slot.run_id)
+    """Remove a pooled container that never ran, and its slot (now, in this thread)."""
+    slot.close_gate_fd()
+    close_socket(slot.sock)
+    removal_do(
+        Removal(slot.container_id or None, slot.run_id, use_parent=True, cleanups=slot.cleanups())
+    )
 
 
 class ContainerPool:
@@ -270,16 +462,41 @@ class ContainerPool:
         self._bypass = threading.local()
         self.hits = 0
         self.misses = 0
+        self._in_flight = 0
+        self._defer_until = 0.0
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        """Marks a run of this process in flight: the refill waits (at most
+        ``REFILL_DEFER_SECONDS``) until none is, so that creating and starting the
+        next container does not compete with a run for the CPU."""
+        with self._cond:
+            if self._in_flight == 0:
+                self._defer_until = time.monotonic() + REFILL_DEFER_SECONDS
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._in_flight -= 1
+                self._cond.notify_all()
+
+    @property
+    def gate_idle(self) -> float:
+        """How long a gate waits for its run before it exits by itself."""
+        return self.max_idle + GATE_IDLE_MARGIN_SECONDS
 
     # -- used by the Docker backend ------------------------------------------------
 
     def take(self, spec: RunSpec, *, use_parent: bool) -> Slot | None:
         """A ready container for ``spec``'s shape, or None (the caller creates one on
         demand; the shape is learnt so that the next run finds one)."""
-        kinds = _mount_kinds(spec)
-        if kinds is None or self.size == 0 or getattr(self._bypass, "active", False):
+        if self.size == 0 or getattr(self._bypass, "active", False):
             return None
-        key = shape_key(spec, kinds, use_parent=use_parent)
+        if not _all_directories(spec):
+            return None
+        spec = replace(spec, run_labels={})  # recorded in the slot at run time instead
+        key = shape_key(spec, use_parent=use_parent, idle=self.gate_idle)
         expired: list[Slot] = []
         slot: Slot | None = None
         with self._cond:
@@ -287,7 +504,7 @@ class ContainerPool:
                 return None
             shape = self._shapes.get(key)
             if shape is None:
-                self._shapes[key] = _Shape(spec, kinds)
+                self._shapes[key] = _Shape(spec)
                 while len(self._shapes) > self.max_shapes:
                     _, dropped = self._shapes.popitem(last=False)
                     expired.extend(dropped.ready)
@@ -369,26 +586,37 @@ class ContainerPool:
         for shape in self._shapes.values():
             while shape.ready and shape.ready[0].created < now - self.max_idle:
                 expired.append(shape.ready.popleft())
+        if self._in_flight and now < self._defer_until:
+            return None, None, expired
         for key, shape in reversed(self._shapes.items()):  # most recently used first
             if len(shape.ready) < self.size and shape.retry_at <= now:
                 return key, shape, expired
         return None, None, expired
 
     def _refill_loop(self) -> None:
+        try:
+            owner_orphans_reap()  # a crashed predecessor's containers, at once
+        except Exception:
+            logger.exception("sandbox pool could not look for a dead worker's containers")
         while True:
             with self._cond:
                 if self._closed:
                     return
                 key, shape, expired = self._next_job()
                 if shape is None and not expired:
-                    self._cond.wait(timeout=min(self.max_idle / 4, FAILURE_BACKOFF_SECONDS))
+                    deferred = self._defer_until - time.monotonic() if self._in_flight else 0
+                    self._cond.wait(
+                        timeout=deferred
+                        if deferred > 0
+                        else min(self.max_idle / 4, FAILURE_BACKOFF_SECONDS)
+                    )
                     continue
             for old in expired:
                 discard(old)
             if shape is None:
                 continue
             try:
-                slot = _create_slot(shape)
+                slot = _create_slot(shape, self.gate_idle)
             except Exception:
                 logger.exception("sandbox pool could not create a container")
                 with self._cond:
@@ -431,14 +659,34 @@ def get_pool() -> ContainerPool | None:
 
 
 def drain_pool(*_args: object, **_kwargs: object) -> int:
-    """Drain this process's pool (if any). Safe to call repeatedly; also the atexit and
+    """Drain this process's pool (if any) and finish every pending removal; returns how
+    many ready containers were removed. Safe to call repeatedly; also the atexit and
     Celery shutdown hook."""
     global _pool
     with _pool_lock:
         pool, _pool = _pool, None
-    if pool is None or pool.pid != os.getpid():
-        return 0
-    return pool.drain()
+    drained = pool.drain() if pool is not None and pool.pid == os.getpid() else 0
+    removals_flush()
+    return drained
+
+
+def owner_orphans_reap() -> int:
+    """Remove the sandbox containers whose owner process is gone (``sandbox.owner``),
+    whatever their age, with their slots and cgroup parents; returns how many. A
+    crashed worker's pooled containers and pending removals go at once this way."""
+    client = api_client()
+    removed = 0
+    for container in client.containers(all=True, filters={"label": [f"{LABEL}=1"]}):
+        labels = container.get("Labels") or {}
+        if not owner_dead(labels.get(LABEL_OWNER, "")):
+            continue
+        run_id = labels.get(LABEL_RUN_ID, "")
+        removal_do(Removal(container["Id"], run_id, use_parent=bool(run_id)))
+        if run_id:
+            remove_slot_dir(run_id)
+        removed += 1
+        logger.info("removed sandbox container %s of a dead worker", container["Id"][:12])
+    return removed
 
 
 _hooks_registered = False

@@ -96,6 +96,13 @@ class RunSpec:
     """What to run: an image, a command (no shell), mounts, limits, environment, labels.
 
     Only ``env`` reaches the container: the worker's own environment never does.
+    ``preload``: modules a pre-started pooled container imports before its run starts
+    (the trusted harness's own imports, e.g. ``numpy``); a container created on demand
+    ignores it. Part of the pool's shape.
+    ``run_labels``: labels that name this one run (e.g. the submission), kept out of the
+    pool's shape: a container created on demand carries them as labels; a pooled one,
+    created before the run was known, has them recorded in its slot, where
+    ``janitor_sweep(labels=...)`` finds them too.
     """
 
     image: str
@@ -105,14 +112,20 @@ class RunSpec:
     limits: Limits = field(default_factory=Limits)
     env: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
+    preload: tuple[str, ...] = ()
+    run_labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.command:
             raise ValueError("command must not be empty")
+        if any(not name.isidentifier() for part in self.preload for name in part.split(".")):
+            raise ValueError(f"preload must name modules: {self.preload!r}")
         object.__setattr__(self, "command", tuple(self.command))
+        object.__setattr__(self, "preload", tuple(self.preload))
         object.__setattr__(self, "mounts", tuple(self.mounts))
         object.__setattr__(self, "env", _frozen(self.env))
         object.__setattr__(self, "labels", _frozen(self.labels))
+        object.__setattr__(self, "run_labels", _frozen(self.run_labels))
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,11 @@
 ``practical_benchmark`` management command runs them and prints one JSON object.
 
 - overhead: the two stages of a trivial solution through ``practical_evaluate``
-  (sandbox, mounts, validation, scoring, bootstrap) against the same two stages as
-  bare ``docker run --rm`` with the same image and mounts, interleaved; the ratio of
-  the medians.
+  (sandbox, mounts, validation, scoring, bootstrap) with the worker's pool of
+  pre-started containers and with containers created on demand, against the same two
+  stages as bare ``docker run --rm`` with the same image and mounts, interleaved (the
+  order rotates each round; the pool's refill and the background removals finish
+  before each timed run); the ratios of the medians.
 - drain: N trivial submissions queued through ``submission_create`` to Redis and
   drained by a real Celery worker with ``concurrency`` processes; wall time, host
   CPU use while draining (from /proc/stat), none lost, none scored twice. Needs
@@ -12,6 +14,7 @@
 - scoring: parse and score 1,000,000 predictions (.npy), with the bootstrap interval.
 """
 
+import contextlib
 import io
 import os
 import shutil
@@ -34,6 +37,8 @@ from grading.metrics import METRICS, bootstrap_ci
 from grading.models import GradingRun, Submission
 from grading.predictions import predictions_parse
 from grading.workers import worker_start, worker_stop
+from sandbox.pool import forced_pool_size
+from sandbox.removal import removals_wait
 from training.bundles.manifest import manifest_parse
 from training.bundles.paths import BundlePaths
 from training.models import PracticalTask
@@ -81,7 +86,7 @@ def scoring_benchmark() -> dict[str, Any]:
     }
 
 
-def overhead_benchmark(bundle: Path, runs: int) -> dict[str, Any]:
+def overhead_benchmark(bundle: Path, runs: int, *, pool_size: int = 1) -> dict[str, Any]:
     manifest = manifest_parse((bundle / "task.toml").read_text())
     spec = GradingSpec.from_manifest(manifest)
     image = spec.resolved_image()
@@ -90,31 +95,50 @@ def overhead_benchmark(bundle: Path, runs: int) -> dict[str, Any]:
     solution = work / "solution.py"
     solution.write_bytes(TRIVIAL)
     solution.chmod(0o644)
-    pipeline, bare = [], []
+    times: dict[str, list[float]] = {"pooled": [], "fresh": [], "bare": []}
+    counter = iter(range(10**6))
+
+    def pipeline() -> None:
+        scratch = work / f"p{next(counter)}"
+        scratch.mkdir()
+        report = practical_evaluate(
+            spec=spec, bundle=BundlePaths(bundle), solution=solution, scratch=scratch
+        )
+        if report["verdict"] != "ok":
+            raise BenchmarkFailed(f"pipeline run failed: {report['message']}")
+
+    def bare() -> None:
+        bare_run(image, bundle, solution, work / f"b{next(counter)}")
+
     try:
-        for i in range(runs + 1):  # the first of each is a warm-up
-            scratch = work / f"p{i}"
-            scratch.mkdir()
-            started = time.perf_counter()
-            report = practical_evaluate(
-                spec=spec, bundle=BundlePaths(bundle), solution=solution, scratch=scratch
-            )
-            elapsed = time.perf_counter() - started
-            if report["verdict"] != "ok":
-                raise BenchmarkFailed(f"pipeline run failed: {report['message']}")
-            started = time.perf_counter()
-            bare_run(image, bundle, solution, work / f"b{i}")
-            bare_elapsed = time.perf_counter() - started
-            if i:
-                pipeline.append(elapsed)
-                bare.append(bare_elapsed)
+        with forced_pool_size(pool_size) as pool:
+            assert pool is not None
+            # Warm-up: page cache, the engine; the pool learns both stages' shapes.
+            pipeline()
+            bare()
+            kinds = [("pooled", pipeline), ("fresh", pipeline), ("bare", bare)]
+            for i in range(runs):
+                for name, once in kinds[i % 3 :] + kinds[: i % 3]:
+                    pool.wait_full()
+                    removals_wait()
+                    with pool.bypassed() if name == "fresh" else contextlib.nullcontext():
+                        started = time.perf_counter()
+                        once()
+                        times[name].append(time.perf_counter() - started)
+            hits = pool.hits
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    medians = {name: statistics.median(values) for name, values in times.items()}
     return {
         "runs": runs,
-        "pipeline_seconds_median": round(statistics.median(pipeline), 3),
-        "bare_docker_run_seconds_median": round(statistics.median(bare), 3),
-        "ratio": round(statistics.median(pipeline) / statistics.median(bare), 3),
+        "pool_size": pool_size,
+        "pool_hits": hits,
+        "pipeline_pooled_seconds_median": round(medians["pooled"], 3),
+        "pipeline_fresh_seconds_median": round(medians["fresh"], 3),
+        "bare_docker_run_seconds_median": round(medians["bare"], 3),
+        "ratio": round(medians["pooled"] / medians["bare"], 3),
+        "ratio_fresh": round(medians["fresh"] / medians["bare"], 3),
+        "seconds": {name: [round(v, 3) for v in values] for name, values in times.items()},
     }
 
 

@@ -25,6 +25,9 @@ _CONTAINER = r"(?P<container>[0-9a-f]{12,64}|cert-sandbox-[0-9a-f]{16})"
 _IMAGE = r"(?P<image>[a-z0-9][a-z0-9._/-]*(?::[A-Za-z0-9_.-]+)?)"
 LIST_FILTERS = {"label", "id", "name", "status"}
 _TRUE_FALSE = {"0", "1", "true", "false", "True", "False"}
+# The run kills with SIGKILL (the default when no signal is named); a pooled
+# container's gate gets its go signal, SIGUSR1, when its process is not visible here.
+KILL_SIGNALS = {"KILL", "SIGKILL", "9", "USR1", "SIGUSR1", "10"}
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,8 @@ def _check_query(route: str, params: list[tuple[str, str]], config: ProxyConfig)
         r"cert-sandbox-[0-9a-f]{16}", values.get("name", "")
     ):
         raise Refused("container.create: the name must be cert-sandbox-<run id>")
+    if route == "container.kill" and values.get("signal", "KILL") not in KILL_SIGNALS:
+        raise Refused(f"container.kill: signal {values['signal']!r} is not allowed")
     if route == "container.remove" and values.get("link", "0") not in ("0", "false", "False"):
         raise Refused("container.remove: link=1 is not allowed")
     for name in ("all", "size", "trunc_cmd", "stdout", "stderr", "stream", "logs", "v", "force"):

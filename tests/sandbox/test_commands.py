@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from io import StringIO
 from pathlib import Path
 
@@ -78,3 +79,35 @@ def test_sandbox_janitor_command() -> None:
     call_command("sandbox_janitor", "--max-age", "86400", stdout=out)
 
     assert "removed" in out.getvalue()
+
+
+MEASURE_KEYS = {"measure", "ours", "baseline", "unit", "ratio", "target", "held"}
+
+
+def test_sandbox_benchmark_json_prints_exactly_one_measures_object(
+    sandbox_image: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The contract `manage.py benchmark` reads. The baseline's `docker run` CLI cannot
+    pass the socket proxy the tests go through, so it is stood in for here."""
+    from sandbox.management.commands import sandbox_benchmark
+
+    monkeypatch.setattr(sandbox_benchmark._Bench, "bare_once", lambda self: time.sleep(0.2))
+    out, err = StringIO(), StringIO()
+    call_command(
+        "sandbox_benchmark", "--json", "--runs", "1", "--throughput-runs", "2",
+        stdout=out, stderr=err,
+    )  # fmt: skip
+
+    report = json.loads(out.getvalue())
+    assert set(report) == {"measures"}
+    names = [m["measure"] for m in report["measures"]]
+    assert names[:2] == ["sandbox fresh run", "sandbox pooled run"]
+    for row in report["measures"]:
+        assert set(row) == MEASURE_KEYS
+        assert isinstance(row["ours"], float | int) and row["ours"] > 0
+        assert isinstance(row["held"], bool)
+    pooled = report["measures"][1]
+    assert pooled["baseline"] is not None and pooled["unit"] == "s"
+    assert pooled["ratio"] == round(pooled["ours"] / pooled["baseline"], 3)
+    assert pooled["target"] == "≤ 0.35"
+    assert "sandbox pooled run" in err.getvalue()

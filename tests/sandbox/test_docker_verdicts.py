@@ -12,6 +12,7 @@ import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from sandbox import Limits, Mount, RunSpec, Verdict, read_output_files, run
+from sandbox.removal import removals_wait
 from sandbox.writable import MOUNT_PREFIX
 
 from .conftest import RunPy
@@ -277,10 +278,12 @@ def test_runs_leak_no_descriptors_threads_or_mounts(
     monkeypatch.setattr(tempfile, "tempdir", str(own_tmp))
     for _ in range(5):  # let the Engine API client fill its connection pool
         run_py("print(1)")
+        removals_wait()  # (the container goes in the background: its thread stays)
     before = (len(os.listdir("/proc/self/fd")), threading.active_count())
 
     for _ in range(5):
         assert run_py("print(1)").verdict == Verdict.OK
+        removals_wait()
 
     assert (len(os.listdir("/proc/self/fd")), threading.active_count()) == before
     assert f"{own_tmp}/{MOUNT_PREFIX}" not in Path("/proc/self/mounts").read_text()

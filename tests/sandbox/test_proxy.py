@@ -22,7 +22,9 @@ import h11
 import pytest
 
 from sandbox import Limits, Mount, RunSpec, Verdict, docker_engine
+from sandbox import pool as pool_module
 from sandbox.docker_config import SECCOMP_PROFILE, container_config, new_run_id
+from sandbox.pool import forced_pool_size
 from sandbox.proxy.config import DEFAULT_IMAGE_PATTERNS, ProxyConfig
 from sandbox.proxy.server import Proxy
 
@@ -135,6 +137,29 @@ def test_a_sandbox_run_through_the_proxy_is_ok(
     )
     assert result.verdict == Verdict.OK, result
     assert result.stdout == "['profile.json']\n"
+
+
+@pytest.mark.parametrize("go_through_engine", [False, True])
+def test_a_pooled_run_through_the_proxy_is_ok(
+    proxy_socket: str,
+    run_py: RunPy,
+    monkeypatch: pytest.MonkeyPatch,
+    go_through_engine: bool,
+) -> None:
+    """The pool's calls (create, attach, start, kill with SIGUSR1 when the gate's process
+    is not visible, remove) all pass the proxy."""
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{proxy_socket}")
+    monkeypatch.setattr(docker_engine, "_clients", {})
+    if go_through_engine:
+        monkeypatch.setattr(pool_module, "_gate_pidfd", lambda client, container_id: None)
+    with forced_pool_size(1) as pool:
+        assert pool is not None
+        assert run_py("print('warm')").verdict == Verdict.OK
+        assert pool.wait_full(60)
+        result = run_py("print('pooled')")
+        assert pool.hits == 1
+    assert result.verdict == Verdict.OK, result
+    assert result.stdout == "pooled\n"
 
 
 def _set(path: str, value: Any) -> Mutation:
@@ -309,6 +334,8 @@ FORBIDDEN_CALLS = {
     "another name": ("POST", "/containers/create?name=db"),
     "fragment": ("POST", "/containers/create#x"),
     "remove with link": ("DELETE", f"/containers/{ID}?link=1"),
+    "kill with another signal": ("POST", f"/containers/{ID}/kill?signal=SIGTERM"),
+    "kill with a numbered signal": ("POST", f"/containers/{ID}/kill?signal=19"),
 }
 
 
