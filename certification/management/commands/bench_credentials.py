@@ -1,10 +1,14 @@
-"""Sign + verify throughput of the product path on one core.
+"""Sign + verify throughput of the product path on one core, beside the library path.
 
-Each iteration builds the credential of a real certificate from the database (a fresh
-holder salt each time, so every credential is distinct), signs it with the issuer's
-stored key (decrypted each time) and verifies it with ``credential_check`` (keys and
-status lists resolved from the database). Nothing is written. Needs one certificate
-(``load_demo`` issues one).
+Product path: each iteration builds the credential of a real certificate from the
+database (a fresh holder salt each time, so every credential is distinct), signs it
+with the issuer's active key (read from the database each time) and verifies it with
+``credential_check`` (key and status lists read from the database each time). Nothing
+is written. Needs one certificate (``load_demo`` issues one).
+
+Library path (the baseline, ``certification.bench.credentials``): the same work with
+everything in memory, i.e. the cryptography and canonicalisation alone. The two
+alternate run by run, so that both see the same machine.
 """
 
 import os
@@ -16,11 +20,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from certification.credentials.documents import certificate_credential_build
-from certification.credentials.issuer import issuer_key_active, issuer_private_key
-from certification.credentials.vc import credential_sign, identity_salt_new
+from certification.bench.credentials import run as library_run
+from certification.credentials.documents import certificate_credential_signed
+from certification.credentials.vc import identity_salt_new
 from certification.credentials.verification import credential_check
 from certification.models import Certificate
+from core.benchmarks import measure_with_baseline, measures_json
+
+TARGET_PER_S = 250.0
 
 
 class Command(BaseCommand):
@@ -30,6 +37,7 @@ class Command(BaseCommand):
         parser.add_argument("-n", "--count", type=int, default=500)
         parser.add_argument("-r", "--repeat", type=int, default=3)
         parser.add_argument("--cpu", type=int, default=None, help="pin to this core")
+        parser.add_argument("--json", action="store_true", help="print the measures as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["cpu"] is not None and hasattr(os, "sched_setaffinity"):
@@ -44,18 +52,32 @@ class Command(BaseCommand):
         if certificate is None:
             raise CommandError("no certificate: run load_demo first")
         count = options["count"]
-        rates = []
+        ours, library = [], []
         self._once(certificate)  # warm up: contexts, memos, connection
+        library_run(20)
         for _ in range(options["repeat"]):
             started = time.perf_counter()
             for _ in range(count):
                 self._once(certificate)
-            rates.append(count / (time.perf_counter() - started))
-        runs = ", ".join(f"{rate:.1f}" for rate in rates)
+            ours.append(count / (time.perf_counter() - started))
+            library.append(library_run(count))
+        product, baseline = statistics.median(ours), statistics.median(library)
+        if options["json"]:
+            measure = measure_with_baseline(
+                measure="credentials: sign + verify, product path (baseline: library path)",
+                ours=product,
+                baseline=baseline,
+                unit="credentials/s",
+                target=f">= {TARGET_PER_S:.0f}/s on one core",
+                held=product >= TARGET_PER_S,
+            )
+            self.stdout.write(measures_json([measure]))
+            return
         self.stdout.write(
             f"sign + verify (product path, {connection.vendor}), {count} credentials x "
-            f"{len(rates)} runs, cpu {options['cpu']}: median "
-            f"{statistics.median(rates):.1f} credentials/s (runs: {runs}); "
+            f"{len(ours)} runs, cpu {options['cpu']}: median {product:.1f} credentials/s "
+            f"(runs: {_runs(ours)}); library path in the same session: median "
+            f"{baseline:.1f}/s (runs: {_runs(library)}); ratio {product / baseline:.2f}; "
             f"Python {platform.python_version()} on {platform.machine()}, "
             f"{os.cpu_count()} CPUs visible"
         )
@@ -63,12 +85,11 @@ class Command(BaseCommand):
     @staticmethod
     def _once(certificate: Certificate) -> None:
         certificate.holder_salt = identity_salt_new()
-        key = issuer_key_active()
-        signed = credential_sign(
-            document=certificate_credential_build(certificate),
-            private_key=issuer_private_key(key),
-            verification_method=key.key_url,
-        )
+        signed = certificate_credential_signed(certificate)
         report = credential_check(document=signed)
         if not report.valid:
             raise CommandError(f"benchmark credential did not verify: {report.to_json()}")
+
+
+def _runs(rates: list[float]) -> str:
+    return ", ".join(f"{rate:.1f}" for rate in rates)
