@@ -4,9 +4,15 @@ collects: ``{"measures": [{"measure", "ours", "baseline", "unit", "ratio", "targ
 or the reference (None when there is none); ``held`` is None when the measure has no
 target."""
 
+import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.test.utils import setup_test_environment
 
 
 @dataclass(frozen=True)
@@ -42,3 +48,53 @@ def measure_with_baseline(
 def measures_json(measures: list[Measure], **extra: Any) -> str:
     """The ``--json`` output: one JSON object on one line."""
     return json.dumps({"measures": [m.to_json() for m in measures], **extra})
+
+
+@contextlib.contextmanager
+def scratch_database(suffix: str, *, keep: bool = False) -> Iterator[str]:
+    """Creates and migrates the scratch database ``<NAME>_<suffix>`` beside the
+    configured one, points the connection at it, and afterwards drops it (unless
+    ``keep``) and points the connection back, so that several benchmarks can run one
+    after another in one process. PostgreSQL only; never touches the configured
+    database's data."""
+    original = connection.settings_dict["NAME"]
+    name = f"{original}_{suffix}"
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = name
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        yield name
+    finally:
+        if keep:
+            connection.close()
+            connection.settings_dict["NAME"] = original
+            settings.DATABASES[connection.alias]["NAME"] = original
+        else:
+            connection.creation.destroy_test_db(original, verbosity=0)
+
+
+def test_environment_setup() -> None:
+    """Django's test environment (the test client's host, in-memory e-mail), once per
+    process: a second ``setup_test_environment`` would raise."""
+    with contextlib.suppress(RuntimeError):  # already set up earlier in this process
+        setup_test_environment()
+
+
+CURRENT_DATABASE_HELP = (
+    "use the configured database as it is (it must hold the demo data; the benchmark "
+    "adds its rows to it) instead of a scratch one: manage.py benchmark runs several "
+    "suites on one scratch database this way"
+)
+
+
+@contextlib.contextmanager
+def benchmark_database(suffix: str, *, current: bool, keep: bool = False) -> Iterator[bool]:
+    """A scratch database (``scratch_database``), or with ``current`` the configured
+    one, refused on a production site. Yields whether it is a fresh scratch database
+    (so the caller loads the demo data)."""
+    if current:
+        if settings.PRODUCTION:
+            raise RuntimeError("refusing to add benchmark rows to a production database")
+        yield False
+        return
+    with scratch_database(suffix, keep=keep):
+        yield True
