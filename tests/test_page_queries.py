@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 
 from certification.applications import services as applications
 from certification.models import Notification
+from core.roles import Role
 from tests.conftest import make_user
 from tests.factories import approved_application, question
-from core.roles import Role
 from training.models import QuestionBank
 
 pytestmark = pytest.mark.django_db
