@@ -37,7 +37,7 @@ class LongSelect(forms.Select):
         chosen = {str(v) for v in self.format_value(value)}
         options = "\n".join(
             f'<option value="{conditional_escape(key)}"'
-            f"{' selected' if str(key) in chosen else ''}>{conditional_escape(label)}</option>"
+            f"{' selected' if str(key) in chosen else ''}>{conditional_escape(str(label))}</option>"
             for key, label in self.choices
         )
         return format_html("<select{}>\n{}\n</select>", flatatt(final), mark_safe(options))  # noqa: S308 - every part escaped above

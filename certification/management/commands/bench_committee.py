@@ -27,10 +27,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from certification.bench.clients import signed_in
 from certification.demo.programme import demo_load
 from certification.models import (
     Application,
@@ -228,8 +228,7 @@ class Command(BaseCommand):
     # --- timing ---
 
     def _measure(self, options: Any, loaded: dict[str, Any]) -> None:
-        client = Client()
-        client.force_login(loaded["committee"])
+        client = signed_in(loaded["committee"].username)
         n = options["requests"]
         lines = [
             f"{n} requests per page after 5 warm-up; PostgreSQL "

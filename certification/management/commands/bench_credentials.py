@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from certification.bench.credentials import run as library_run
+from certification.bench.credentials import run_timed as library_run_timed
 from certification.credentials.documents import certificate_credential_signed
 from certification.credentials.vc import identity_salt_new
 from certification.credentials.verification import credential_check
@@ -73,34 +74,56 @@ class Command(BaseCommand):
         if certificate is None:
             raise CommandError("no certificate: run load_demo first")
         count = options["count"]
-        ours, library = [], []
+        ours, library, ours_cpu, library_cpu = [], [], [], []
         self._once(certificate)  # warm up: contexts, memos, connection
         library_run(20)
         for _ in range(options["repeat"]):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             for _ in range(count):
                 self._once(certificate)
             ours.append(count / (time.perf_counter() - started))
-            library.append(library_run(count))
+            ours_cpu.append(count / (time.process_time() - cpu_started))
+            wall, cpu = library_run_timed(count)
+            library.append(wall)
+            library_cpu.append(cpu)
         product, baseline = statistics.median(ours), statistics.median(library)
+        product_cpu, baseline_cpu = statistics.median(ours_cpu), statistics.median(library_cpu)
         if options["json"]:
-            measure = measure_with_baseline(
-                measure="credentials: sign + verify, product path (baseline: library path)",
-                ours=product,
-                baseline=baseline,
-                unit="credentials/s",
-                target=f">= {TARGET_PER_S:.0f}/s on one core",
-                held=product >= TARGET_PER_S,
-            )
-            self.stdout.write(measures_json([measure]))
+            target = f">= {TARGET_PER_S:.0f}/s on one core"
+            measures = [
+                measure_with_baseline(
+                    measure="credentials: sign + verify, product path, wall clock "
+                    "(baseline: library path)",
+                    ours=product,
+                    baseline=baseline,
+                    unit="credentials/s",
+                    target=target,
+                    held=product >= TARGET_PER_S,
+                ),
+                # This process's CPU time only: what one core of the site spends (the
+                # database's share runs on its own server), and steady on a busy machine.
+                measure_with_baseline(
+                    measure="credentials: sign + verify, product path, per second of CPU "
+                    "time (baseline: library path)",
+                    ours=product_cpu,
+                    baseline=baseline_cpu,
+                    unit="credentials/s",
+                    target=target,
+                    held=product_cpu >= TARGET_PER_S,
+                ),
+            ]
+            self.stdout.write(measures_json(measures))
             return
         self.stdout.write(
             f"sign + verify (product path, {connection.vendor}), {count} credentials x "
             f"{len(ours)} runs, cpu {options['cpu']}: median {product:.1f} credentials/s "
             f"(runs: {_runs(ours)}); library path in the same session: median "
-            f"{baseline:.1f}/s (runs: {_runs(library)}); ratio {product / baseline:.2f}; "
+            f"{baseline:.1f}/s (runs: {_runs(library)}); ratio {product / baseline:.2f}. "
+            f"Per second of CPU time: product {product_cpu:.1f}/s, library "
+            f"{baseline_cpu:.1f}/s, ratio {product_cpu / baseline_cpu:.2f}; "
             f"Python {platform.python_version()} on {platform.machine()}, "
-            f"{os.cpu_count()} CPUs visible"
+            f"{os.cpu_count()} CPUs visible, load average "
+            f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}"
         )
 
     @staticmethod

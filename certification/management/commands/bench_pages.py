@@ -11,7 +11,6 @@ session, templates): warm-up requests, then ``-n`` timed ones; the report gives
 p50/p95/max ms and the queries per request. The measure is the slowest page's p95.
 """
 
-import logging
 import statistics
 import tempfile
 import time
@@ -23,13 +22,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from certification.accounts.second_factor import second_factor_required
+from certification.bench.clients import client_environment_setup, signed_in
 from certification.demo.benchmark import demo_benchmark_load
 from core.benchmarks import (
     CURRENT_DATABASE_HELP,
@@ -162,33 +158,6 @@ def page_urls() -> list[str]:
         if complete and "^" not in url and "(?" not in url:
             urls.append(url)
     return urls
-
-
-def client_environment_setup() -> None:
-    """What the test client needs (its host name, e-mail kept in memory), without
-    Django's test environment: that one instruments every template render for the
-    test client to record it, which would add to exactly what is measured here (a
-    select of 600 time zones renders 600 templates)."""
-    if "testserver" not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
-        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    logging.getLogger("django.request").setLevel(logging.ERROR)  # the 404s of discovery
-
-
-def signed_in(username: str) -> Client:
-    """A test client signed in as ``username``; staff with their authenticator
-    verified in the session, as django_otp.login marks it."""
-    user = get_user_model().objects.get(username=username)
-    client = Client()
-    client.force_login(user)
-    if second_factor_required(user):
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-        if device is None:
-            raise CommandError(f"{username} has no confirmed authenticator")
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-    return client
 
 
 def pages_measure(*, requests: int, warmup: int) -> tuple[list[PageTiming], list[str]]:

@@ -107,7 +107,8 @@ class Command(BaseCommand):
             measures_json(
                 [
                     Measure(
-                        measure=f"study plan: one plan of {options['responses']:,} responses, p95",
+                        measure=f"study plan: one plan of {options['responses']:,} responses "
+                        f"({options['curriculum']}), p95",
                         ours=round(p95, 1),
                         unit="ms",
                         target="< 50 ms",
@@ -152,7 +153,9 @@ class Command(BaseCommand):
         batch: list[PracticeResponse] = []
         for user, count in zip(users, counts, strict=True):
             theta = rng.normal(0.8, 0.8, len(categories))
-            theta[rng.choice(len(categories), 2, replace=False)] -= 2.0
+            # Two weak categories (one when the exam has only two or fewer).
+            weak = min(2, max(1, len(categories) - 1))
+            theta[rng.choice(len(categories), weak, replace=False)] -= 2.0
             drawn = rng.integers(0, len(questions), count)
             p = sigmoid(theta[[index[int(c)] for c in questions[drawn, 1]]] - difficulty[drawn])
             right = rng.random(count) < p
