@@ -33,14 +33,19 @@ class LongSelect(forms.Select):
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
-        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        final = self.build_attrs(self.attrs, attrs)
         chosen = {str(v) for v in self.format_value(value)}
         options = "\n".join(
             f'<option value="{conditional_escape(key)}"'
             f"{' selected' if str(key) in chosen else ''}>{conditional_escape(str(label))}</option>"
             for key, label in self.choices
         )
-        return format_html("<select{}>\n{}\n</select>", flatatt(final), mark_safe(options))  # noqa: S308 - every part escaped above
+        return format_html(
+            '<select name="{}"{}>\n{}\n</select>',
+            name,
+            flatatt(final),
+            mark_safe(options),  # noqa: S308 - every part escaped above
+        )
 
 
 class LessonChoice(forms.ModelChoiceField[Lesson]):
