@@ -12,7 +12,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.test.utils import setup_test_environment
 
 
 @dataclass(frozen=True)
@@ -70,13 +69,6 @@ def scratch_database(suffix: str, *, keep: bool = False) -> Iterator[str]:
             settings.DATABASES[connection.alias]["NAME"] = original
         else:
             connection.creation.destroy_test_db(original, verbosity=0)
-
-
-def test_environment_setup() -> None:
-    """Django's test environment (the test client's host, in-memory e-mail), once per
-    process: a second ``setup_test_environment`` would raise."""
-    with contextlib.suppress(RuntimeError):  # already set up earlier in this process
-        setup_test_environment()
 
 
 CURRENT_DATABASE_HELP = (

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from core.benchmarks import Measure, scratch_database, test_environment_setup
+from core.benchmarks import Measure, scratch_database
 
 MEASURE_KEYS = {"measure", "ours", "baseline", "unit", "ratio", "target", "held"}
 
@@ -200,12 +200,13 @@ def report_run(suites: list[Suite], *, quick: bool) -> dict[str, Any]:
 
 
 def _shared_run(suites: list[Suite], *, quick: bool) -> list[SuiteResult]:
+    from certification.bench.clients import client_environment_setup
     from certification.demo.benchmark import demo_benchmark_load
 
     if connection.vendor != "postgresql":
         return [SuiteResult(s.name, s.command, 0.0, [], "needs PostgreSQL") for s in suites]
     started = time.perf_counter()
-    test_environment_setup()
+    client_environment_setup()
     settings.PRIVATE_STORAGE_DIR = tempfile.mkdtemp(prefix="benchmark-")
     results: list[SuiteResult] = []
     try:
@@ -262,6 +263,11 @@ def report_table(report: dict[str, Any]) -> str:
                 f"{_figure(m['baseline'])} | {_figure(m['ratio'])} | {m['unit']} | "
                 f"{m['target']} | {_figure(m['held'])} |"
             )
+    lines.append("")
+    lines.append(
+        "Seconds per suite: "
+        + ", ".join(f"{suite['suite']} {suite['seconds']:.0f}" for suite in report["suites"])
+    )
     return "\n".join(lines)
 
 

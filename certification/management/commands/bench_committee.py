@@ -30,7 +30,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from certification.bench.clients import signed_in
+from certification.bench.clients import client_environment_setup, signed_in
 from certification.demo.programme import demo_load
 from certification.models import (
     Application,
@@ -46,7 +46,6 @@ from core.benchmarks import (
     Measure,
     benchmark_database,
     measures_json,
-    test_environment_setup,
 )
 from core.roles import Role
 from grading.models import Submission
@@ -78,7 +77,7 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql":
             raise CommandError("bench_committee needs PostgreSQL: set DATABASE_URL.")
         settings.PRIVATE_STORAGE_DIR = tempfile.mkdtemp(prefix="bench-committee-")
-        test_environment_setup()  # the test client's host, in-memory e-mail
+        client_environment_setup()  # the test client's host, in-memory e-mail
         if not options["json"]:
             self.stdout.write("scratch database: creating and migrating…")
         with benchmark_database(

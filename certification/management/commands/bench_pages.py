@@ -217,15 +217,27 @@ class Command(BaseCommand):
             raise CommandError("no page answered 200")
         slowest = max(timings, key=lambda t: t.p95)
         if options["json"]:
-            measure = Measure(
-                measure=f"pages: slowest p95 server time of {len(timings)} (role, page) "
-                f"pairs, demo data ({slowest.role} {slowest.url})",
-                ours=round(slowest.p95, 1),
-                unit="ms",
-                target=f"<= {TARGET_MS:.0f} ms per page, no page erring",
-                held=slowest.p95 <= TARGET_MS and not errors,
-            )
-            self.stdout.write(measures_json([measure], errors=errors))
+            over = [t for t in timings if statistics.median(t.timings_ms) > TARGET_MS]
+            measures = [
+                Measure(
+                    measure=f"pages: slowest p95 server time of {len(timings)} (role, page) "
+                    f"pairs, demo data ({slowest.role} {slowest.url})",
+                    ours=round(slowest.p95, 1),
+                    unit="ms",
+                    target=f"<= {TARGET_MS:.0f} ms per page, no page erring",
+                    held=slowest.p95 <= TARGET_MS and not errors,
+                ),
+                # Steadier on a busy machine than the slowest p95 of a hundred pages.
+                Measure(
+                    measure="pages: (role, page) pairs whose median is over "
+                    f"{TARGET_MS:.0f} ms" + "".join(f"; {t.role} {t.url}" for t in over[:5]),
+                    ours=len(over),
+                    unit="pages",
+                    target="0",
+                    held=not over,
+                ),
+            ]
+            self.stdout.write(measures_json(measures, errors=errors))
             return
         self._table(timings, errors, options)
 
