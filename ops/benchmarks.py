@@ -5,6 +5,9 @@ Each suite is a management command called with ``--json`` (or, for the item
 analysis, a function) that gives ``{"measures": [...]}`` (``core.benchmarks``). A
 suite that fails, lacks a tool (wrk, pgbench, Docker) or prints no measures is
 reported as not run, with its reason; no figure is ever made up for it.
+
+Long: ``suites`` is the table of every suite with its full and quick arguments, kept
+in one place to read.
 """
 
 import contextlib
@@ -26,7 +29,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
+from certification.bench.clients import client_environment_setup
+from certification.demo.benchmark import demo_benchmark_load
 from core.benchmarks import Measure, scratch_database
+from grading.bench.item_analysis import measures as item_analysis_measures
 
 MEASURE_KEYS = {"measure", "ours", "baseline", "unit", "ratio", "target", "held"}
 
@@ -200,9 +206,6 @@ def report_run(suites: list[Suite], *, quick: bool) -> dict[str, Any]:
 
 
 def _shared_run(suites: list[Suite], *, quick: bool) -> list[SuiteResult]:
-    from certification.bench.clients import client_environment_setup
-    from certification.demo.benchmark import demo_benchmark_load
-
     if connection.vendor != "postgresql":
         return [SuiteResult(s.name, s.command, 0.0, [], "needs PostgreSQL") for s in suites]
     started = time.perf_counter()
@@ -284,9 +287,7 @@ def report_failed(report: dict[str, Any]) -> list[str]:
 
 
 def _item_analysis(quick: bool) -> list[Measure]:
-    from grading.bench.item_analysis import measures
-
-    return measures(candidates=20_000, items=50, runs=3 if quick else 7)
+    return item_analysis_measures(candidates=20_000, items=50, runs=3 if quick else 7)
 
 
 def suites() -> list[Suite]:

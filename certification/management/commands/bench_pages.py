@@ -9,8 +9,12 @@ parameters filled from the demo's objects; a page counts for a role when a GET
 answers 200 with HTML (files such as the PDF or CSV exports are left out). Each is requested through Django's test client (full middleware,
 session, templates): warm-up requests, then ``-n`` timed ones; the report gives
 p50/p95/max ms and the queries per request. The measure is the slowest page's p95.
+
+Long: ``parameter_values`` is the table of URL parameters and the demo objects that
+fill them, kept in one place to read.
 """
 
+import re
 import statistics
 import tempfile
 import time
@@ -27,12 +31,28 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from certification.bench.clients import client_environment_setup, signed_in
 from certification.demo.benchmark import demo_benchmark_load
+from certification.models import (
+    AngoffStudy,
+    Appeal,
+    Application,
+    Attempt,
+    AttemptItem,
+    Blueprint,
+    Certificate,
+    Certification,
+    CredentialStatusList,
+    Exam,
+    Interview,
+    LiveSession,
+    MentorThread,
+)
 from core.benchmarks import (
     CURRENT_DATABASE_HELP,
     Measure,
     benchmark_database,
     measures_json,
 )
+from training.models import BundleUpload, Curriculum, Lesson, PracticalTask, QuestionBank
 
 ROLES = ("candidate", "examiner", "instructor", "committee")
 TARGET_MS = 300.0
@@ -75,22 +95,6 @@ def _first(queryset: Any, field: str = "pk") -> Any:
 def parameter_values() -> dict[str, Callable[[str], Any]]:
     """Parameter name → a function of the route giving a demo value (None: no demo
     object, the page is left out)."""
-    from certification.models import (
-        AngoffStudy,
-        Appeal,
-        Application,
-        Attempt,
-        AttemptItem,
-        Blueprint,
-        Certificate,
-        Certification,
-        CredentialStatusList,
-        Exam,
-        Interview,
-        LiveSession,
-        MentorThread,
-    )
-    from training.models import BundleUpload, Curriculum, Lesson, PracticalTask, QuestionBank
 
     def slug(route: str) -> Any:
         if route.startswith("banks/"):
@@ -140,8 +144,6 @@ def parameter_values() -> dict[str, Callable[[str], Any]]:
 
 def page_urls() -> list[str]:
     """The GET URLs to try, parameters filled from the demo's objects."""
-    import re
-
     values = parameter_values()
     urls = []
     for route, name in url_routes():
