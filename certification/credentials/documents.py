@@ -2,6 +2,7 @@
 Open Badges credential."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -11,10 +12,12 @@ from django.urls import reverse
 
 from certification.credentials.issuer import (
     absolute_url,
+    issuer_id,
     issuer_key_active,
-    issuer_private_key,
+    issuer_private_key_unseal,
     issuer_profile,
 )
+from certification.credentials.lookups import credential_signing_inputs
 from certification.credentials.status_lists import (
     PURPOSES,
     status_entries_for,
@@ -24,12 +27,13 @@ from certification.credentials.vc import (
     AchievementSpec,
     ComponentResult,
     LocalizedText,
+    StatusEntry,
     achievement_document,
     credential_sign,
     open_badge_credential_build,
 )
-from certification.models import Certificate, Certification
-from certification.results.selectors import blueprint_current, blueprint_for_application
+from certification.models import Blueprint, Certificate, Certification
+from certification.results.selectors import blueprint_current
 
 # Keys of the component results a holder may show (the credential and the public page
 # carry only those chosen).
@@ -58,21 +62,30 @@ class ShownResult:
     required: Decimal | None
 
 
-def _blueprint_terms(certificate: Certificate) -> tuple[dict[str, Decimal], Decimal | None]:
-    """Component minimums and the cut of the blueprint the certificate was issued
-    under (the version its application is evaluated against)."""
-    blueprint = blueprint_for_application(certificate.application)
+def blueprint_terms(blueprint: Blueprint | None) -> BlueprintTerms:
+    """Component minimums by kind and the cut score of ``blueprint`` (none: no terms).
+    Copied onto the certificate at issue (``Certificate.terms_*``)."""
     if blueprint is None:
         return {}, None
     return {c.kind: c.minimum for c in blueprint.components.all()}, blueprint.cut_score
 
 
-def certificate_results(
-    certificate: Certificate, terms: BlueprintTerms | None = None
-) -> list[ShownResult]:
-    """Every component result of ``certificate`` (before the holder's choice).
-    ``terms``: the blueprint's minimums and cut when the caller has read them."""
-    minimums, cut = terms if terms is not None else _blueprint_terms(certificate)
+def _certificate_terms(certificate: Certificate) -> BlueprintTerms:
+    """The terms of the blueprint the certificate was issued under, as copied at issue."""
+    minimums = {
+        kind: value
+        for kind, value in (
+            ("written", certificate.terms_written_minimum),
+            ("practical", certificate.terms_practical_minimum),
+        )
+        if value is not None
+    }
+    return minimums, certificate.terms_cut_score
+
+
+def certificate_results(certificate: Certificate) -> list[ShownResult]:
+    """Every component result of ``certificate`` (before the holder's choice)."""
+    minimums, cut = _certificate_terms(certificate)
     return [
         ShownResult(
             "written",
@@ -95,19 +108,14 @@ def certificate_results(
     ]
 
 
-def certificate_results_shown(
-    certificate: Certificate, terms: BlueprintTerms | None = None
-) -> list[ShownResult]:
+def certificate_results_shown(certificate: Certificate) -> list[ShownResult]:
     shown = set(certificate.shown_results or [])
-    return [r for r in certificate_results(certificate, terms) if r.key in shown]
+    return [r for r in certificate_results(certificate) if r.key in shown]
 
 
-def achievement_spec(
-    certificate: Certificate, terms: BlueprintTerms | None = None
-) -> AchievementSpec:
+def achievement_spec(certificate: Certificate) -> AchievementSpec:
     """The achievement a certificate attests, with the cut of its blueprint."""
-    _, cut_score = terms if terms is not None else _blueprint_terms(certificate)
-    return _certification_achievement(certificate.certification, cut_score)
+    return _certification_achievement(certificate.certification, certificate.terms_cut_score)
 
 
 def achievement_public(*, certification: Certification) -> dict[str, Any]:
@@ -139,9 +147,11 @@ def _certification_achievement(cert: Certification, cut_score: Decimal | None) -
     )
 
 
-def certificate_credential_build(certificate: Certificate) -> dict[str, Any]:
-    """The unsigned credential of ``certificate`` as it stands (pure apart from reads)."""
-    terms = _blueprint_terms(certificate)  # read once for the results and the criteria
+def certificate_credential_build(
+    certificate: Certificate, status_entries: Sequence[StatusEntry] | None = None
+) -> dict[str, Any]:
+    """The unsigned credential of ``certificate`` as it stands (pure apart from reads).
+    ``status_entries``: those of its credential id when the caller has read them."""
     results = [
         ComponentResult(
             key=result.key,
@@ -151,9 +161,13 @@ def certificate_credential_build(certificate: Certificate) -> dict[str, Any]:
             # Percent is 0-100 by definition: no valueMin/valueMax.
             required_value=_percent_text(result.required) if result.required else None,
         )
-        for result in certificate_results_shown(certificate, terms)
+        for result in certificate_results_shown(certificate)
     ]
-    achievement = achievement_spec(certificate, terms)
+    achievement = achievement_spec(certificate)
+    if status_entries is None:
+        status_entries = status_entries_for(
+            certificate=certificate, credential_id=certificate.credential_id
+        )
     return open_badge_credential_build(
         credential_id=certificate.credential_id,
         issuer=issuer_profile(),
@@ -163,22 +177,35 @@ def certificate_credential_build(certificate: Certificate) -> dict[str, Any]:
         valid_from=certificate.valid_from or certificate.issued_at,
         valid_until=certificate.valid_until,
         results=results,
-        status_entries=status_entries_for(
-            certificate=certificate, credential_id=certificate.credential_id
-        ),
+        status_entries=status_entries,
         holder_name=certificate.holder_name if certificate.show_name else None,
         credential_name=achievement.name.render(),
     )
 
 
+def certificate_credential_signed(certificate: Certificate) -> dict[str, Any]:
+    """The credential of ``certificate`` signed with the issuer's active key (created
+    if there is none); nothing is saved. Reads its status entries and the active key
+    in one query (the certificate's holder, certification, level and domain are read
+    if they are not loaded yet)."""
+    inputs = credential_signing_inputs(
+        certificate_id=certificate.pk, credential_id=certificate.credential_id, issuer=issuer_id()
+    )
+    if inputs.key_url is None or inputs.sealed_key is None:
+        key = issuer_key_active()
+        key_url, sealed = key.key_url, key.secret_encrypted
+    else:
+        key_url, sealed = inputs.key_url, inputs.sealed_key
+    return credential_sign(
+        document=certificate_credential_build(certificate, inputs.status_entries),
+        private_key=issuer_private_key_unseal(key_url=key_url, sealed=sealed),
+        verification_method=key_url,
+    )
+
+
 def _certificate_sign(certificate: Certificate) -> Certificate:
     """Builds and signs the credential with the active key and saves it."""
-    key = issuer_key_active()
-    certificate.credential = credential_sign(
-        document=certificate_credential_build(certificate),
-        private_key=issuer_private_key(key),
-        verification_method=key.key_url,
-    )
+    certificate.credential = certificate_credential_signed(certificate)
     certificate.save(update_fields=["credential"])
     return certificate
 

@@ -11,6 +11,7 @@ Settings (defaults and production checks in ``config/settings.py``):
 """
 
 import base64
+import functools
 import hashlib
 import secrets
 from typing import Any
@@ -70,7 +71,10 @@ def issuer_profile() -> IssuerProfile:
 
 
 def _fernet() -> Fernet:
-    secret = settings.CREDENTIAL_KEY_SECRET or settings.SECRET_KEY
+    return _fernet_for(settings.CREDENTIAL_KEY_SECRET or settings.SECRET_KEY)
+
+
+def _fernet_for(secret: str) -> Fernet:
     digest = hashlib.sha256(b"certengine issuer keys\x00" + secret.encode()).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
 
@@ -110,13 +114,29 @@ def issuer_key_active() -> IssuerKey:
 def issuer_private_key(key: IssuerKey) -> Ed25519PrivateKey:
     """Decrypts the key's secret. Raises ImproperlyConfigured if the secret that
     encrypted it is not the one configured now."""
+    return issuer_private_key_unseal(key_url=key.key_url, sealed=key.secret_encrypted)
+
+
+def issuer_private_key_unseal(*, key_url: str, sealed: str) -> Ed25519PrivateKey:
+    """The private key sealed in ``sealed`` (an ``IssuerKey.secret_encrypted``).
+    Raises ImproperlyConfigured if the secret that encrypted it is not the one
+    configured now."""
+    secret = settings.CREDENTIAL_KEY_SECRET or settings.SECRET_KEY
+    return _unseal(secret, key_url, sealed)
+
+
+@functools.lru_cache(maxsize=16)
+def _unseal(secret: str, key_url: str, sealed: str) -> Ed25519PrivateKey:
+    # Memoised on the configured secret and the sealed value: which key signs is still
+    # read from the database on every signature (a retired or revoked key is never
+    # used again), only the decryption of the same sealed value is not repeated.
     try:
-        secret = _fernet().decrypt(key.secret_encrypted.encode()).decode()
+        multibase = _fernet_for(secret).decrypt(sealed.encode()).decode()
     except InvalidToken as exc:
         raise ImproperlyConfigured(
-            f"Cannot decrypt issuer key {key.key_url}: CREDENTIAL_KEY_SECRET changed?"
+            f"Cannot decrypt issuer key {key_url}: CREDENTIAL_KEY_SECRET changed?"
         ) from exc
-    return private_key_from_multikey(multibase=secret)
+    return private_key_from_multikey(multibase=multibase)
 
 
 def issuer_key_rotate(*, actor: User) -> IssuerKey:

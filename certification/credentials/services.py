@@ -17,6 +17,7 @@ from certification.credentials.documents import (
     RESULT_KEYS,
     _certificate_sign,
     _credential_new,
+    blueprint_terms,
     renewal_credits_required,
 )
 from certification.credentials.issuer import absolute_url, issuer_key_revoke, issuer_key_rotate
@@ -24,7 +25,7 @@ from certification.credentials.status_lists import status_bits_set, status_lists
 from certification.credentials.vc import identity_salt_new
 from certification.learning.credits import continuing_education
 from certification.models import Application, Certificate
-from certification.results.selectors import result_for_application
+from certification.results.selectors import blueprint_for_application, result_for_application
 from certification.results.services import decision_for_issue
 from core.errors import Conflict, NotFound
 from core.roles import Role, has_role
@@ -42,6 +43,7 @@ def certificate_record_issue(
     """Creates the certificate row and its signed credential. No checks: callers
     (``certificate_issue``, the demo) decide. Call inside a transaction."""
     now = now or timezone.now()
+    minimums, cut_score = blueprint_terms(blueprint_for_application(application))
     certificate = Certificate.objects.create(
         application=application,
         holder=application.candidate,
@@ -56,6 +58,9 @@ def certificate_record_issue(
         valid_until=now + timedelta(days=application.certification.validity_days),
         holder_salt=identity_salt_new(),
         shown_results=list(RESULT_KEYS),
+        terms_written_minimum=minimums.get("written"),
+        terms_practical_minimum=minimums.get("practical"),
+        terms_cut_score=cut_score,
     )
     _credential_new(certificate)
     return _certificate_sign(certificate)

@@ -7,13 +7,15 @@ from typing import Any
 from django.utils import timezone
 
 from certification.credentials.issuer import issuer_id, key_resolve
-from certification.credentials.status_lists import status_lists_for_urls
+from certification.credentials.lookups import credential_check_inputs
 from certification.credentials.vc import (
+    ProofError,
     StatusListError,
     VerificationKey,
     VerificationReport,
     credential_verify,
     did_key_resolve,
+    proof_parts,
     status_entries_parse,
 )
 from core.errors import ApplicationError
@@ -27,24 +29,38 @@ class PayloadTooLarge(ApplicationError):
     code = "too_large"
 
 
-def _key_resolve(verification_method: str) -> VerificationKey | None:
-    return key_resolve(verification_method) or did_key_resolve(verification_method)
-
-
 def credential_check(*, document: Any, now: datetime | None = None) -> VerificationReport:
     """Runs every check on ``document`` (any JSON value): contexts, terms, proof, key,
     issuer (only this site's issuer is trusted), dates, revocation, suspension. Keys and
-    status lists are resolved from this site's database; nothing is fetched. Never
+    status lists are resolved from this site's database, on every call (a revoked key
+    or a new revocation counts at once), in one query; nothing is fetched. Never
     raises for a bad credential."""
-    # Every list the credential names, in one query; unknown URLs resolve to None.
-    lists = status_lists_for_urls(_status_list_urls(document))
+    key_url = _verification_method(document)
+    inputs = credential_check_inputs(key_url=key_url, list_urls=_status_list_urls(document))
+
+    def key_resolver(verification_method: str) -> VerificationKey | None:
+        # The verifier asks for the method read above (it reads the same proof).
+        found = inputs.key if verification_method == key_url else key_resolve(verification_method)
+        return found or did_key_resolve(verification_method)
+
     return credential_verify(
         document,
         trusted_issuers={issuer_id()},
-        key_resolver=_key_resolve,
-        status_resolver=lists.get,
+        key_resolver=key_resolver,
+        status_resolver=inputs.status_lists.get,  # unknown URLs resolve to None
         now=now or timezone.now(),
     )
+
+
+def _verification_method(document: Any) -> str | None:
+    """The proof's verification method, read the way the verifier reads it (None
+    when the proof is unusable: the verifier reports it)."""
+    if not isinstance(document, Mapping):
+        return None
+    try:
+        return proof_parts(document=document).verification_method
+    except ProofError:
+        return None
 
 
 def _status_list_urls(document: Any) -> list[str]:

@@ -58,6 +58,16 @@ class Certificate(models.Model):
         default=list, blank=True, help_text=_("Holder's choice: result keys shown publicly.")
     )
     expiry_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # The terms of the blueprint version the certificate was issued under, copied at
+    # issue: the credential states them, and a credential build reads no blueprint.
+    # Null where that blueprint had no such component (or there was no blueprint).
+    terms_written_minimum = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    terms_practical_minimum = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    terms_cut_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_at"]

@@ -41,7 +41,7 @@ from .openbadges import (
     identity_salt_new,
     open_badge_credential_build,
 )
-from .proof import HashData, credential_sign, proof_hash_data, proof_verify
+from .proof import HashData, credential_sign, proof_hash_data, proof_parts, proof_verify
 from .status_list import (
     MIN_BITS,
     StatusEntry,
@@ -114,6 +114,7 @@ __all__ = [
     "private_key_from_multikey",
     "private_key_generate",
     "proof_hash_data",
+    "proof_parts",
     "proof_verify",
     "public_key_from_multikey",
     "status_bit_get",

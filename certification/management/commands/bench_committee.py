@@ -27,10 +27,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext, setup_test_environment
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from certification.bench.clients import client_environment_setup, signed_in
 from certification.demo.programme import demo_load
 from certification.models import (
     Application,
@@ -41,9 +41,16 @@ from certification.models import (
     PracticalSubmission,
     TrainingRelation,
 )
+from core.benchmarks import (
+    CURRENT_DATABASE_HELP,
+    Measure,
+    benchmark_database,
+    measures_json,
+)
 from core.roles import Role
 from grading.models import Submission
 
+TARGET_MS = 200.0  # p95 with 10,000 applications and 100,000 component results
 PAGES = [
     ("review queue", "/committee/applications/"),
     ("review queue, page 40", "/committee/applications/?page=40"),
@@ -63,29 +70,29 @@ class Command(BaseCommand):
         parser.add_argument("-n", "--requests", type=int, default=100, help="per page")
         parser.add_argument("--keep", action="store_true", help="keep the scratch database")
         parser.add_argument("--seed", type=int, default=6)
+        parser.add_argument("--current-database", action="store_true", help=CURRENT_DATABASE_HELP)
+        parser.add_argument("--json", action="store_true", help="print the measures as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if connection.vendor != "postgresql":
             raise CommandError("bench_committee needs PostgreSQL: set DATABASE_URL.")
-        name = f"{connection.settings_dict['NAME']}_bench_committee"
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = name
         settings.PRIVATE_STORAGE_DIR = tempfile.mkdtemp(prefix="bench-committee-")
-        setup_test_environment()  # the test client's host, in-memory e-mail
-        self.stdout.write(f"scratch database {name}: creating and migrating…")
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-        try:
-            loaded = self._load(options)
+        client_environment_setup()  # the test client's host, in-memory e-mail
+        if not options["json"]:
+            self.stdout.write("scratch database: creating and migrating…")
+        with benchmark_database(
+            "bench_committee", current=options["current_database"], keep=options["keep"]
+        ) as fresh:
+            loaded = self._load(options, fresh=fresh)
             self._measure(options, loaded)
-        finally:
-            if not options["keep"]:
-                connection.creation.destroy_test_db(name, verbosity=0)
 
     # --- data ---
 
-    def _load(self, options: Any) -> dict[str, Any]:
+    def _load(self, options: Any, *, fresh: bool) -> dict[str, Any]:
         rng = random.Random(options["seed"])  # noqa: S311 - test data, not secrets
         started = time.perf_counter()
-        demo_load()
+        if fresh:
+            demo_load()
         certifications = list(Certification.objects.select_related("level", "domain"))
         by_key = {(c.level.slug, c.domain.slug): c for c in certifications}
         for (level, domain), certification in by_key.items():
@@ -155,10 +162,11 @@ class Command(BaseCommand):
         self._components(options["components"], approved, rng, now)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-        self.stdout.write(
-            f"loaded {count} applications, {options['components']} component results in "
-            f"{time.perf_counter() - started:.1f} s"
-        )
+        if not options["json"]:
+            self.stdout.write(
+                f"loaded {count} applications, {options['components']} component results "
+                f"in {time.perf_counter() - started:.1f} s"
+            )
         return {"committee": committee}
 
     def _components(self, total: int, approved: list[Application], rng: Any, now: Any) -> None:
@@ -219,15 +227,15 @@ class Command(BaseCommand):
     # --- timing ---
 
     def _measure(self, options: Any, loaded: dict[str, Any]) -> None:
-        client = Client()
-        client.force_login(loaded["committee"])
+        client = signed_in(loaded["committee"].username)
         n = options["requests"]
-        self.stdout.write(
+        lines = [
             f"{n} requests per page after 5 warm-up; PostgreSQL "
             f"{connection.cursor().connection.info.server_version}, Python "
-            f"{platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}"
-        )
-        self.stdout.write(f"{'page':28} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")
+            f"{platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}",
+            f"{'page':28} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}",
+        ]
+        measures = []
         for label, url in PAGES:
             for _ in range(5):
                 response = client.get(url)
@@ -242,7 +250,21 @@ class Command(BaseCommand):
                 client.get(url)
             timings.sort()
             p95 = timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]
-            self.stdout.write(
+            lines.append(
                 f"{label:28} {statistics.median(timings):8.1f} {p95:8.1f} "
                 f"{timings[-1]:8.1f} {len(queries):8d}"
             )
+            measures.append(
+                Measure(
+                    measure=f"committee: {label}, p95 ({options['applications']:,} "
+                    f"applications, {options['components']:,} component results)",
+                    ours=round(p95, 1),
+                    unit="ms",
+                    target=f"< {TARGET_MS:.0f} ms",
+                    held=p95 < TARGET_MS,
+                )
+            )
+        if options["json"]:
+            self.stdout.write(measures_json(measures))
+        else:
+            self.stdout.write("\n".join(lines))
