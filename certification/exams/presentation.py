@@ -4,9 +4,10 @@ exam's review options allow."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from certification.models import Attempt, AttemptItem, Exam
 from training.markup import render_inline, render_markdown
@@ -46,11 +47,25 @@ def feedback_html(feedback: dict[str, Any]) -> str:
     return render_markdown(str(feedback.get("general", "")))
 
 
+@lru_cache(maxsize=4_096)
+def _version_shown(
+    version: QuestionVersion, language: str | None
+) -> tuple[str, str, dict[str, Any]]:
+    """What every attempt shows the same of one published version, rendered once per
+    version and language: its kind's label, the stem's HTML, and its lists with their
+    HTML (``_lists_html``). Versions an attempt shows are immutable (an edit makes a
+    new one), so the cache never goes stale. ``language`` is part of the key only."""
+    lists = {k: v for k, v in version.data.items() if k in LISTS}
+    _lists_html(lists)
+    return str(QuestionVersion.Kind(version.kind).label), render_markdown(version.stem), lists
+
+
 def item_view(item: AttemptItem, *, rights: ReviewRights | None = None) -> dict[str, Any]:
     """The item as the candidate sees it. ``data`` lists are reordered by the
     attempt's shuffle; feedback and points only with review rights."""
     version: QuestionVersion = item.version
-    data = dict(version.data)
+    kind_label, stem_html, lists = _version_shown(version, translation.get_language())
+    data = {**version.data, **lists}
     field = QuestionVersion.SHUFFLED_FIELD.get(version.kind)
     if field and item.choice_order:
         by_id = {str(entry["id"]): entry for entry in data.get(field, [])}
@@ -59,14 +74,13 @@ def item_view(item: AttemptItem, *, rights: ReviewRights | None = None) -> dict[
     if version.kind == "ordering" and answer is not None:
         by_id = {str(entry["id"]): entry for entry in data.get("items", [])}
         data["items"] = [by_id[i] for i in answer.response.get("order", []) if i in by_id]
-    _lists_html(data)
     view: dict[str, Any] = {
         "id": item.pk,
         "position": item.position,
         "kind": version.kind,
-        "kind_label": version.get_kind_display(),
+        "kind_label": kind_label,
         "stem": version.stem,
-        "stem_html": render_markdown(version.stem),
+        "stem_html": stem_html,
         "points": str(version.points),
         "data": data,
         "answer": {"response": answer.response, "revision": answer.revision} if answer else None,
@@ -79,9 +93,12 @@ def item_view(item: AttemptItem, *, rights: ReviewRights | None = None) -> dict[
     return view
 
 
+LISTS = ("choices", "items", "options", "prompts")
+
+
 def _lists_html(data: dict[str, Any]) -> None:
     """Adds rendered HTML to each entry of the item's lists, in place."""
-    for key in ("choices", "items", "options", "prompts"):
+    for key in LISTS:
         if key in data:
             data[key] = [
                 {"id": str(e["id"]), "text": e["text"], "html": render_inline(str(e["text"]))}
@@ -109,7 +126,13 @@ def version_preview(version: QuestionVersion, *, item_id: int = 0) -> dict[str, 
 
 def attempt_view(attempt: Attempt, *, now: datetime | None = None) -> dict[str, Any]:
     rights = review_rights(attempt, now)
-    items = attempt.items.select_related("version", "answer").order_by("position")
+    # A new attempt (attempt_start) carries its items, versions and (no) answers.
+    known = "items" in getattr(attempt, "_prefetched_objects_cache", {})
+    items = (
+        attempt.items.all()
+        if known
+        else attempt.items.select_related("version", "answer").order_by("position")
+    )
     return {
         "rights": rights,
         "items": [item_view(item, rights=rights) for item in items],

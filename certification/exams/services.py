@@ -10,8 +10,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from time import monotonic
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -59,45 +61,112 @@ def _latest_versions(question_ids: list[int]) -> dict[int, QuestionVersion]:
     return latest
 
 
-def blueprint_draw(
-    *, exam: Exam, seed: int, exposure: Exposure | None = None
-) -> list[tuple[ExamSection, QuestionVersion]]:
-    """The items one attempt shows, in order, reproducible from ``seed`` (and, with
-    exposure control, from the ``exposure`` it started with: the least-exposed items
-    are drawn first, certification/exams/exposure.py). Raises BlueprintError when a
-    section cannot be filled (too few matching items)."""
-    rng = random.Random(seed)  # noqa: S311 - reproducible shuffles, not secrets
-    picks: list[tuple[ExamSection, list[int]]] = []
-    used: set[int] = set()
-    sections = (
+@dataclass(frozen=True)
+class SectionInputs:
+    """What one section draws from: its fixed questions in order, and for each
+    difficulty ("" for any) the count wanted and the ids of its pool, sorted."""
+
+    section: ExamSection
+    fixed: list[int]
+    wanted: list[tuple[str, int, list[int]]]
+
+
+@dataclass(frozen=True)
+class Blueprint:
+    """Everything a draw reads from the database; ``blueprint_draw`` is a pure
+    function of it and the seed."""
+
+    sections: list[SectionInputs]
+    shuffle: bool
+    latest: dict[int, QuestionVersion]
+
+
+def blueprint_inputs(*, exam: Exam) -> Blueprint:
+    """Reads the exam's sections, their pools and the newest published version of
+    every question they may draw. Raises BlueprintError when a section's pool is
+    smaller than it wants."""
+    sections = []
+    for section in (
         exam.sections.select_related("draw_category")
         .prefetch_related("fixed_items", "draw_tags")  # fixed items in position order
         .order_by("position")
-    )
-    for section in sections:
-        chosen = [item.question_id for item in section.fixed_items.all()]
-        used.update(chosen)
+    ):
+        fixed = [item.question_id for item in section.fixed_items.all()]
         wanted = section.difficulty_mix or ({"": section.draw_count} if section.draw_count else {})
-        pool = section_pool(section).exclude(pk__in=used)  # lazy: read only to draw
+        pool = section_pool(section)  # lazy: read only to draw
+        pools = []
         for difficulty, count in sorted(wanted.items()):
             candidates = pool.filter(tags__name=f"difficulty:{difficulty}") if difficulty else pool
-            ids = sorted(set(candidates.values_list("pk", flat=True)) - used)
-            if len(ids) < int(count):
+            pools.append(
+                (difficulty, int(count), sorted(set(candidates.values_list("pk", flat=True))))
+            )
+        sections.append(SectionInputs(section=section, fixed=fixed, wanted=pools))
+    every = {qid for s in sections for qid in s.fixed} | {
+        qid for s in sections for _, _, ids in s.wanted for qid in ids
+    }
+    return Blueprint(
+        sections=sections, shuffle=exam.shuffle_questions, latest=_latest_versions(sorted(every))
+    )
+
+
+_BLUEPRINTS: dict[int, tuple[float, Blueprint]] = {}
+
+
+def blueprint_inputs_cached(*, exam: Exam) -> Blueprint:
+    """``blueprint_inputs``, read at most once per ``EXAM_BLUEPRINT_CACHE_SECONDS`` per
+    exam and process, so that a wave of starts does not read the blueprint again for
+    every candidate (docs/benchmarks.md): a blueprint edit or a newly published
+    version reaches new attempts within that time. 0 reads it every time."""
+    ttl = settings.EXAM_BLUEPRINT_CACHE_SECONDS
+    if ttl <= 0:
+        return blueprint_inputs(exam=exam)
+    now = monotonic()
+    cached = _BLUEPRINTS.get(exam.pk)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    blueprint = blueprint_inputs(exam=exam)
+    _BLUEPRINTS[exam.pk] = (now + ttl, blueprint)
+    return blueprint
+
+
+def blueprint_draw(
+    *,
+    exam: Exam,
+    seed: int,
+    exposure: Exposure | None = None,
+    blueprint: Blueprint | None = None,
+) -> list[tuple[ExamSection, QuestionVersion]]:
+    """The items one attempt shows, in order, reproducible from ``seed`` (and, with
+    exposure control, from the ``exposure`` it started with: the least-exposed items
+    are drawn first, certification/exams/exposure.py). Reads the blueprint unless
+    given one. Raises BlueprintError when a section cannot be filled (too few
+    matching items)."""
+    blueprint = blueprint or blueprint_inputs(exam=exam)
+    rng = random.Random(seed)  # noqa: S311 - reproducible shuffles, not secrets
+    picks: list[tuple[ExamSection, list[int]]] = []
+    used: set[int] = set()
+    for inputs in blueprint.sections:
+        section = inputs.section
+        chosen = list(inputs.fixed)
+        used.update(chosen)
+        for difficulty, count, pool in inputs.wanted:
+            ids = [qid for qid in pool if qid not in used]
+            if len(ids) < count:
                 label = difficulty or "any"
                 raise BlueprintError(
                     f"{section}: needs {count} item(s) of difficulty {label}, only {len(ids)} match"
                 )
             picked = (
-                rng.sample(ids, int(count))
+                rng.sample(ids, count)
                 if exposure is None
-                else exposure_pick(ids=ids, count=int(count), rng=rng, exposure=exposure)
+                else exposure_pick(ids=ids, count=count, rng=rng, exposure=exposure)
             )
             chosen.extend(picked)
             used.update(picked)
-        if exam.shuffle_questions:
+        if blueprint.shuffle:
             rng.shuffle(chosen)
         picks.append((section, chosen))
-    latest = _latest_versions([qid for _, chosen in picks for qid in chosen])
+    latest = blueprint.latest
     drawn = [(section, latest[qid]) for section, chosen in picks for qid in chosen if qid in latest]
     if not drawn:
         raise BlueprintError(f"{exam}: the blueprint draws no items")
@@ -152,46 +221,69 @@ def attempt_start(*, candidate: User, exam: Exam, now: datetime | None = None) -
         application = _application_for(candidate, exam)
         if application is None:
             raise NotFound("Not found.")
-    active = Attempt.objects.filter(
-        candidate=candidate, exam=exam, state__in=Attempt.ACTIVE_STATES
-    ).first()
+    earlier = list(Attempt.objects.filter(candidate=candidate, exam=exam))  # one query
+    active = next((a for a in earlier if a.state in Attempt.ACTIVE_STATES), None)
     if active is not None:
         return attempt_close_if_overdue(attempt=active, now=now)
     if exam.opens_at and now < exam.opens_at:
         raise Conflict("考试尚未开放 / The exam is not open yet.")
     if exam.closes_at and now >= exam.closes_at:
         raise Conflict("考试已关闭 / The exam is closed.")
-    used = Attempt.objects.filter(candidate=candidate, exam=exam).count()
-    if used >= exam.attempts_allowed:
+    if len(earlier) >= exam.attempts_allowed:
         raise Conflict("你已用完作答次数 / You have no attempts left.")
     seed = secrets.randbits(62)
-    drawn = blueprint_draw(exam=exam, seed=seed, exposure=exam_exposure(exam=exam, now=now))
-    rng = random.Random(seed ^ 0x5EED)  # noqa: S311
+    drawn = blueprint_draw(
+        exam=exam,
+        seed=seed,
+        exposure=exam_exposure(exam=exam, now=now),
+        blueprint=blueprint_inputs_cached(exam=exam),
+    )
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
                 exam=exam,
                 application=application,
                 candidate=candidate,
-                number=used + 1,
+                number=len(earlier) + 1,
                 seed=seed,
                 started_at=now,
                 deadline=attempt_deadline(exam=exam, candidate=candidate, start=now),
             )
-            AttemptItem.objects.bulk_create(
-                AttemptItem(
-                    attempt=attempt,
-                    position=position,
-                    version=version,
-                    section=section,
-                    choice_order=_choice_order(version, shuffle=exam.shuffle_choices, rng=rng),
-                )
-                for position, (section, version) in enumerate(drawn, start=1)
-            )
+            items = AttemptItem.objects.bulk_create(attempt_items(attempt=attempt, drawn=drawn))
     except IntegrityError:
         # Another request started it at the same moment: the database kept one.
         return Attempt.objects.get(candidate=candidate, exam=exam, state__in=Attempt.ACTIVE_STATES)
+    _items_known(attempt, items)
     return attempt
+
+
+def _items_known(attempt: Attempt, items: list[AttemptItem]) -> None:
+    """Hands a new attempt's items (with their versions, and no answers yet) to its
+    page as ``prefetch_related("items")`` would, so that showing it needs no query."""
+    for item in items:
+        AttemptItem.answer.related.set_cached_value(item, None)
+    known = attempt.items.all()
+    known._result_cache, known._prefetch_done = items, True  # type: ignore[attr-defined]
+    attempt._prefetched_objects_cache = {"items": known}  # type: ignore[attr-defined]
+
+
+def attempt_items(
+    *, attempt: Attempt, drawn: list[tuple[ExamSection, QuestionVersion]]
+) -> list[AttemptItem]:
+    """The items of a new attempt, in the drawn order, with each choice list in the
+    attempt's shuffle (seeded from the attempt's seed)."""
+    shuffle = attempt.exam.shuffle_choices
+    rng = random.Random(attempt.seed ^ 0x5EED)  # noqa: S311
+    return [
+        AttemptItem(
+            attempt=attempt,
+            position=position,
+            version=version,
+            section=section,
+            choice_order=_choice_order(version, shuffle=shuffle, rng=rng),
+        )
+        for position, (section, version) in enumerate(drawn, start=1)
+    ]
 
 
 # --- Saving answers -------------------------------------------------------------
