@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from time import time
 from typing import Any
 
 from django.core import signing
@@ -173,12 +174,26 @@ def save_token_claim(*, token: str, attempt_public_id: str) -> dict[str, Any]:
     NotFound for a bad, expired or foreign token (as for an attempt that does not
     exist)."""
     try:
-        claim = signing.loads(token, salt=SAVE_TOKEN_SALT, max_age=SAVE_TOKEN_MAX_AGE)
+        claim, signed_at = _token_verified(token)
     except signing.BadSignature as exc:
         raise NotFound("Not found.") from exc
+    if time() - signed_at > SAVE_TOKEN_MAX_AGE:  # as signing.loads(max_age=...) checks
+        raise NotFound("Not found.")
     if claim.get("u") != attempt_public_id:
         raise NotFound("Not found.")
     return dict(claim)
+
+
+@lru_cache(maxsize=16_384)
+def _token_verified(token: str) -> tuple[dict[str, Any], int]:
+    """A save token's claim and signing time, once its signature is verified: every
+    save of an exam page sends the same token, so each process checks its HMAC once
+    (the exact string is the key; anything else is verified afresh). The age is
+    checked at each use by ``save_token_claim``. Raises BadSignature."""
+    claim = signing.loads(token, salt=SAVE_TOKEN_SALT)
+    if not isinstance(claim, dict):
+        raise signing.BadSignature("not a save token")
+    return claim, signing.b62_decode(token.rsplit(":", 2)[-2])
 
 
 def answer_save_by_claim(
