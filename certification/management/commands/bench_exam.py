@@ -198,7 +198,7 @@ class Command(BaseCommand):
         )
         human.write(json.dumps(report))
         if options["json"]:
-            self.stdout.write(json.dumps({"measures": measures(report, options)}))
+            self.stdout.write(json.dumps({"measures": measures(report)}))
 
     # --- phases -------------------------------------------------------------------
 
@@ -411,7 +411,7 @@ class Command(BaseCommand):
         return float(match.group(1)) if match else 0.0
 
 
-def measures(report: dict[str, Any], options: dict[str, Any]) -> list[dict[str, Any]]:
+def measures(report: dict[str, Any]) -> list[dict[str, Any]]:
     """The report as ``manage.py benchmark`` reads it: one row per measure with its
     baseline (pgbench -N in the same run, where there is one) and target (issue 17).
     ``held`` is None where this run's shape is not the target's (fewer than 1,000
