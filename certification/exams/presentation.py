@@ -47,25 +47,19 @@ def feedback_html(feedback: dict[str, Any]) -> str:
     return render_markdown(str(feedback.get("general", "")))
 
 
-@lru_cache(maxsize=4_096)
-def _version_shown(
-    version: QuestionVersion, language: str | None
-) -> tuple[str, str, dict[str, Any]]:
-    """What every attempt shows the same of one published version, rendered once per
-    version and language: its kind's label, the stem's HTML, and its lists with their
-    HTML (``_lists_html``). Versions an attempt shows are immutable (an edit makes a
-    new one), so the cache never goes stale. ``language`` is part of the key only."""
-    lists = {k: v for k, v in version.data.items() if k in LISTS}
-    _lists_html(lists)
-    return str(QuestionVersion.Kind(version.kind).label), render_markdown(version.stem), lists
+@lru_cache(maxsize=256)
+def _kind_label(kind: str, language: str | None) -> str:
+    """An item kind's label in ``language`` (part of the key only). Django's
+    ``get_kind_display`` hashes every lazy choice label on every call, which was about
+    a seventh of an exam start (docs/benchmarks.md)."""
+    return str(QuestionVersion.Kind(kind).label)
 
 
 def item_view(item: AttemptItem, *, rights: ReviewRights | None = None) -> dict[str, Any]:
     """The item as the candidate sees it. ``data`` lists are reordered by the
     attempt's shuffle; feedback and points only with review rights."""
     version: QuestionVersion = item.version
-    kind_label, stem_html, lists = _version_shown(version, translation.get_language())
-    data = {**version.data, **lists}
+    data = dict(version.data)
     field = QuestionVersion.SHUFFLED_FIELD.get(version.kind)
     if field and item.choice_order:
         by_id = {str(entry["id"]): entry for entry in data.get(field, [])}
@@ -74,13 +68,14 @@ def item_view(item: AttemptItem, *, rights: ReviewRights | None = None) -> dict[
     if version.kind == "ordering" and answer is not None:
         by_id = {str(entry["id"]): entry for entry in data.get("items", [])}
         data["items"] = [by_id[i] for i in answer.response.get("order", []) if i in by_id]
+    _lists_html(data)
     view: dict[str, Any] = {
         "id": item.pk,
         "position": item.position,
         "kind": version.kind,
-        "kind_label": kind_label,
+        "kind_label": _kind_label(version.kind, translation.get_language()),
         "stem": version.stem,
-        "stem_html": stem_html,
+        "stem_html": render_markdown(version.stem),
         "points": str(version.points),
         "data": data,
         "answer": {"response": answer.response, "revision": answer.revision} if answer else None,
@@ -93,12 +88,9 @@ def item_view(item: AttemptItem, *, rights: ReviewRights | None = None) -> dict[
     return view
 
 
-LISTS = ("choices", "items", "options", "prompts")
-
-
 def _lists_html(data: dict[str, Any]) -> None:
     """Adds rendered HTML to each entry of the item's lists, in place."""
-    for key in LISTS:
+    for key in ("choices", "items", "options", "prompts"):
         if key in data:
             data[key] = [
                 {"id": str(e["id"]), "text": e["text"], "html": render_inline(str(e["text"]))}
