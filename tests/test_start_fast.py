@@ -1,5 +1,5 @@
 """The faster exam start (certification/exams/services.py): the draw reads its inputs
-once (``blueprint_inputs``, cached per exam for a few seconds), and the new attempt's
+once (``draw.blueprint_inputs``, cached per exam for a few seconds), and the new attempt's
 page is built from the items just inserted. Both must give exactly what the old path
 gave: the same items, versions, order and choice shuffle for the same seed."""
 
@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from certification.exams import draw
 from certification.exams import services as exams
 from certification.exams.presentation import attempt_view
 from certification.exams.selectors import section_pool
@@ -42,7 +43,7 @@ def _old_draw(*, exam: Exam, seed: int) -> list[tuple[Any, QuestionVersion]]:
         if exam.shuffle_questions:
             rng.shuffle(chosen)
         picks.append((section, chosen))
-    latest = exams._latest_versions([qid for _, chosen in picks for qid in chosen])
+    latest = draw._latest_versions([qid for _, chosen in picks for qid in chosen])
     return [(section, latest[qid]) for section, chosen in picks for qid in chosen if qid in latest]
 
 
@@ -80,7 +81,7 @@ def drawn_exam(db) -> Exam:
 
 def test_the_draw_equals_the_old_one_for_every_seed(drawn_exam, settings):
     settings.EXAM_BLUEPRINT_CACHE_SECONDS = 60
-    cached = exams.blueprint_inputs_cached(exam=drawn_exam)
+    cached = draw.blueprint_inputs_cached(exam=drawn_exam)
     for seed in range(40):
         old = [(s.pk, v.pk) for s, v in _old_draw(exam=drawn_exam, seed=seed)]
         new = [(s.pk, v.pk) for s, v in exams.blueprint_draw(exam=drawn_exam, seed=seed)]
@@ -104,7 +105,7 @@ def test_a_start_equals_the_old_start_for_the_same_seed(
     with_cache_cold = exams.attempt_start(candidate=candidate, exam=drawn_exam)
     rng = random.Random(1234567 ^ 0x5EED)
     expected = [
-        (position, section.pk, version.pk, exams._choice_order(version, shuffle=True, rng=rng))
+        (position, section.pk, version.pk, draw._choice_order(version, shuffle=True, rng=rng))
         for position, (section, version) in enumerate(_old_draw(exam=drawn_exam, seed=1234567), 1)
     ]
     stored = [
@@ -124,9 +125,9 @@ def test_the_cached_blueprint_takes_a_new_version_after_its_time(drawn_exam, set
     time has passed, not before; with 0 every draw reads it."""
     settings.EXAM_BLUEPRINT_CACHE_SECONDS = 10
     clock = [1000.0]
-    monkeypatch.setattr("certification.exams.services.monotonic", lambda: clock[0])
+    monkeypatch.setattr("certification.exams.draw.monotonic", lambda: clock[0])
     fixed = drawn_exam.sections.get(position=1).fixed_items.get(position=1).question
-    before = exams.blueprint_inputs_cached(exam=drawn_exam).latest[fixed.pk]
+    before = draw.blueprint_inputs_cached(exam=drawn_exam).latest[fixed.pk]
     newer = QuestionVersion.objects.create(
         question=fixed,
         number=before.number + 1,
@@ -137,10 +138,10 @@ def test_the_cached_blueprint_takes_a_new_version_after_its_time(drawn_exam, set
         status=ReviewStatus.PUBLISHED,
     )
     clock[0] += 9
-    assert exams.blueprint_inputs_cached(exam=drawn_exam).latest[fixed.pk] == before
+    assert draw.blueprint_inputs_cached(exam=drawn_exam).latest[fixed.pk] == before
     clock[0] += 2
-    assert exams.blueprint_inputs_cached(exam=drawn_exam).latest[fixed.pk] == newer
+    assert draw.blueprint_inputs_cached(exam=drawn_exam).latest[fixed.pk] == newer
     settings.EXAM_BLUEPRINT_CACHE_SECONDS = 0
-    assert exams.blueprint_inputs_cached(exam=drawn_exam) is not exams.blueprint_inputs_cached(
+    assert draw.blueprint_inputs_cached(exam=drawn_exam) is not draw.blueprint_inputs_cached(
         exam=drawn_exam
     )
