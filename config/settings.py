@@ -256,6 +256,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Exam delivery ----------------------------------------------------------------
+# How long one process reuses an exam's blueprint (sections, pools, newest published
+# versions) for new attempts; 0 reads it at every start (docs/benchmarks.md).
+EXAM_BLUEPRINT_CACHE_SECONDS = env_int("EXAM_BLUEPRINT_CACHE_SECONDS", 10)
+
 # --- Cache --------------------------------------------------------------------------
 # Shared by every process (lockouts, throttles, the study plan's categories) when Redis
 # is configured; the embedded default keeps it in the one process.

@@ -31,6 +31,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # Hashing demo passwords with PBKDF2 in every test costs seconds; tests need no
     # strong hashes.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests edit blueprints and versions between starts; tests/test_start_fast.py
+    # turns the blueprint cache on where it is the subject.
+    settings.EXAM_BLUEPRINT_CACHE_SECONDS = 0
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:
         _broker_per_xdist_worker(int(workerinput["workerid"].removeprefix("gw")))

@@ -4,6 +4,7 @@ PostgreSQL function: both must behave exactly like the service promises."""
 
 import io
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -178,3 +179,20 @@ def test_both_stores_keep_revisions_grace_and_closing_alike(attempt, store, monk
     exams.attempt_submit(attempt=attempt)
     with pytest.raises(exams.Conflict):
         answers.answer_save(attempt=attempt, item_id=first.pk, response={"choice": "b"}, revision=9)
+
+
+def test_a_verified_token_is_still_refused_once_it_expires(attempt, monkeypatch):
+    """Each process verifies a token's signature once (answers._token_verified); its
+    age is checked at every save, and a changed token is verified afresh."""
+    token = answers.attempt_save_token(attempt)
+    item = first_item(attempt)
+    status, _ = put(url(attempt, item.pk), {"response": {"choice": "b"}, "revision": 1}, token)
+    assert status == "200 OK"
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    status, _ = put(url(attempt, item.pk), {"response": {"choice": "c"}, "revision": 2}, tampered)
+    assert status == "404 Not Found"
+    later = time.time() + answers.SAVE_TOKEN_MAX_AGE + 1
+    monkeypatch.setattr("certification.exams.answers.time", lambda: later)
+    status, _ = put(url(attempt, item.pk), {"response": {"choice": "d"}, "revision": 3}, token)
+    assert status == "404 Not Found"
+    assert AnswerEvent.objects.filter(item=item).count() == 1

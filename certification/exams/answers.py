@@ -5,9 +5,11 @@ period; every answer received is logged in AnswerEvent. On PostgreSQL one SQL
 function does the whole save in a round trip (migration 0008)."""
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from time import time
 from typing import Any
 
 from django.core import signing
@@ -18,9 +20,12 @@ from certification.exams.integrity import EVENT_CAP, client_changes, device_hash
 from certification.exams.services import TakenOver, attempt_grace_end
 from certification.models import Answer, AnswerEvent, Attempt, AttemptItem
 from core.errors import ApplicationError, Conflict, NotFound
+from core.group_commit import GroupCommit
 from core.metrics import AUTOSAVES
 from grading.objective import response_validate
 from training.models import QuestionVersion
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -93,13 +98,15 @@ def answer_save(
 
     The hot path of the exam (docs/benchmarks.md): the response is validated
     against the cached item version, then stored in one round trip on PostgreSQL
-    (the ``certification_answer_save`` function, migration 0008)."""
+    (the ``certification_answer_save`` function, migration 0008). Outside a
+    transaction, concurrent saves in one process share one transaction (group
+    commit, ``_store_grouped``); each returns only after that transaction has
+    committed."""
     if not 1 <= revision <= MAX_REVISION:
         raise ApplicationError(f"revision must be between 1 and {MAX_REVISION}.")
     now = now or timezone.now()
     clean = response_validate(version=_item_version(attempt.pk, item_id), response=response)
-    store = _store_sql if connection.vendor == "postgresql" else _store_orm
-    outcome, applied, late = store(
+    save = _Save(
         attempt_id=attempt.pk,
         candidate_id=attempt.candidate_id,
         item_id=item_id,
@@ -108,6 +115,12 @@ def answer_save(
         now=now,
         client=client,
     )
+    if connection.vendor != "postgresql":
+        outcome, applied, late = _store_orm(save)
+    elif connection.in_atomic_block:  # the caller's transaction decides when it commits
+        outcome, applied, late = _store_sql(save)
+    else:
+        outcome, applied, late = _GROUP.submit(save)
     AUTOSAVES.labels(("applied" if applied else "stale") if outcome == "ok" else "refused").inc()
     if outcome == "not_found":
         raise NotFound("Not found.")
@@ -161,12 +174,26 @@ def save_token_claim(*, token: str, attempt_public_id: str) -> dict[str, Any]:
     NotFound for a bad, expired or foreign token (as for an attempt that does not
     exist)."""
     try:
-        claim = signing.loads(token, salt=SAVE_TOKEN_SALT, max_age=SAVE_TOKEN_MAX_AGE)
+        claim, signed_at = _token_verified(token)
     except signing.BadSignature as exc:
         raise NotFound("Not found.") from exc
+    if time() - signed_at > SAVE_TOKEN_MAX_AGE:  # as signing.loads(max_age=...) checks
+        raise NotFound("Not found.")
     if claim.get("u") != attempt_public_id:
         raise NotFound("Not found.")
     return dict(claim)
+
+
+@lru_cache(maxsize=16_384)
+def _token_verified(token: str) -> tuple[dict[str, Any], int]:
+    """A save token's claim and signing time, once its signature is verified: every
+    save of an exam page sends the same token, so each process checks its HMAC once
+    (the exact string is the key; anything else is verified afresh). The age is
+    checked at each use by ``save_token_claim``. Raises BadSignature."""
+    claim = signing.loads(token, salt=SAVE_TOKEN_SALT)
+    if not isinstance(claim, dict):
+        raise signing.BadSignature("not a save token")
+    return claim, signing.b62_decode(token.rsplit(":", 2)[-2])
 
 
 def answer_save_by_claim(
@@ -187,30 +214,35 @@ def answer_save_by_claim(
     )
 
 
-def _store_sql(
-    *,
-    attempt_id: int,
-    candidate_id: int,
-    item_id: int,
-    response: dict[str, Any],
-    revision: int,
-    now: datetime,
-    client: Client,
-) -> tuple[str, bool, bool]:
+@dataclass(frozen=True)
+class _Save:
+    attempt_id: int
+    candidate_id: int
+    item_id: int
+    response: dict[str, Any]
+    revision: int
+    now: datetime
+    client: Client
+
+
+Outcome = tuple[str, bool, bool]  # (outcome, applied, late), as the SQL function returns
+
+
+def _store_sql(save: _Save) -> Outcome:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT outcome, applied, late FROM certification_answer_save("
             "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [
-                attempt_id,
-                candidate_id,
-                item_id,
-                json.dumps(response),
-                revision,
-                now,
-                client.session,
-                client.ip,
-                client.device,
+                save.attempt_id,
+                save.candidate_id,
+                save.item_id,
+                json.dumps(save.response),
+                save.revision,
+                save.now,
+                save.client.session,
+                save.client.ip,
+                save.client.device,
                 EVENT_CAP,
             ],
         )
@@ -218,17 +250,59 @@ def _store_sql(
     return str(outcome), bool(applied), bool(late)
 
 
-def _store_orm(
-    *,
-    attempt_id: int,
-    candidate_id: int,
-    item_id: int,
-    response: dict[str, Any],
-    revision: int,
-    now: datetime,
-    client: Client,
-) -> tuple[str, bool, bool]:
+def _store_grouped(saves: list[_Save]) -> list[Outcome | BaseException]:
+    """One batch of concurrent saves (core/group_commit.py) in one transaction: one
+    call of ``certification_answer_save_many`` (migration 0015), in attempt order so
+    that concurrent batches lock attempts in primary-key order. A save that the
+    function refuses (closed attempt, time up, ...) answers with its own outcome. If
+    the batch fails as a whole, each save is retried alone in its own transaction,
+    so one bad save never fails the others."""
+    if len(saves) == 1:
+        return [_store_alone(saves[0])]
+    order = sorted(range(len(saves)), key=lambda i: saves[i].attempt_id)
+    ordered = [saves[i] for i in order]
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT outcome, applied, late FROM certification_answer_save_many("
+                "%s, %s, %s, %s::jsonb[], %s, %s, %s::text[], %s::inet[], %s::text[], %s)",
+                [
+                    [s.attempt_id for s in ordered],
+                    [s.candidate_id for s in ordered],
+                    [s.item_id for s in ordered],
+                    [json.dumps(s.response) for s in ordered],
+                    [s.revision for s in ordered],
+                    [s.now for s in ordered],
+                    [s.client.session for s in ordered],
+                    [s.client.ip for s in ordered],
+                    [s.client.device for s in ordered],
+                    EVENT_CAP,
+                ],
+            )
+            rows = cursor.fetchall()
+    except Exception:
+        logger.warning("autosave batch of %d failed; saving each alone", len(saves), exc_info=True)
+        return [_store_alone(save) for save in saves]
+    results: list[Outcome | BaseException] = [("", False, False)] * len(saves)
+    for position, (outcome, applied, late) in zip(order, rows, strict=True):
+        results[position] = (str(outcome), bool(applied), bool(late))
+    return results
+
+
+def _store_alone(save: _Save) -> Outcome | BaseException:
+    try:
+        return _store_sql(save)
+    except Exception as exc:
+        return exc
+
+
+_GROUP: GroupCommit[_Save, Outcome] = GroupCommit(_store_grouped)
+
+
+def _store_orm(save: _Save) -> Outcome:
     """The same steps as the SQL function, for SQLite (the embedded default)."""
+    attempt_id, candidate_id, item_id = save.attempt_id, save.candidate_id, save.item_id
+    response, revision, now, client = save.response, save.revision, save.now, save.client
     with transaction.atomic():
         locked = (
             Attempt.objects.select_for_update(of=("self",))

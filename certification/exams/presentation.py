@@ -4,9 +4,10 @@ exam's review options allow."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from certification.models import Attempt, AttemptItem, Exam
 from training.markup import render_inline, render_markdown
@@ -46,6 +47,14 @@ def feedback_html(feedback: dict[str, Any]) -> str:
     return render_markdown(str(feedback.get("general", "")))
 
 
+@lru_cache(maxsize=256)
+def _kind_label(kind: str, language: str | None) -> str:
+    """An item kind's label in ``language`` (part of the key only). Django's
+    ``get_kind_display`` hashes every lazy choice label on every call, which was about
+    a seventh of an exam start (docs/benchmarks.md)."""
+    return str(QuestionVersion.Kind(kind).label)
+
+
 def item_view(item: AttemptItem, *, rights: ReviewRights | None = None) -> dict[str, Any]:
     """The item as the candidate sees it. ``data`` lists are reordered by the
     attempt's shuffle; feedback and points only with review rights."""
@@ -64,7 +73,7 @@ def item_view(item: AttemptItem, *, rights: ReviewRights | None = None) -> dict[
         "id": item.pk,
         "position": item.position,
         "kind": version.kind,
-        "kind_label": version.get_kind_display(),
+        "kind_label": _kind_label(version.kind, translation.get_language()),
         "stem": version.stem,
         "stem_html": render_markdown(version.stem),
         "points": str(version.points),
@@ -109,7 +118,13 @@ def version_preview(version: QuestionVersion, *, item_id: int = 0) -> dict[str, 
 
 def attempt_view(attempt: Attempt, *, now: datetime | None = None) -> dict[str, Any]:
     rights = review_rights(attempt, now)
-    items = attempt.items.select_related("version", "answer").order_by("position")
+    # A new attempt (attempt_start) carries its items, versions and (no) answers.
+    known = "items" in getattr(attempt, "_prefetched_objects_cache", {})
+    items = (
+        attempt.items.all()
+        if known
+        else attempt.items.select_related("version", "answer").order_by("position")
+    )
     return {
         "rights": rights,
         "items": [item_view(item, rights=rights) for item in items],

@@ -1,5 +1,6 @@
-"""Written exam delivery: draw a form, start, submit, grade what grades itself,
-close overdue attempts, regrade (autosave is in certification.exams.answers).
+"""Written exam delivery: start (the draw is certification.exams.draw), submit, grade
+what grades itself, close overdue attempts, regrade (autosave is in
+certification.exams.answers).
 
 The deadline is the server's: ``min(start + time limit + extra time, close time)``;
 answers arrive until the end of the exam's grace period after it.
@@ -19,8 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certification.audit.services import audit_record
-from certification.exams.exposure import Exposure, exam_exposure, exposure_pick
-from certification.exams.selectors import section_pool
+from certification.exams.draw import BlueprintError as BlueprintError
+from certification.exams.draw import _choice_order, _latest_versions, blueprint_inputs_cached
+from certification.exams.draw import blueprint_draw as blueprint_draw
+from certification.exams.exposure import exam_exposure
 from certification.learning.plan import lesson_positions
 from certification.learning.services import practice_record
 from certification.models import (
@@ -32,86 +35,14 @@ from certification.models import (
     Exam,
     ExamSection,
 )
-from core.errors import ApplicationError, Conflict, NotFound
+from core.errors import Conflict, NotFound
 from core.tasks import task_send_on_commit
 from grading.objective import response_fraction, response_points
-from training.models import Lesson, QuestionVersion, ReviewStatus
+from training.models import Lesson, QuestionVersion
 
 Kind = QuestionVersion.Kind
 # Queued by name (core.tasks): the task module imports this one.
 PROGRAMMING_ITEM_GRADE_TASK = "certification.tasks.programming_item_grade_task"
-
-
-class BlueprintError(ApplicationError):
-    code = "blueprint"
-
-
-# --- Drawing items --------------------------------------------------------------
-
-
-def _latest_versions(question_ids: list[int]) -> dict[int, QuestionVersion]:
-    """Each item's newest published version (a newer draft or one in review waits)."""
-    latest: dict[int, QuestionVersion] = {}
-    for version in QuestionVersion.objects.filter(
-        question_id__in=question_ids, status=ReviewStatus.PUBLISHED
-    ).order_by("question_id", "-number"):
-        latest.setdefault(version.question_id, version)
-    return latest
-
-
-def blueprint_draw(
-    *, exam: Exam, seed: int, exposure: Exposure | None = None
-) -> list[tuple[ExamSection, QuestionVersion]]:
-    """The items one attempt shows, in order, reproducible from ``seed`` (and, with
-    exposure control, from the ``exposure`` it started with: the least-exposed items
-    are drawn first, certification/exams/exposure.py). Raises BlueprintError when a
-    section cannot be filled (too few matching items)."""
-    rng = random.Random(seed)  # noqa: S311 - reproducible shuffles, not secrets
-    picks: list[tuple[ExamSection, list[int]]] = []
-    used: set[int] = set()
-    sections = (
-        exam.sections.select_related("draw_category")
-        .prefetch_related("fixed_items", "draw_tags")  # fixed items in position order
-        .order_by("position")
-    )
-    for section in sections:
-        chosen = [item.question_id for item in section.fixed_items.all()]
-        used.update(chosen)
-        wanted = section.difficulty_mix or ({"": section.draw_count} if section.draw_count else {})
-        pool = section_pool(section).exclude(pk__in=used)  # lazy: read only to draw
-        for difficulty, count in sorted(wanted.items()):
-            candidates = pool.filter(tags__name=f"difficulty:{difficulty}") if difficulty else pool
-            ids = sorted(set(candidates.values_list("pk", flat=True)) - used)
-            if len(ids) < int(count):
-                label = difficulty or "any"
-                raise BlueprintError(
-                    f"{section}: needs {count} item(s) of difficulty {label}, only {len(ids)} match"
-                )
-            picked = (
-                rng.sample(ids, int(count))
-                if exposure is None
-                else exposure_pick(ids=ids, count=int(count), rng=rng, exposure=exposure)
-            )
-            chosen.extend(picked)
-            used.update(picked)
-        if exam.shuffle_questions:
-            rng.shuffle(chosen)
-        picks.append((section, chosen))
-    latest = _latest_versions([qid for _, chosen in picks for qid in chosen])
-    drawn = [(section, latest[qid]) for section, chosen in picks for qid in chosen if qid in latest]
-    if not drawn:
-        raise BlueprintError(f"{exam}: the blueprint draws no items")
-    return drawn
-
-
-def _choice_order(version: QuestionVersion, *, shuffle: bool, rng: random.Random) -> list[str]:
-    field = QuestionVersion.SHUFFLED_FIELD.get(version.kind)
-    if field is None:
-        return []
-    ids = [str(entry["id"]) for entry in version.data.get(field, [])]
-    if shuffle and version.data.get("shuffle", True):
-        rng.shuffle(ids)
-    return ids
 
 
 # --- Starting -------------------------------------------------------------------
@@ -152,46 +83,69 @@ def attempt_start(*, candidate: User, exam: Exam, now: datetime | None = None) -
         application = _application_for(candidate, exam)
         if application is None:
             raise NotFound("Not found.")
-    active = Attempt.objects.filter(
-        candidate=candidate, exam=exam, state__in=Attempt.ACTIVE_STATES
-    ).first()
+    earlier = list(Attempt.objects.filter(candidate=candidate, exam=exam))  # one query
+    active = next((a for a in earlier if a.state in Attempt.ACTIVE_STATES), None)
     if active is not None:
         return attempt_close_if_overdue(attempt=active, now=now)
     if exam.opens_at and now < exam.opens_at:
         raise Conflict("考试尚未开放 / The exam is not open yet.")
     if exam.closes_at and now >= exam.closes_at:
         raise Conflict("考试已关闭 / The exam is closed.")
-    used = Attempt.objects.filter(candidate=candidate, exam=exam).count()
-    if used >= exam.attempts_allowed:
+    if len(earlier) >= exam.attempts_allowed:
         raise Conflict("你已用完作答次数 / You have no attempts left.")
     seed = secrets.randbits(62)
-    drawn = blueprint_draw(exam=exam, seed=seed, exposure=exam_exposure(exam=exam, now=now))
-    rng = random.Random(seed ^ 0x5EED)  # noqa: S311
+    drawn = blueprint_draw(
+        exam=exam,
+        seed=seed,
+        exposure=exam_exposure(exam=exam, now=now),
+        blueprint=blueprint_inputs_cached(exam=exam),
+    )
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
                 exam=exam,
                 application=application,
                 candidate=candidate,
-                number=used + 1,
+                number=len(earlier) + 1,
                 seed=seed,
                 started_at=now,
                 deadline=attempt_deadline(exam=exam, candidate=candidate, start=now),
             )
-            AttemptItem.objects.bulk_create(
-                AttemptItem(
-                    attempt=attempt,
-                    position=position,
-                    version=version,
-                    section=section,
-                    choice_order=_choice_order(version, shuffle=exam.shuffle_choices, rng=rng),
-                )
-                for position, (section, version) in enumerate(drawn, start=1)
-            )
+            items = AttemptItem.objects.bulk_create(attempt_items(attempt=attempt, drawn=drawn))
     except IntegrityError:
         # Another request started it at the same moment: the database kept one.
         return Attempt.objects.get(candidate=candidate, exam=exam, state__in=Attempt.ACTIVE_STATES)
+    _items_known(attempt, items)
     return attempt
+
+
+def _items_known(attempt: Attempt, items: list[AttemptItem]) -> None:
+    """Hands a new attempt's items (with their versions, and no answers yet) to its
+    page as ``prefetch_related("items")`` would, so that showing it needs no query."""
+    for item in items:
+        AttemptItem.answer.related.set_cached_value(item, None)
+    known = attempt.items.all()
+    known._result_cache, known._prefetch_done = items, True  # type: ignore[attr-defined]
+    attempt._prefetched_objects_cache = {"items": known}  # type: ignore[attr-defined]
+
+
+def attempt_items(
+    *, attempt: Attempt, drawn: list[tuple[ExamSection, QuestionVersion]]
+) -> list[AttemptItem]:
+    """The items of a new attempt, in the drawn order, with each choice list in the
+    attempt's shuffle (seeded from the attempt's seed)."""
+    shuffle = attempt.exam.shuffle_choices
+    rng = random.Random(attempt.seed ^ 0x5EED)  # noqa: S311
+    return [
+        AttemptItem(
+            attempt=attempt,
+            position=position,
+            version=version,
+            section=section,
+            choice_order=_choice_order(version, shuffle=shuffle, rng=rng),
+        )
+        for position, (section, version) in enumerate(drawn, start=1)
+    ]
 
 
 # --- Saving answers -------------------------------------------------------------
