@@ -6,7 +6,7 @@
 //   <form data-no-submit>                 never submits (the page saves by itself)
 //   <details data-menu>                   the top navigation: always open on a wide
 //                                         screen, a menu to open on a phone
-//   .table-scroll, pre                    while wider than the screen, a tab stop
+//   .table-scroll, pre                    while it overflows its box, a tab stop
 //                                         (the keyboard scrolls what it can focus)
 (function () {
   "use strict";
@@ -33,7 +33,7 @@
       }
     });
   }
-  // A box that scrolls sideways (a wide table on a phone, a long line of code) can
+  // A box that scrolls (a wide table on a phone, a long line of code, a long log) can
   // only be scrolled from the keyboard once it can be focused (WCAG 2.1.1): while it
   // overflows it is a tab stop, a region named after its table's caption or the
   // heading above it.
@@ -47,7 +47,7 @@
   };
   const scrollers = () => {
     for (const box of document.querySelectorAll(".table-scroll, pre")) {
-      const scrolls = box.scrollWidth > box.clientWidth + 1;
+      const scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
       if (scrolls && !box.hasAttribute("tabindex")) {
         box.tabIndex = 0;
         box.dataset.scrollStop = "1";
