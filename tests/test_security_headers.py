@@ -1,6 +1,6 @@
 """The security headers of every response, the CSP report endpoint, and a scan of the
 templates for what the Content-Security-Policy would refuse (docs/security.md). The
-browser test (tests/test_csp_browser.py) loads the pages themselves."""
+browser walk (tests/journeys/test_every_page.py) loads the pages themselves."""
 
 import json
 import logging

@@ -123,6 +123,7 @@
         const li = button.closest("li");
         if (button.classList.contains("up") && li.previousElementSibling) li.parentNode.insertBefore(li, li.previousElementSibling);
         if (button.classList.contains("down") && li.nextElementSibling) li.parentNode.insertBefore(li.nextElementSibling, li);
+        button.focus(); // moving the row drops the focus: keep it on the key just pressed
         changed(fs);
       })
     );
@@ -202,11 +203,32 @@
   }
   document.getElementById("submit-exam").addEventListener("click", () => submit(true));
 
-  function tick() {
-    const left = Math.max(0, Math.round((deadline - performance.now()) / 1000));
+  // The time left is said (politely, by #timer-announce) when it falls to one of
+  // these minutes, once each; the visible clock itself stays silent.
+  const THRESHOLDS = [30, 10, 5, 1];
+  const announced = new Set();
+  let shownLeft = null;
+  function show(left) {
     const m = String(Math.floor(left / 60)).padStart(2, "0");
     const s = String(left % 60).padStart(2, "0");
     document.getElementById("timer").textContent = `${m}:${s}`;
+    for (const minutes of THRESHOLDS) {
+      const at = minutes * 60;
+      if (shownLeft !== null && shownLeft > at && left <= at && !announced.has(minutes)) {
+        announced.add(minutes);
+        document.getElementById("timer-announce").textContent =
+          minutes === 1 ? t.oneMinuteLeft : t.minutesLeft.replace("{n}", minutes);
+      }
+    }
+    shownLeft = left;
+  }
+  // The clock's display, for tests and assistive tools: show(secondsLeft) paints the
+  // countdown and speaks a threshold as tick() would; it never moves the deadline.
+  window.ExamClock = { show };
+
+  function tick() {
+    const left = Math.max(0, Math.round((deadline - performance.now()) / 1000));
+    show(left);
     if (left === 0 && !submitting) {
       document.getElementById("connection").textContent = t.timeUp;
       submit(false);

@@ -4,6 +4,10 @@
 //   <input type=checkbox data-check-all=S> ticks or clears every checkbox matching S
 //   <form data-disable-on-submit>         disables its submit buttons once sent
 //   <form data-no-submit>                 never submits (the page saves by itself)
+//   <details data-menu>                   the top navigation: always open on a wide
+//                                         screen, a menu to open on a phone
+//   .table-scroll, pre                    while it overflows its box, a tab stop
+//                                         (the keyboard scrolls what it can focus)
 (function () {
   "use strict";
   document.addEventListener("change", (event) => {
@@ -13,6 +17,54 @@
       for (const box of document.querySelectorAll(el.dataset.checkAll)) box.checked = el.checked;
     }
   });
+  // The same width as the media query in site.css that shows the menu button.
+  const menu = document.querySelector("details[data-menu]");
+  if (menu) {
+    const wide = window.matchMedia("(min-width: 60.01rem)");
+    const fit = () => {
+      menu.open = wide.matches;
+    };
+    fit();
+    wide.addEventListener("change", fit);
+    menu.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && menu.open && !wide.matches) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      }
+    });
+  }
+  // A box that scrolls (a wide table on a phone, a long line of code, a long log) can
+  // only be scrolled from the keyboard once it can be focused (WCAG 2.1.1): while it
+  // overflows it is a tab stop, a region named after its table's caption or the
+  // heading above it.
+  const labelOf = (box) => {
+    const caption = box.querySelector("caption");
+    if (caption) return caption.textContent.trim();
+    for (let el = box.previousElementSibling; el; el = el.previousElementSibling) {
+      if (/^H[1-6]$/.test(el.tagName)) return el.textContent.trim();
+    }
+    return "";
+  };
+  const scrollers = () => {
+    for (const box of document.querySelectorAll(".table-scroll, pre")) {
+      const scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.tabIndex = 0;
+        box.dataset.scrollStop = "1";
+        const label = labelOf(box);
+        if (label && !box.hasAttribute("role")) {
+          box.setAttribute("role", "region");
+          box.setAttribute("aria-label", label);
+        }
+      } else if (!scrolls && box.dataset.scrollStop) {
+        box.removeAttribute("tabindex");
+        delete box.dataset.scrollStop;
+      }
+    }
+  };
+  scrollers();
+  window.addEventListener("load", scrollers);
+  window.addEventListener("resize", scrollers);
   document.addEventListener("submit", (event) => {
     const form = event.target;
     if (form.matches("form[data-no-submit]")) {

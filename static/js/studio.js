@@ -76,6 +76,7 @@
           const li = b.closest("li");
           if (b.classList.contains("up") && li.previousElementSibling) li.parentNode.insertBefore(li, li.previousElementSibling);
           if (b.classList.contains("down") && li.nextElementSibling) li.parentNode.insertBefore(li.nextElementSibling, li);
+          b.focus(); // moving the row drops the focus: keep it on the key just pressed
         })
       );
     }, 400);
