@@ -1,0 +1,203 @@
+"""The examiner's, the instructor's and the committee's journeys in headless Chromium,
+as each would walk them: on a desktop in Chinese from the login form (a real TOTP code)
+to the end, and each key page again on a 390×844 phone in English, every one held to
+``standards.check`` (axe-core, one language, fits a phone, a screenshot under
+var/screenshots/<journey>/, which docs/tour.md walks through)."""
+
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from playwright.sync_api import Browser, expect
+
+from certification.exams import answers
+from certification.exams import services as exams
+from certification.interviews import services as interviews
+from certification.models import (
+    Application,
+    Certification,
+    Exam,
+    InterviewRating,
+    InterviewSlot,
+    ManualGrade,
+    TrainingRelation,
+)
+from core.roles import Role
+from tests.conftest import make_user
+from tests.factories import answer_all, objective_exam, question
+from tests.journeys import standards
+from tests.journeys.staff import logged_in, path, phone
+from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
+from training.models import QuestionBank, QuestionVersion, Rubric
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CASE_RUBRIC = [
+    {
+        "id": "diagnosis",
+        "name": "Diagnosis of the overfitting",
+        "levels": [
+            {"id": "missed", "label": "Diagnosis missing", "descriptor": "No diagnosis", "points": 0},
+            {"id": "named", "label": "Named only", "descriptor": "Names overfitting", "points": 2},
+            {"id": "argued", "label": "Argued from curves", "descriptor": "Shows it in the curves", "points": 4},
+        ],
+    },
+    {
+        "id": "remedy",
+        "name": "Remedies proposed",
+        "levels": [
+            {"id": "absent", "label": "No remedy given", "descriptor": "No remedy", "points": 0},
+            {"id": "some", "label": "One sound remedy", "descriptor": "One sound remedy", "points": 3},
+        ],
+    },
+]
+ANSWERS = {
+    "mei": "Validation loss rises after epoch 12 while training loss falls: overfitting. "
+    "Add augmentation and stop early.",
+    "lei": "The model memorises the training set; I would add dropout and weight decay.",
+}
+
+
+def examiner_world(demo: dict[str, Any]) -> SimpleNamespace:
+    """Two candidates (Mei and Lei) whose case answers wait for a person, and Mei's
+    advanced interview under way with the demo examiner on the panel."""
+    examiner = demo["examiner"]
+    candidates = {
+        name: make_user(name, Role.CANDIDATE) for name in ("mei", "lei")
+    }
+    exam = objective_exam(mode=Exam.Mode.PRACTICE, attempts_allowed=5)
+    rubric = Rubric.objects.create(title="Case analysis: a training curve", criteria=CASE_RUBRIC)
+    case = question(
+        QuestionBank.objects.get(slug="test-bank"),
+        QuestionVersion.Kind.CASE_ANALYSIS,
+        {},
+        {"rubric": rubric.pk},
+        "7",
+        stem="The training loss falls and the validation loss rises after epoch 12. "
+        "What is happening, and what would you do?",
+    )
+    exam.sections.get().fixed_items.create(question=case, position=4)
+    items = {}
+    for name, candidate in candidates.items():
+        attempt = exams.attempt_start(candidate=candidate, exam=exam)
+        answer_all(attempt)
+        item = attempt.items.get(version__kind=QuestionVersion.Kind.CASE_ANALYSIS)
+        answers.answer_save(
+            attempt=attempt, item_id=item.pk, response={"text": ANSWERS[name]}, revision=2
+        )
+        exams.attempt_submit(attempt=attempt)
+        items[name] = item
+    advanced = Certification.objects.get(slug="advanced-cv")
+    application = Application.objects.create(
+        candidate=candidates["mei"],
+        certification=advanced,
+        full_name="林美",
+        learning_history="-",
+        project_experience="-",
+        state=Application.State.APPROVED,
+        reviewed_by=demo["committee"],
+        reviewed_at=timezone.now(),
+    )
+    slot = interviews.interview_slot_create(
+        certification=advanced,
+        starts_at=timezone.now() + timedelta(days=3),
+        first_examiner=examiner,
+        second_examiner=get_user_model().objects.get(username="examiner2"),
+        created_by=demo["committee"],
+        location="Room 3",
+    )
+    interview = interviews.interview_book(
+        candidate=candidates["mei"], application_id=application.pk, slot_id=slot.pk
+    )
+    InterviewSlot.objects.filter(pk=slot.pk).update(starts_at=timezone.now() - timedelta(minutes=5))
+    return SimpleNamespace(candidates=candidates, items=items, interview=interview)
+
+
+def test_the_examiner_grades_anonymously_rates_an_interview_and_declares_a_conflict(
+    browser: Browser,  # noqa: F811
+    live_server,
+    demo: dict[str, Any],
+) -> None:
+    world = examiner_world(demo)
+    base, journey = live_server.url, "examiner"
+    identities = [
+        *(c.username for c in world.candidates.values()),
+        *(c.email for c in world.candidates.values()),
+        "林美",
+    ]
+    with logged_in(browser, base, "examiner") as page, phone(
+        browser, base, demo["examiner"], journey
+    ) as mobile:
+        # The grading queue: two case answers, nothing that says whose they are.
+        page.click("nav >> text=人工评分")
+        queue = page.locator("table.grid tbody tr")
+        expect(queue).to_have_count(2)
+        for identity in identities:
+            expect(page.locator("main")).not_to_contain_text(identity)
+        standards.check(page, journey, "grading-queue")
+        mobile.look("/examiner/grading/", "grading-queue")
+
+        # Rubric scoring: the answer, the rubric's levels, a comment for the candidate.
+        queue.first.locator("text=评分").click()
+        page.wait_for_url("**/examiner/grading/*/")
+        graded = next(i for i in world.items.values() if page.url.endswith(f"/{i.pk}/"))
+        other = next(name for name, i in world.items.items() if i.pk != graded.pk)
+        for identity in identities:
+            expect(page.locator("main")).not_to_contain_text(identity)
+        standards.check(page, journey, "rubric-scoring")
+        mobile.look(path(page, base), "rubric-scoring")
+        page.check("input[name=level-diagnosis][value=argued]")
+        page.check("input[name=level-remedy][value=some]")
+        page.fill("textarea[name=comment]", "Clear diagnosis from the curves.")
+        page.click("button[type=submit]:has-text('提交评分')")
+        expect(page.locator(".flash")).to_be_visible()
+        expect(queue).to_have_count(1)
+        grade = ManualGrade.objects.get(item=graded)
+        assert (grade.examiner, grade.points, grade.levels) == (
+            demo["examiner"],
+            7,
+            {"diagnosis": "argued", "remedy": "some"},
+        )
+
+        # Conflicts: the examiner trained Lei, says so, and Lei's answer leaves the queue.
+        page.click("text=登记利益冲突")
+        standards.check(page, journey, "conflicts")
+        mobile.look(path(page, base), "conflicts")
+        page.fill("input[name=candidate]", other)
+        page.select_option("select[name=kind]", "trainer")
+        page.fill("input[name=note]", "Taught the spring evening course")
+        page.click("button[type=submit]:has-text('登记')")
+        expect(page.locator(".flash")).to_be_visible()
+        expect(page.locator("table.grid")).to_contain_text(other)
+        assert TrainingRelation.objects.filter(
+            staff=demo["examiner"], candidate=world.candidates[other]
+        ).exists()
+        page.click("nav >> text=人工评分")
+        expect(page.locator(".empty")).to_be_visible()
+        assert not page.locator(f"a[href$='/{world.items[other].pk}/']").count()
+        standards.check(page, journey, "grading-queue-empty")
+        mobile.look("/examiner/grading/", "grading-queue-empty")
+        response = page.goto(f"{base}/examiner/grading/{world.items[other].pk}/")
+        assert response is not None and response.status == 404
+        assert not ManualGrade.objects.filter(item=world.items[other]).exists()
+
+        # Interview rating: blind, against the interview rubric.
+        page.goto(f"{base}/examiner/grading/")
+        page.click("nav >> text=我的面试")
+        expect(page.locator("table.grid tbody tr")).to_have_count(1)
+        standards.check(page, journey, "interviews")
+        mobile.look("/examiner/interviews/", "interviews")
+        page.click("table.grid >> text=评分")
+        page.wait_for_url("**/examiner/interviews/*/")
+        standards.check(page, journey, "interview-rating")
+        mobile.look(path(page, base), "interview-rating")
+        for group in page.locator("table.rubric tr").all():
+            group.locator("input[type=radio]").last.check()
+        page.fill("textarea[name=comment]", "Well-argued design; clear trade-offs.")
+        page.click("button[type=submit]:has-text('提交评分')")
+        page.wait_for_url("**/examiner/interviews/")
+        rating = InterviewRating.objects.get(interview=world.interview, examiner=demo["examiner"])
+        assert rating.comment == "Well-argued design; clear trade-offs."
