@@ -112,6 +112,8 @@ def conflicts_list_own(*, staff: User) -> QuerySet[TrainingRelation]:
     first; NotFound for anyone who is not staff. Read-only."""
     if not _is_staff(staff):
         raise NotFound("Not found.")
-    return TrainingRelation.objects.filter(staff=staff).select_related("candidate").order_by(
-        "-created_at", "-pk"
+    return (
+        TrainingRelation.objects.filter(staff=staff)
+        .select_related("candidate")
+        .order_by("-created_at", "-pk")
     )

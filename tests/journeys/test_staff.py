@@ -4,7 +4,9 @@ to the end, and each key page again on a 390×844 phone in English, every one he
 ``standards.check`` (axe-core, one language, fits a phone, a screenshot under
 var/screenshots/<journey>/, which docs/tour.md walks through)."""
 
+import csv
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,11 +15,16 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
+from certification.appeals import services as appeals
+from certification.applications import services as applications
 from certification.exams import answers
 from certification.exams import services as exams
 from certification.interviews import services as interviews
 from certification.models import (
+    AngoffEstimate,
+    Appeal,
     Application,
+    Certificate,
     Certification,
     Exam,
     InterviewRating,
@@ -25,12 +32,14 @@ from certification.models import (
     ManualGrade,
     TrainingRelation,
 )
+from certification.results import services as decisions
 from core.roles import Role
 from tests.conftest import make_user
-from tests.factories import answer_all, objective_exam, question
+from tests.factories import answer_all, approved_application, objective_exam, question
 from tests.journeys import standards
 from tests.journeys.staff import logged_in, path, phone
 from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
+from tests.test_results import graded_practical, graded_written
 from training.models import QuestionBank, QuestionVersion, Rubric
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,9 +49,19 @@ CASE_RUBRIC = [
         "id": "diagnosis",
         "name": "Diagnosis of the overfitting",
         "levels": [
-            {"id": "missed", "label": "Diagnosis missing", "descriptor": "No diagnosis", "points": 0},
+            {
+                "id": "missed",
+                "label": "Diagnosis missing",
+                "descriptor": "No diagnosis",
+                "points": 0,
+            },
             {"id": "named", "label": "Named only", "descriptor": "Names overfitting", "points": 2},
-            {"id": "argued", "label": "Argued from curves", "descriptor": "Shows it in the curves", "points": 4},
+            {
+                "id": "argued",
+                "label": "Argued from curves",
+                "descriptor": "Shows it in the curves",
+                "points": 4,
+            },
         ],
     },
     {
@@ -50,7 +69,12 @@ CASE_RUBRIC = [
         "name": "Remedies proposed",
         "levels": [
             {"id": "absent", "label": "No remedy given", "descriptor": "No remedy", "points": 0},
-            {"id": "some", "label": "One sound remedy", "descriptor": "One sound remedy", "points": 3},
+            {
+                "id": "some",
+                "label": "One sound remedy",
+                "descriptor": "One sound remedy",
+                "points": 3,
+            },
         ],
     },
 ]
@@ -65,9 +89,7 @@ def examiner_world(demo: dict[str, Any]) -> SimpleNamespace:
     """Two candidates (Mei and Lei) whose case answers wait for a person, and Mei's
     advanced interview under way with the demo examiner on the panel."""
     examiner = demo["examiner"]
-    candidates = {
-        name: make_user(name, Role.CANDIDATE) for name in ("mei", "lei")
-    }
+    candidates = {name: make_user(name, Role.CANDIDATE) for name in ("mei", "lei")}
     exam = objective_exam(mode=Exam.Mode.PRACTICE, attempts_allowed=5)
     rubric = Rubric.objects.create(title="Case analysis: a training curve", criteria=CASE_RUBRIC)
     case = question(
@@ -128,9 +150,10 @@ def test_the_examiner_grades_anonymously_rates_an_interview_and_declares_a_confl
         *(c.email for c in world.candidates.values()),
         "林美",
     ]
-    with logged_in(browser, base, "examiner") as page, phone(
-        browser, base, demo["examiner"], journey
-    ) as mobile:
+    with (
+        logged_in(browser, base, "examiner") as page,
+        phone(browser, base, demo["examiner"], journey) as mobile,
+    ):
         # The grading queue: two case answers, nothing that says whose they are.
         page.click("nav >> text=人工评分")
         queue = page.locator("table.grid tbody tr")
@@ -201,3 +224,156 @@ def test_the_examiner_grades_anonymously_rates_an_interview_and_declares_a_confl
         page.wait_for_url("**/examiner/interviews/")
         rating = InterviewRating.objects.get(interview=world.interview, examiner=demo["examiner"])
         assert rating.comment == "Well-argued design; clear trade-offs."
+
+
+def committee_world(demo: dict[str, Any]) -> SimpleNamespace:
+    """Three applications waiting for review; Fang, who passed the written exam and
+    the practical and waits for the committee's decision; Qiang, failed by another
+    committee member, who appealed."""
+    certification = demo["certification"]
+    objective_exam(certification=certification)
+    pending = [
+        applications.application_submit(
+            candidate=make_user(name, Role.CANDIDATE),
+            certification=certification,
+            full_name=full_name,
+            learning_history="Finished the beginner CV curriculum online.",
+            project_experience="Classified traffic signs with a small CNN.",
+        )
+        for name, full_name in (("ming", "王明"), ("hong", "李红"), ("gang", "张刚"))
+    ]
+    chair2 = make_user("chair2", Role.COMMITTEE)
+    scored = {}
+    for name, full_name, written, practical in (
+        ("fang", "陈芳", None, 0.95),
+        ("qiang", "赵强", 1, 0.5),
+    ):
+        application = approved_application(
+            candidate=make_user(name, Role.CANDIDATE),
+            certification=certification,
+            committee=chair2,
+        )
+        Application.objects.filter(pk=application.pk).update(full_name=full_name)
+        graded_written(application, written)
+        graded_practical(application, practical)
+        scored[name] = application
+    decisions.decision_record(
+        application_id=scored["qiang"].pk,
+        decided_by=chair2,
+        outcome="fail",
+        rationale="Written and practical below the cut score.",
+    )
+    appeal = appeals.appeal_file(
+        candidate=scored["qiang"].candidate,
+        application_id=scored["qiang"].pk,
+        grounds="My practical solution timed out while the sandbox was overloaded.",
+        components=["practical"],
+    )
+    return SimpleNamespace(pending=pending, fang=scored["fang"], appeal=appeal)
+
+
+def test_the_committee_reviews_decides_sets_a_standard_issues_revokes_and_exports(
+    browser: Browser,  # noqa: F811
+    live_server,
+    demo: dict[str, Any],
+) -> None:
+    world = committee_world(demo)
+    base, journey = live_server.url, "committee"
+    committee = demo["committee"]
+    with (
+        logged_in(browser, base, "committee") as page,
+        phone(browser, base, committee, journey) as mobile,
+    ):
+        # The review queue: two applications approved at once, one left for later.
+        page.click("nav >> text=审核申请")
+        expect(page.locator("#bulk tbody tr", has_text="王明")).to_be_visible()
+        standards.check(page, journey, "review-queue")
+        mobile.look("/committee/applications/", "review-queue")
+        for application in world.pending[:2]:
+            page.check(f"input[name=ids][value='{application.pk}']")
+        page.click("#bulk >> text=批准所选")
+        expect(page.locator(".flash")).to_be_visible()
+        states = dict(
+            Application.objects.filter(pk__in=[a.pk for a in world.pending]).values_list(
+                "pk", "state"
+            )
+        )
+        assert [states[a.pk] for a in world.pending] == ["approved", "approved", "submitted"]
+
+        # Results: the distribution of composites, then Fang's breakdown and a decision.
+        page.click("nav >> text=成绩与发证")
+        expect(page.locator("#score-distribution svg")).to_be_visible()
+        standards.check(page, journey, "results")
+        mobile.look("/committee/results/", "results")
+        page.click("text=陈芳")
+        page.wait_for_url(f"**/committee/results/{world.fang.pk}/")
+        standards.check(page, journey, "decision")
+        mobile.look(path(page, base), "decision")
+        page.check("input[name=outcome][value=pass]")
+        page.fill("textarea[name=rationale]", "Both components above their minimums.")
+        page.click("text=记录结论")
+        expect(page.locator(".flash")).to_be_visible()
+
+        # Issuing: from the results, once the decision is a pass.
+        page.click("nav >> text=成绩与发证")
+        page.locator("tr", has_text="陈芳").locator("text=签发证书").click()
+        expect(page.locator(".flash")).to_be_visible()
+        certificate = Certificate.objects.get(application=world.fang)
+
+        # An Angoff study of the written exam: the committee member's own estimates.
+        page.click("text=蓝图与合格线")
+        page.goto(f"{base}/committee/angoff/")
+        standards.check(page, journey, "angoff")
+        mobile.look("/committee/angoff/", "angoff")
+        page.select_option("select[name=exam]", str(demo["certification"].written_exam_id))
+        page.fill("input[name=title]", "Beginner CV written, spring")
+        page.click("text=创建")
+        page.wait_for_url("**/committee/angoff/*/")
+        for n, field in enumerate(page.locator("input[type=number]").all()):
+            field.fill(("0.6", "0.75", "0.5")[n % 3])
+        page.click("text=保存估计")
+        expect(page.locator(".flash")).to_be_visible()
+        assert AngoffEstimate.objects.filter(judge=committee).count() == 3
+        standards.check(page, journey, "angoff-study")
+        mobile.look(path(page, base), "angoff-study")
+
+        # The appeal: read against the result, rejected with reasons.
+        page.goto(f"{base}/committee/appeals/")
+        expect(page.locator("main")).to_contain_text("sandbox was overloaded")
+        standards.check(page, journey, "appeals")
+        mobile.look("/committee/appeals/", "appeals")
+        page.fill("textarea[name=rationale]", "The run finished normally; the score stands.")
+        page.click("button[value=reject]")
+        expect(page.locator(".flash")).to_be_visible()
+        world.appeal.refresh_from_db()
+        assert world.appeal.state == Appeal.State.REJECTED
+
+        # Revoking the certificate issued above, with a reason.
+        page.click("nav >> text=证书管理")
+        standards.check(page, journey, "certificates")
+        mobile.look("/committee/certificates/", "certificates")
+        row = page.locator("tr", has_text=certificate.code)
+        row.locator("form[action$='/revoke/'] input[name=reason]").fill("Issued in error.")
+        row.locator("form[action$='/revoke/'] button").click()
+        expect(page.locator(f"tr:has-text('{certificate.code}') [data-status]")).to_have_attribute(
+            "data-status", "revoked"
+        )
+        certificate.refresh_from_db()
+        assert certificate.revoked_at is not None
+
+        # The audit log, exported: every step above is in the file.
+        page.goto(f"{base}/committee/audit/")
+        standards.check(page, journey, "audit")
+        mobile.look("/committee/audit/", "audit")
+        with page.expect_download() as download:
+            page.click("text=导出 CSV")
+        lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    rows = list(csv.reader(lines))
+    actions = {row[2] for row in rows[1:]}
+    assert {
+        "application.approve",
+        "decision.record",
+        "certificate.issue",
+        "appeal.reject",
+        "certificate.revoke",
+    } <= actions, actions
