@@ -5,6 +5,8 @@ to the end, and each key page again on a 390×844 phone in English, every one he
 var/screenshots/<journey>/, which docs/tour.md walks through)."""
 
 import csv
+import io
+import tarfile
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -40,7 +42,14 @@ from tests.journeys import standards
 from tests.journeys.staff import logged_in, path, phone
 from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
 from tests.test_results import graded_practical, graded_written
-from training.models import QuestionBank, QuestionVersion, Rubric
+from training.models import (
+    BundleUpload,
+    Curriculum,
+    Lesson,
+    QuestionBank,
+    QuestionVersion,
+    Rubric,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -377,3 +386,121 @@ def test_the_committee_reviews_decides_sets_a_standard_issues_revokes_and_export
         "appeal.reject",
         "certificate.revoke",
     } <= actions, actions
+
+
+def instructor_world() -> Exam:
+    """A practice exam six candidates have taken, from all wrong to all right, so that
+    its items have statistics to read."""
+    exam = objective_exam(mode=Exam.Mode.PRACTICE, attempts_allowed=5)
+    Exam.objects.filter(pk=exam.pk).update(title="Convolutions quiz")
+    for n in range(6):
+        attempt = exams.attempt_start(candidate=make_user(f"taker{n}", Role.CANDIDATE), exam=exam)
+        answer_all(attempt, correct=n % 4)
+        exams.attempt_submit(attempt=attempt)
+    return exam
+
+
+def bundle_archive() -> bytes:
+    """A task bundle as an instructor packs it (its validation runs on a grading
+    worker; here it waits in the queue)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        manifest = b'slug = "edge-detect"\ntitle = "Edge detection"\n'
+        info = tarfile.TarInfo("task.toml")
+        info.size = len(manifest)
+        tar.addfile(info, io.BytesIO(manifest))
+    return buffer.getvalue()
+
+
+def test_the_instructor_authors_a_lesson_an_item_a_blueprint_a_bundle_and_reads_item_analysis(
+    browser: Browser,  # noqa: F811
+    live_server,
+    demo: dict[str, Any],
+) -> None:
+    exam = instructor_world()
+    base, journey = live_server.url, "instructor"
+    curriculum = Curriculum.objects.get(slug="beginner-cv")
+    bank = QuestionBank.objects.get(slug="beginner-cv-bank")
+    with (
+        logged_in(browser, base, "instructor") as page,
+        phone(browser, base, demo["instructor"], journey) as mobile,
+    ):
+        page.click("nav >> text=编写工作室")
+        standards.check(page, journey, "studio")
+        mobile.look("/studio/", "studio")
+
+        # A lesson, with its live preview, saved as a draft.
+        page.click(f"main >> text={curriculum.title}")
+        page.click("text=新建课时")
+        page.fill("#title", "Padding and stride")
+        page.fill(
+            "#body", "## Output size\n\nWith padding $p$ and stride $s$ the output is smaller."
+        )
+        expect(page.locator("#preview h2")).to_have_text("Output size")
+        standards.check(page, journey, "lesson-editor")
+        mobile.look(path(page, base), "lesson-editor")
+        page.click("text=保存草稿")
+        expect(page.locator("#review")).to_contain_text("v1")
+        assert not Lesson.objects.get(title="Padding and stride").is_published
+
+        # An item with the single-choice editor, tried in the preview, saved as a draft.
+        page.click("nav >> text=编写工作室")
+        page.click(f"main >> text={bank.title}")
+        page.click("main >> text=单选题")
+        page.fill("#id_name", "stride-two")
+        page.fill("#id_stem", "A 3×3 convolution with stride **2** on a 32×32 input gives?")
+        editor = page.locator("#kind-editor")
+        editor.locator("input[aria-label='选项 a']").fill("16×16 with padding 1")
+        editor.locator("input[aria-label='选项 b']").fill("32×32")
+        editor.locator("input[aria-label='正确 a']").check()
+        preview = page.locator("#item-preview")
+        preview.locator("input[value=a]").check()
+        preview.locator("#try-answer").click()
+        expect(preview.locator("#try-result")).to_contain_text("100%")
+        standards.check(page, journey, "item-editor")
+        mobile.look(path(page, base), "item-editor")
+        page.click("text=保存草稿")
+        expect(page.locator(".flash")).to_be_visible()
+        assert QuestionVersion.objects.filter(question__name="stride-two").exists()
+
+        # A blueprint: one section drawn from the bank, its capacity checked live.
+        page.click("nav >> text=编写工作室")
+        page.click("text=新建试卷")
+        page.fill("#title", "Convolutions mock exam")
+        page.fill("#minutes", "20")
+        row = page.locator("tr.section-row").first
+        row.locator("select").select_option(index=1)
+        row.locator("input[name='s-0-count']").fill("1")
+        expect(page.locator("#capacity-summary")).not_to_be_empty()
+        standards.check(page, journey, "blueprint-editor")
+        mobile.look("/studio/exams/new/", "blueprint-editor")
+        page.click("text=保存蓝图")
+        expect(page.locator(".flash")).to_be_visible()
+        assert Exam.objects.filter(title="Convolutions mock exam").exists()
+
+        # A task bundle: uploaded, then followed while a grading worker checks it.
+        page.click("nav >> text=实操任务包")
+        page.set_input_files(
+            "input[type=file]",
+            {
+                "name": "edge-detect.tar.gz",
+                "mimeType": "application/gzip",
+                "buffer": bundle_archive(),
+            },
+        )
+        page.click("#bundle-button")
+        upload = page.locator("tr.bundle-upload", has_text="edge-detect.tar.gz")
+        expect(upload.locator(".progress[data-stage]")).to_be_visible()
+        standards.check(page, journey, "bundle-upload")
+        mobile.look("/tasks/bundles/", "bundle-upload")
+        assert BundleUpload.objects.filter(file_name="edge-detect.tar.gz").exists()
+
+        # Item analysis: the score distribution, then difficulty and discrimination.
+        page.click("nav >> text=试卷与试题分析")
+        standards.check(page, journey, "exams")
+        mobile.look("/exams/", "exams")
+        page.goto(f"{base}/exams/{exam.pk}/analysis/")
+        expect(page.locator("#score-distribution svg title")).to_contain_text("n = 6")
+        expect(page.locator("table.grid").last).to_contain_text("single_choice")
+        standards.check(page, journey, "item-analysis")
+        mobile.look(f"/exams/{exam.pk}/analysis/", "item-analysis")
