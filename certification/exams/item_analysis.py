@@ -86,4 +86,5 @@ def exam_score_percents(*, exam: Exam, viewer: User) -> list[float]:
         for score, maximum in Attempt.objects.filter(
             exam=exam, state=Attempt.State.GRADED, score__isnull=False, max_score__gt=0
         ).values_list("score", "max_score")
+        if score is not None and maximum
     ]

@@ -58,10 +58,9 @@ def committee_results(request: AuthenticatedRequest) -> HttpResponse:
     shown = results[:page_size]
     composites = [float(r.composite) for r in shown if r.composite is not None]
     cuts = {r.cut_score for r in shown if r.composite is not None}
-    distribution = histogram(
-        composites,
-        marks={str(_("合格线")): float(cuts.pop())} if len(cuts) == 1 and None not in cuts else {},
-    )
+    cut = cuts.pop() if len(cuts) == 1 else None
+    # One cut score line only when every result on the page shares it.
+    distribution = histogram(composites, marks={str(_("合格线")): float(cut)} if cut else {})
     return render(
         request,
         "results/committee_results.html",

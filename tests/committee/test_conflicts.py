@@ -139,12 +139,17 @@ def test_staff_declare_their_own_conflict_on_their_page_and_see_only_their_own(
     client.force_login(mentor)
 
     response = client.post(
-        "/conflicts/", {"candidate": candidate.username, "kind": "trainer", "note": "Evening course"}
+        "/conflicts/",
+        {"candidate": candidate.username, "kind": "trainer", "note": "Evening course"},
     )
 
     assert response.status_code == 302
     relation = TrainingRelation.objects.get(staff=mentor)
-    assert (relation.candidate, relation.kind, relation.declared_by) == (candidate, "trainer", mentor)
+    assert (relation.candidate, relation.kind, relation.declared_by) == (
+        candidate,
+        "trainer",
+        mentor,
+    )
     page = client.get("/conflicts/").content.decode()
     assert candidate.username in page and other_candidate.username not in page
 

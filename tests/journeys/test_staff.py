@@ -500,7 +500,7 @@ def test_the_instructor_authors_a_lesson_an_item_a_blueprint_a_bundle_and_reads_
         standards.check(page, journey, "exams")
         mobile.look("/exams/", "exams")
         page.goto(f"{base}/exams/{exam.pk}/analysis/")
-        expect(page.locator("#score-distribution svg title")).to_contain_text("n = 6")
+        expect(page.locator("#scores-title")).to_contain_text("n = 6")
         expect(page.locator("table.grid").last).to_contain_text("single_choice")
         standards.check(page, journey, "item-analysis")
         mobile.look(f"/exams/{exam.pk}/analysis/", "item-analysis")
