@@ -1176,6 +1176,8 @@ PAGES.update(
         # Operations (ops/): the page and the metrics are the committee's.
         "operations": ("get", lambda w: "/committee/operations/", {"committee"}),
         "metrics": ("get", lambda w: "/metrics", {"committee"}),
+        # Staff declare the candidates they trained on a page of their own.
+        "own conflicts": ("get", lambda w: "/conflicts/", {"instructor", "examiner", "committee"}),
     }
 )
 

@@ -105,3 +105,15 @@ def conflicts_list(*, viewer: User) -> QuerySet[TrainingRelation]:
     return TrainingRelation.objects.select_related("staff", "candidate", "declared_by").order_by(
         "-created_at", "-pk"
     )
+
+
+def conflicts_list_own(*, staff: User) -> QuerySet[TrainingRelation]:
+    """The relations declared for ``staff`` (by themselves or the committee), newest
+    first; NotFound for anyone who is not staff. Read-only."""
+    if not _is_staff(staff):
+        raise NotFound("Not found.")
+    return (
+        TrainingRelation.objects.filter(staff=staff)
+        .select_related("candidate")
+        .order_by("-created_at", "-pk")
+    )

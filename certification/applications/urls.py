@@ -24,6 +24,7 @@ from certification.applications.views import (
     attachment_download,
     committee_decide,
     conflicts_page,
+    own_conflicts_page,
     review_application,
     review_bulk,
     review_queue,
@@ -65,6 +66,7 @@ urlpatterns = [
         name="committee-waiver",
     ),
     path("committee/conflicts/", conflicts_page, name="committee-conflicts"),
+    path("conflicts/", own_conflicts_page, name="own-conflicts"),
     path(
         "committee/applications/<int:application_id>/decide/",
         committee_decide,

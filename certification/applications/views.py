@@ -377,3 +377,37 @@ def conflicts_page(request: AuthenticatedRequest) -> HttpResponse:
     relations = conflicts.conflicts_list(viewer=request.user)
     page = Paginator(relations, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "applications/conflicts.html", {"form": form, "page": page})
+
+
+class OwnConflictForm(forms.Form):
+    candidate = forms.CharField(max_length=150, label=_("考生用户名"))
+    kind = forms.ChoiceField(choices=TrainingRelation.Kind.choices, label=_("关系"))
+    note = forms.CharField(max_length=300, required=False, label=_("说明"))
+
+
+@role_required(Role.INSTRUCTOR, Role.EXAMINER, Role.COMMITTEE)
+def own_conflicts_page(request: AuthenticatedRequest) -> HttpResponse:
+    """Staff declare the candidates they trained or mentored; from then on those
+    candidates' work leaves their queues."""
+    form = OwnConflictForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        candidate = get_user_model().objects.filter(username=form.cleaned_data["candidate"]).first()
+        if candidate is None:
+            form.add_error("candidate", _("没有这个用户名的考生。"))
+        else:
+            try:
+                conflicts.conflict_declare(
+                    declared_by=request.user,
+                    staff=request.user,
+                    candidate=candidate,
+                    kind=form.cleaned_data["kind"],
+                    note=form.cleaned_data["note"],
+                )
+            except ApplicationError as exc:
+                error_show(request, exc, form=form)
+            else:
+                messages.success(request, _("已登记。此后该考生的答卷和面试不会再分配给您。"))
+                return redirect("own-conflicts")
+    relations = conflicts.conflicts_list_own(staff=request.user)
+    page = Paginator(relations, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "applications/own_conflicts.html", {"form": form, "page": page})

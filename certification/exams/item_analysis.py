@@ -74,3 +74,17 @@ def exam_item_analysis(*, exam: Exam, viewer: User) -> tuple[ItemAnalysis, dict[
         for q in Question.objects.filter(pk__in=matrix.item_ids.tolist())
     }
     return analysis, labels
+
+
+def exam_score_percents(*, exam: Exam, viewer: User) -> list[float]:
+    """The percentage score of every graded attempt of ``exam`` (for its score
+    distribution). Instructors and the committee only. Read-only."""
+    if not _may_analyse(viewer):
+        raise NotFound("Not found.")
+    return [
+        float(score / maximum * 100)
+        for score, maximum in Attempt.objects.filter(
+            exam=exam, state=Attempt.State.GRADED, score__isnull=False, max_score__gt=0
+        ).values_list("score", "max_score")
+        if score is not None and maximum
+    ]

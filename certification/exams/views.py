@@ -17,11 +17,16 @@ from certification.exams import answers, integrity
 from certification.exams import manual_grading as manual
 from certification.exams import services as exams
 from certification.exams.forms import SolutionForm
-from certification.exams.item_analysis import exam_item_analysis, exams_for_analysis
+from certification.exams.item_analysis import (
+    exam_item_analysis,
+    exam_score_percents,
+    exams_for_analysis,
+)
 from certification.exams.practical import practical_submit
 from certification.exams.presentation import attempt_view
 from certification.exams.selectors import attempt_get_for_candidate
 from certification.models import Attempt, Certification, Exam
+from core.charts import histogram
 from core.errors import ApplicationError, NotFound
 from core.http import AuthenticatedRequest, error_show, role_required
 from core.ratelimit import page_throttle
@@ -261,6 +266,9 @@ def item_analysis_page(request: AuthenticatedRequest, exam_id: int) -> HttpRespo
             "analysis": result[0] if result else None,
             "rows": rows,
             "chart_height": (len(rows) + 1) * CHART_ROW + 10,
+            "distribution": histogram(exam_score_percents(exam=exam, viewer=request.user))
+            if result
+            else None,
         },
     )
 

@@ -40,6 +40,7 @@ from certification.results.selectors import (
     result_get_for_committee,
     results_for_committee,
 )
+from core.charts import histogram
 from core.errors import ApplicationError, NotFound
 from core.http import AuthenticatedRequest, error_show, role_required
 from core.roles import Role
@@ -54,10 +55,21 @@ def committee_results(request: AuthenticatedRequest) -> HttpResponse:
     results = results_for_committee(
         reviewer=request.user, offset=(page - 1) * page_size, limit=page_size + 1
     )
+    shown = results[:page_size]
+    composites = [float(r.composite) for r in shown if r.composite is not None]
+    cuts = {r.cut_score for r in shown if r.composite is not None}
+    cut = cuts.pop() if len(cuts) == 1 else None
+    # One cut score line only when every result on the page shares it.
+    distribution = histogram(composites, marks={str(_("合格线")): float(cut)} if cut else {})
     return render(
         request,
         "results/committee_results.html",
-        {"results": results[:page_size], "page": page, "has_next": len(results) > page_size},
+        {
+            "results": shown,
+            "page": page,
+            "has_next": len(results) > page_size,
+            "distribution": distribution if composites else None,
+        },
     )
 
 

@@ -129,3 +129,45 @@ def test_the_manual_grading_queue_leaves_out_candidates_the_examiner_trained(
     item = AttemptItem.objects.get(attempt=attempt, version=version)
     with pytest.raises(NotFound):
         manual.manual_item_get(examiner=mentor, item_id=item.pk)
+
+
+def test_staff_declare_their_own_conflict_on_their_page_and_see_only_their_own(
+    client, mentor, candidate, other_candidate
+):
+    other_staff = make_user("other-examiner", Role.EXAMINER)
+    declare(other_staff, other_candidate)
+    client.force_login(mentor)
+
+    response = client.post(
+        "/conflicts/",
+        {"candidate": candidate.username, "kind": "trainer", "note": "Evening course"},
+    )
+
+    assert response.status_code == 302
+    relation = TrainingRelation.objects.get(staff=mentor)
+    assert (relation.candidate, relation.kind, relation.declared_by) == (
+        candidate,
+        "trainer",
+        mentor,
+    )
+    page = client.get("/conflicts/").content.decode()
+    assert candidate.username in page and other_candidate.username not in page
+
+
+def test_an_unknown_candidate_is_refused_on_the_own_conflicts_page_and_nothing_is_recorded(
+    client, mentor
+):
+    client.force_login(mentor)
+
+    response = client.post("/conflicts/", {"candidate": "nobody", "kind": "trainer"})
+
+    assert response.status_code == 200
+    assert not TrainingRelation.objects.exists()
+
+
+def test_a_candidate_has_no_own_conflicts_page(client, candidate):
+    client.force_login(candidate)
+
+    assert client.get("/conflicts/").status_code == 404
+    with pytest.raises(NotFound):
+        conflicts.conflicts_list_own(staff=candidate)
