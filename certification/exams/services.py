@@ -32,6 +32,7 @@ from certification.models import (
     Exam,
     ExamSection,
 )
+from certification.sittings.services import sitting_admit
 from core.errors import ApplicationError, Conflict, NotFound
 from core.tasks import task_send_on_commit
 from grading.objective import response_fraction, response_points
@@ -164,6 +165,7 @@ def attempt_start(*, candidate: User, exam: Exam, now: datetime | None = None) -
     used = Attempt.objects.filter(candidate=candidate, exam=exam).count()
     if used >= exam.attempts_allowed:
         raise Conflict("你已用完作答次数 / You have no attempts left.")
+    sitting_admit(candidate=candidate, exam=exam, now=now)
     seed = secrets.randbits(62)
     drawn = blueprint_draw(exam=exam, seed=seed, exposure=exam_exposure(exam=exam, now=now))
     rng = random.Random(seed ^ 0x5EED)  # noqa: S311
