@@ -40,12 +40,13 @@ def candidate_sittings(request: AuthenticatedRequest, slug: str) -> HttpResponse
 @role_required(Role.CANDIDATE)
 @require_POST
 def candidate_sitting_book(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    selectors.sitting_exam_for_candidate(candidate=request.user, slug=slug)
+    chosen = request.POST.get("sitting", "")
+    if not chosen.isdigit():
+        messages.error(request, _("请先选择一个考场。"))
+        return redirect("sittings", slug=slug)
     try:
-        sitting_id = int(request.POST.get("sitting", "") or 0)
-    except ValueError:
-        sitting_id = 0
-    try:
-        sittings.sitting_book(candidate=request.user, slug=slug, sitting_id=sitting_id)
+        sittings.sitting_book(candidate=request.user, slug=slug, sitting_id=int(chosen))
     except NotFound:
         raise
     except ApplicationError as exc:

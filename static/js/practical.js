@@ -44,6 +44,8 @@
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("role", "img");
     const values = points.map((p) => p.dev);
+    // A screen reader reads the chart as its title and the scores, in order.
+    svg.setAttribute("aria-label", `${figure.getAttribute("aria-label")}: ${values.join(", ")}`);
     const low = Math.min(0, ...values), high = Math.max(1, ...values);
     const x = (i) => pad + (points.length === 1 ? 0 : (i * (width - 2 * pad)) / (points.length - 1));
     const y = (v) => height - pad - ((v - low) / (high - low || 1)) * (height - 2 * pad);

@@ -36,8 +36,10 @@ from certification.models import (
     InterviewSlot,
     SittingBooking,
 )
+from core.roles import Role
 from grading.models import Submission
 from grading.workers import worker_env, worker_start, worker_stop
+from tests.conftest import authenticator_for, make_user
 from tests.factories import correct_response
 from tests.journeys import standards
 from tests.journeys.standards import check
@@ -300,8 +302,12 @@ def result_and_appeal(page: Page, base: str, application: Application, committee
     page.locator("main form button").last.click()
     expect(page.locator(".flash")).to_be_visible()
     check(page, JOURNEY, "15-appeal-filed")
-    [appeal] = committee.api("GET", "/api/v1/appeals/").json()
-    decided = committee.api(
+    # Another member decides the appeal: not the one who decided the result.
+    authenticator_for(make_user("chair2", Role.COMMITTEE))
+    second = Http(base)
+    login(second, "chair2", "correct horse battery staple")
+    [appeal] = second.api("GET", "/api/v1/appeals/").json()
+    decided = second.api(
         "POST",
         f"/api/v1/appeals/{appeal['id']}/decision/",
         json={"grant": False, "rationale": "复核后评分维持不变"},
