@@ -30,7 +30,7 @@ class SittingOut(serializers.ModelSerializer[ExamSitting]):
         ]
 
 
-class BookingOut(serializers.ModelSerializer[SittingBooking]):
+class SittingBookingOut(serializers.ModelSerializer[SittingBooking]):
     sitting = SittingOut()
 
     class Meta:
@@ -38,12 +38,12 @@ class BookingOut(serializers.ModelSerializer[SittingBooking]):
         fields = ["id", "state", "sitting", "booked_at"]
 
 
-class SittingsOut(serializers.Serializer[Any]):
-    booking = BookingOut(allow_null=True)
+class CandidateSittingsOut(serializers.Serializer[Any]):
+    booking = SittingBookingOut(allow_null=True)
     sittings = SittingOut(many=True)
 
 
-class BookIn(serializers.Serializer[Any]):
+class SittingBookIn(serializers.Serializer[Any]):
     sitting = serializers.IntegerField()
 
 
@@ -59,26 +59,28 @@ class CandidateSittingsApi(APIView):
     """The candidate's booking for the certification's written exam and the sittings
     open for booking."""
 
-    @extend_schema(responses=SittingsOut)
+    @extend_schema(responses=CandidateSittingsOut)
     def get(self, request: AuthenticatedApiRequest, slug: str) -> Response:
         exam = selectors.sitting_exam_for_candidate(candidate=request.user, slug=slug)
         booking = selectors.sitting_booking_for_candidate(candidate=request.user, exam=exam)
         return Response(
-            SittingsOut({"booking": booking, "sittings": selectors.sittings_open(exam=exam)}).data
+            CandidateSittingsOut(
+                {"booking": booking, "sittings": selectors.sittings_open(exam=exam)}
+            ).data
         )
 
 
 class SittingBookingApi(APIView):
     """Books a seat (or moves the booking there); DELETE gives the seat back."""
 
-    @extend_schema(request=BookIn, responses={201: BookingOut})
+    @extend_schema(request=SittingBookIn, responses={201: SittingBookingOut})
     def post(self, request: AuthenticatedApiRequest, slug: str) -> Response:
-        data = BookIn(data=request.data)
+        data = SittingBookIn(data=request.data)
         data.is_valid(raise_exception=True)
         booking = sittings.sitting_book(
             candidate=request.user, slug=slug, sitting_id=data.validated_data["sitting"]
         )
-        return Response(BookingOut(booking).data, status=status.HTTP_201_CREATED)
+        return Response(SittingBookingOut(booking).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: AuthenticatedApiRequest, slug: str) -> Response:
