@@ -12,6 +12,7 @@ from certification.learning import urls as learning
 from certification.mentoring import urls as mentoring
 from certification.results import urls as results
 from certification.sessions import urls as sessions
+from certification.sittings import urls as sittings
 from certification.studio import urls as studio
 
 AREAS = (
@@ -19,6 +20,7 @@ AREAS = (
     applications,
     exams,
     interviews,
+    sittings,
     results,
     appeals,
     credentials,

@@ -29,6 +29,7 @@ from certification.models import (
     EligibilityWaiver,
     Enrolment,
     Exam,
+    ExamSitting,
     IntegrityEvent,
     LessonProgress,
     LiveSession,
@@ -39,9 +40,11 @@ from certification.models import (
     PracticeResponse,
     ReviewCard,
     SessionRegistration,
+    SittingBooking,
     TrainingRelation,
 )
 from certification.sessions import services as live
+from certification.sittings import services as sittings
 from core.roles import Role
 from grading.models import Submission
 from tests.conftest import demo_data, make_user
@@ -67,6 +70,7 @@ class World:
     live: Any = None  # live sessions: .upcoming, .started (the owner registered in it)
     project_run: Any = None  # the owner's project run of the beginner CV task
     security: Any = None  # tests/security/world.py (a certificate, two examiners' objects)
+    sitting: Any = None  # a sitting of the written exam, the owner booked into it
 
 
 def live_sessions_world(users: dict[str, Any]) -> SimpleNamespace:
@@ -161,7 +165,23 @@ def world_build(demo: dict[str, Any]) -> World:
         live=live_sessions_world(users),
         project_run=project_run,
         security=security_world(users),
+        sitting=sitting_world(users, demo["certification"].written_exam),
     )
+
+
+def sitting_world(users: dict[str, Any], exam: Exam) -> Any:
+    """A sitting of the written exam in three days, the owner booked into it (after the
+    owner's attempt started: an exam with sittings starts only in the booked window)."""
+    start = timezone.now() + timedelta(days=3)
+    sitting = sittings.sitting_create(
+        created_by=users["committee"],
+        exam_id=exam.pk,
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        capacity=5,
+    )
+    sittings.sitting_book(candidate=users["owner"], slug="beginner-cv", sitting_id=sitting.pk)
+    return sitting
 
 
 @pytest.fixture
@@ -785,6 +805,8 @@ def state(w: World) -> tuple:
         list(
             SessionRegistration.objects.order_by("pk").values_list("pk", "cancelled_at", "attended")
         ),
+        ExamSitting.objects.count(),
+        list(SittingBooking.objects.order_by("pk").values_list("pk", "state")),
     )
 
 
@@ -814,6 +836,45 @@ def test_api_matrix(matrix_world: World, endpoint: str, role: str) -> None:
             or response.json()["error"]["code"] == "not_found"
         )
         assert state(world) == before
+
+
+API.update(
+    {
+        # Exam sittings: the owner's booking; staff open sittings on an exam.
+        "sittings": (
+            "get",
+            lambda w: "/api/v1/certifications/beginner-cv/sittings/",
+            None,
+            {"owner"},
+            200,
+        ),
+        "sitting book": (
+            "post",
+            lambda w: "/api/v1/certifications/beginner-cv/sittings/booking/",
+            lambda w: {"sitting": w.sitting.pk},
+            {"owner"},
+            201,
+        ),
+        "sitting cancel": (
+            "delete",
+            lambda w: "/api/v1/certifications/beginner-cv/sittings/booking/",
+            None,
+            {"owner"},
+            204,
+        ),
+        "sitting open": (
+            "post",
+            lambda w: f"/api/v1/exams/{w.sitting.exam_id}/sittings/",
+            lambda w: {
+                "starts_at": (timezone.now() + timedelta(days=9)).isoformat(),
+                "ends_at": (timezone.now() + timedelta(days=9, hours=2)).isoformat(),
+                "capacity": 3,
+            },
+            {"instructor", "committee"},
+            201,
+        ),
+    }
+)
 
 
 PAGES = {
@@ -1178,6 +1239,36 @@ PAGES.update(
         "metrics": ("get", lambda w: "/metrics", {"committee"}),
         # Staff declare the candidates they trained on a page of their own.
         "own conflicts": ("get", lambda w: "/conflicts/", {"instructor", "examiner", "committee"}),
+    }
+)
+
+
+PAGES.update(
+    {
+        # Exam sittings: the owner books; staff open sittings on an exam.
+        "sittings": ("get", lambda w: "/certifications/beginner-cv/sittings/", {"owner"}),
+        "sitting book": (
+            "post",
+            lambda w: "/certifications/beginner-cv/sittings/book/",
+            {"owner"},
+            {"sitting": ""},
+        ),
+        "sitting cancel": (
+            "post",
+            lambda w: "/certifications/beginner-cv/sittings/cancel/",
+            {"owner"},
+            {},
+        ),
+        "sitting calendar": (
+            "get",
+            lambda w: "/certifications/beginner-cv/sittings/booking.ics",
+            {"owner"},
+        ),
+        "staff sittings": (
+            "get",
+            lambda w: f"/exams/{w.sitting.exam_id}/sittings/",
+            {"instructor", "committee"},
+        ),
     }
 )
 

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from certification.models import Application, Attempt, Certificate, Preference
 from certification.results.scoring import CompositeResult
 from certification.results.selectors import results_for_applications
+from certification.sittings.selectors import SittingStatus, sitting_statuses
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,8 @@ class DashboardRow:
     attempt: Attempt | None
     result: CompositeResult
     certificate: Certificate | None
+    # The written exam's sitting booking, for an exam with sittings; None otherwise.
+    sitting: SittingStatus | None = None
 
 
 def dashboard_rows(*, candidate: User) -> list[DashboardRow]:
@@ -27,12 +30,17 @@ def dashboard_rows(*, candidate: User) -> list[DashboardRow]:
         .prefetch_related("attempts")
     )
     results = results_for_applications(own, feedback=True)
+    sittings = sitting_statuses(
+        candidate=candidate,
+        exam_ids=[a.certification.written_exam_id for a in own if a.certification.written_exam_id],
+    )
     return [
         DashboardRow(
             application=application,
             attempt=application.attempts.first(),
             result=result,
             certificate=getattr(application, "certificate", None),
+            sitting=sittings.get(application.certification.written_exam_id or 0),
         )
         for application, result in zip(own, results, strict=True)
     ]

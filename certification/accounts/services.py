@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
+from certification.accounts.email import email_verification_send
 from certification.accounts.tokens import api_tokens_revoke_all
 from certification.audit.services import audit_record
 from certification.models import Preference
@@ -18,8 +19,9 @@ from core.zones import zone_get
 
 
 def candidate_register(*, username: str, email: str, password: str) -> Any:
-    """Creates a candidate account. Raises ApplicationError for a taken username or a
-    weak password; creates nothing in that case."""
+    """Creates a candidate account and mails a link that confirms its address (on
+    commit). Raises ApplicationError for a taken username or a weak password;
+    creates nothing in that case."""
     User = get_user_model()
     candidate = User(username=username, email=email)
     try:
@@ -31,6 +33,7 @@ def candidate_register(*, username: str, email: str, password: str) -> Any:
         with transaction.atomic():
             candidate.save()
             role_grant(user=candidate, role=Role.CANDIDATE)
+            email_verification_send(user=candidate)
     except IntegrityError as exc:
         raise ApplicationError("该用户名已被使用 / This username is taken.") from exc
     return candidate

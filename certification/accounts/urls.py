@@ -8,7 +8,14 @@ from certification.accounts.api import (
     TokenRevokeApi,
     TokenRotateApi,
 )
-from certification.accounts.views import account_settings, dashboard, home, register
+from certification.accounts.views import (
+    account_settings,
+    dashboard,
+    email_verify_page,
+    email_verify_resend,
+    home,
+    register,
+)
 from certification.accounts.views_security import (
     recovery_codes_renew,
     second_factor_setup,
@@ -20,6 +27,8 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/register/", register, name="register"),
     path("dashboard/", dashboard, name="dashboard"),
+    path("accounts/verify-email/resend/", email_verify_resend, name="email-verify-resend"),
+    path("accounts/verify-email/<str:token>/", email_verify_page, name="email-verify"),
     path("accounts/settings/", account_settings, name="account-settings"),
     path("accounts/two-factor/setup/", second_factor_setup, name="second-factor-setup"),
     path("accounts/two-factor/", second_factor_verify, name="second-factor-verify"),

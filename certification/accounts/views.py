@@ -9,8 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from certification.accounts import services as accounts
+from certification.accounts.email import email_pending, email_verification_send, email_verify
 from certification.accounts.middleware import time_zone_remember
 from certification.accounts.second_factor import (
     second_factor_enrolled,
@@ -52,7 +54,9 @@ def register(request: HttpRequest) -> HttpResponse:
             error_show(request, exc, form=form)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("注册成功 / Welcome!"))
+            messages.success(
+                request, _("注册成功。我们已向你的邮箱发送了验证链接，请打开邮件完成验证。")
+            )
             return redirect("dashboard")
     return render(request, "registration/register.html", {"form": form})
 
@@ -62,7 +66,32 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     if has_role(request.user, Role.COMMITTEE):
         return redirect("committee-applications")
     rows = dashboard_rows(candidate=request.user)
-    return render(request, "accounts/dashboard.html", {"rows": rows})
+    return render(
+        request,
+        "accounts/dashboard.html",
+        {"rows": rows, "email_pending": email_pending(user=request.user)},
+    )
+
+
+def email_verify_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the mail: confirms the address, signed in or not."""
+    try:
+        address = email_verify(token=token)
+    except ApplicationError as exc:
+        return render(request, "accounts/email_verified.html", {"error": exc.message}, status=400)
+    return render(request, "accounts/email_verified.html", {"email": address.email})
+
+
+@login_required
+@require_POST
+def email_verify_resend(request: AuthenticatedRequest) -> HttpResponse:
+    try:
+        email_verification_send(user=request.user)
+    except ApplicationError as exc:
+        error_show(request, exc)
+    else:
+        messages.success(request, _("验证邮件已重新发送，请查收。"))
+    return redirect("dashboard")
 
 
 class PreferenceForm(forms.Form):

@@ -7,15 +7,25 @@ so that each bank fills two forms without repeating an item. Each certification 
 its programme exam and opens for applications, unless candidates have already sat the
 exam it has. A practice quiz draws from the practice pool only and
 is offered on the curriculum's page. Each advanced certification is examined with an
-interview rated with its programme rubric, once it has a practical task. Idempotent."""
+interview rated with its programme rubric, once it has a practical task. Advanced NLP's
+written exam is sat at booked sittings (``SITTING_EXAMS``). Idempotent."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from certification.demo.programme import demo_examiners, demo_interview_slots
-from certification.models import Attempt, Blueprint, BlueprintComponent, Certification, Exam
+from certification.models import (
+    Attempt,
+    Blueprint,
+    BlueprintComponent,
+    Certification,
+    Exam,
+    ExamSitting,
+)
 from certification.results.blueprints import ComponentSpec, blueprint_create
 from certification.results.selectors import blueprint_current
 from core.roles import Role
@@ -40,6 +50,8 @@ PROGRAMME_TASKS = {
 DRAW_PER_CATEGORY = 3
 MINUTES_PER_ITEM = 3
 PRACTICE_PER_CATEGORY = 2
+# Written exams sat at booked sittings (the others start whenever the candidate likes).
+SITTING_EXAMS = ("advanced-nlp",)
 
 
 def programme_exams_load(*, author: User) -> dict[str, Exam]:
@@ -72,6 +84,8 @@ def programme_exams_load(*, author: User) -> dict[str, Exam]:
                 certification.is_open = True
                 certification.save(update_fields=["written_exam", "is_open"])
         exams[certification.slug] = exam
+        if certification.slug in SITTING_EXAMS and committee is not None:
+            demo_sittings(exam=exam, created_by=committee)
         interview_rubric = loaded.rubrics.get(f"{domain}-adv-interview")
         if interview_rubric is not None and committee is not None:
             advanced_interview(
@@ -113,6 +127,26 @@ def advanced_interview(
             advanced=certification, examiners=demo_examiners(), committee=committee
         )
     return blueprint
+
+
+def demo_sittings(*, exam: Exam, created_by: User) -> list[ExamSitting]:
+    """Three sittings of 30 seats, at 09:00–12:00 (the site's zone) two, three and
+    seven days from now, booked up to 24 hours before; none when the exam has some."""
+    if exam.sittings.exists():
+        return []
+    today = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
+    return [
+        ExamSitting.objects.create(
+            exam=exam,
+            starts_at=today + timedelta(days=days),
+            ends_at=today + timedelta(days=days, hours=3),
+            capacity=30,
+            location="线上监考 Online, proctored",
+            cutoff_hours=24,
+            created_by=created_by,
+        )
+        for days in (2, 3, 7)
+    ]
 
 
 def _replaceable(certification: Certification) -> bool:

@@ -35,6 +35,7 @@ from certification.models import (
     Exam,
     ExamSection,
 )
+from certification.sittings.services import sitting_admit
 from core.errors import Conflict, NotFound
 from core.tasks import task_send_on_commit
 from grading.objective import response_fraction, response_points
@@ -93,6 +94,7 @@ def attempt_start(*, candidate: User, exam: Exam, now: datetime | None = None) -
         raise Conflict("考试已关闭 / The exam is closed.")
     if len(earlier) >= exam.attempts_allowed:
         raise Conflict("你已用完作答次数 / You have no attempts left.")
+    sitting_admit(candidate=candidate, exam=exam, now=now)
     seed = secrets.randbits(62)
     drawn = blueprint_draw(
         exam=exam,

@@ -1,6 +1,6 @@
 """Models of the certification app, one module per area (see each module's docstring)."""
 
-from certification.models.accounts import Preference
+from certification.models.accounts import EmailAddress, Preference
 from certification.models.applications import (
     Application,
     ApplicationAttachment,
@@ -49,6 +49,7 @@ from certification.models.programme import (
     EligibilityRule,
 )
 from certification.models.sessions import LiveSession, SessionRegistration
+from certification.models.sittings import ExamSitting, SittingBooking
 
 __all__ = [
     "Accommodation",
@@ -72,10 +73,12 @@ __all__ = [
     "Decision",
     "EligibilityRule",
     "EligibilityWaiver",
+    "EmailAddress",
     "Enrolment",
     "Exam",
     "ExamItem",
     "ExamSection",
+    "ExamSitting",
     "IntegrityEvent",
     "Interview",
     "InterviewRating",
@@ -94,6 +97,7 @@ __all__ = [
     "Preference",
     "ReviewCard",
     "SessionRegistration",
+    "SittingBooking",
     "StudyPlanSnapshot",
     "TrainingRelation",
     "_certificate_code",

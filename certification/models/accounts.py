@@ -22,3 +22,21 @@ class Preference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.time_zone or '-'}"
+
+
+class EmailAddress(models.Model):
+    """The address a self-registered person was asked to confirm, and when they did
+    (by opening the link mailed to it). Accounts made by staff have no row."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="email_address",
+    )
+    email = models.EmailField()
+    verified_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.email} ({'verified' if self.verified_at else 'pending'})"

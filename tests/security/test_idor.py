@@ -28,6 +28,8 @@ PUBLIC = {
     "curricula/<slug:slug>/": "a curriculum's public description",
     "accounts/password-reset/<uidb64>/<token>/": "the e-mailed reset link: its signed, "
     "expiring token is the credential (Django's PasswordResetConfirmView checks it)",
+    "accounts/verify-email/<str:token>/": "the e-mailed confirmation link: its signed, "
+    "expiring token names the account and the address it confirms",
 }
 # Framework pages that are not ours to matrix (Django's admin checks staff itself).
 IGNORED_PREFIXES = ("admin/", "static/", "media/", "__debug__/")
