@@ -30,14 +30,14 @@ def committee_decide(request: AuthenticatedRequest, application_id: int) -> Http
     try:
         if request.POST.get("decision") == "approve":
             applications.application_approve(application_id=application_id, reviewer=request.user)
-            messages.success(request, _("已批准 / Approved."))
+            messages.success(request, _("已批准"))
         else:
             applications.application_reject(
                 application_id=application_id,
                 reviewer=request.user,
                 reason=request.POST.get("reason", ""),
             )
-            messages.success(request, _("已拒绝 / Rejected."))
+            messages.success(request, _("已拒绝"))
     except NotFound:
         raise
     except ApplicationError as exc:
@@ -147,9 +147,9 @@ def apply(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         else:
             if saving_draft:
                 _attach_all(request, application, form.cleaned_data["attachments"])
-                messages.success(request, _("草稿已保存 / Draft saved."))
+                messages.success(request, _("草稿已保存"))
                 return redirect("apply", slug=slug)
-            messages.success(request, _("申请已提交，等待审核 / Application submitted."))
+            messages.success(request, _("申请已提交，等待审核"))
             return redirect("dashboard")
     eligibility = selectors.eligibility_check(candidate=request.user, certification=certification)
     return render(
@@ -184,7 +184,7 @@ def application_withdraw(request: AuthenticatedRequest, application_id: int) -> 
     except ApplicationError as exc:
         error_show(request, exc)
     else:
-        messages.success(request, _("申请已撤回 / Application withdrawn."))
+        messages.success(request, _("申请已撤回"))
     return redirect("application-detail", application_id=application_id)
 
 
@@ -203,9 +203,9 @@ def application_attach(request: AuthenticatedRequest, application_id: int) -> Ht
     if form.is_valid() and _attach_all(
         request, found.application, form.cleaned_data["attachments"]
     ):
-        messages.success(request, _("附件已上传 / Attached."))
+        messages.success(request, _("附件已上传"))
     elif not form.is_valid():
-        messages.error(request, _("请选择文件 / Choose a file."))
+        messages.error(request, _("请选择文件"))
     return redirect("application-detail", application_id=application_id)
 
 
@@ -340,7 +340,7 @@ def review_waiver(request: AuthenticatedRequest, application_id: int) -> HttpRes
     except ApplicationError as exc:
         error_show(request, exc)
     else:
-        messages.success(request, _("已授予豁免 / Waiver granted."))
+        messages.success(request, _("已授予豁免"))
     return redirect("committee-application", application_id=application_id)
 
 
@@ -359,7 +359,7 @@ def conflicts_page(request: AuthenticatedRequest) -> HttpResponse:
         staff = users.filter(username=form.cleaned_data["staff"]).first()
         candidate = users.filter(username=form.cleaned_data["candidate"]).first()
         if staff is None or candidate is None:
-            form.add_error(None, _("用户不存在 / No such user."))
+            form.add_error(None, _("用户不存在"))
         else:
             try:
                 conflicts.conflict_declare(
@@ -372,7 +372,7 @@ def conflicts_page(request: AuthenticatedRequest) -> HttpResponse:
             except ApplicationError as exc:
                 error_show(request, exc, form=form)
             else:
-                messages.success(request, _("已登记 / Recorded."))
+                messages.success(request, _("已登记"))
                 return redirect("committee-conflicts")
     relations = conflicts.conflicts_list(viewer=request.user)
     page = Paginator(relations, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -15,6 +15,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from certification.models import Certification, Enrolment
 from core.errors import NotFound
@@ -143,7 +144,7 @@ def project_run_get_for_candidate(*, candidate: User, run_id: str) -> Submission
         .first()
     )
     if run is None or not _is_candidate(candidate):
-        raise NotFound("没有这次运行 / No such project run.")
+        raise NotFound(_("没有这次运行"))
     return run
 
 
@@ -163,7 +164,7 @@ def project_run_create(
     call is a new run."""
     task = project_get_for_candidate(candidate=candidate, slug=slug)
     if upload is None:
-        raise practical.InvalidSubmission("请上传 solution.py / Upload solution.py.")
+        raise practical.InvalidSubmission(_("请上传 solution.py"))
     return practical.submission_create(
         task=task,
         candidate=candidate,

@@ -81,7 +81,7 @@ def application_result(request: AuthenticatedRequest, application_id: int) -> Ht
         except ApplicationError as exc:
             error_show(request, exc, form=form)
         else:
-            messages.success(request, _("申诉已提交 / Appeal filed."))
+            messages.success(request, _("申诉已提交"))
             return redirect("application-result", application_id=application_id)
     history = decisions.decisions_for_application(
         viewer=request.user, application=result.application
@@ -134,7 +134,7 @@ def committee_decide_result(request: AuthenticatedRequest, application_id: int) 
     except ApplicationError as exc:
         error_show(request, exc)
     else:
-        messages.success(request, _("结论已记录 / Decision recorded."))
+        messages.success(request, _("结论已记录"))
     return redirect("committee-result", application_id=application_id)
 
 
@@ -203,7 +203,7 @@ def committee_blueprints(request: AuthenticatedRequest) -> HttpResponse:
         except ApplicationError as exc:
             error_show(request, exc, form=form)
         else:
-            messages.success(request, _("蓝图已保存 / Blueprint saved."))
+            messages.success(request, _("蓝图已保存"))
             return redirect("committee-blueprints")
     rows = blueprints_for_committee(viewer=request.user)
     return render(request, "results/blueprints.html", {"rows": rows, "form": form})
@@ -213,7 +213,7 @@ def committee_blueprints(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def committee_blueprint_publish(request: AuthenticatedRequest, blueprint_id: int) -> HttpResponse:
     blueprint_publish(blueprint_id=blueprint_id, actor=request.user)
-    messages.success(request, _("蓝图已发布 / Blueprint published."))
+    messages.success(request, _("蓝图已发布"))
     return redirect("committee-blueprints")
 
 
@@ -245,7 +245,7 @@ def _judge_page(request: AuthenticatedRequest, study_id: int) -> HttpResponse:
                     if raw:
                         estimates[version.question_id] = Decimal(raw)
                 angoff_estimates_save(study_id=study.pk, judge=request.user, estimates=estimates)
-                messages.success(request, _("估计已保存 / Estimates saved."))
+                messages.success(request, _("估计已保存"))
             elif action == "next_round":
                 angoff_round_next(study_id=study.pk, actor=request.user)
             elif action == "apply":
@@ -256,15 +256,14 @@ def _judge_page(request: AuthenticatedRequest, study_id: int) -> HttpResponse:
                 )
                 messages.success(
                     request,
-                    _("已生成蓝图草稿 v%(v)s / Draft blueprint created.")
-                    % {"v": blueprint.version},
+                    _("已生成蓝图草稿 v%(v)s") % {"v": blueprint.version},
                 )
             else:
                 raise Http404
         except NotFound:
             raise
         except (InvalidOperation, ValueError):
-            messages.error(request, _("估计值须为 0–1 的数 / Estimates are numbers 0–1."))
+            messages.error(request, _("估计值须为 0–1 的数"))
         except ApplicationError as exc:
             error_show(request, exc)
         return redirect("angoff-study", study_id=study.pk)

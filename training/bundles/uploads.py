@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 from core.private_storage import private_local_copy, private_save, private_size
@@ -30,9 +31,7 @@ def bundle_upload_receive(*, upload: UploadedFile, uploaded_by: User) -> BundleU
     stored then."""
     name = (upload.name or "").lower()
     if not name.endswith(ARCHIVE_SUFFIXES):
-        raise ApplicationError(
-            "请上传 .tar.gz、.tar 或 .zip 压缩包 / Upload a .tar.gz, .tar or .zip archive."
-        )
+        raise ApplicationError(_("请上传 .tar.gz、.tar 或 .zip 压缩包"))
     limit = settings.BUNDLE_MAX_BYTES
     if upload.size is not None and upload.size > limit:
         raise ApplicationError(
