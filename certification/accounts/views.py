@@ -64,9 +64,9 @@ def language_set(request: HttpRequest) -> HttpResponse:
 
 
 class RegisterForm(forms.Form):
-    username = forms.RegexField(regex=r"^[\w.@+-]{3,150}$", label=_("用户名 Username"))
-    email = forms.EmailField(label=_("电子邮箱 E-mail"))
-    password = forms.CharField(widget=forms.PasswordInput, label=_("密码 Password"))
+    username = forms.RegexField(regex=r"^[\w.@+-]{3,150}$", label=_("用户名"))
+    email = forms.EmailField(label=_("电子邮箱"))
+    password = forms.CharField(widget=forms.PasswordInput, label=_("密码"))
 
 
 def register(request: HttpRequest) -> HttpResponse:

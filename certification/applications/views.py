@@ -62,13 +62,13 @@ class MultipleFileField(forms.FileField):
 
 
 class ApplicationForm(forms.Form):
-    full_name = forms.CharField(max_length=120, label=_("姓名 Full name"))
-    email = forms.EmailField(required=False, label=_("联系邮箱 Contact e-mail"))
-    phone = forms.CharField(max_length=40, required=False, label=_("电话 Phone"))
-    organization = forms.CharField(max_length=200, required=False, label=_("单位 Organisation"))
-    learning_history = forms.CharField(widget=forms.Textarea, label=_("学习经历 Learning history"))
+    full_name = forms.CharField(max_length=120, label=_("姓名"))
+    email = forms.EmailField(required=False, label=_("联系邮箱"))
+    phone = forms.CharField(max_length=40, required=False, label=_("电话"))
+    organization = forms.CharField(max_length=200, required=False, label=_("单位"))
+    learning_history = forms.CharField(widget=forms.Textarea, label=_("学习经历"))
     project_experience = forms.CharField(
-        widget=forms.Textarea, label=_("项目经验 Project experience")
+        widget=forms.Textarea, label=_("项目经验")
     )
     waiver_request = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -189,7 +189,7 @@ def application_withdraw(request: AuthenticatedRequest, application_id: int) -> 
 
 
 class AttachmentForm(forms.Form):
-    attachments = MultipleFileField(label=_("附件 Attachments"))
+    attachments = MultipleFileField(label=_("附件"))
 
 
 @role_required(Role.CANDIDATE)
@@ -345,10 +345,10 @@ def review_waiver(request: AuthenticatedRequest, application_id: int) -> HttpRes
 
 
 class ConflictForm(forms.Form):
-    staff = forms.CharField(max_length=150, label=_("讲师/考官/委员 用户名 Staff username"))
-    candidate = forms.CharField(max_length=150, label=_("考生用户名 Candidate username"))
-    kind = forms.ChoiceField(choices=TrainingRelation.Kind.choices, label=_("关系 Relation"))
-    note = forms.CharField(max_length=300, required=False, label=_("说明 Note"))
+    staff = forms.CharField(max_length=150, label=_("讲师、考官或委员的用户名"))
+    candidate = forms.CharField(max_length=150, label=_("考生用户名"))
+    kind = forms.ChoiceField(choices=TrainingRelation.Kind.choices, label=_("关系"))
+    note = forms.CharField(max_length=300, required=False, label=_("备注"))
 
 
 @role_required(Role.COMMITTEE)

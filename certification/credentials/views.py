@@ -176,16 +176,16 @@ def verify_credential(request: HttpRequest) -> HttpResponse:
 
 
 class PrivacyForm(forms.Form):
-    show_name = forms.BooleanField(required=False, label=_("公开姓名 Show my name"))
+    show_name = forms.BooleanField(required=False, label=_("公开姓名"))
     shown_results = forms.MultipleChoiceField(
         required=False,
         widget=forms.CheckboxSelectMultiple,
         choices=[
-            ("written", _("笔试成绩 Written exam")),
-            ("practical", _("实操成绩 Practical")),
-            ("composite", _("综合成绩 Composite")),
+            ("written", _("笔试成绩")),
+            ("practical", _("实操成绩")),
+            ("composite", _("综合成绩")),
         ],
-        label=_("公开的成绩 Results shown"),
+        label=_("公开的成绩"),
     )
 
 

@@ -150,10 +150,10 @@ def committee_adjudication_check(
 
 class BlueprintForm(forms.Form):
     certification = forms.ModelChoiceField(Certification.objects.all(), label=_("认证"))
-    cut_score = forms.DecimalField(min_value=0, max_value=100, label=_("合格线 Cut score"))
-    borderline_margin = forms.DecimalField(min_value=0, initial=2, label=_("临界范围 Margin"))
+    cut_score = forms.DecimalField(min_value=0, max_value=100, label=_("合格线"))
+    borderline_margin = forms.DecimalField(min_value=0, initial=2, label=_("临界范围"))
     rater_threshold = forms.DecimalField(
-        min_value=0, initial=15, label=_("评分差异阈值 Rater threshold")
+        min_value=0, initial=15, label=_("评分差异阈值")
     )
     appeal_window_days = forms.IntegerField(min_value=0, initial=14, label=_("申诉期（天）"))
     written_weight = forms.DecimalField(min_value=0, max_value=1, initial=0, required=False)
@@ -164,7 +164,7 @@ class BlueprintForm(forms.Form):
     interview_minimum = forms.DecimalField(min_value=0, max_value=100, initial=0, required=False)
     interview_rubric = forms.ModelChoiceField(Rubric.objects.all(), required=False)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    publish = forms.BooleanField(required=False, label=_("立即发布 Publish now"))
+    publish = forms.BooleanField(required=False, label=_("立即发布"))
 
     def components(self) -> list[ComponentSpec]:
         data = self.cleaned_data
