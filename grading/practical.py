@@ -155,7 +155,7 @@ def _quota_check(*, task: PracticalTask, candidate: User, purpose: str) -> None:
                 _("今天的项目运行次数已用完（每个任务每天 %(n)d 次），请明天再试") % {"n": per_day}
             )
     elif submissions_used(task=task, candidate=candidate) >= task.submission_quota:
-        raise Conflict(f"提交次数已用完（{task.submission_quota} 次）/ Submission quota used up.")
+        raise Conflict(_("提交次数已用完（%(n)d 次）") % {"n": task.submission_quota})
 
 
 def submission_create(
@@ -224,7 +224,7 @@ def framework_last_used(*, task: PracticalTask, candidate: User) -> str:
 def _read_upload(upload: UploadedFile) -> bytes:
     if upload.size is not None and upload.size > settings.SOLUTION_MAX_BYTES:
         raise InvalidSubmission(
-            f"文件过大（上限 {settings.SOLUTION_MAX_BYTES // 1024} KiB）/ File too large."
+            _("文件过大（上限 %(n)d KiB）") % {"n": settings.SOLUTION_MAX_BYTES // 1024}
         )
     name = upload.name or ""
     if not name.endswith(".py"):

@@ -67,13 +67,11 @@ class ApplicationForm(forms.Form):
     phone = forms.CharField(max_length=40, required=False, label=_("电话"))
     organization = forms.CharField(max_length=200, required=False, label=_("单位"))
     learning_history = forms.CharField(widget=forms.Textarea, label=_("学习经历"))
-    project_experience = forms.CharField(
-        widget=forms.Textarea, label=_("项目经验")
-    )
+    project_experience = forms.CharField(widget=forms.Textarea, label=_("项目经验"))
     waiver_request = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        label=_("豁免申请理由（不满足报名条件时）Reasons for a waiver (if not eligible)"),
+        label=_("豁免申请理由（不满足报名条件时）"),
     )
     attachments = MultipleFileField(
         required=False, label=_("附件（PDF/PNG/JPEG，每个 ≤ 5 MB）Attachments")

@@ -244,9 +244,8 @@ def certificate_renew(
             credits = earned  # what the holder studied here since the validity began
         if basis == "continuing_education" and (credits or 0) < renewal_credits_required():
             raise Conflict(
-                f"继续教育学分不足 {renewal_credits_required()}（已记录 {earned}）/ "
-                f"At least {renewal_credits_required()} continuing-education credits are "
-                f"needed ({earned} recorded)."
+                _("继续教育学分不足 %(required)s（已记录 %(earned)s）")
+                % {"required": renewal_credits_required(), "earned": earned}
             )
         if certificate.status == Certificate.Status.REVOKED:
             raise Conflict(_("证书已撤销"))

@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from certification.models import Certification, Enrolment
 from core.errors import NotFound
@@ -26,10 +27,7 @@ from grading.models import Submission
 from training.bundles.paths import bundle_paths
 from training.models import Curriculum, Lesson, PracticalTask
 
-NOT_AVAILABLE = (
-    "没有这个项目，或它不属于你报名的课程 / No such project, or it is not part of the "
-    "curricula you are enrolled in."
-)
+NOT_AVAILABLE = gettext_lazy("没有这个项目，或它不属于你报名的课程")
 
 
 @dataclass(frozen=True)

@@ -100,9 +100,7 @@ def _body(text: str) -> str:
     if not body:
         raise ApplicationError(_("内容不能为空"))
     if len(body) > MAX_BODY:
-        raise ApplicationError(
-            f"内容过长（最多 {MAX_BODY} 字）/ Too long (at most {MAX_BODY} characters)."
-        )
+        raise ApplicationError(_("内容过长（最多 %(n)d 字）") % {"n": MAX_BODY})
     return body
 
 

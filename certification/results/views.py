@@ -152,9 +152,7 @@ class BlueprintForm(forms.Form):
     certification = forms.ModelChoiceField(Certification.objects.all(), label=_("认证"))
     cut_score = forms.DecimalField(min_value=0, max_value=100, label=_("合格线"))
     borderline_margin = forms.DecimalField(min_value=0, initial=2, label=_("临界范围"))
-    rater_threshold = forms.DecimalField(
-        min_value=0, initial=15, label=_("评分差异阈值")
-    )
+    rater_threshold = forms.DecimalField(min_value=0, initial=15, label=_("评分差异阈值"))
     appeal_window_days = forms.IntegerField(min_value=0, initial=14, label=_("申诉期（天）"))
     written_weight = forms.DecimalField(min_value=0, max_value=1, initial=0, required=False)
     written_minimum = forms.DecimalField(min_value=0, max_value=100, initial=0, required=False)

@@ -34,9 +34,7 @@ def bundle_upload_receive(*, upload: UploadedFile, uploaded_by: User) -> BundleU
         raise ApplicationError(_("请上传 .tar.gz、.tar 或 .zip 压缩包"))
     limit = settings.BUNDLE_MAX_BYTES
     if upload.size is not None and upload.size > limit:
-        raise ApplicationError(
-            f"压缩包过大（上限 {limit // (1 << 20)} MiB）/ The archive is too large."
-        )
+        raise ApplicationError(_("压缩包过大（上限 %(n)d MiB）") % {"n": limit // (1 << 20)})
     relative = Path("uploads") / uuid.uuid4().hex / Path(upload.name or "bundle.zip").name
     private_save(relative.as_posix(), upload)
     with transaction.atomic():
