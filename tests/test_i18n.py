@@ -362,8 +362,8 @@ def test_no_msgid_carries_both_languages() -> None:
     """'用户名 Username' or '已保存 / Saved.': the English belongs in the catalogue."""
     for entry in po_entries(EN_PO):
         msgid, msgstr = entry["msgid"], entry["msgstr"]
-        if not HAN.search(msgid) or not msgstr:
-            continue
+        if not HAN.search(msgid) or not msgstr or msgid == "简体中文":
+            continue  # the picker names each language in itself
         assert not BILINGUAL.search(msgid), msgid
         english = re.sub(r"%\([a-z_]+\)[sd]", "", msgstr).strip(" .:")
         source = re.sub(r"%\([a-z_]+\)[sd]", "", msgid)
