@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from certification.accounts import views as account_views
 from certification.accounts.views_security import ResetConfirmView
 from certification.urls import api_urlpatterns as certification_api
 from core.api_docs import ApiDocsView
@@ -12,8 +13,8 @@ from core.ratelimit import page_throttle
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("i18n/setlang/", account_views.language_set, name="set_language"),
+    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Password reset by e-mail with Django's views and signed tokens; the form answers
     # the same whether or not the address has an account.

@@ -1,6 +1,8 @@
 """The one domain error type. Services raise these; the API's exception handler and
 the HTML views turn them into one JSON shape or a readable message."""
 
+from core.i18n import StrOrPromise
+
 
 class ApplicationError(Exception):
     """A rule of the domain refused the request. ``message`` is shown to the user."""
@@ -8,7 +10,10 @@ class ApplicationError(Exception):
     status_code = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, extra: dict[str, object] | None = None) -> None:
+    def __init__(self, message: StrOrPromise, *, extra: dict[str, object] | None = None) -> None:
+        # Read now, in the language of the request that caused it (a lazy message
+        # from a module-level constant too).
+        message = str(message)
         super().__init__(message)
         self.message = message
         self.extra = extra or {}

@@ -7,8 +7,12 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
-MESSAGE = "请求内容过大 / The request body is too large."
+from core.i18n import StrOrPromise
+
+MESSAGE = gettext_lazy("请求内容过大")
 
 
 class BodySizeLimitMiddleware:
@@ -22,13 +26,16 @@ class BodySizeLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         declared = request.META.get("CONTENT_LENGTH") or "0"
         if not declared.isdigit():
-            return _refuse(request, 400, "bad_request", "Content-Length 无效 / Invalid length.")
+            return _refuse(request, 400, "bad_request", gettext_lazy("Content-Length 无效"))
         if int(declared) > settings.REQUEST_BODY_MAX_BYTES:
             return _refuse(request, 413, "too_large", MESSAGE)
         return self.get_response(request)
 
 
-def _refuse(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+def _refuse(request: HttpRequest, status: int, code: str, message: StrOrPromise) -> HttpResponse:
+    # This runs before LocaleMiddleware has picked the language: pick it here.
+    with translation.override(translation.get_language_from_request(request)):
+        message = str(message)
     if request.path.startswith("/api/"):
         return JsonResponse({"error": {"code": code, "message": message}}, status=status)
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")

@@ -5,6 +5,8 @@ accepted, which a form offers, and the zone a name stands for. Used by live sess
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from django.utils.translation import gettext as _
+
 from core.errors import ApplicationError
 
 # Aliases and legacy names that the tz database keeps for compatibility: valid, but
@@ -35,7 +37,7 @@ def zone_get(name: str, *, field: str = "time_zone") -> ZoneInfo:
     is not an IANA zone: a file path or a typo is never looked up."""
     if name not in zone_names():
         raise ApplicationError(
-            f"未知的时区 / Unknown time zone: {name[:64]}",
+            _("未知的时区：%(name)s") % {"name": name[:64]},
             extra={"field": field},
         )
     return ZoneInfo(name)

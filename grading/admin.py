@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError
 from grading import practical
@@ -60,7 +61,7 @@ class SubmissionAdmin(admin.ModelAdmin[Submission]):
     inlines = [GradingRunInline]
     actions = ["rerun"]
 
-    @admin.action(description="重新评测（保留历史）/ Re-run (history kept)")
+    @admin.action(description=gettext_lazy("重新评测（保留历史）"))
     def rerun(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
         user = request.user
         assert isinstance(user, User)  # the admin requires a staff login

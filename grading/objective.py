@@ -11,6 +11,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from core.errors import ApplicationError
 from training.models import QuestionVersion
 
@@ -37,12 +39,12 @@ def response_validate(*, version: QuestionVersion, response: Any) -> dict[str, A
     """The response in canonical shape. Raises InvalidResponse for anything that does
     not fit the item, including ids the item does not have."""
     if not isinstance(response, dict):
-        raise InvalidResponse("答案格式无效 / The answer must be an object.")
+        raise InvalidResponse(_("答案格式无效"))
     data, kind = version.data, version.kind
     if kind == Kind.SINGLE_CHOICE:
         choice = response.get("choice")
         if not isinstance(choice, str) or choice not in _ids(data["choices"]):
-            raise InvalidResponse("选项不存在 / No such option.")
+            raise InvalidResponse(_("选项不存在"))
         return {"choice": choice}
     if kind == Kind.MULTIPLE_CHOICE:
         choices = response.get("choices")
@@ -50,18 +52,18 @@ def response_validate(*, version: QuestionVersion, response: Any) -> dict[str, A
         if not isinstance(choices, list) or not all(
             isinstance(c, str) and c in valid for c in choices
         ):
-            raise InvalidResponse("选项不存在 / No such option.")
+            raise InvalidResponse(_("选项不存在"))
         return {"choices": sorted(set(choices))}
     if kind == Kind.TRUE_FALSE:
         value = response.get("value")
         if not isinstance(value, bool):
-            raise InvalidResponse("请选择对或错 / Choose true or false.")
+            raise InvalidResponse(_("请选择对或错"))
         return {"value": value}
     if kind == Kind.FILL_IN:
         blanks = response.get("blanks")
         names = [str(b) for b in data["blanks"]]
         if not isinstance(blanks, dict) or not set(blanks) <= set(names):
-            raise InvalidResponse("填空不存在 / No such blank.")
+            raise InvalidResponse(_("填空不存在"))
         return {
             "blanks": {name: _text(blanks[name], 2000, "blank") for name in names if name in blanks}
         }
@@ -71,18 +73,18 @@ def response_validate(*, version: QuestionVersion, response: Any) -> dict[str, A
         if not isinstance(pairs, dict) or not all(
             p in prompts and isinstance(o, str) and o in options for p, o in pairs.items()
         ):
-            raise InvalidResponse("匹配项不存在 / No such pair.")
+            raise InvalidResponse(_("匹配项不存在"))
         return {"pairs": dict(sorted(pairs.items()))}
     if kind == Kind.ORDERING:
         order = response.get("order")
         if not isinstance(order, list) or sorted(map(str, order)) != sorted(_ids(data["items"])):
-            raise InvalidResponse("排序必须包含每一项且仅一次 / Order every item exactly once.")
+            raise InvalidResponse(_("排序必须包含每一项且仅一次"))
         return {"order": [str(i) for i in order]}
     if kind in (Kind.SHORT_ANSWER, Kind.CASE_ANALYSIS):
         return {"text": _text(response.get("text"), MAX_TEXT, "answer")}
     if kind == Kind.PROGRAMMING:
         return {"code": _text(response.get("code"), MAX_CODE, "code")}
-    raise InvalidResponse("该题无需作答 / This item takes no answer.")
+    raise InvalidResponse(_("该题无需作答"))
 
 
 def response_fraction(*, version: QuestionVersion, response: dict[str, Any] | None) -> float | None:

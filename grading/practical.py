@@ -35,6 +35,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, Conflict, NotFound
 from core.file_cache import CacheCorrupt, cached_files
@@ -151,12 +152,10 @@ def _quota_check(*, task: PracticalTask, candidate: User, purpose: str) -> None:
         per_day = settings.PROJECT_RUNS_PER_DAY
         if project_runs_today(task=task, candidate=candidate) >= per_day:
             raise Conflict(
-                f"今天的项目运行次数已用完（每个任务每天 {per_day} 次），请明天再试 / "
-                f"You have used today's {per_day} project runs of this task; "
-                "try again tomorrow."
+                _("今天的项目运行次数已用完（每个任务每天 %(n)d 次），请明天再试") % {"n": per_day}
             )
     elif submissions_used(task=task, candidate=candidate) >= task.submission_quota:
-        raise Conflict(f"提交次数已用完（{task.submission_quota} 次）/ Submission quota used up.")
+        raise Conflict(_("提交次数已用完（%(n)d 次）") % {"n": task.submission_quota})
 
 
 def submission_create(
@@ -204,8 +203,8 @@ def submission_framework_check(*, task: PracticalTask, framework: str | None) ->
         return task.frameworks[0]
     if framework not in task.frameworks:
         raise InvalidSubmission(
-            f"此任务不支持该框架 / This task does not take {framework!r} solutions; "
-            f"choose one of {', '.join(task.frameworks)}."
+            _("此任务不接受 %(framework)s 的解答，请选择 %(choices)s 之一")
+            % {"framework": framework, "choices": ", ".join(task.frameworks)}
         )
     return framework
 
@@ -225,18 +224,18 @@ def framework_last_used(*, task: PracticalTask, candidate: User) -> str:
 def _read_upload(upload: UploadedFile) -> bytes:
     if upload.size is not None and upload.size > settings.SOLUTION_MAX_BYTES:
         raise InvalidSubmission(
-            f"文件过大（上限 {settings.SOLUTION_MAX_BYTES // 1024} KiB）/ File too large."
+            _("文件过大（上限 %(n)d KiB）") % {"n": settings.SOLUTION_MAX_BYTES // 1024}
         )
     name = upload.name or ""
     if not name.endswith(".py"):
-        raise InvalidSubmission("请上传 solution.py / Upload a Python file (solution.py).")
+        raise InvalidSubmission(_("请上传 solution.py"))
     content: bytes = upload.read()
     try:
         content.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidSubmission("文件不是 UTF-8 文本 / The file is not UTF-8 text.") from exc
+        raise InvalidSubmission(_("文件不是 UTF-8 文本")) from exc
     if not content.strip():
-        raise InvalidSubmission("文件为空 / The file is empty.")
+        raise InvalidSubmission(_("文件为空"))
     return content
 
 
@@ -396,9 +395,9 @@ def submission_rerun(*, submission_id: int, requested_by: User) -> Submission:
         )
         submission = Submission.objects.select_related("task").filter(pk=submission_id).first()
         if submission is None:
-            raise NotFound("没有这个提交 / No such submission.")
+            raise NotFound(_("没有这个提交"))
         if not moved:
-            raise Conflict("提交仍在评测中 / The submission is still being graded.")
+            raise Conflict(_("提交仍在评测中"))
         _enqueue_on_commit(submission)
     return submission
 

@@ -285,3 +285,188 @@ def test_candidate_dashboard_and_exam_page_in_english(demo, candidate, committee
     assert strings["saved"] == "Saved"
     assert strings["confirm"] == "Submit the exam? Your answers cannot be changed afterwards."
     assert not any(HAN.search(value) for value in strings.values())
+
+
+# Both catalogues, strictly ------------------------------------------------------
+
+ZH_PO = LOCALE / "zh_Hans" / "LC_MESSAGES" / "django.po"
+CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+# A literal with Chinese, then " / " and English: one string carrying both languages.
+BILINGUAL = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff][^\n]*?\s?/ [A-Za-z]")
+PYTHON_SOURCES = sorted(
+    path
+    for package in ("certification", "core", "grading", "training", "sandbox", "config", "ops")
+    for path in (Path(settings.BASE_DIR) / package).rglob("*.py")
+    if "migrations" not in path.parts and "programme" not in path.parts
+)
+GETTEXT = {"_", "gettext", "gettext_lazy", "gettext_noop", "pgettext", "pgettext_lazy"}
+NGETTEXT = {"ngettext", "ngettext_lazy", "npgettext"}
+# Documents and content that carry both languages on purpose, not UI: the issuer's
+# name in signed credentials, the printed certificate (one PDF for every reader) and
+# the demo's curricula texts; and the OpenAPI schema's response descriptions (one
+# document for every API client).
+BILINGUAL_ON_PURPOSE = {
+    "certification/bench/credentials.py",
+    "certification/credentials/issuer.py",
+    "certification/credentials/pdf.py",
+    "certification/credentials/vc/openbadges.py",
+    "certification/learning/charts.py",
+    "certification/demo/programme_exams.py",
+    "certification/results/services.py:ISSUE_RATIONALE",
+    "training/demo/curricula.py",
+    "core/schema.py",
+}
+# Not converted yet: the grading worker stores these in Submission.message with no
+# reader's language at hand; they need a msgid and its parameters stored apart, read
+# at display time (a field the grading app does not have yet).
+BILINGUAL_NOT_YET = {"grading/evaluation.py", "grading/tasks.py", "grading/practical.py:432"}
+
+
+def test_no_entry_is_fuzzy_or_untranslated_in_either_catalogue() -> None:
+    """English needs every msgid translated (plural forms too); the Chinese catalogue
+    needs a Chinese msgstr for each English msgid (model help texts, metric names),
+    while its Chinese msgids are the source and may stay empty."""
+    problems = []
+    for path in (EN_PO, ZH_PO):
+        for entry in po_entries(path):
+            msgid = entry["msgid"]
+            forms = entry.get("msgstr_forms", [entry.get("msgstr", "")])
+            if "fuzzy" in entry["flags"]:
+                problems.append(f"{path.parent.parent.name} fuzzy: {msgid}")
+            source = path == ZH_PO and CHINESE.search(msgid)
+            if not source and not all(forms):
+                problems.append(f"{path.parent.parent.name} untranslated: {msgid}")
+    assert problems == []
+
+
+def test_translations_keep_the_placeholders_in_both_catalogues() -> None:
+    for path in (EN_PO, ZH_PO):
+        for entry in po_entries(path):
+            for form in entry.get("msgstr_forms", [entry.get("msgstr", "")]):
+                if form:
+                    wanted = sorted(PLACEHOLDER.findall(entry["msgid"]))
+                    assert sorted(PLACEHOLDER.findall(form)) == wanted, (path, entry["msgid"])
+
+
+def test_english_msgids_translate_to_chinese() -> None:
+    """An English msgid in the Chinese catalogue gets Chinese, unless it is a name that
+    both languages write alike (``Markdown``, ``BLEU``, ``solution.py``)."""
+    for entry in po_entries(ZH_PO):
+        msgid, msgstr = entry["msgid"], entry.get("msgstr", "")
+        stage_names = msgid == "train / predict / score"  # the values the field holds
+        if not CHINESE.search(msgid) and len(re.findall(r"[a-z]{3,}", msgid)) >= 2:
+            assert CHINESE.search(msgstr) or stage_names, msgid
+
+
+def test_no_msgid_carries_both_languages() -> None:
+    """'用户名 Username' or '已保存 / Saved.': the English belongs in the catalogue."""
+    for entry in po_entries(EN_PO):
+        msgid, msgstr = entry["msgid"], entry["msgstr"]
+        if not HAN.search(msgid) or not msgstr or msgid == "简体中文":
+            continue  # the picker names each language in itself
+        assert not BILINGUAL.search(msgid), msgid
+        english = re.sub(r"%\([a-z_]+\)[sd]", "", msgstr).strip(" .:")
+        source = re.sub(r"%\([a-z_]+\)[sd]", "", msgid)
+        assert not (len(english) > 3 and english in source), (msgid, msgstr)
+
+
+def test_no_source_literal_carries_both_languages() -> None:
+    """Server messages, labels and notifications are one language each, through
+    gettext; '中文 / English' literals are left only where both languages are the
+    point (BILINGUAL_ON_PURPOSE)."""
+    found = []
+    for path in PYTHON_SOURCES:
+        name = str(path.relative_to(settings.BASE_DIR))
+        if name in BILINGUAL_ON_PURPOSE | BILINGUAL_NOT_YET:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assigned = {
+            target.id: node.value
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+        allowed = {
+            id(assigned[key.split(":")[1]])
+            for key in BILINGUAL_ON_PURPOSE
+            if key.startswith(name + ":") and key.split(":")[1] in assigned
+        }
+        for node in ast.walk(tree):
+            if id(node) in allowed or f"{name}:{getattr(node, 'lineno', 0)}" in BILINGUAL_NOT_YET:
+                continue
+            if isinstance(node, ast.JoinedStr):
+                text = "".join(
+                    v.value if isinstance(v, ast.Constant) else "{}" for v in node.values
+                )
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                text = node.value
+            else:
+                continue
+            if BILINGUAL.search(text) and not text.lstrip().startswith(('"""', "The ")):
+                found.append(f"{name}:{node.lineno}: {text[:60]}")
+    for template in TEMPLATE_FILES:
+        for number, line in enumerate(template.read_text(encoding="utf-8").splitlines(), 1):
+            if BILINGUAL.search(re.sub(r"{{.*?}}|{%.*?%}", "", line)) or re.search(
+                r"{%\s*(?:translate|trans|blocktranslate)[^%]*?[\u4e00-\u9fff][^%]*? / [A-Za-z]",
+                line,
+            ):
+                found.append(f"{template.relative_to(settings.BASE_DIR)}:{number}")
+    assert found == []
+
+
+def _python_msgids() -> list[tuple[str, str, str | None]]:
+    """(where, msgid, msgid_plural) of each gettext call with literal arguments."""
+    found = []
+    for path in PYTHON_SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            args = [a.value if isinstance(a, ast.Constant) else None for a in node.args]
+            where = f"{path.relative_to(settings.BASE_DIR)}:{node.lineno}"
+            if node.func.id in GETTEXT and args and isinstance(args[-1], str):
+                if node.func.id.startswith("pgettext"):
+                    found.append((where, f"{args[0]}\x04{args[1]}", None))
+                else:
+                    found.append((where, args[0], None))
+            elif node.func.id in NGETTEXT and len(args) >= 2 and isinstance(args[0], str):
+                found.append((where, args[0], args[1]))
+    return found
+
+
+def test_every_gettext_call_is_in_both_catalogues() -> None:
+    """A string marked in Python but not run through `make messages` would be shown
+    untranslated; so would one whose entry lost its translation."""
+    entries = {e["msgid"]: e for e in po_entries(EN_PO)}
+    zh = {e["msgid"] for e in po_entries(ZH_PO)}
+    missing = []
+    for where, msgid, plural in _python_msgids():
+        if not msgid.strip():
+            continue
+        entry = entries.get(msgid.split("\x04")[-1]) or entries.get(msgid)
+        if entry is None or not entry.get("msgstr") or msgid.split("\x04")[-1] not in zh:
+            missing.append(f"{where}: {msgid}")
+        elif plural is not None and entry.get("msgid_plural") != plural:
+            missing.append(f"{where}: {msgid} (plural)")
+    assert missing == []
+
+
+def test_every_blocktranslate_is_in_the_english_catalogue() -> None:
+    translated = {e["msgid"] for e in po_entries(EN_PO) if e.get("msgstr")}
+    block = re.compile(
+        r"{%\s*blocktrans(?:late)?\b([^%]*)%}(.*?)(?:{%\s*plural\s*%}.*?)?"
+        r"{%\s*endblocktrans(?:late)?\s*%}",
+        re.S,
+    )
+    missing = []
+    for template in TEMPLATE_FILES:
+        for match in block.finditer(template.read_text(encoding="utf-8")):
+            options, body = match.groups()
+            if "context" in options or "{%" in body:
+                continue
+            msgid = re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", body.replace("%", "%%"))
+            if "trimmed" in options:
+                msgid = " ".join(line.strip() for line in msgid.strip().splitlines())
+            if msgid not in translated:
+                missing.append(f"{template.relative_to(settings.BASE_DIR)}: {msgid[:60]}")
+    assert missing == []

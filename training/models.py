@@ -6,10 +6,30 @@ curricula (here) and certifications (in ``certification``) refer to them.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
-class Level(models.Model):
+class BilingualName(models.Model):
+    """A name entered in Chinese (``name``) and in English (``name_en``): content with
+    its own translation, shown in the language of the page."""
+
+    name: str
+    name_en: str
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.localized_name
+
+    @property
+    def localized_name(self) -> str:
+        english = (get_language() or "").startswith("en")
+        return self.name_en if english and self.name_en else self.name
+
+
+class Level(BilingualName):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=80)
     name_en = models.CharField(max_length=80)
@@ -20,20 +40,14 @@ class Level(models.Model):
     class Meta:
         ordering = ["rank"]
 
-    def __str__(self) -> str:
-        return f"{self.name} {self.name_en}"
 
-
-class Domain(models.Model):
+class Domain(BilingualName):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=80)
     name_en = models.CharField(max_length=80)
 
     class Meta:
         ordering = ["slug"]
-
-    def __str__(self) -> str:
-        return f"{self.name} {self.name_en}"
 
 
 class Curriculum(models.Model):

@@ -40,22 +40,18 @@ def _declared_length(request: HttpRequest) -> int:
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("题目文件 / Question file"))
+    file = forms.FileField(label=_("题目文件"))
     format = forms.ChoiceField(
-        label=_("格式 / Format"),
+        label=_("格式"),
         choices=[("gift", "GIFT"), ("moodle-xml", "Moodle XML"), ("qti", "QTI 2.1")],
     )
-    skip_bad = forms.BooleanField(
-        required=False, label=_("跳过有错误的题目 / Skip items with errors, import the rest")
-    )
+    skip_bad = forms.BooleanField(required=False, label=_("跳过有错误的题目"))
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > QUESTION_IMPORT_MAX_BYTES:
             raise forms.ValidationError(
-                _(
-                    "文件过大：上限为 %(limit)d KiB / The file is too large: the limit is %(limit)d KiB."
-                ),
+                _("文件过大：上限为 %(limit)d KiB"),
                 params={"limit": QUESTION_IMPORT_MAX_BYTES // 1024},
             )
         return upload
@@ -87,7 +83,7 @@ def question_import(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             or pending["bank"] != bank.pk
             or pending["digest"] != request.POST.get("digest")
         ):
-            messages.error(request, _("请先上传并预览文件 / Upload and preview the file first."))
+            messages.error(request, _("请先上传并预览文件"))
             return redirect("question-import", slug=bank.slug)
         try:
             report = _run(bank, pending, user=request.user, dry_run=False)
@@ -97,7 +93,7 @@ def question_import(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         del request.session[_SESSION_KEY]
         messages.success(
             request,
-            _("已导入 %(n)d 道题 / Imported %(n)d question(s).") % {"n": report.created},
+            _("已导入 %(n)d 道题") % {"n": report.created},
         )
         return redirect("question-import", slug=bank.slug)
     if (

@@ -56,46 +56,39 @@ class JSONText(forms.CharField):
             return json.loads(text)
         except json.JSONDecodeError as error:
             raise forms.ValidationError(
-                _(
-                    "JSON 无效：第 %(line)d 行第 %(column)d 列，%(reason)s / Invalid JSON: "
-                    "line %(line)d, column %(column)d: %(reason)s"
-                ),
+                _("JSON 无效：第 %(line)d 行第 %(column)d 列，%(reason)s"),
                 params={"line": error.lineno, "column": error.colno, "reason": error.msg},
             ) from error
 
 
 class ItemForm(forms.Form):
-    name = forms.CharField(label=_("名称 / Name"), required=False)
-    kind = forms.ChoiceField(label=_("题型 / Kind"), choices=Kind.choices)
-    category = forms.TypedChoiceField(
-        label=_("分类 / Category"), required=False, coerce=int, empty_value=None
-    )
+    name = forms.CharField(label=_("名称"), required=False)
+    kind = forms.ChoiceField(label=_("题型"), choices=Kind.choices)
+    category = forms.TypedChoiceField(label=_("分类"), required=False, coerce=int, empty_value=None)
     tags = forms.CharField(
-        label=_("标签 / Tags"),
+        label=_("标签"),
         required=False,
-        help_text=_("逗号分隔，如 difficulty:easy, topic:cnn / Comma separated"),
+        help_text=_("逗号分隔，如 difficulty:easy, topic:cnn"),
     )
-    points = forms.CharField(label=_("分值 / Points"))
+    points = forms.CharField(label=_("分值"))
     stem = forms.CharField(
-        label=_("题干 / Stem"),
+        label=_("题干"),
         widget=forms.Textarea(attrs={"rows": 8}),
         strip=False,
-        help_text=_("Markdown，$…$ 与 $$…$$ 为 LaTeX 公式 / Markdown with $…$ and $$…$$ LaTeX"),
+        help_text=_("Markdown，$…$ 与 $$…$$ 为 LaTeX 公式"),
     )
     feedback_general = forms.CharField(
-        label=_("总体反馈 / General feedback"),
+        label=_("总体反馈"),
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    data_json = JSONText(label=_("data（考生可见）/ data (shown to candidates)"), required=False)
-    key_json = JSONText(
-        label=_("key（评分规则，保密）/ key (how it is graded, secret)"), required=False
-    )
+    data_json = JSONText(label=_("data（考生可见）"), required=False)
+    key_json = JSONText(label=_("key（评分规则，保密）"), required=False)
     feedback_json = JSONText(
-        label=_("其他反馈（JSON，可选）/ Other feedback (JSON, optional)"),
+        label=_("其他反馈（JSON，可选）"),
         required=False,
-        help_text=_('如 {"choices": {"a": "…"}} / e.g. {"choices": {"a": "…"}}'),
+        help_text=_('如 {"choices": {"a": "…"}}'),
     )
     token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
@@ -110,7 +103,7 @@ class ItemForm(forms.Form):
     def clean_feedback_json(self) -> Any:
         extra = self.cleaned_data["feedback_json"]
         if not isinstance(extra, dict):
-            raise forms.ValidationError(_("必须是 JSON 对象 / Must be a JSON object."))
+            raise forms.ValidationError(_("必须是 JSON 对象"))
         return extra
 
     def item_fields(self) -> dict[str, Any]:
@@ -168,21 +161,13 @@ def _saved_message(request: HttpRequest, saved: ItemSaved) -> None:
     if saved.created:
         messages.success(
             request,
-            gettext(
-                "已保存为第 %(n)d 版（草稿）。提交审核并由另一位讲师批准后，考试才会使用它。 / "
-                "Saved as version %(n)d (a draft). Exams use it once you submit it for review "
-                "and another instructor approves it."
-            )
+            gettext("已保存为第 %(n)d 版（草稿）。提交审核并由另一位讲师批准后，考试才会使用它。")
             % {"n": n},
         )
     else:
         messages.info(
             request,
-            gettext(
-                "内容与第 %(n)d 版相同，未创建新版本 / Same content as version %(n)d; "
-                "no new version was made."
-            )
-            % {"n": n},
+            gettext("内容与第 %(n)d 版相同，未创建新版本") % {"n": n},
         )
 
 
@@ -260,7 +245,7 @@ def item_new(request: AuthenticatedRequest, slug: str) -> HttpResponse:
                 if saved.created:
                     _saved_message(request, saved)
                 else:
-                    messages.info(request, gettext("该题已创建 / This item was already created."))
+                    messages.info(request, gettext("该题已创建"))
                 return redirect("item-edit", slug=bank.slug, question_id=saved.question.pk)
         return render(request, "training/items/form.html", _form_context(bank, form), status=400)
     initial = _initial(

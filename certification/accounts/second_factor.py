@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django_otp import devices_for_user, user_has_device
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -79,7 +80,7 @@ def authenticator_confirm(*, user: Any, code: str) -> tuple[TOTPDevice, list[str
             .first()
         )
         if device is None or not device.verify_token(_normalise(code)):
-            raise ApplicationError("验证码不正确 / The code is not correct.")
+            raise ApplicationError(gettext("验证码不正确"))
         TOTPDevice.objects.filter(user=user, confirmed=True).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])

@@ -3,11 +3,13 @@ everywhere."""
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from certification.accounts.email import email_verification_send
 from certification.accounts.tokens import api_tokens_revoke_all
@@ -35,7 +37,7 @@ def candidate_register(*, username: str, email: str, password: str) -> Any:
             role_grant(user=candidate, role=Role.CANDIDATE)
             email_verification_send(user=candidate)
     except IntegrityError as exc:
-        raise ApplicationError("该用户名已被使用 / This username is taken.") from exc
+        raise ApplicationError(gettext("该用户名已被使用")) from exc
     return candidate
 
 
@@ -51,6 +53,15 @@ def preference_update(*, user: Any, time_zone: str) -> Preference:
     return preference
 
 
+def preference_language_set(*, user: Any, language: str) -> None:
+    """Records the language ``user`` reads (one of settings.LANGUAGES; anything else is
+    ignored), so that notifications and e-mails sent to them later use it. Safe to call
+    twice."""
+    if language not in dict(settings.LANGUAGES):
+        return
+    Preference.objects.update_or_create(user_id=user.pk, defaults={"language": language})
+
+
 def sign_out_everywhere(*, request: HttpRequest, user: Any, password: str) -> int:
     """Ends every session of ``user``, in every browser including this one, and
     revokes all their API tokens; returns how many tokens there were.
@@ -62,7 +73,7 @@ def sign_out_everywhere(*, request: HttpRequest, user: Any, password: str) -> in
     the password: it is asked for again here, and a wrong one counts towards the
     lockout. Raises ApplicationError for a wrong password; changes nothing then."""
     if authenticate(request, username=user.get_username(), password=password) is None:
-        raise ApplicationError("密码不正确 / The password is not correct.")
+        raise ApplicationError(gettext("密码不正确"))
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])

@@ -12,6 +12,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 from knox.models import AuthToken, get_digest_token
 from knox.settings import CONSTANTS, knox_settings
 
@@ -44,17 +45,15 @@ def api_token_obtain(
     nothing then."""
     user = authenticate(request, username=username, password=password)
     if user is None:
-        raise InvalidCredentials("用户名或密码错误 / Wrong username or password.")
+        raise InvalidCredentials(gettext("用户名或密码错误"))
     if second_factor_required(user):
         if not otp_token:
-            raise SecondFactorNeeded(
-                "此账户需要第二重验证码 (otp_token) / This account needs a one-time code (otp_token)."
-            )
+            raise SecondFactorNeeded(gettext("此账户需要第二重验证码 (otp_token)"))
         if second_factor_check(user=user, code=otp_token) is None:
             user_login_failed.send(
                 sender=__name__, credentials={"username": username}, request=request
             )
-            raise InvalidCredentials("验证码不正确 / The code is not correct.")
+            raise InvalidCredentials(gettext("验证码不正确"))
     instance, token = AuthToken.objects.create(user=user)
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     return IssuedToken(token=token, expiry=instance.expiry)
@@ -64,7 +63,7 @@ def presented_token(auth: object) -> AuthToken:
     """The token a request authenticated with. Raises InvalidCredentials when it came
     with something else (a session): there is no token to rotate or revoke."""
     if not isinstance(auth, AuthToken):
-        raise InvalidCredentials("此请求没有使用 API 令牌 / This request carries no API token.")
+        raise InvalidCredentials(gettext("此请求没有使用 API 令牌"))
     return auth
 
 
@@ -75,7 +74,7 @@ def api_token_rotate(*, current: AuthToken) -> IssuedToken:
     with transaction.atomic():
         deleted, _ = AuthToken.objects.filter(digest=current.digest).delete()
         if not deleted:
-            raise InvalidCredentials("令牌已失效 / The token is no longer valid.")
+            raise InvalidCredentials(gettext("令牌已失效"))
         instance, token = AuthToken.objects.create(user=current.user)
     return IssuedToken(token=token, expiry=instance.expiry)
 

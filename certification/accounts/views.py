@@ -4,12 +4,16 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from certification.accounts import services as accounts
 from certification.accounts.email import email_pending, email_verification_send, email_verify
@@ -39,10 +43,31 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+class LoginView(auth_views.LoginView):
+    """Django's sign-in, which also records the language the person signs in with
+    (the picker's cookie, else the browser's): their notifications use it."""
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        accounts.preference_language_set(user=form.get_user(), language=get_language())
+        return response
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The top bar's language picker (Django's ``set_language``); a signed-in person's
+    choice is also recorded for their notifications."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and response.status_code in (302, 204):
+        accounts.preference_language_set(user=request.user, language=language)
+    return response
+
+
 class RegisterForm(forms.Form):
-    username = forms.RegexField(regex=r"^[\w.@+-]{3,150}$", label=_("用户名 Username"))
-    email = forms.EmailField(label=_("电子邮箱 E-mail"))
-    password = forms.CharField(widget=forms.PasswordInput, label=_("密码 Password"))
+    username = forms.RegexField(regex=r"^[\w.@+-]{3,150}$", label=_("用户名"))
+    email = forms.EmailField(label=_("电子邮箱"))
+    password = forms.CharField(widget=forms.PasswordInput, label=_("密码"))
 
 
 def register(request: HttpRequest) -> HttpResponse:
@@ -54,6 +79,7 @@ def register(request: HttpRequest) -> HttpResponse:
             error_show(request, exc, form=form)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            accounts.preference_language_set(user=user, language=get_language())
             messages.success(
                 request, _("注册成功。我们已向你的邮箱发送了验证链接，请打开邮件完成验证。")
             )

@@ -7,9 +7,9 @@ from certification.models import BlueprintComponent
 
 
 class AppealForm(forms.Form):
-    grounds = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("申诉理由 Grounds"))
+    grounds = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("申诉理由"))
     components = forms.MultipleChoiceField(
         choices=BlueprintComponent.Kind.choices,
         widget=forms.CheckboxSelectMultiple,
-        label=_("申诉的部分 Components"),
+        label=_("申诉的部分"),
     )

@@ -20,6 +20,8 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from certification.appeals.selectors import _involved
 from certification.applications.conflicts import has_conflict
@@ -41,6 +43,7 @@ from certification.results.scoring import CompositeResult
 from certification.results.selectors import result_for_application
 from certification.results.services import decision_current
 from core.errors import ApplicationError, Conflict, NotFound
+from core.i18n import interpolate_lazy
 from core.roles import Role, has_role
 from grading.objective import response_points
 from grading.practical import submission_rerun
@@ -68,7 +71,7 @@ def appeal_file(
     decision."""
     grounds = (grounds or "").strip()
     if not grounds:
-        raise ApplicationError("请说明申诉理由 / State the grounds of the appeal.")
+        raise ApplicationError(_("请说明申诉理由"))
     now = now or timezone.now()
     with transaction.atomic():
         application = application_get_for_candidate(
@@ -77,12 +80,12 @@ def appeal_file(
         application = Application.objects.select_for_update().get(pk=application.pk)
         decision = decision_current(application=application)
         if decision is None:
-            raise Conflict("尚无委员会结论 / There is no decision to appeal.")
+            raise Conflict(_("尚无委员会结论"))
         if now > appeal_deadline(decision):
-            raise Conflict("已超过申诉期限 / The appeal window has closed.")
+            raise Conflict(_("已超过申诉期限"))
         kinds = set(decision.blueprint.components.values_list("kind", flat=True))
         if not components or not set(components) <= kinds:
-            raise ApplicationError("请选择申诉的部分 / Choose the components you appeal.")
+            raise ApplicationError(_("请选择申诉的部分"))
         try:
             with transaction.atomic():
                 appeal = Appeal.objects.create(
@@ -93,7 +96,7 @@ def appeal_file(
                     filed_at=now,
                 )
         except IntegrityError as exc:
-            raise Conflict("该结论已申诉 / This decision was already appealed.") from exc
+            raise Conflict(_("该结论已申诉")) from exc
         audit_record(
             actor=candidate,
             action="appeal.file",
@@ -195,7 +198,7 @@ def appeal_decide(
     is impossible (then nothing changes). Safe to call twice with the same answer."""
     rationale = (rationale or "").strip()
     if not rationale:
-        raise ApplicationError("请填写理由 / A rationale is required.")
+        raise ApplicationError(_("请填写理由"))
     if not has_role(decided_by, Role.COMMITTEE):
         raise NotFound("Not found.")
     now = now or timezone.now()
@@ -205,7 +208,7 @@ def appeal_decide(
         if appeal.state == target:
             return appeal
         if appeal.state != Appeal.State.SUBMITTED:
-            raise Conflict("该申诉已处理 / This appeal was already decided.")
+            raise Conflict(_("该申诉已处理"))
         application = Application.objects.select_for_update().get(pk=appeal.application_id)
         rescoring: dict[str, Any] = {}
         if grant:
@@ -228,7 +231,9 @@ def appeal_decide(
         )
         notification_send(
             recipient=appeal.application.candidate,
-            title=f"申诉结果 / Appeal {appeal.get_state_display()}",
+            title=interpolate_lazy(
+                gettext_lazy("申诉结果：%(state)s"), {"state": appeal.get_state_display()}
+            ),
             body=rationale,
             link=reverse("application-result", args=[appeal.application_id]),
         )

@@ -34,5 +34,5 @@ def committee_appeal_decide(request: AuthenticatedRequest, appeal_id: int) -> Ht
     except ApplicationError as exc:
         error_show(request, exc)
     else:
-        messages.success(request, _("申诉已处理 / Appeal decided."))
+        messages.success(request, _("申诉已处理"))
     return redirect("committee-appeals")

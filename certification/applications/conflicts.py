@@ -16,6 +16,7 @@ picking examiners for a candidate.
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from certification.audit.services import audit_record
 from certification.models import TrainingRelation
@@ -67,9 +68,9 @@ def conflict_declare(
     if not (is_committee or (declared_by.pk == staff.pk and _is_staff(declared_by))):
         raise NotFound("Not found.")
     if staff.pk == candidate.pk:
-        raise ApplicationError("不能声明与自己的关系 / A relation needs two people.")
+        raise ApplicationError(_("不能声明与自己的关系"))
     if kind not in TrainingRelation.Kind.values:
-        raise ApplicationError("未知的关系类型 / Unknown kind of relation.")
+        raise ApplicationError(_("未知的关系类型"))
     existing = TrainingRelation.objects.filter(staff=staff, candidate=candidate, kind=kind).first()
     if existing is not None:
         return existing

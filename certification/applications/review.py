@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from certification.applications.conflicts import has_conflict
 from certification.applications.selectors import _require_committee, application_get_for_reviewer
@@ -20,6 +22,7 @@ from certification.models import (
     EligibilityWaiver,
 )
 from core.errors import ApplicationError, Conflict, NotFound
+from core.i18n import interpolate_lazy
 
 BULK_MAX = 200
 
@@ -41,11 +44,11 @@ def applications_bulk_decide(
     _require_committee(reviewer)
     ids = sorted(set(application_ids))
     if not ids:
-        raise ApplicationError("请选择申请 / Select at least one application.")
+        raise ApplicationError(_("请选择申请"))
     if len(ids) > BULK_MAX:
-        raise ApplicationError(f"一次最多 {BULK_MAX} 份 / At most {BULK_MAX} at once.")
+        raise ApplicationError(_("一次最多 %(n)d 份") % {"n": BULK_MAX})
     if not approve and not reason.strip():
-        raise ApplicationError("拒绝时必须填写原因 / A rejection needs a reason.")
+        raise ApplicationError(_("拒绝时必须填写原因"))
     outcome = BulkOutcome()
     with transaction.atomic():
         rows = {
@@ -82,7 +85,7 @@ def waiver_grant(
     if has_conflict(staff=granted_by, candidate=candidate):
         raise NotFound("Not found.")
     if not reason.strip():
-        raise ApplicationError("豁免必须填写原因 / A waiver needs a reason.")
+        raise ApplicationError(_("豁免必须填写原因"))
     with transaction.atomic():
         waiver, created = EligibilityWaiver.objects.get_or_create(
             candidate=candidate,
@@ -102,7 +105,10 @@ def waiver_grant(
             )
             notification_send(
                 recipient=candidate,
-                title=f"报名条件已豁免 / Eligibility waived: {certification.name_en}",
+                title=interpolate_lazy(
+                    gettext_lazy("报名条件已豁免：%(certification)s"),
+                    {"certification": certification},
+                ),
                 body=waiver.reason,
                 link=reverse("dashboard"),
             )
@@ -117,7 +123,7 @@ def waiver_grant_for_application(
     reviewed = application_get_for_reviewer(reviewer=granted_by, application_id=application_id)
     application = reviewed.application
     if application.state not in (Application.State.SUBMITTED, Application.State.APPROVED):
-        raise Conflict("该申请已关闭 / This application is closed.")
+        raise Conflict(_("该申请已关闭"))
     return waiver_grant(
         granted_by=granted_by,
         candidate=application.candidate,

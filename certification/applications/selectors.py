@@ -18,6 +18,7 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from certification.applications.conflicts import conflicted_candidate_ids, has_conflict
 from certification.models import (
@@ -63,19 +64,17 @@ class Eligibility:
 
     @property
     def message(self) -> str:
+        """In the active language; certification names in it too (``name_en``), the
+        curriculum's title as it was written."""
         if not self.missing and self.curriculum is None:
-            return "符合报名条件 / Eligible."
-        names = "、".join(
-            [*(f"有效的{c.name}证书" for c in self.missing)]
-            + ([f"学完课程《{self.curriculum.title}》"] if self.curriculum else [])
-        )
-        names_en = ", ".join(
-            [*(f"a valid certificate: {c.name_en}" for c in self.missing)]
-            + ([f"the completed curriculum {self.curriculum.title}"] if self.curriculum else [])
-        )
+            return _("符合报名条件")
+        needs = [_("有效的%(certification)s证书") % {"certification": c} for c in self.missing]
+        if self.curriculum:
+            needs.append(_("学完课程《%(curriculum)s》") % {"curriculum": self.curriculum.title})
+        names = _("、").join(needs)
         if self.waiver is not None:
-            return f"已豁免：{names} / Waived: {names_en}."
-        return f"需要{names}，或认证委员会的豁免 / Requires {names_en}, or a committee waiver."
+            return _("已豁免：%(requirements)s") % {"requirements": names}
+        return _("需要%(requirements)s，或认证委员会的豁免") % {"requirements": names}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from certification.applications.conflicts import has_conflict
 from certification.applications.selectors import eligibility_check
@@ -24,6 +26,7 @@ from certification.models import (
     Certification,
 )
 from core.errors import ApplicationError, Conflict, NotFound
+from core.i18n import interpolate_lazy
 from core.private_storage import private_delete, private_exists, private_open, private_save
 from core.roles import Role, has_role
 
@@ -50,7 +53,7 @@ def _require_candidate(candidate: User, certification: Certification) -> None:
     if not has_role(candidate, Role.CANDIDATE):
         raise NotFound("Not found.")
     if not certification.is_open:
-        raise ApplicationError("该认证暂不接受报名 / This certification is not open.")
+        raise ApplicationError(_("该认证暂不接受报名"))
 
 
 def _clean(fields: dict[str, Any]) -> dict[str, str]:
@@ -92,7 +95,7 @@ def application_draft_save(
             draft.save(update_fields=list(values))
             return draft
     except IntegrityError as exc:
-        raise Conflict("你已有该认证的有效申请 / You already applied for this.") from exc
+        raise Conflict(_("你已有该认证的有效申请")) from exc
 
 
 def application_submit(
@@ -108,17 +111,17 @@ def application_submit(
     _require_candidate(candidate, certification)
     values = _clean(fields)
     for name, label in (
-        ("full_name", "请填写姓名 / Enter your full name."),
-        ("learning_history", "请填写学习经历 / Describe your learning history."),
-        ("project_experience", "请填写项目经验 / Describe your project experience."),
+        ("full_name", gettext_lazy("请填写姓名")),
+        ("learning_history", gettext_lazy("请填写学习经历")),
+        ("project_experience", gettext_lazy("请填写项目经验")),
     ):
         if not values.get(name):
             raise ApplicationError(label)
     eligibility = eligibility_check(candidate=candidate, certification=certification)
     if not eligibility.eligible and not values.get("waiver_request"):
         raise ApplicationError(
-            f"{eligibility.message} 如需豁免，请填写豁免申请理由 / "
-            "To ask for a waiver, give your reasons.",
+            _("%(eligibility)s 如需豁免，请填写豁免申请理由。")
+            % {"eligibility": eligibility.message},
             extra={"missing": [c.slug for c in eligibility.missing]},
         )
     now = timezone.now()
@@ -141,13 +144,16 @@ def application_submit(
                 application.save(update_fields=[*values, "state", "submitted_at"])
             notification_send_to_role(
                 role=Role.COMMITTEE,
-                title=f"新的认证申请 / New application: {certification.name_en}",
+                title=interpolate_lazy(
+                    gettext_lazy("新的认证申请：%(certification)s"),
+                    {"certification": certification},
+                ),
                 body=application.full_name,
                 link=reverse("committee-application", args=[application.pk]),
                 exclude=[candidate.pk],
             )
     except IntegrityError as exc:
-        raise Conflict("你已有该认证的有效申请 / You already applied for this.") from exc
+        raise Conflict(_("你已有该认证的有效申请")) from exc
     return application
 
 
@@ -165,7 +171,7 @@ def application_withdraw(*, candidate: User, application_id: int) -> Application
         if application.state == Application.State.WITHDRAWN:
             return application
         if not application.can_withdraw:
-            raise Conflict("该申请已处理，不能撤回 / A decided application cannot be withdrawn.")
+            raise Conflict(_("该申请已处理，不能撤回"))
         application.state = Application.State.WITHDRAWN
         application.save(update_fields=["state"])
     return application
@@ -178,7 +184,7 @@ def _detect(head: bytes) -> tuple[str, str]:
     for magic, content_type, extension in ATTACHMENT_TYPES:
         if head.startswith(magic):
             return content_type, extension
-    raise ApplicationError("附件只能是 PDF、PNG 或 JPEG / Attach a PDF, PNG or JPEG file.")
+    raise ApplicationError(_("附件只能是 PDF、PNG 或 JPEG"))
 
 
 def attachment_open(attachment: ApplicationAttachment) -> File[Any] | None:
@@ -199,15 +205,14 @@ def attachment_add(
     size = upload.size or 0
     if size > ATTACHMENT_MAX_BYTES:
         raise ApplicationError(
-            f"附件不能超过 {ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB / "
-            f"Attachments are limited to {ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB."
+            _("附件不能超过 %(mb)d MB") % {"mb": ATTACHMENT_MAX_BYTES // (1024 * 1024)}
         )
     upload.seek(0)
     data = upload.read(ATTACHMENT_MAX_BYTES + 1)
     if len(data) > ATTACHMENT_MAX_BYTES:
-        raise ApplicationError("附件太大 / Attachment too large.")
+        raise ApplicationError(_("附件太大"))
     if not data:
-        raise ApplicationError("附件是空的 / The attachment is empty.")
+        raise ApplicationError(_("附件是空的"))
     content_type, extension = _detect(data[:16])
     storage_name = f"applications/{application_id}/{uuid.uuid4().hex}.{extension}"
     with transaction.atomic():
@@ -219,11 +224,9 @@ def attachment_add(
         if application is None:
             raise NotFound("Not found.")
         if application.state not in (Application.State.DRAFT, Application.State.SUBMITTED):
-            raise Conflict("该申请已处理 / This application was already decided.")
+            raise Conflict(_("该申请已处理"))
         if application.attachments.count() >= ATTACHMENT_MAX_COUNT:
-            raise ApplicationError(
-                f"最多 {ATTACHMENT_MAX_COUNT} 个附件 / At most {ATTACHMENT_MAX_COUNT} attachments."
-            )
+            raise ApplicationError(_("最多 %(n)d 个附件") % {"n": ATTACHMENT_MAX_COUNT})
         # Written before the row: a rollback may leave an orphan file, never a row
         # without its file.
         private_save(storage_name, data)
@@ -256,14 +259,14 @@ def application_decide_locked(
     if application.state == target:
         return application  # a double click: already decided the same way
     if application.state != Application.State.SUBMITTED:
-        raise Conflict("该申请已处理 / This application was already decided.")
+        raise Conflict(_("该申请已处理"))
     if approve:
         eligibility = eligibility_check(
             candidate=application.candidate_id, certification=application.certification
         )
         if not eligibility.eligible:
             raise Conflict(
-                f"{eligibility.message} 请先授予豁免 / Grant a waiver first.",
+                _("%(eligibility)s 请先授予豁免。") % {"eligibility": eligibility.message},
                 extra={"missing": [c.slug for c in eligibility.missing]},
             )
     before = {"state": application.state}
@@ -281,11 +284,18 @@ def application_decide_locked(
     )
     if approve:
         enrol_on_approval(application=application)
-    verdict = application.get_state_display()
+    verdict = Application.State(application.state).label  # lazy: read in the recipient's language
     notification_send(
         recipient=application.candidate,
-        title=f"认证申请结果 / Application {verdict}",
-        body=f"{application.certification}: {verdict}\n{application.decision_reason}".strip(),
+        title=interpolate_lazy(gettext_lazy("认证申请结果：%(state)s"), {"state": verdict}),
+        body=interpolate_lazy(
+            "%(certification)s: %(state)s\n%(reason)s",
+            {
+                "certification": application.certification,
+                "state": verdict,
+                "reason": application.decision_reason,
+            },
+        ),
         link=reverse("application-detail", args=[application.pk]),
     )
     return application
@@ -295,7 +305,7 @@ def _decide(*, application_id: int, reviewer: User, approve: bool, reason: str) 
     if not has_role(reviewer, Role.COMMITTEE):
         raise NotFound("Not found.")
     if not approve and not reason.strip():
-        raise ApplicationError("拒绝时必须填写原因 / A rejection needs a reason.")
+        raise ApplicationError(_("拒绝时必须填写原因"))
     with transaction.atomic():
         application = (
             Application.objects.select_for_update()

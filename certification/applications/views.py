@@ -30,14 +30,14 @@ def committee_decide(request: AuthenticatedRequest, application_id: int) -> Http
     try:
         if request.POST.get("decision") == "approve":
             applications.application_approve(application_id=application_id, reviewer=request.user)
-            messages.success(request, _("已批准 / Approved."))
+            messages.success(request, _("已批准"))
         else:
             applications.application_reject(
                 application_id=application_id,
                 reviewer=request.user,
                 reason=request.POST.get("reason", ""),
             )
-            messages.success(request, _("已拒绝 / Rejected."))
+            messages.success(request, _("已拒绝"))
     except NotFound:
         raise
     except ApplicationError as exc:
@@ -62,18 +62,16 @@ class MultipleFileField(forms.FileField):
 
 
 class ApplicationForm(forms.Form):
-    full_name = forms.CharField(max_length=120, label=_("姓名 Full name"))
-    email = forms.EmailField(required=False, label=_("联系邮箱 Contact e-mail"))
-    phone = forms.CharField(max_length=40, required=False, label=_("电话 Phone"))
-    organization = forms.CharField(max_length=200, required=False, label=_("单位 Organisation"))
-    learning_history = forms.CharField(widget=forms.Textarea, label=_("学习经历 Learning history"))
-    project_experience = forms.CharField(
-        widget=forms.Textarea, label=_("项目经验 Project experience")
-    )
+    full_name = forms.CharField(max_length=120, label=_("姓名"))
+    email = forms.EmailField(required=False, label=_("联系邮箱"))
+    phone = forms.CharField(max_length=40, required=False, label=_("电话"))
+    organization = forms.CharField(max_length=200, required=False, label=_("单位"))
+    learning_history = forms.CharField(widget=forms.Textarea, label=_("学习经历"))
+    project_experience = forms.CharField(widget=forms.Textarea, label=_("项目经验"))
     waiver_request = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        label=_("豁免申请理由（不满足报名条件时）Reasons for a waiver (if not eligible)"),
+        label=_("豁免申请理由（不满足报名条件时）"),
     )
     attachments = MultipleFileField(
         required=False, label=_("附件（PDF/PNG/JPEG，每个 ≤ 5 MB）Attachments")
@@ -147,9 +145,9 @@ def apply(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         else:
             if saving_draft:
                 _attach_all(request, application, form.cleaned_data["attachments"])
-                messages.success(request, _("草稿已保存 / Draft saved."))
+                messages.success(request, _("草稿已保存"))
                 return redirect("apply", slug=slug)
-            messages.success(request, _("申请已提交，等待审核 / Application submitted."))
+            messages.success(request, _("申请已提交，等待审核"))
             return redirect("dashboard")
     eligibility = selectors.eligibility_check(candidate=request.user, certification=certification)
     return render(
@@ -184,12 +182,12 @@ def application_withdraw(request: AuthenticatedRequest, application_id: int) -> 
     except ApplicationError as exc:
         error_show(request, exc)
     else:
-        messages.success(request, _("申请已撤回 / Application withdrawn."))
+        messages.success(request, _("申请已撤回"))
     return redirect("application-detail", application_id=application_id)
 
 
 class AttachmentForm(forms.Form):
-    attachments = MultipleFileField(label=_("附件 Attachments"))
+    attachments = MultipleFileField(label=_("附件"))
 
 
 @role_required(Role.CANDIDATE)
@@ -203,9 +201,9 @@ def application_attach(request: AuthenticatedRequest, application_id: int) -> Ht
     if form.is_valid() and _attach_all(
         request, found.application, form.cleaned_data["attachments"]
     ):
-        messages.success(request, _("附件已上传 / Attached."))
+        messages.success(request, _("附件已上传"))
     elif not form.is_valid():
-        messages.error(request, _("请选择文件 / Choose a file."))
+        messages.error(request, _("请选择文件"))
     return redirect("application-detail", application_id=application_id)
 
 
@@ -340,15 +338,15 @@ def review_waiver(request: AuthenticatedRequest, application_id: int) -> HttpRes
     except ApplicationError as exc:
         error_show(request, exc)
     else:
-        messages.success(request, _("已授予豁免 / Waiver granted."))
+        messages.success(request, _("已授予豁免"))
     return redirect("committee-application", application_id=application_id)
 
 
 class ConflictForm(forms.Form):
-    staff = forms.CharField(max_length=150, label=_("讲师/考官/委员 用户名 Staff username"))
-    candidate = forms.CharField(max_length=150, label=_("考生用户名 Candidate username"))
-    kind = forms.ChoiceField(choices=TrainingRelation.Kind.choices, label=_("关系 Relation"))
-    note = forms.CharField(max_length=300, required=False, label=_("说明 Note"))
+    staff = forms.CharField(max_length=150, label=_("讲师、考官或委员的用户名"))
+    candidate = forms.CharField(max_length=150, label=_("考生用户名"))
+    kind = forms.ChoiceField(choices=TrainingRelation.Kind.choices, label=_("关系"))
+    note = forms.CharField(max_length=300, required=False, label=_("备注"))
 
 
 @role_required(Role.COMMITTEE)
@@ -359,7 +357,7 @@ def conflicts_page(request: AuthenticatedRequest) -> HttpResponse:
         staff = users.filter(username=form.cleaned_data["staff"]).first()
         candidate = users.filter(username=form.cleaned_data["candidate"]).first()
         if staff is None or candidate is None:
-            form.add_error(None, _("用户不存在 / No such user."))
+            form.add_error(None, _("用户不存在"))
         else:
             try:
                 conflicts.conflict_declare(
@@ -372,7 +370,7 @@ def conflicts_page(request: AuthenticatedRequest) -> HttpResponse:
             except ApplicationError as exc:
                 error_show(request, exc, form=form)
             else:
-                messages.success(request, _("已登记 / Recorded."))
+                messages.success(request, _("已登记"))
                 return redirect("committee-conflicts")
     relations = conflicts.conflicts_list(viewer=request.user)
     page = Paginator(relations, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -3,6 +3,7 @@ committee's revoke, suspend, unsuspend, renew and rename."""
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser
@@ -127,7 +128,7 @@ class CredentialVerifyApi(APIView):
         length = request.META.get("CONTENT_LENGTH") or "0"
         if not length.isdigit() or int(length) > verification.CREDENTIAL_MAX_BYTES:
             raise verification.PayloadTooLarge(
-                f"凭证过大 / Credential larger than {verification.CREDENTIAL_MAX_BYTES} bytes."
+                _("凭证超过 %(n)d 字节") % {"n": verification.CREDENTIAL_MAX_BYTES}
             )
         report = verification.credential_check(document=request.data)
         return Response(report.to_json())

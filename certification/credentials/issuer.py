@@ -24,6 +24,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from certification.audit.services import audit_record
 from certification.credentials.vc import (
@@ -172,7 +173,7 @@ def issuer_key_revoke(*, actor: User, key_id: int, reason: str) -> IssuerKey:
     if not has_role(actor, Role.COMMITTEE):
         raise NotFound("Not found.")
     if not reason.strip():
-        raise Conflict("请填写原因 / A reason is required.")
+        raise Conflict(_("请填写原因"))
     with transaction.atomic():
         key = IssuerKey.objects.select_for_update().filter(pk=key_id).first()
         if key is None:

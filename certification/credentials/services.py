@@ -9,8 +9,11 @@ from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
+from certification.audit.notifications import recipient_languages
 from certification.audit.services import audit_record
 from certification.credentials.documents import (
     RENEWAL_BASES,
@@ -93,9 +96,9 @@ def certificate_issue(*, application_id: int, issued_by: User) -> Certificate:
             return existing
         result = result_for_application(application)
         if not result.complete:
-            raise Conflict("成绩尚未完整 / The result is not complete yet.")
+            raise Conflict(_("成绩尚未完整"))
         if not result.passed:
-            raise Conflict("未达到合格线，不能发证 / The result is below the cut score.")
+            raise Conflict(_("未达到合格线，不能发证"))
         assert result.composite is not None
         # Issuing is the committee's pass decision: the current one, or one recorded now.
         decision_for_issue(application=application, result=result, issued_by=issued_by)
@@ -109,7 +112,7 @@ def certificate_issue(*, application_id: int, issued_by: User) -> Certificate:
                     composite=result.composite,
                 )
         except IntegrityError as exc:
-            raise Conflict("证书已签发 / Already issued.") from exc
+            raise Conflict(_("证书已签发")) from exc
         audit_record(
             actor=issued_by,
             action="certificate.issue",
@@ -126,7 +129,7 @@ def certificate_issue(*, application_id: int, issued_by: User) -> Certificate:
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise Conflict("请填写原因 / A reason is required.")
+        raise Conflict(_("请填写原因"))
     return reason
 
 
@@ -163,7 +166,7 @@ def certificate_revoke(*, actor: User, code: str, reason: str) -> Certificate:
     with transaction.atomic():
         certificate = _certificate_for_committee(actor=actor, code=code)
         if certificate.status == Certificate.Status.REVOKED:
-            raise Conflict("证书已撤销 / Already revoked.")
+            raise Conflict(_("证书已撤销"))
         before = _state(certificate)
         certificate.status = Certificate.Status.REVOKED
         certificate.revoked_at = timezone.now()
@@ -186,9 +189,9 @@ def certificate_suspend(*, actor: User, code: str, reason: str) -> Certificate:
     with transaction.atomic():
         certificate = _certificate_for_committee(actor=actor, code=code)
         if certificate.status == Certificate.Status.REVOKED:
-            raise Conflict("证书已撤销 / The certificate is revoked.")
+            raise Conflict(_("证书已撤销"))
         if certificate.suspended_at is not None:
-            raise Conflict("证书已暂停 / Already suspended.")
+            raise Conflict(_("证书已暂停"))
         before = _state(certificate)
         certificate.suspended_at = timezone.now()
         certificate.suspension_reason = reason
@@ -210,7 +213,7 @@ def certificate_unsuspend(*, actor: User, code: str, reason: str) -> Certificate
     with transaction.atomic():
         certificate = _certificate_for_committee(actor=actor, code=code)
         if certificate.suspended_at is None or certificate.status == Certificate.Status.REVOKED:
-            raise Conflict("证书未处于暂停状态 / The certificate is not suspended.")
+            raise Conflict(_("证书未处于暂停状态"))
         before = _state(certificate)
         certificate.suspended_at = None
         certificate.suspension_reason = ""
@@ -236,7 +239,7 @@ def certificate_renew(
     Conflict if revoked, suspended, or the credits are too few."""
     reason = _reason(reason)
     if basis not in RENEWAL_BASES:
-        raise Conflict("续证依据无效 / Renewal basis must be re-examination or credits.")
+        raise Conflict(_("续证依据无效"))
     with transaction.atomic():
         certificate = _certificate_for_committee(actor=actor, code=code)
         earned = continuing_education(
@@ -246,14 +249,13 @@ def certificate_renew(
             credits = earned  # what the holder studied here since the validity began
         if basis == "continuing_education" and (credits or 0) < renewal_credits_required():
             raise Conflict(
-                f"继续教育学分不足 {renewal_credits_required()}（已记录 {earned}）/ "
-                f"At least {renewal_credits_required()} continuing-education credits are "
-                f"needed ({earned} recorded)."
+                _("继续教育学分不足 %(required)s（已记录 %(earned)s）")
+                % {"required": renewal_credits_required(), "earned": earned}
             )
         if certificate.status == Certificate.Status.REVOKED:
-            raise Conflict("证书已撤销 / The certificate is revoked.")
+            raise Conflict(_("证书已撤销"))
         if certificate.suspended_at is not None:
-            raise Conflict("证书已暂停 / The certificate is suspended.")
+            raise Conflict(_("证书已暂停"))
         before = _state(certificate)
         now = timezone.now()
         certificate.valid_from = now
@@ -286,11 +288,11 @@ def certificate_rename(*, actor: User, code: str, holder_name: str, reason: str)
     reason = _reason(reason)
     holder_name = (holder_name or "").strip()
     if not holder_name or len(holder_name) > 120:
-        raise Conflict("姓名无效 / Invalid name.")
+        raise Conflict(_("姓名无效"))
     with transaction.atomic():
         certificate = _certificate_for_committee(actor=actor, code=code)
         if certificate.status == Certificate.Status.REVOKED:
-            raise Conflict("证书已撤销 / The certificate is revoked.")
+            raise Conflict(_("证书已撤销"))
         before = _state(certificate)
         certificate.holder_name = holder_name
         certificate.save(update_fields=["holder_name"])
@@ -312,7 +314,7 @@ def certificate_privacy_set(
     the same credential id when the choice changed. NotFound for anyone but the holder."""
     unknown = set(shown_results) - set(RESULT_KEYS)
     if unknown:
-        raise Conflict(f"未知的成绩项 / Unknown result keys: {sorted(unknown)}")
+        raise Conflict(_("未知的成绩项：%(keys)s") % {"keys": ", ".join(sorted(unknown))})
     with transaction.atomic():
         certificate = (
             Certificate.objects.select_for_update()
@@ -369,16 +371,22 @@ def certificate_expiry_reminders_send(*, now: datetime | None = None, within_day
                 continue
             certificate = Certificate.objects.select_related("holder", "certification").get(pk=pk)
             verify_url = absolute_url(reverse("verify", args=[certificate.code]))
+            language = recipient_languages(user_ids=[certificate.holder_id])[certificate.holder_id]
+            with translation.override(language):
+                expires = date_format(certificate.valid_until, "DATE_FORMAT")
+                subject = _("证书将于 %(date)s 到期") % {"date": expires}
+                message = _(
+                    "%(holder)s：\n\n您的证书「%(certification)s」将于 %(date)s 到期。"
+                    "可通过重新考试或继续教育学分续证。\n\n%(link)s\n"
+                ) % {
+                    "holder": certificate.holder_name,
+                    "certification": certificate.certification,
+                    "date": expires,
+                    "link": verify_url,
+                }
             send_mail(
-                subject=f"证书即将到期 / Your certificate expires on {certificate.valid_until:%Y-%m-%d}",
-                message=(
-                    f"{certificate.holder_name}：\n\n"
-                    f"您的证书「{certificate.certification.name}」将于 "
-                    f"{certificate.valid_until:%Y-%m-%d} 到期。可通过重新考试或继续教育学分续证。\n"
-                    f'Your certificate "{certificate.certification.name_en}" expires on '
-                    f"{certificate.valid_until:%Y-%m-%d}. Renew it by re-examination or "
-                    f"continuing-education credits.\n\n{verify_url}\n"
-                ),
+                subject=subject,
+                message=message,
                 from_email=None,
                 recipient_list=[certificate.holder.email],
                 fail_silently=False,

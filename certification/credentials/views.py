@@ -52,7 +52,7 @@ def committee_issue(request: AuthenticatedRequest, application_id: int) -> HttpR
     except ApplicationError as exc:
         error_show(request, exc)
         return redirect("committee-results")
-    messages.success(request, _("证书已签发 / Certificate issued: %s") % certificate.code)
+    messages.success(request, _("证书已签发：%(code)s") % {"code": certificate.code})
     return redirect("committee-results")
 
 
@@ -140,9 +140,9 @@ class CredentialCheckForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
         required=False,
         max_length=verification.CREDENTIAL_MAX_BYTES,
-        label=_("凭证 JSON / Credential JSON"),
+        label=_("凭证 JSON"),
     )
-    file = forms.FileField(required=False, label=_("或上传文件 / or upload a file"))
+    file = forms.FileField(required=False, label=_("或上传文件"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -150,14 +150,14 @@ class CredentialCheckForm(forms.Form):
         text = data.get("credential") or ""
         if upload is not None:
             if upload.size > verification.CREDENTIAL_MAX_BYTES:
-                raise forms.ValidationError(_("文件太大 / File too large."))
+                raise forms.ValidationError(_("文件太大"))
             text = upload.read().decode("utf-8", errors="replace")
         if not text.strip():
-            raise forms.ValidationError(_("请粘贴或上传凭证 / Paste or upload a credential."))
+            raise forms.ValidationError(_("请粘贴或上传凭证"))
         try:
             data["document"] = json.loads(text)
         except ValueError as exc:
-            raise forms.ValidationError(_("不是有效的 JSON / Not valid JSON: %s") % exc) from exc
+            raise forms.ValidationError(_("不是有效的 JSON：%(error)s") % {"error": exc}) from exc
         return data
 
 
@@ -176,16 +176,16 @@ def verify_credential(request: HttpRequest) -> HttpResponse:
 
 
 class PrivacyForm(forms.Form):
-    show_name = forms.BooleanField(required=False, label=_("公开姓名 Show my name"))
+    show_name = forms.BooleanField(required=False, label=_("公开姓名"))
     shown_results = forms.MultipleChoiceField(
         required=False,
         widget=forms.CheckboxSelectMultiple,
         choices=[
-            ("written", _("笔试成绩 Written exam")),
-            ("practical", _("实操成绩 Practical")),
-            ("composite", _("综合成绩 Composite")),
+            ("written", _("笔试成绩")),
+            ("practical", _("实操成绩")),
+            ("composite", _("综合成绩")),
         ],
-        label=_("公开的成绩 Results shown"),
+        label=_("公开的成绩"),
     )
 
 
@@ -203,7 +203,7 @@ def certificate_holder(request: AuthenticatedRequest, code: str) -> HttpResponse
     )
     if request.method == "POST" and form.is_valid():
         certificate_privacy_set(holder=request.user, code=code, **form.cleaned_data)
-        messages.success(request, _("已保存并重新签名 / Saved; the credential was re-signed."))
+        messages.success(request, _("已保存并重新签名"))
         return redirect("certificate-holder", code=code)
     verify_url = request.build_absolute_uri(reverse("verify", args=[code]))
     return render(
@@ -291,6 +291,6 @@ def committee_certificate_action(
         error_show(request, exc)
     else:
         messages.success(
-            request, _("已完成 / Done: %(action)s %(code)s") % {"action": action, "code": code}
+            request, _("已完成：%(action)s %(code)s") % {"action": action, "code": code}
         )
     return redirect("committee-certificates")

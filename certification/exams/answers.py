@@ -15,6 +15,7 @@ from typing import Any
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from certification.exams.integrity import EVENT_CAP, client_changes, device_hash, events_add
 from certification.exams.services import TakenOver, attempt_grace_end
@@ -125,14 +126,12 @@ def answer_save(
     if outcome == "not_found":
         raise NotFound("Not found.")
     if outcome == "submitted":
-        raise Conflict("试卷已提交，答案未保存 / Already submitted; answer not saved.")
+        raise Conflict(_("试卷已提交，答案未保存"))
     if outcome == "time_up":
-        raise Conflict("考试时间已到，答案未保存 / Time is up; answer not saved.")
+        raise Conflict(_("考试时间已到，答案未保存"))
     if outcome == "taken_over":
         raise TakenOver(
-            "本次作答已在另一浏览器中打开，此页面已停止保存；未发送的答案保留在本浏览器中 / "
-            "This attempt was opened in another browser; this page stopped saving. "
-            "Unsent answers stay in this browser."
+            _("本次作答已在另一浏览器中打开，此页面已停止保存；未发送的答案保留在本浏览器中")
         )
     return SaveResult(item_id=item_id, revision=revision, applied=applied, saved_at=now, late=late)
 

@@ -5,6 +5,7 @@ accommodations."""
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -365,7 +366,7 @@ class ProgrammingSamplesApi(APIView):
                 {
                     "error": {
                         "code": "sandbox_unavailable",
-                        "message": "评测环境暂时不可用，请稍后再试 / Try again shortly.",
+                        "message": gettext("评测环境暂时不可用，请稍后再试"),
                     }
                 },
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,

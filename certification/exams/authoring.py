@@ -52,27 +52,25 @@ def sections_parse(rows: list[dict[str, Any]]) -> tuple[list[SectionInput], list
     known = set(Tag.objects.values_list("name", flat=True))
     categories = set(Category.objects.values_list("pk", flat=True))
     for number, row in enumerate(rows, start=1):
-        where = _("第 %(n)d 部分 / Section %(n)d") % {"n": number}
+        where = _("第 %(n)d 部分") % {"n": number}
         try:
             count = _count(row.get("count"))
             mix = {d: _count(row.get(d)) for d in DIFFICULTIES if row.get(d) not in (None, "")}
         except (TypeError, ValueError):
-            problems.append((where, _("数量是 0–200 的整数。 / Counts are whole numbers 0–200.")))
+            problems.append((where, _("数量是 0–200 的整数。")))
             continue
         mix = {d: n for d, n in mix.items() if n}
         tags = tuple(t.strip() for t in str(row.get("tags", "")).split(",") if t.strip())
         unknown = [t for t in tags if t not in known]
         category = int(row["category"]) if str(row.get("category") or "").isdigit() else None
         if unknown:
-            problems.append((where, _("没有这些标签 / Unknown tags: %s") % ", ".join(unknown)))
+            problems.append((where, _("没有这些标签：%(tags)s") % {"tags": ", ".join(unknown)}))
         elif category is not None and category not in categories:
-            problems.append((where, _("没有这个分类。 / No such category.")))
+            problems.append((where, _("没有这个分类。")))
         elif mix and count and sum(mix.values()) != count:
-            problems.append(
-                (where, _("难度数量之和须等于抽题数。 / The difficulty counts must add up."))
-            )
+            problems.append((where, _("难度数量之和须等于抽题数。")))
         elif not count and not mix:
-            problems.append((where, _("请填写抽题数。 / Say how many items to draw.")))
+            problems.append((where, _("请填写抽题数。")))
         else:
             title = str(row.get("title", "")).strip()[:200]
             sections.append(SectionInput(title, category, tags, count or sum(mix.values()), mix))
@@ -99,22 +97,20 @@ def section_draws(sections: list[SectionInput]) -> list[SectionDraw]:
 def exam_settings_parse(data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Title, mode, minutes, pass mark and (practice) curriculum from the editor."""
     problems: list[tuple[str, str]] = []
-    where = _("试卷 / Exam")
+    where = _("试卷")
     title = str(data.get("title", "")).strip()
     if not title or len(title) > 200:
-        problems.append((where, _("标题为 1–200 个字符。 / A title of 1–200 characters.")))
+        problems.append((where, _("标题为 1–200 个字符。")))
     mode = data.get("mode") if data.get("mode") in Exam.Mode.values else None
     if mode is None:
-        problems.append((where, _("请选择考试或练习。 / Choose exam or practice.")))
+        problems.append((where, _("请选择考试或练习。")))
     try:
         minutes = int(data.get("minutes") or 0)
         pass_mark = Decimal(str(data.get("pass_mark") or "60"))
         if not 1 <= minutes <= 600 or not 0 <= pass_mark <= 100:
             raise ValueError
     except (ValueError, InvalidOperation):
-        problems.append(
-            (where, _("时长 1–600 分钟，及格线 0–100。 / 1–600 minutes, pass mark 0–100."))
-        )
+        problems.append((where, _("时长 1–600 分钟，及格线 0–100。")))
         minutes, pass_mark = 30, Decimal(60)
     curriculum = Curriculum.objects.filter(slug=str(data.get("curriculum") or "")).first()
     settings = {
@@ -134,7 +130,7 @@ def exam_blueprint_save(
     by ``sections`` in order. Sections with fixed items keep them and stay first.
     Attempts already started keep the items they drew. Audited."""
     if not sections:
-        raise BlueprintInvalid([(_("试卷 / Exam"), _("至少需要一个部分。 / Add a section."))])
+        raise BlueprintInvalid([(_("试卷"), _("至少需要一个部分。"))])
     with transaction.atomic():
         if exam is None:
             exam = Exam.objects.create(**settings)
@@ -202,8 +198,8 @@ def certification_assign(
         raise BlueprintInvalid(
             [
                 (
-                    _("试卷 / Exam"),
-                    _("练习不能作为笔试。 / A practice quiz cannot be the written exam."),
+                    _("试卷"),
+                    _("练习不能作为笔试。"),
                 )
             ]
         )

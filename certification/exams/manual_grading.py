@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from certification.applications.conflicts import conflicted_candidate_ids
 from certification.audit.services import audit_record
@@ -54,7 +55,7 @@ def manual_item_get(*, examiner: User, item_id: int) -> AttemptItem:
 def rubric_for(version: QuestionVersion) -> Rubric:
     rubric = Rubric.objects.filter(pk=version.key.get("rubric")).first()
     if rubric is None:
-        raise ApplicationError("该题没有评分量表 / This item has no rubric.")
+        raise ApplicationError(_("该题没有评分量表"))
     return rubric
 
 
@@ -69,7 +70,7 @@ def manual_grade(
         item = manual_item_get(examiner=examiner, item_id=item_id)
         item = AttemptItem.objects.select_for_update().select_related("version").get(pk=item.pk)
         if item.points is not None:
-            raise Conflict("该答案已评分 / Already graded.")
+            raise Conflict(_("该答案已评分"))
         rubric = rubric_for(item.version)
         try:
             raw = rubric.points_for(levels)

@@ -6,6 +6,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from certification.applications.selectors import approved_application
 from certification.models import Certification, PracticalSubmission
@@ -39,7 +40,7 @@ def practical_submit(
     with transaction.atomic():
         application = approved_application(candidate=candidate, certification=certification)
         if upload is None:
-            raise practical.InvalidSubmission("请上传 solution.py / Upload solution.py.")
+            raise practical.InvalidSubmission(_("请上传 solution.py"))
         submission = practical.submission_create(
             task=task, candidate=candidate, upload=upload, framework=framework
         )

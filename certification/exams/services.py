@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from certification.audit.services import audit_record
 from certification.exams.draw import BlueprintError as BlueprintError
@@ -89,11 +90,11 @@ def attempt_start(*, candidate: User, exam: Exam, now: datetime | None = None) -
     if active is not None:
         return attempt_close_if_overdue(attempt=active, now=now)
     if exam.opens_at and now < exam.opens_at:
-        raise Conflict("考试尚未开放 / The exam is not open yet.")
+        raise Conflict(_("考试尚未开放"))
     if exam.closes_at and now >= exam.closes_at:
-        raise Conflict("考试已关闭 / The exam is closed.")
+        raise Conflict(_("考试已关闭"))
     if len(earlier) >= exam.attempts_allowed:
-        raise Conflict("你已用完作答次数 / You have no attempts left.")
+        raise Conflict(_("你已用完作答次数"))
     sitting_admit(candidate=candidate, exam=exam, now=now)
     seed = secrets.randbits(62)
     drawn = blueprint_draw(
@@ -237,10 +238,7 @@ def attempt_submit(
         if attempt.state not in Attempt.ACTIVE_STATES:
             return attempt
         if page_session and attempt.session_token and page_session != attempt.session_token:
-            raise TakenOver(
-                "本次作答已在另一浏览器中打开，此页面不能交卷 / This attempt was opened in "
-                "another browser; this page cannot submit it."
-            )
+            raise TakenOver(_("本次作答已在另一浏览器中打开，此页面不能交卷"))
         attempt.submitted_at = min(now, attempt_grace_end(attempt))
         answered = Answer.objects.filter(item__attempt=attempt).exists()
         if not answered and now > attempt.deadline:

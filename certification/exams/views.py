@@ -127,7 +127,7 @@ def practical_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         except ApplicationError as exc:
             error_show(request, exc, form=form)
         else:
-            messages.success(request, _("已提交，正在评测 / Submitted; grading has started."))
+            messages.success(request, _("已提交，正在评测"))
             return redirect("practical", slug=slug)
     submissions = list(
         Submission.objects.filter(
@@ -198,7 +198,7 @@ def grading_item(request: AuthenticatedRequest, item_id: int) -> HttpResponse:
         except ApplicationError as exc:
             error_show(request, exc, form=form)
         else:
-            messages.success(request, _("已评分 / Graded."))
+            messages.success(request, _("已评分"))
             return redirect("grading-queue")
     answer = getattr(item, "answer", None)
     return render(

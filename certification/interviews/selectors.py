@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from certification.applications.conflicts import conflicted_candidate_ids, conflicted_staff_ids
 from certification.applications.selectors import application_get_for_candidate
@@ -116,7 +117,7 @@ def blueprint_interview_rubric(blueprint: Blueprint | None) -> Rubric:
         None,
     )
     if component is None or component.rubric is None:
-        raise ApplicationError("面试没有评分量表 / The interview has no rubric.")
+        raise ApplicationError(_("面试没有评分量表"))
     return component.rubric
 
 

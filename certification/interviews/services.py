@@ -29,6 +29,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from certification.applications.conflicts import conflicted_candidate_ids, conflicted_staff_ids
 from certification.audit.notifications import notification_send
@@ -81,11 +83,11 @@ def interview_slot_create(
     if not has_role(created_by, Role.COMMITTEE):
         raise NotFound("Not found.")
     if starts_at <= timezone.now():
-        raise ApplicationError("面试时间须在将来 / The slot must be in the future.")
+        raise ApplicationError(_("面试时间须在将来"))
     if first_examiner.pk == second_examiner.pk or not all(
         has_role(e, Role.EXAMINER) for e in (first_examiner, second_examiner)
     ):
-        raise ApplicationError("需要两位不同的考官 / Two different examiners are needed.")
+        raise ApplicationError(_("需要两位不同的考官"))
     with transaction.atomic():
         slot = InterviewSlot.objects.create(
             certification=certification,
@@ -116,7 +118,7 @@ def _slot_for_booking(
     ):
         raise NotFound("Not found.")
     if slot.starts_at < now + booking_cutoff():
-        raise ApplicationError("该时段已截止预约 / This slot can no longer be booked.")
+        raise ApplicationError(_("该时段已截止预约"))
     return slot
 
 
@@ -136,7 +138,7 @@ def _booking_create(
                 booked_at=now,
             )
     except IntegrityError as exc:
-        raise Conflict("该时段已被预约 / This slot was just taken.") from exc
+        raise Conflict(_("该时段已被预约")) from exc
 
 
 def interview_book(
@@ -158,7 +160,7 @@ def interview_book(
         if existing is not None:
             if existing.slot_id == slot_id:
                 return existing
-            raise Conflict("你已预约面试，请改期 / Already booked: reschedule instead.")
+            raise Conflict(_("你已预约面试，请改期"))
         slot = _slot_for_booking(
             candidate=candidate, application=application, slot_id=slot_id, now=now
         )
@@ -192,15 +194,15 @@ def interview_reschedule(
             .first()
         )
         if current is None:
-            raise Conflict("没有可改期的预约 / Nothing to reschedule.")
+            raise Conflict(_("没有可改期的预约"))
         if current.slot_id == slot_id:
             return current
         if current.slot.starts_at < now + reschedule_cutoff():
-            raise ApplicationError("距面试太近，不能改期 / Too close to the interview to move it.")
+            raise ApplicationError(_("距面试太近，不能改期"))
         if current.reschedule_count >= max_reschedules():
-            raise ApplicationError("改期次数已用完 / No reschedules left.")
+            raise ApplicationError(_("改期次数已用完"))
         if current.ratings.exists():
-            raise ApplicationError("面试已评分 / The interview was already rated.")
+            raise ApplicationError(_("面试已评分"))
         slot = _slot_for_booking(
             candidate=candidate, application=application, slot_id=slot_id, now=now
         )
@@ -247,7 +249,7 @@ def interview_rate(
             .get(pk=interview_id)
         )
         if interview.slot.starts_at > now:
-            raise ApplicationError("面试尚未开始 / The interview has not started yet.")
+            raise ApplicationError(_("面试尚未开始"))
         rubric = interview_rubric(interview)
         try:
             raw = rubric.points_for(levels)
@@ -275,7 +277,7 @@ def interview_rate(
                     rated_at=now,
                 )
         except IntegrityError as exc:
-            raise Conflict("你已评分 / You already rated this interview.") from exc
+            raise Conflict(_("你已评分")) from exc
         audit_record(
             actor=examiner,
             action="interview.rate",
@@ -333,7 +335,7 @@ def _adjudication_check(interview: Interview) -> Interview:
     if adjudicator is not None:
         notification_send(
             recipient=adjudicator,
-            title="面试仲裁评分 / An interview needs your adjudicating rating",
+            title=gettext_lazy("面试仲裁评分"),
             link=reverse("examiner-interviews"),
             email=False,
         )
@@ -399,7 +401,7 @@ def interview_adjudicator_assign(*, actor: User, interview_id: int, examiner: Us
         if not has_role(examiner, Role.EXAMINER) or examiner.pk in _unavailable_examiner_ids(
             interview
         ):
-            raise ApplicationError("该考官不能仲裁 / This examiner cannot adjudicate.")
+            raise ApplicationError(_("该考官不能仲裁"))
         before = {"adjudicator": interview.adjudicator_id}
         interview.adjudicator = examiner
         interview.adjudication_reason = interview.adjudication_reason or "committee"
@@ -422,7 +424,7 @@ def interview_rerate(*, interview: Interview, actor: User) -> dict[str, Any]:
     excluded = _unavailable_examiner_ids(interview) | {actor.pk}
     fresh = list(_active_examiners().exclude(pk__in=excluded).order_by("pk")[:2])
     if len(fresh) < 2:
-        raise Conflict("没有足够的新考官重新评分 / Not enough new examiners to re-rate.")
+        raise Conflict(_("没有足够的新考官重新评分"))
     superseded = interview.ratings.filter(superseded=False).update(superseded=True)
     before = {"raters": [interview.rater_a_id, interview.rater_b_id]}
     interview.rater_a, interview.rater_b = fresh

@@ -48,7 +48,7 @@ def committee_interviews(request: AuthenticatedRequest) -> HttpResponse:
         except ApplicationError as exc:
             error_show(request, exc, form=form)
         else:
-            messages.success(request, _("面试时段已创建 / Slot created."))
+            messages.success(request, _("面试时段已创建"))
             return redirect("committee-interviews")
     slots = (
         InterviewSlot.objects.select_related("certification", "first_examiner", "second_examiner")
@@ -92,7 +92,7 @@ def examiner_interview_rate(request: AuthenticatedRequest, interview_id: int) ->
         except ApplicationError as exc:
             error = exc.message
         else:
-            messages.success(request, _("评分已提交 / Rating saved."))
+            messages.success(request, _("评分已提交"))
             return redirect("examiner-interviews")
     return render(
         request,
@@ -135,12 +135,12 @@ def candidate_interview_book(request: AuthenticatedRequest, application_id: int)
             interviews.interview_reschedule(
                 candidate=request.user, application_id=application_id, slot_id=slot_id
             )
-            messages.success(request, _("已改期 / Rescheduled."))
+            messages.success(request, _("已改期"))
         else:
             interviews.interview_book(
                 candidate=request.user, application_id=application_id, slot_id=slot_id
             )
-            messages.success(request, _("已预约 / Booked."))
+            messages.success(request, _("已预约"))
     except NotFound:
         raise
     except ApplicationError as exc:

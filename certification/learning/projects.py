@@ -15,6 +15,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from certification.models import Certification, Enrolment
 from core.errors import NotFound
@@ -25,10 +27,7 @@ from grading.models import Submission
 from training.bundles.paths import bundle_paths
 from training.models import Curriculum, Lesson, PracticalTask
 
-NOT_AVAILABLE = (
-    "没有这个项目，或它不属于你报名的课程 / No such project, or it is not part of the "
-    "curricula you are enrolled in."
-)
+NOT_AVAILABLE = gettext_lazy("没有这个项目，或它不属于你报名的课程")
 
 
 @dataclass(frozen=True)
@@ -143,7 +142,7 @@ def project_run_get_for_candidate(*, candidate: User, run_id: str) -> Submission
         .first()
     )
     if run is None or not _is_candidate(candidate):
-        raise NotFound("没有这次运行 / No such project run.")
+        raise NotFound(_("没有这次运行"))
     return run
 
 
@@ -163,7 +162,7 @@ def project_run_create(
     call is a new run."""
     task = project_get_for_candidate(candidate=candidate, slug=slug)
     if upload is None:
-        raise practical.InvalidSubmission("请上传 solution.py / Upload solution.py.")
+        raise practical.InvalidSubmission(_("请上传 solution.py"))
     return practical.submission_create(
         task=task,
         candidate=candidate,

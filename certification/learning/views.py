@@ -51,7 +51,7 @@ def _curriculum(slug: str) -> Curriculum:
 @require_POST
 def enrol(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     learning.enrolment_ensure(candidate=request.user, curriculum=_curriculum(slug))
-    messages.success(request, _("已报名该课程 / Enrolled."))
+    messages.success(request, _("已报名该课程"))
     return redirect("learning-curriculum", slug=slug)
 
 
@@ -143,9 +143,7 @@ def plan_practise(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     added = learning.reviews_add(
         candidate=request.user, question_ids=[pk for c in plan.categories for pk in c.items]
     )
-    messages.success(
-        request, _("已加入 %(n)d 道练习题 / %(n)d items added to your reviews.") % {"n": added}
-    )
+    messages.success(request, _("已加入 %(n)d 道练习题") % {"n": added})
     return redirect("learning-reviews")
 
 

@@ -8,12 +8,15 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from certification.applications.conflicts import conflict_declare
 from certification.audit.notifications import notification_send
 from certification.audit.services import audit_record
 from certification.models import MentorMessage, Mentorship, MentorThread, TrainingRelation
 from core.errors import ApplicationError, NotFound
+from core.i18n import interpolate_lazy
 from core.roles import Role, has_role
 from training.models import Lesson, PracticalTask
 
@@ -36,9 +39,9 @@ def mentor_assign(*, assigned_by: User, candidate: User, mentor: User) -> Mentor
     if not has_role(assigned_by, Role.COMMITTEE):
         raise NotFound("Not found.")
     if not has_role(candidate, Role.CANDIDATE):
-        raise ApplicationError("只能为考生指派导师 / Only candidates get a mentor.")
+        raise ApplicationError(_("只能为考生指派导师"))
     if not has_role(mentor, Role.INSTRUCTOR):
-        raise ApplicationError("导师须为讲师 / A mentor must be an instructor.")
+        raise ApplicationError(_("导师须为讲师"))
     with transaction.atomic():
         current = (
             Mentorship.objects.select_for_update()
@@ -74,13 +77,19 @@ def mentor_assign(*, assigned_by: User, candidate: User, mentor: User) -> Mentor
         link = reverse("mentoring")
         notification_send(
             recipient=candidate,
-            title=f"你的导师：{mentor.get_full_name() or mentor.username} / Your mentor",
-            body="有问题可以在“我的导师”页面提问 / Ask questions on the My mentor page.",
+            title=interpolate_lazy(
+                gettext_lazy("你的导师：%(name)s"),
+                {"name": mentor.get_full_name() or mentor.username},
+            ),
+            body=gettext_lazy("有问题可以在“我的导师”页面提问"),
             link=link,
         )
         notification_send(
             recipient=mentor,
-            title=f"新学员：{candidate.get_full_name() or candidate.username} / New mentee",
+            title=interpolate_lazy(
+                gettext_lazy("新学员：%(name)s"),
+                {"name": candidate.get_full_name() or candidate.username},
+            ),
             link=reverse("mentor-mentees"),
         )
     return mentorship
@@ -89,11 +98,9 @@ def mentor_assign(*, assigned_by: User, candidate: User, mentor: User) -> Mentor
 def _body(text: str) -> str:
     body = text.strip()
     if not body:
-        raise ApplicationError("内容不能为空 / Write something first.")
+        raise ApplicationError(_("内容不能为空"))
     if len(body) > MAX_BODY:
-        raise ApplicationError(
-            f"内容过长（最多 {MAX_BODY} 字）/ Too long (at most {MAX_BODY} characters)."
-        )
+        raise ApplicationError(_("内容过长（最多 %(n)d 字）") % {"n": MAX_BODY})
     return body
 
 
@@ -111,10 +118,10 @@ def thread_open(
         raise NotFound("Not found.")
     mentorship = mentor_current(candidate=candidate)
     if mentorship is None:
-        raise ApplicationError("你还没有导师 / You have no mentor yet.")
+        raise ApplicationError(_("你还没有导师"))
     subject = subject.strip()[:200]
     if not subject:
-        raise ApplicationError("请填写标题 / Give your question a title.")
+        raise ApplicationError(_("请填写标题"))
     text = _body(body)
     lesson = Lesson.objects.filter(pk=lesson_id, is_published=True).first() if lesson_id else None
     task = PracticalTask.objects.filter(pk=task_id).first() if task_id else None
@@ -158,9 +165,7 @@ def message_post(*, author: User, thread_id: int, body: str) -> MentorMessage:
         if from_mentor:
             current = mentor_current(candidate=thread.candidate_id)
             if current is None or current.mentor_id != author.pk:
-                raise ApplicationError(
-                    "你已不是该考生的导师 / You no longer mentor this candidate."
-                )
+                raise ApplicationError(_("你已不是该考生的导师"))
         message = MentorMessage.objects.create(thread=thread, author=author, body=text)
         thread.last_message_at = message.created_at
         thread.awaiting_mentor = not from_mentor
@@ -175,6 +180,6 @@ def _notify(*, thread: MentorThread, recipient: User, author: User) -> None:
     notification_send(
         recipient=recipient,
         title=f"{name}：{thread.subject}"[:200],
-        body="导师答疑有新消息 / A new message in a mentoring thread.",
+        body=gettext_lazy("导师答疑有新消息"),
         link=reverse("mentor-thread", args=[thread.pk]),
     )

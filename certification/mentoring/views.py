@@ -61,7 +61,7 @@ def my_mentor(request: AuthenticatedRequest) -> HttpResponse:
         except ApplicationError as exc:
             error_show(request, exc, form=form)  # what was typed stays in the form
         else:
-            messages.success(request, _("问题已发送给导师 / Your question was sent."))
+            messages.success(request, _("问题已发送给导师"))
             return redirect("mentor-thread", thread_id=thread.pk)
     return render(
         request,
@@ -142,12 +142,12 @@ def assign(request: AuthenticatedRequest) -> HttpResponse:
     candidate = User.objects.filter(username=request.POST.get("candidate", "").strip()).first()
     mentor = User.objects.filter(pk=request.POST.get("mentor") or 0).first()
     if candidate is None or mentor is None:
-        messages.error(request, _("找不到该考生或导师 / No such candidate or mentor."))
+        messages.error(request, _("找不到该考生或导师"))
         return redirect("committee-mentors")
     try:
         mentoring.mentor_assign(assigned_by=request.user, candidate=candidate, mentor=mentor)
     except ApplicationError as exc:
         error_show(request, exc)
     else:
-        messages.success(request, _("已指派导师 / Mentor assigned."))
+        messages.success(request, _("已指派导师"))
     return redirect("committee-mentors")

@@ -18,6 +18,11 @@ class Preference(models.Model):
         blank=True,
         help_text=_("IANA name, e.g. Europe/Berlin; blank for the site's zone."),
     )
+    # What notifications and e-mails are written in: the language the person last
+    # signed in with or picked in the top bar (blank: the site's).
+    language = models.CharField(
+        max_length=10, blank=True, choices=settings.LANGUAGES, verbose_name=_("语言")
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

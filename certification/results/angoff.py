@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from certification.audit.services import audit_record
 from certification.models import (
@@ -31,7 +32,7 @@ def angoff_study_create(*, exam: Exam, title: str, created_by: User) -> AngoffSt
     """Opens a study of ``exam``'s fixed items, in round 1. Committee only."""
     _committee_only(created_by)
     if not title.strip():
-        raise ApplicationError("请填写名称 / Enter a title.")
+        raise ApplicationError(gettext("请填写名称"))
     with transaction.atomic():
         study = AngoffStudy.objects.create(exam=exam, title=title.strip(), created_by=created_by)
         audit_record(actor=created_by, action="angoff.create", obj=study, after={"exam": exam.pk})
@@ -72,9 +73,9 @@ def angoff_estimates_save(
     study = angoff_study_get(viewer=judge, study_id=study_id)
     allowed = {version.question_id for version in angoff_items(study)}
     if not set(estimates) <= allowed:
-        raise ApplicationError("题目不属于该考试 / A question is not in this exam.")
+        raise ApplicationError(gettext("题目不属于该考试"))
     if any(not (0 <= Decimal(p) <= 1) for p in estimates.values()):
-        raise ApplicationError("估计值须在 0–1 / Estimates are probabilities, 0–1.")
+        raise ApplicationError(gettext("估计值须在 0–1"))
     saved = []
     with transaction.atomic():
         for question_id, probability in sorted(estimates.items()):
@@ -227,11 +228,11 @@ def angoff_apply(*, study_id: int, round_number: int, actor: User) -> Blueprint:
     rounds = {r.round: r for r in angoff_summary(study=study)}
     chosen = rounds.get(round_number)
     if chosen is None or chosen.cut.cut_percent is None:
-        raise Conflict("该轮没有完整的估计 / This round has no complete estimates.")
+        raise Conflict(gettext("该轮没有完整的估计"))
     certification = Certification.objects.filter(written_exam_id=study.exam_id).first()
     current = blueprint_current(certification=certification) if certification else None
     if certification is None or current is None:
-        raise Conflict("没有使用该考试的认证蓝图 / No blueprint uses this exam.")
+        raise Conflict(gettext("没有使用该考试的认证蓝图"))
     components = [
         ComponentSpec(
             kind=c.kind,
@@ -242,7 +243,7 @@ def angoff_apply(*, study_id: int, round_number: int, actor: User) -> Blueprint:
         for c in current.components.all()
     ]
     if not any(c.kind == Kind.WRITTEN for c in components):
-        raise Conflict("当前蓝图没有笔试 / The current blueprint has no written component.")
+        raise Conflict(gettext("当前蓝图没有笔试"))
     return blueprint_create(
         certification=certification,
         created_by=actor,

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from certification.audit.services import audit_record
 from certification.models import Blueprint, BlueprintComponent, Certification
@@ -59,27 +60,27 @@ def _validate(
     rater_threshold: Decimal,
 ) -> None:
     if not components:
-        raise ApplicationError("蓝图至少需要一个组成部分 / A blueprint needs a component.")
+        raise ApplicationError(_("蓝图至少需要一个组成部分"))
     kinds = [c.kind for c in components]
     if len(set(kinds)) != len(kinds) or not set(kinds) <= set(Kind.values):
-        raise ApplicationError("组成部分无效或重复 / Unknown or repeated component.")
+        raise ApplicationError(_("组成部分无效或重复"))
     if any(not (0 <= c.weight <= 1) or not (0 <= c.minimum <= 100) for c in components):
-        raise ApplicationError("权重须在 0–1，最低分须在 0–100 / Weight 0–1, minimum 0–100.")
+        raise ApplicationError(_("权重须在 0–1，最低分须在 0–100"))
     total = sum((c.weight for c in components), Decimal(0))
     if abs(total - 1) > WEIGHT_TOLERANCE:
-        raise ApplicationError(f"权重之和须为 1 / Weights must add up to 1 (now {total}).")
+        raise ApplicationError(_("权重之和须为 1（现为 %(total)s）") % {"total": total})
     if not (0 <= cut_score <= 100) or borderline_margin < 0 or rater_threshold < 0:
-        raise ApplicationError("合格线须在 0–100 / The cut score must be 0–100.")
+        raise ApplicationError(_("合格线须在 0–100"))
     for component in components:
         if component.kind == Kind.WRITTEN and certification.written_exam_id is None:
-            raise ApplicationError("该认证没有笔试 / This certification has no written exam.")
+            raise ApplicationError(_("该认证没有笔试"))
         if component.kind == Kind.PRACTICAL and certification.practical_task_id is None:
-            raise ApplicationError("该认证没有实操任务 / This certification has no practical task.")
+            raise ApplicationError(_("该认证没有实操任务"))
         if component.kind == Kind.INTERVIEW and (
             component.rubric_id is None
             or not Rubric.objects.filter(pk=component.rubric_id).exists()
         ):
-            raise ApplicationError("面试需要评分量表 / The interview needs a rubric.")
+            raise ApplicationError(_("面试需要评分量表"))
 
 
 def blueprint_create(
@@ -140,7 +141,7 @@ def blueprint_create(
                 after=_snapshot(blueprint),
             )
     except IntegrityError as exc:
-        raise Conflict("另一版本刚刚创建，请重试 / Another version was just created.") from exc
+        raise Conflict(_("另一版本刚刚创建，请重试")) from exc
     return blueprint
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
+
 from certification.models import (
     Application,
     Attempt,
@@ -233,7 +235,7 @@ def components_score(
         else:
             note = ""
             if spoken.awaiting_adjudication or spoken.needs_adjudication:
-                note = "第三评分员仲裁中 / With a third rater"
+                note = gettext("第三评分员仲裁中")
             comments = tuple(r.comment for r in ratings if r.comment)
             components.append(
                 ComponentScore(

@@ -14,6 +14,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from certification.applications.conflicts import has_conflict
 from certification.audit.notifications import notification_send
@@ -22,6 +24,7 @@ from certification.models import Appeal, Application, Certificate, Decision
 from certification.results.scoring import RESULT_PENDING, CompositeResult
 from certification.results.selectors import result_for_application
 from core.errors import ApplicationError, Conflict, NotFound
+from core.i18n import interpolate_lazy
 from core.roles import Role, has_role
 
 Outcome = Decision.Outcome
@@ -39,15 +42,15 @@ def decision_current(*, application: Application) -> Decision | None:
 
 def _check_rules(*, result: CompositeResult, outcome: str) -> None:
     if outcome not in Outcome.values:
-        raise ApplicationError("结论须为通过、不通过或暂缓 / Decide pass, fail or defer.")
+        raise ApplicationError(_("结论须为通过、不通过或暂缓"))
     if result.blueprint is None:
-        raise Conflict("该认证没有已发布的蓝图 / The certification has no published blueprint.")
+        raise Conflict(_("该认证没有已发布的蓝图"))
     if outcome == Outcome.DEFER:
         return
     if result.state == RESULT_PENDING or result.composite is None:
-        raise Conflict("成绩尚未完整 / The result is not complete yet.")
+        raise Conflict(_("成绩尚未完整"))
     if outcome == Outcome.PASS and not result.passed:
-        raise Conflict("未达到合格线或某部分最低分 / Below the cut score or a component minimum.")
+        raise Conflict(_("未达到合格线或某部分最低分"))
 
 
 def _record(
@@ -81,8 +84,18 @@ def _record(
     )
     notification_send(
         recipient=application.candidate,
-        title=f"认证结论 / Certification decision: {decision.get_outcome_display()}",
-        body=f"{application.certification}: {decision.get_outcome_display()}\n{rationale}",
+        title=interpolate_lazy(
+            gettext_lazy("认证结论：%(outcome)s"),
+            {"outcome": Decision.Outcome(decision.outcome).label},
+        ),
+        body=interpolate_lazy(
+            "%(certification)s: %(outcome)s\n%(rationale)s",
+            {
+                "certification": application.certification,
+                "outcome": Decision.Outcome(decision.outcome).label,
+                "rationale": rationale,
+            },
+        ),
         link=reverse("application-result", args=[application.pk]),
     )
     return decision
@@ -119,7 +132,7 @@ def decision_record(
     decision."""
     rationale = (rationale or "").strip()
     if not rationale:
-        raise ApplicationError("请填写理由 / A rationale is required.")
+        raise ApplicationError(_("请填写理由"))
     now = now or timezone.now()
     with transaction.atomic():
         application = _lock_application(application_id=application_id, decided_by=decided_by)
@@ -129,9 +142,9 @@ def decision_record(
             return current
         _check_rules(result=result, outcome=outcome)
         if Appeal.objects.filter(application=application, state=Appeal.State.SUBMITTED).exists():
-            raise Conflict("申诉处理中 / An appeal is open.")
+            raise Conflict(_("申诉处理中"))
         if outcome != Outcome.PASS and Certificate.objects.filter(application=application).exists():
-            raise Conflict("证书已签发，请先撤销 / A certificate was issued: revoke it first.")
+            raise Conflict(_("证书已签发，请先撤销"))
         return _record(
             application=application,
             result=result,
@@ -157,12 +170,11 @@ def decision_for_issue(
     if current is not None:
         if current.outcome != Outcome.PASS:
             raise Conflict(
-                f"委员会结论为「{current.get_outcome_display()}」/ The committee decided "
-                f"{current.outcome}."
+                _("委员会结论为「%(outcome)s」") % {"outcome": current.get_outcome_display()}
             )
         return current
     if Appeal.objects.filter(application=application, state=Appeal.State.SUBMITTED).exists():
-        raise Conflict("申诉处理中 / An appeal is open.")
+        raise Conflict(_("申诉处理中"))
     _check_rules(result=result, outcome=Outcome.PASS)
     return _record(
         application=application,

@@ -93,7 +93,7 @@ def application_result(request: AuthenticatedRequest, application_id: int) -> Ht
         except ApplicationError as exc:
             error_show(request, exc, form=form)
         else:
-            messages.success(request, _("申诉已提交 / Appeal filed."))
+            messages.success(request, _("申诉已提交"))
             return redirect("application-result", application_id=application_id)
     history = decisions.decisions_for_application(
         viewer=request.user, application=result.application
@@ -146,7 +146,7 @@ def committee_decide_result(request: AuthenticatedRequest, application_id: int) 
     except ApplicationError as exc:
         error_show(request, exc)
     else:
-        messages.success(request, _("结论已记录 / Decision recorded."))
+        messages.success(request, _("结论已记录"))
     return redirect("committee-result", application_id=application_id)
 
 
@@ -162,11 +162,9 @@ def committee_adjudication_check(
 
 class BlueprintForm(forms.Form):
     certification = forms.ModelChoiceField(Certification.objects.all(), label=_("认证"))
-    cut_score = forms.DecimalField(min_value=0, max_value=100, label=_("合格线 Cut score"))
-    borderline_margin = forms.DecimalField(min_value=0, initial=2, label=_("临界范围 Margin"))
-    rater_threshold = forms.DecimalField(
-        min_value=0, initial=15, label=_("评分差异阈值 Rater threshold")
-    )
+    cut_score = forms.DecimalField(min_value=0, max_value=100, label=_("合格线"))
+    borderline_margin = forms.DecimalField(min_value=0, initial=2, label=_("临界范围"))
+    rater_threshold = forms.DecimalField(min_value=0, initial=15, label=_("评分差异阈值"))
     appeal_window_days = forms.IntegerField(min_value=0, initial=14, label=_("申诉期（天）"))
     written_weight = forms.DecimalField(min_value=0, max_value=1, initial=0, required=False)
     written_minimum = forms.DecimalField(min_value=0, max_value=100, initial=0, required=False)
@@ -176,7 +174,7 @@ class BlueprintForm(forms.Form):
     interview_minimum = forms.DecimalField(min_value=0, max_value=100, initial=0, required=False)
     interview_rubric = forms.ModelChoiceField(Rubric.objects.all(), required=False)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    publish = forms.BooleanField(required=False, label=_("立即发布 Publish now"))
+    publish = forms.BooleanField(required=False, label=_("立即发布"))
 
     def components(self) -> list[ComponentSpec]:
         data = self.cleaned_data
@@ -215,7 +213,7 @@ def committee_blueprints(request: AuthenticatedRequest) -> HttpResponse:
         except ApplicationError as exc:
             error_show(request, exc, form=form)
         else:
-            messages.success(request, _("蓝图已保存 / Blueprint saved."))
+            messages.success(request, _("蓝图已保存"))
             return redirect("committee-blueprints")
     rows = blueprints_for_committee(viewer=request.user)
     return render(request, "results/blueprints.html", {"rows": rows, "form": form})
@@ -225,7 +223,7 @@ def committee_blueprints(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def committee_blueprint_publish(request: AuthenticatedRequest, blueprint_id: int) -> HttpResponse:
     blueprint_publish(blueprint_id=blueprint_id, actor=request.user)
-    messages.success(request, _("蓝图已发布 / Blueprint published."))
+    messages.success(request, _("蓝图已发布"))
     return redirect("committee-blueprints")
 
 
@@ -257,7 +255,7 @@ def _judge_page(request: AuthenticatedRequest, study_id: int) -> HttpResponse:
                     if raw:
                         estimates[version.question_id] = Decimal(raw)
                 angoff_estimates_save(study_id=study.pk, judge=request.user, estimates=estimates)
-                messages.success(request, _("估计已保存 / Estimates saved."))
+                messages.success(request, _("估计已保存"))
             elif action == "next_round":
                 angoff_round_next(study_id=study.pk, actor=request.user)
             elif action == "apply":
@@ -268,15 +266,14 @@ def _judge_page(request: AuthenticatedRequest, study_id: int) -> HttpResponse:
                 )
                 messages.success(
                     request,
-                    _("已生成蓝图草稿 v%(v)s / Draft blueprint created.")
-                    % {"v": blueprint.version},
+                    _("已生成蓝图草稿 v%(v)s") % {"v": blueprint.version},
                 )
             else:
                 raise Http404
         except NotFound:
             raise
         except (InvalidOperation, ValueError):
-            messages.error(request, _("估计值须为 0–1 的数 / Estimates are numbers 0–1."))
+            messages.error(request, _("估计值须为 0–1 的数"))
         except ApplicationError as exc:
             error_show(request, exc)
         return redirect("angoff-study", study_id=study.pk)

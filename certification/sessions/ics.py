@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from certification.models import LiveSession
 
@@ -58,12 +59,12 @@ def session_uid(session: LiveSession) -> str:
     return f"live-session-{session.pk}@{urlsplit(site_url()).hostname or 'localhost'}"
 
 
-ONLINE = "在线 / Online"
+ONLINE = gettext_lazy("在线")
 
 
 def session_location(session: LiveSession, *, with_link: bool = True) -> str:
     """The room, else the online link (a calendar shows LOCATION prominently)."""
-    return session.room or (session.online_url if with_link else ONLINE)
+    return session.room or (session.online_url if with_link else str(ONLINE))
 
 
 def session_ics(

@@ -15,6 +15,8 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from certification.accounts.selectors import user_zone_name, user_zone_names
 from certification.audit.notifications import notification_send
@@ -25,6 +27,7 @@ from certification.sessions.ics import site_url
 from certification.sessions.selectors import is_session_staff, session_get_for_candidate
 from certification.sessions.times import in_zone, wall_to_instant
 from core.errors import ApplicationError, Conflict, NotFound
+from core.i18n import StrOrPromise, interpolate_lazy
 from core.roles import Role, has_role
 from training.models import Curriculum, Lesson
 
@@ -58,29 +61,27 @@ def _validated(details: SessionDetails, *, now: datetime) -> dict[str, Any]:
     """The model fields of ``details``, or ApplicationError naming the first problem."""
     title = details.title.strip()
     if not title or len(title) > 200:
-        raise _invalid("请填写标题（200 字以内） / Give a title (200 characters at most).", "title")
+        raise _invalid(_("请填写标题（200 字以内）"), "title")
     starts_at = wall_to_instant(details.starts_at, details.time_zone)
     if starts_at <= now:
-        raise _invalid("开始时间已过 / The start time is in the past.", "starts_at")
+        raise _invalid(_("开始时间已过"), "starts_at")
     if not 1 <= details.duration_minutes <= LiveSession.MAX_DURATION_MINUTES:
-        raise _invalid("时长须为 1–720 分钟 / The duration must be 1–720 minutes.", "duration")
+        raise _invalid(_("时长须为 1–720 分钟"), "duration")
     if not 1 <= details.capacity <= MAX_CAPACITY:
-        raise _invalid("名额须为 1–10000 / The capacity must be 1–10000.", "capacity")
+        raise _invalid(_("名额须为 1–10000"), "capacity")
     online_url, room = details.online_url.strip(), details.room.strip()
     if online_url:
         try:
             _HTTPS(online_url)
         except ValidationError as exc:
             raise _invalid(
-                "在线链接须为 https:// 地址 / The online link must be an https:// address.",
+                _("在线链接须为 https:// 地址"),
                 "online_url",
             ) from exc
     if not online_url and not room:
-        raise _invalid(
-            "请填写在线链接或教室 / Give an online link or a room (or both).", "online_url"
-        )
+        raise _invalid(_("请填写在线链接或教室"), "online_url")
     if details.lesson is not None and details.lesson.curriculum_id != details.curriculum.pk:
-        raise _invalid("该课时不属于所选课程 / The lesson is not in that curriculum.", "lesson")
+        raise _invalid(_("该课时不属于所选课程"), "lesson")
     return {
         "curriculum": details.curriculum,
         "lesson": details.lesson,
@@ -146,7 +147,7 @@ def when_text(session: LiveSession, *, zone_name: str = "") -> str:
     return text
 
 
-def _notify_registrants(session: LiveSession, *, title: str, detail: str) -> int:
+def _notify_registrants(session: LiveSession, *, title: StrOrPromise, detail: str) -> int:
     """Tells each registrant ``title``, with the time in their own zone and ``detail``."""
     registrations = list(
         SessionRegistration.objects.filter(
@@ -180,19 +181,14 @@ def session_update(
     with transaction.atomic():
         session = _locked_for_staff(actor, session_id)
         if session.is_cancelled:
-            raise Conflict("会话已取消 / The session is cancelled.")
+            raise Conflict(_("会话已取消"))
         if now >= session.starts_at:
-            raise Conflict("会话已开始，不能修改 / The session has started; it cannot be changed.")
+            raise Conflict(_("会话已开始，不能修改"))
         registered = session.registrations.filter(cancelled_at__isnull=True).count()
         if fields["capacity"] < registered:
-            raise Conflict(
-                f"名额不能少于已报名人数（{registered}） / The capacity cannot be below the "
-                f"{registered} registrations."
-            )
+            raise Conflict(_("名额不能少于已报名人数（%(n)d）") % {"n": registered})
         if registered and fields["curriculum"].pk != session.curriculum_id:
-            raise Conflict(
-                "已有学员报名，不能更换课程 / Candidates registered: keep the curriculum."
-            )
+            raise Conflict(_("已有学员报名，不能更换课程"))
         before = _snapshot(session)
         for name, value in fields.items():
             setattr(session, name, value)
@@ -207,7 +203,9 @@ def session_update(
         if moved or relocated:
             _notify_registrants(
                 session,
-                title=f"直播课程有变更 / Session changed: {session.title}"[:200],
+                title=interpolate_lazy(
+                    gettext_lazy("直播课程有变更：%(title)s"), {"title": session.title}
+                ),
                 detail=session.room or session.online_url,
             )
         audit_record(actor=actor, action="session.update", obj=session, before=before, after=after)
@@ -227,13 +225,15 @@ def session_cancel(
         if session.is_cancelled:
             return session
         if now >= session.ends_at:
-            raise Conflict("会话已结束 / The session is over.")
+            raise Conflict(_("会话已结束"))
         session.cancelled_at = now
         session.sequence += 1
         session.save(update_fields=["cancelled_at", "sequence"])
         notified = _notify_registrants(
             session,
-            title=f"直播课程已取消 / Session cancelled: {session.title}"[:200],
+            title=interpolate_lazy(
+                gettext_lazy("直播课程已取消：%(title)s"), {"title": session.title}
+            ),
             detail=reason.strip(),
         )
         audit_record(
@@ -264,11 +264,11 @@ def registration_create(
         if existing is not None:
             return existing
         if session.is_cancelled:
-            raise Conflict("会话已取消 / The session is cancelled.")
+            raise Conflict(_("会话已取消"))
         if now >= session.starts_at:
-            raise Conflict("会话已开始，不能报名 / The session has started.")
+            raise Conflict(_("会话已开始，不能报名"))
         if active.count() >= session.capacity:
-            raise Conflict("名额已满 / The session is full.")
+            raise Conflict(_("名额已满"))
         enrolment_ensure(candidate=candidate, curriculum=session.curriculum)
         registration = SessionRegistration.objects.create(
             session=session, candidate=candidate, registered_at=now
@@ -293,7 +293,7 @@ def registration_cancel(
         if registration is None:
             return None
         if now >= session.starts_at and not session.is_cancelled:
-            raise Conflict("会话已开始，不能取消报名 / The session has started.")
+            raise Conflict(_("会话已开始，不能取消报名"))
         registration.cancelled_at = now
         registration.save(update_fields=["cancelled_at"])
         audit_record(actor=candidate, action="session.unregister", obj=registration)
@@ -317,11 +317,9 @@ def attendance_mark(
     with transaction.atomic():
         session = _locked_for_staff(actor, session_id)
         if session.is_cancelled:
-            raise Conflict("会话已取消 / The session is cancelled.")
+            raise Conflict(_("会话已取消"))
         if now < session.starts_at:
-            raise Conflict(
-                "会话开始后才能记录出勤 / Attendance can be recorded once the session has started."
-            )
+            raise Conflict(_("会话开始后才能记录出勤"))
         rows = list(
             SessionRegistration.objects.select_for_update()
             .filter(session=session, cancelled_at__isnull=True)
@@ -330,8 +328,7 @@ def attendance_mark(
         unknown = set(marks) - {r.pk for r in rows}
         if unknown:
             raise ApplicationError(
-                "报名记录不属于该会话 / Not registrations of this session: "
-                + ", ".join(str(pk) for pk in sorted(unknown))
+                _("报名记录不属于该会话") + ", ".join(str(pk) for pk in sorted(unknown))
             )
         changed = [r for r in rows if r.pk in marks and r.attended != marks[r.pk]]
         for registration in changed:
@@ -382,7 +379,9 @@ def reminders_send(*, now: datetime | None = None) -> int:
             when = when_text(session, zone_name=user_zone_name(user_id=registration.candidate_id))
             notification_send(
                 recipient=registration.candidate,
-                title=f"直播课程提醒 / Reminder: {session.title}"[:200],
+                title=interpolate_lazy(
+                    gettext_lazy("直播课程提醒：%(title)s"), {"title": session.title}
+                ),
                 body=f"{when}\n{session.room or session.online_url}",
                 link=link,
             )

@@ -5,6 +5,7 @@ instant shown in a zone, and the zone the viewer reads in. Zone names are IANA n
 from datetime import UTC, datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 from core.zones import zone_get
@@ -28,8 +29,7 @@ def wall_to_instant(wall: datetime, zone_name: str) -> datetime:
     instant = local.astimezone(UTC)
     if instant.astimezone(zone).replace(tzinfo=None) != wall:
         raise ApplicationError(
-            "该时区没有这个时间（夏令时调整） / That time does not exist in the zone "
-            "(daylight-saving change).",
+            _("该时区没有这个时间（夏令时调整）"),
             extra={"field": "starts_at"},
         )
     return instant

@@ -41,7 +41,7 @@ def session_new(request: AuthenticatedRequest) -> HttpResponse:
         except ApplicationError as exc:
             error_show(request, exc, form=form)
         else:
-            messages.success(request, _("已安排直播课程 / Session scheduled."))
+            messages.success(request, _("已安排直播课程"))
             return redirect("sessions-staff-detail", session_id=session.pk)
     return render(request, "sessions/form.html", {"form": form, "session": None})
 
@@ -60,7 +60,7 @@ def session_edit(request: AuthenticatedRequest, session_id: int) -> HttpResponse
         except ApplicationError as exc:
             error_show(request, exc, form=form)
         else:
-            messages.success(request, _("已保存 / Saved."))
+            messages.success(request, _("已保存"))
             return redirect("sessions-staff-detail", session_id=session.pk)
     registered = len(selectors.session_registrations(session=session))
     return render(
@@ -82,7 +82,7 @@ def session_cancel(request: AuthenticatedRequest, session_id: int) -> HttpRespon
     except ApplicationError as exc:
         error_show(request, exc)
     else:
-        messages.success(request, _("已取消，并已通知报名学员 / Cancelled; registrants notified."))
+        messages.success(request, _("已取消，并已通知报名学员"))
     return redirect("sessions-staff-detail", session_id=session_id)
 
 
@@ -112,9 +112,7 @@ def session_detail(request: AuthenticatedRequest, session_id: int) -> HttpRespon
         except ApplicationError as exc:
             error_show(request, exc)
         else:
-            messages.success(
-                request, _("已记录出勤 %(n)d 人 / Attendance recorded: %(n)d.") % {"n": changed}
-            )
+            messages.success(request, _("已记录出勤 %(n)d 人") % {"n": changed})
         return redirect("sessions-staff-detail", session_id=session.pk)
     return render(
         request,
@@ -148,7 +146,7 @@ def register(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
     except ApplicationError as exc:
         error_show(request, exc)
     else:
-        messages.success(request, _("报名成功 / You are registered."))
+        messages.success(request, _("报名成功"))
     return redirect("sessions-mine")
 
 
@@ -162,7 +160,7 @@ def unregister(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
     except ApplicationError as exc:
         error_show(request, exc)
     else:
-        messages.success(request, _("已取消报名 / Registration withdrawn."))
+        messages.success(request, _("已取消报名"))
     return redirect("sessions-mine")
 
 

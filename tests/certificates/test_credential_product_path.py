@@ -139,7 +139,7 @@ def test_the_terms_are_those_of_the_blueprint_at_issue(issued):
 def test_the_data_migration_fills_the_terms_of_existing_certificates(issued):
     # Given a certificate issued before the terms were copied
     migration = __import__(
-        "certification.migrations.0015_certificate_blueprint_terms", fromlist=["fill_terms"]
+        "certification.migrations.0016_certificate_blueprint_terms", fromlist=["fill_terms"]
     )
     Certificate.objects.filter(pk=issued.certificate.pk).update(
         terms_written_minimum=None, terms_practical_minimum=None, terms_cut_score=None

@@ -97,7 +97,7 @@ def test_preview_shows_what_would_be_imported_then_confirm_imports_it(
     report = preview.context["report"]
     assert report.dry_run and report.created == 10
     html = preview.content.decode()
-    assert "Grant&#x27;s Tomb" in html and "Confirm import" in html
+    assert "Grant&#x27;s Tomb" in html and "确认导入" in html
     assert not Question.objects.filter(bank=bank).exists()
 
     done = client.post(_url(bank), {"action": "confirm", "digest": preview.context["digest"]})
@@ -108,7 +108,7 @@ def test_preview_shows_what_would_be_imported_then_confirm_imports_it(
     again = client.post(
         _url(bank), {"action": "confirm", "digest": preview.context["digest"]}, follow=True
     )
-    assert "Upload and preview the file first" in again.content.decode()
+    assert "请先上传并预览文件" in again.content.decode()
     assert Question.objects.filter(bank=bank).count() == 10
 
 
@@ -133,7 +133,7 @@ def test_a_bad_file_shows_each_problem_with_its_line_and_imports_nothing(
     assert [p.line for p in problems] == [4, 8, 12, 16, 19, 21, 23]
     html = page.content.decode()
     assert "<td>19</td><td>&#x27;twelve&#x27; is not a number" in html
-    assert "Confirm import" not in html
+    assert "确认导入" not in html
     client.post(_url(bank), {"action": "confirm", "digest": "x"})
     assert not Question.objects.filter(bank=bank).exists()
 
@@ -164,7 +164,7 @@ def test_an_oversized_upload_gets_a_clear_message_and_imports_nothing(
     page = _upload(client, bank, b"x" * (QUESTION_IMPORT_MAX_BYTES + 1))
 
     assert page.status_code == 400
-    assert "The file is too large: the limit is 2048 KiB." in page.content.decode()
+    assert "文件过大：上限为 2048 KiB，未导入任何题目" in page.content.decode()
     assert not Question.objects.filter(bank=bank).exists()
 
 

@@ -10,6 +10,7 @@ out, as are strings both catalogues spell the same (``PDF``, ``PyTorch``)."""
 import re
 from dataclasses import dataclass
 from functools import cache
+from html.parser import HTMLParser
 from pathlib import Path
 
 from django.conf import settings
@@ -96,3 +97,86 @@ def other_language_strings(segments: list[tuple[str, str]], page_language: str) 
                 found.append(f"{text!r} (catalogue: {ui.text!r})")
                 break
     return found
+
+
+VOID = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+    "track", "wbr",
+}  # fmt: skip
+SKIPPED = {"script", "style", "template", "noscript"}
+ATTRIBUTES = ("aria-label", "title", "placeholder", "alt", "aria-description")
+
+
+class _Segments(HTMLParser):
+    """What ``SEGMENTS`` collects in the browser, from the served HTML: each text node
+    and each attribute a person meets, with the language of its nearest ``lang``."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str, bool]] = []  # tag, language, skipped
+        self.segments: list[tuple[str, str]] = []
+        self.in_body = False
+        self.title: list[str] = []
+        self.page_language = ""
+
+    def _state(self) -> tuple[str, bool]:
+        return (self.stack[-1][1], self.stack[-1][2]) if self.stack else ("", False)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        language, skipped = self._state()
+        language = values.get("lang", language)
+        skipped = skipped or tag in SKIPPED or "hidden" in values
+        if tag == "html":
+            self.page_language = language
+        if tag == "body":
+            self.in_body = True
+        if self.in_body and not skipped:
+            for name in ATTRIBUTES:
+                if values.get(name, "").strip():
+                    self.segments.append((" ".join(values[name].split()), language))
+            if (
+                tag == "input"
+                and values.get("type") in {"submit", "button"}
+                and values.get("value")
+            ):
+                self.segments.append((values["value"].strip(), language))
+        if tag not in VOID:
+            self.stack.append((tag, language, skipped))
+
+    def handle_endtag(self, tag: str) -> None:
+        for depth in range(len(self.stack) - 1, -1, -1):
+            if self.stack[depth][0] == tag:
+                del self.stack[depth:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self.stack and self.stack[-1][0] == "title":
+            self.title.append(data)
+            return
+        language, skipped = self._state()
+        text = " ".join(data.split())
+        if self.in_body and not skipped and text:
+            self.segments.append((text, language))
+
+
+def html_segments(page: str) -> tuple[str, list[tuple[str, str]]]:
+    """The page's language and its segments, as ``SEGMENTS`` reads them in a browser
+    (adjacent text nodes stay separate, as they are in the DOM)."""
+    parser = _Segments()
+    parser.feed(page)
+    parser.close()
+    title = " ".join("".join(parser.title).split())
+    return parser.page_language, [*parser.segments, (title, parser.page_language)]
+
+
+def untranslated_chinese(segments: list[tuple[str, str]], page_language: str) -> list[str]:
+    """On an English page: Chinese text not marked as content (an element with a
+    ``lang`` other than English), whether or not the catalogue knows it."""
+    if not page_language.lower().startswith("en"):
+        return []
+    return [
+        text
+        for text, language in segments
+        if HAN.search(text) and not (language and not language.lower().startswith("en"))
+    ]

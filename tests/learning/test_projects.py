@@ -177,7 +177,7 @@ def test_project_runs_never_use_the_exam_quota_and_exam_submissions_not_the_dail
     ("name", "content", "reason"),
     [
         ("model.pt", b"\x80\x04", "Upload a Python file"),
-        ("solution.py", b"   \n", "The file is empty"),
+        ("solution.py", b"   \n", "文件为空"),
         ("solution.py", b"\xff\xfe", "not UTF-8"),
     ],
 )

@@ -176,7 +176,7 @@ def test_a_2_gb_api_body_is_refused_before_it_is_read(
     )
 
     assert response.status_code == 413
-    assert response.json()["error"]["message"] == "请求内容过大 / The request body is too large."
+    assert response.json()["error"]["message"] == "请求内容过大"
     assert files_under(storage) == set()
 
 
@@ -197,7 +197,7 @@ def test_a_2_gb_page_body_is_refused_before_it_is_read(
     )
 
     assert response.status_code == 413
-    assert "too large" in response.content.decode()
+    assert "过大" in response.content.decode()
     assert files_under(storage) == set()
 
 

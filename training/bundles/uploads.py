@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 from core.private_storage import private_local_copy, private_save, private_size
@@ -30,14 +31,10 @@ def bundle_upload_receive(*, upload: UploadedFile, uploaded_by: User) -> BundleU
     stored then."""
     name = (upload.name or "").lower()
     if not name.endswith(ARCHIVE_SUFFIXES):
-        raise ApplicationError(
-            "请上传 .tar.gz、.tar 或 .zip 压缩包 / Upload a .tar.gz, .tar or .zip archive."
-        )
+        raise ApplicationError(_("请上传 .tar.gz、.tar 或 .zip 压缩包"))
     limit = settings.BUNDLE_MAX_BYTES
     if upload.size is not None and upload.size > limit:
-        raise ApplicationError(
-            f"压缩包过大（上限 {limit // (1 << 20)} MiB）/ The archive is too large."
-        )
+        raise ApplicationError(_("压缩包过大（上限 %(n)d MiB）") % {"n": limit // (1 << 20)})
     relative = Path("uploads") / uuid.uuid4().hex / Path(upload.name or "bundle.zip").name
     private_save(relative.as_posix(), upload)
     with transaction.atomic():

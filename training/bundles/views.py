@@ -20,7 +20,7 @@ from training.bundles.uploads import bundle_upload_receive
 
 
 class BundleForm(forms.Form):
-    archive = forms.FileField(label=_("任务包 / Task bundle (.tar.gz, .zip)"))
+    archive = forms.FileField(label=_("任务包"))
 
 
 @author_required
@@ -33,9 +33,7 @@ def bundle_uploads(request: AuthenticatedRequest) -> HttpResponse:
         except ApplicationError as exc:
             form.add_error("archive", exc.message)
         else:
-            messages.success(
-                request, _("已上传，正在校验并试运行参考解与基线解 / Uploaded; checking.")
-            )
+            messages.success(request, _("已上传，正在校验并试运行参考解与基线解"))
             return redirect("bundle-uploads")
     return render(
         request,

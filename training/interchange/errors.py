@@ -3,6 +3,8 @@ author fixes the whole file at once."""
 
 from collections.abc import Sequence
 
+from django.utils.translation import ngettext
+
 from core.errors import ApplicationError
 from training.interchange.types import ItemDraft, ParseResult, Problem
 
@@ -17,8 +19,12 @@ class ImportProblems(ApplicationError):
         self.problems: tuple[Problem, ...] = tuple(sorted(problems, key=lambda p: p.line))
         count = len(self.problems)
         super().__init__(
-            f"导入文件有 {count} 处错误，未导入任何题目 / "
-            f"{count} problem(s) in the file; nothing was imported.",
+            ngettext(
+                "导入文件有 %(count)d 处错误，未导入任何题目",
+                "导入文件有 %(count)d 处错误，未导入任何题目",
+                count,
+            )
+            % {"count": count},
             extra={"problems": [{"line": p.line, "reason": p.reason} for p in self.problems]},
         )
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeGuard
 
+from django.utils.translation import gettext
+
 from core.errors import ApplicationError
 from training.models import Category, Question, QuestionVersion, Rubric, Tag
 
@@ -43,7 +45,7 @@ class ItemInvalid(ApplicationError):
     def __init__(self, problems: Sequence[ItemProblem]) -> None:
         self.problems = tuple(problems)
         super().__init__(
-            "题目有误，未保存 / The item has problems; nothing was saved.",
+            gettext("题目有误，未保存"),
             extra={"problems": [{"field": p.field, "reason": p.reason} for p in self.problems]},
         )
 

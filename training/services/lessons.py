@@ -48,21 +48,21 @@ def lesson_content(*, title: str, body: str, minutes: int | str, objectives: str
     problems: dict[str, str] = {}
     title, body = title.strip(), body.replace("\r\n", "\n").strip()
     if not title:
-        problems["title"] = _("请填写标题。 / A title is required.")
+        problems["title"] = _("请填写标题。")
     elif len(title) > 200:
-        problems["title"] = _("标题最多 200 个字符。 / At most 200 characters.")
+        problems["title"] = _("标题最多 200 个字符。")
     if not body:
-        problems["body"] = _("正文不能为空。 / The lesson needs a body.")
+        problems["body"] = _("正文不能为空。")
     try:
         number = int(minutes)
         if not 0 <= number <= 600:
             raise ValueError
     except (TypeError, ValueError):
-        problems["minutes"] = _("学习时间是 0–600 之间的分钟数。 / Minutes between 0 and 600.")
+        problems["minutes"] = _("学习时间是 0–600 之间的分钟数。")
         number = 0
     lines = [line.strip() for line in objectives.splitlines() if line.strip()]
     if len(lines) > MAX_OBJECTIVES:
-        problems["objectives"] = _("学习目标最多 12 条。 / At most 12 objectives.")
+        problems["objectives"] = _("学习目标最多 12 条。")
     if problems:
         raise LessonInvalid(problems)
     return LessonContent(title=title, body=body, minutes=number, objectives=lines)

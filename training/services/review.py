@@ -45,11 +45,9 @@ def review_submit(*, version: Version, actor: User) -> Version:
         if locked.status == ReviewStatus.IN_REVIEW:
             return locked
         if locked.status != ReviewStatus.DRAFT:
-            raise ReviewRefused(_("只有草稿可以提交审核。 / Only a draft can be submitted."))
+            raise ReviewRefused(_("只有草稿可以提交审核。"))
         if locked.number != _newest_number(locked):
-            raise ReviewRefused(
-                _("已有更新的版本，请提交最新版本。 / A newer version exists: submit that one.")
-            )
+            raise ReviewRefused(_("已有更新的版本，请提交最新版本。"))
         locked.status = ReviewStatus.IN_REVIEW
         locked.review_note = ""
         locked.save(update_fields=["status", "review_note"])
@@ -64,11 +62,9 @@ def review_submit(*, version: Version, actor: User) -> Version:
 
 def _reviewable(locked: Version, actor: User) -> None:
     if locked.created_by_id == actor.pk:
-        raise ReviewRefused(
-            _("不能审核自己写的版本，请另一位讲师审核。 / Another author must review your version.")
-        )
+        raise ReviewRefused(_("不能审核自己写的版本，请另一位讲师审核。"))
     if locked.status != ReviewStatus.IN_REVIEW:
-        raise ReviewRefused(_("此版本不在审核中。 / This version is not in review."))
+        raise ReviewRefused(_("此版本不在审核中。"))
 
 
 def review_approve(*, version: Version, actor: User, note: str = "") -> Version:
@@ -98,7 +94,7 @@ def review_return(*, version: Version, actor: User, note: str) -> Version:
     the author must learn what to change)."""
     note = note.strip()
     if not note:
-        raise ReviewRefused(_("请写明需要修改什么。 / Say what needs to change."))
+        raise ReviewRefused(_("请写明需要修改什么。"))
     with transaction.atomic():
         locked = _locked(version)
         if locked.status == ReviewStatus.DRAFT and locked.review_note == note:

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('certification', '0014_integrity'),
+        ('certification', '0016_certificate_blueprint_terms'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -41,7 +41,7 @@ def fill_terms(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("certification", "0014_integrity")]
+    dependencies = [("certification", "0015_answer_save_many")]
 
     operations = [
         migrations.AddField(
