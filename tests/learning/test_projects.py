@@ -141,9 +141,9 @@ def test_the_daily_quota_is_per_task_and_day_and_failures_do_not_count(learner, 
     settings.PROJECT_RUNS_PER_DAY = 2
     first = projects.project_run_create(candidate=learner, slug=SLUG, upload=upload())
     projects.project_run_create(candidate=learner, slug=SLUG, upload=upload())
-    with pytest.raises(Conflict, match="2 project runs") as refused:
+    with pytest.raises(Conflict, match="每天 2 次") as refused:
         projects.project_run_create(candidate=learner, slug=SLUG, upload=upload())
-    assert "明天再试" in refused.value.message and "try again tomorrow" in refused.value.message
+    assert "明天再试" in refused.value.message
     assert Submission.objects.filter(candidate=learner).count() == 2  # nothing stored
     # An infrastructure failure gives the run back; so does a new day.
     Submission.objects.filter(pk=first.pk).update(state=Submission.State.FAILED)
@@ -176,15 +176,15 @@ def test_project_runs_never_use_the_exam_quota_and_exam_submissions_not_the_dail
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
-        ("model.pt", b"\x80\x04", "Upload a Python file"),
+        ("model.pt", b"\x80\x04", "请上传 solution.py"),
         ("solution.py", b"   \n", "文件为空"),
-        ("solution.py", b"\xff\xfe", "not UTF-8"),
+        ("solution.py", b"\xff\xfe", "不是 UTF-8"),
     ],
 )
 def test_bad_files_are_refused_and_nothing_is_stored(learner, name, content, reason):
     with pytest.raises(practical.InvalidSubmission, match=reason):
         projects.project_run_create(candidate=learner, slug=SLUG, upload=upload(content, name))
-    with pytest.raises(practical.InvalidSubmission, match=r"Upload solution\.py"):
+    with pytest.raises(practical.InvalidSubmission, match=r"请上传 solution\.py"):
         projects.project_run_create(candidate=learner, slug=SLUG, upload=None)
     assert not Submission.objects.filter(candidate=learner).exists()
 
@@ -331,17 +331,17 @@ def test_api_bad_inputs_get_clear_answers(learner, candidate, task, settings):
     wrong = api.post(RUNS, {"file": upload(b"x", "model.pkl")}, format="multipart")
     assert wrong.status_code == 400
     assert wrong.json()["error"]["code"] == "invalid_submission"
-    assert "Upload a Python file" in wrong.json()["error"]["message"]
+    assert "请上传 solution.py" in wrong.json()["error"]["message"]
     missing = api.post(RUNS, {}, format="multipart")
     assert (missing.status_code, missing.json()["error"]["code"]) == (400, "invalid_submission")
     unavailable = client_for(candidate).post(RUNS, {"file": upload()}, format="multipart")
     assert unavailable.status_code == 404
-    assert "not part of the curricula" in unavailable.json()["error"]["message"]
+    assert "不属于你报名的课程" in unavailable.json()["error"]["message"]
     settings.PROJECT_RUNS_PER_DAY = 1
     assert api.post(RUNS, {"file": upload()}, format="multipart").status_code == 201
     over = api.post(RUNS, {"file": upload()}, format="multipart")
     assert (over.status_code, over.json()["error"]["code"]) == (409, "conflict")
-    assert "try again tomorrow" in over.json()["error"]["message"]
+    assert "明天再试" in over.json()["error"]["message"]
     assert Submission.objects.filter(purpose="project").count() == 1
 
 
@@ -398,7 +398,7 @@ def test_pages_list_the_project_and_take_an_upload(learner, task):
 def test_pages_show_refusals_and_hide_unavailable_tasks(learner, candidate, task, settings):
     client = page_client(learner, "en")
     wrong = client.post(f"/learn/projects/{SLUG}/", {"file": upload(b"x", "notes.txt")})
-    assert wrong.status_code == 200 and "Upload a Python file" in wrong.content.decode()
+    assert wrong.status_code == 200 and "Upload a Python file (solution.py)." in wrong.content.decode()
     settings.PROJECT_RUNS_PER_DAY = 0
     over = client.post(f"/learn/projects/{SLUG}/", {"file": upload()}).content.decode()
     assert "try again tomorrow" in over
