@@ -797,7 +797,8 @@ def test_the_editor_pages_speak_english(author: Client, bank: QuestionBank, item
             *QuestionBank.objects.values_list("title", flat=True),
             *Rubric.objects.values_list("title", flat=True),
         }
-        main = response.content.decode().split("<main>")[1].split("</main>")[0]
+        main = response.content.decode().split('<main id="main" tabindex="-1">')[1]
+        main = main.split("</main>")[0]
         assert leftover_chinese(main, content) == [], page  # the top bar: tests/test_i18n.py
     broken = form_payload(author.get(url(bank, item, "edit/")), key_json="{", points="x")
     response = author.post(url(bank, item, "edit/"), broken, **english)

@@ -398,7 +398,9 @@ def test_pages_list_the_project_and_take_an_upload(learner, task):
 def test_pages_show_refusals_and_hide_unavailable_tasks(learner, candidate, task, settings):
     client = page_client(learner, "en")
     wrong = client.post(f"/learn/projects/{SLUG}/", {"file": upload(b"x", "notes.txt")})
-    assert wrong.status_code == 200 and "Upload a Python file (solution.py)." in wrong.content.decode()
+    assert (
+        wrong.status_code == 200 and "Upload a Python file (solution.py)." in wrong.content.decode()
+    )
     settings.PROJECT_RUNS_PER_DAY = 0
     over = client.post(f"/learn/projects/{SLUG}/", {"file": upload()}).content.decode()
     assert "try again tomorrow" in over

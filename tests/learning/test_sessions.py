@@ -189,14 +189,14 @@ def test_full_started_and_cancelled_sessions_refuse(instructor, curriculum) -> N
     session = schedule(instructor, curriculum, capacity=1)
     alice, bob = candidates(2)
     sessions.registration_create(candidate=alice, session_id=session.pk, now=NOW)
-    with pytest.raises(Conflict, match="(?i)full"):
+    with pytest.raises(Conflict, match=r"(?i)full"):
         sessions.registration_create(candidate=bob, session_id=session.pk, now=NOW)
     later = session.starts_at + timedelta(minutes=1)
     roomy = schedule(instructor, curriculum, capacity=5)
-    with pytest.raises(Conflict, match="(?i)started"):
+    with pytest.raises(Conflict, match=r"(?i)started"):
         sessions.registration_create(candidate=bob, session_id=roomy.pk, now=later)
     sessions.session_cancel(actor=instructor, session_id=roomy.pk, now=NOW)
-    with pytest.raises(Conflict, match="(?i)cancelled"):
+    with pytest.raises(Conflict, match=r"(?i)cancelled"):
         sessions.registration_create(candidate=bob, session_id=roomy.pk, now=NOW)
     assert not Registration.objects.filter(candidate=bob).exists()
     assert not Enrolment.objects.filter(candidate=bob).exists()  # refused: nothing happened
@@ -211,7 +211,7 @@ def test_a_freed_seat_can_be_taken_and_registering_again_adds_a_row(instructor, 
     sessions.registration_create(candidate=bob, session_id=session.pk, now=NOW)
     with pytest.raises(Conflict):
         sessions.registration_create(candidate=alice, session_id=session.pk, now=NOW)
-    with pytest.raises(Conflict, match="(?i)started"):
+    with pytest.raises(Conflict, match=r"(?i)started"):
         sessions.registration_cancel(
             candidate=bob, session_id=session.pk, now=session.starts_at + timedelta(minutes=5)
         )
@@ -328,7 +328,7 @@ def test_moving_a_session_tells_registrants_and_rearms_reminders(
     for c in (alice, bob):
         sessions.registration_create(candidate=c, session_id=session.pk, now=NOW)
     Registration.objects.update(reminded_at=NOW)
-    with pytest.raises(Conflict, match="(?i)capacity"):
+    with pytest.raises(Conflict, match=r"(?i)capacity"):
         sessions.session_update(
             actor=instructor,
             session_id=session.pk,
@@ -503,7 +503,7 @@ def test_attendance_only_after_the_start_and_only_by_staff(instructor, curriculu
     a = sessions.registration_create(candidate=alice, session_id=session.pk, now=NOW)
     b = sessions.registration_create(candidate=bob, session_id=session.pk, now=NOW)
     marks = {a.pk: True, b.pk: False}
-    with pytest.raises(Conflict, match="(?i)started"):
+    with pytest.raises(Conflict, match=r"(?i)started"):
         sessions.attendance_mark(actor=instructor, session_id=session.pk, marks=marks, now=NOW)
     during = session.starts_at + timedelta(minutes=5)
     for outsider in (make_user("t2", Role.INSTRUCTOR), alice, demo["examiner"]):
