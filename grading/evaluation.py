@@ -10,6 +10,9 @@ containers never see the hidden inputs and whose scoring never reads the hidden 
 Touches no database row: the worker (``grading.practical``), the bundle trial run
 (``grading.bundle_trial``) and the ``grade_practical`` command all call
 ``practical_evaluate``.
+
+Long: the two stages, the pool and the validation of predictions share one run's
+state; they are read together.
 """
 
 import functools

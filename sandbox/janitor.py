@@ -1,4 +1,8 @@
-"""Removing what a crashed worker left behind."""
+"""Removing what a crashed worker left behind.
+
+Long: ``janitor_sweep`` is one pass over the engine's containers, each rule beside
+the next (age, dead owner, run labels), so that what it may remove reads as a list.
+"""
 
 from __future__ import annotations
 

@@ -34,6 +34,9 @@ created *and started* ahead of time, each waiting at a gate for one run. The rul
   exit (``atexit`` and Celery's worker shutdown signals). After a crash the containers
   carry their owner (``sandbox.owner``): the next pool of this host removes them at
   once, the janitor by owner or by age, with their slot directories.
+
+Long: the pool's life cycle (create at the gate, fill a slot, send the go signal,
+watch, refill, sweep) shares its invariants, so it is read in one place.
 """
 
 from __future__ import annotations

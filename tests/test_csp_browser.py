@@ -28,7 +28,14 @@ document.addEventListener("securitypolicyviolation", (e) => {
 });
 """
 # Pages of PAGES that are downloads, not documents.
-DOWNLOADS = {"bank export", "item analysis csv", "audit csv", "attachment", "session calendar"}
+DOWNLOADS = {
+    "bank export",
+    "item analysis csv",
+    "audit csv",
+    "attachment",
+    "session calendar",
+    "sitting calendar",
+}
 # Pages PAGES does not hold: public ones, and a few whose objects the demo data has.
 EXTRA: dict[str, Callable[[str], list[str]]] = {
     "anonymous": lambda code: [

@@ -14,6 +14,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from certification.audit.services import audit_record
 from certification.models import EmailAddress
@@ -38,7 +39,7 @@ def _mail(*, address: str, link: str) -> None:
     )
     try:
         send_mail(
-            subject="请验证你的电子邮箱 / Confirm your e-mail address",
+            subject=_("请验证你的电子邮箱"),
             message=body,
             from_email=None,
             recipient_list=[address],
@@ -52,7 +53,7 @@ def email_verification_send(*, user: Any, now: datetime | None = None) -> EmailA
     transaction commits. Returns the row. Raises ApplicationError for a user without
     an address. Each call mails one more link (earlier links stay valid)."""
     if not user.email:
-        raise ApplicationError("账户没有电子邮箱 / The account has no e-mail address.")
+        raise ApplicationError(_("账户没有电子邮箱"))
     now = now or timezone.now()
     address, created = EmailAddress.objects.get_or_create(
         user_id=user.pk, defaults={"email": user.email, "sent_at": now}
@@ -74,9 +75,7 @@ def email_verify(*, token: str, now: datetime | None = None) -> EmailAddress:
     try:
         claim = signing.loads(token, salt=SALT, max_age=EMAIL_LINK_MAX_AGE)
     except signing.BadSignature as exc:
-        raise ApplicationError(
-            "验证链接无效或已过期 / The link is not valid or has expired."
-        ) from exc
+        raise ApplicationError(_("验证链接无效或已过期")) from exc
     now = now or timezone.now()
     with transaction.atomic():
         changed = EmailAddress.objects.filter(
@@ -84,7 +83,7 @@ def email_verify(*, token: str, now: datetime | None = None) -> EmailAddress:
         ).update(verified_at=now)
         address = EmailAddress.objects.filter(user_id=claim["u"], email=claim["e"]).first()
         if address is None:
-            raise ApplicationError("验证链接无效或已过期 / The link is not valid or has expired.")
+            raise ApplicationError(_("验证链接无效或已过期"))
         if changed:
             audit_record(
                 actor=address.user,

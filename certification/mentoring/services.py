@@ -2,7 +2,11 @@
 
 Only the candidate and their current mentor see a thread; everyone else gets
 NotFound. Assigning a mentor declares the conflict of interest, so the mentor never
-reviews, examines or decides on their mentee."""
+reviews, examines or decides on their mentee.
+
+Long: ``mentor_assign`` keeps the assignment, the conflict declaration and the audit
+row in one transaction, read top to bottom.
+"""
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction

@@ -18,6 +18,7 @@ from datetime import datetime
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from certification.audit.services import audit_record
 from certification.models import Exam, ExamSitting, SittingBooking
@@ -54,21 +55,19 @@ def sitting_create(
     now = now or timezone.now()
     if starts_at <= now:
         raise ApplicationError(
-            "考场开始时间须在将来 / The sitting must start in the future.",
+            _("考场开始时间须在将来"),
             extra={"field": "starts_at"},
         )
     if ends_at <= starts_at:
         raise ApplicationError(
-            "结束时间须晚于开始时间 / The sitting must end after it starts.",
+            _("结束时间须晚于开始时间"),
             extra={"field": "ends_at"},
         )
     if not 1 <= capacity <= MAX_CAPACITY:
-        raise ApplicationError(
-            "座位数须为 1–10000 / The capacity must be 1–10000.", extra={"field": "capacity"}
-        )
+        raise ApplicationError(_("座位数须为 1–10000"), extra={"field": "capacity"})
     if not 0 <= cutoff_hours <= MAX_CUTOFF_HOURS:
         raise ApplicationError(
-            "截止时间须在 0–336 小时之间 / The cut-off must be 0–336 hours.",
+            _("截止时间须在 0–336 小时之间"),
             extra={"field": "cutoff_hours"},
         )
     with transaction.atomic():
@@ -126,26 +125,26 @@ def sitting_book(
         if sitting is None or sitting.exam_id != exam.pk:
             raise NotFound("Not found.")
         if now >= sitting_cutoff(sitting):
-            raise Conflict("该考场已截止预约 / This sitting can no longer be booked.")
+            raise Conflict(_("该考场已截止预约"))
         if current is not None:
             old = sittings[current.sitting_id]
             if now >= old.ends_at:
                 current.state = SittingBooking.State.DONE
             elif now >= sitting_cutoff(old):
-                raise Conflict("已过改约截止时间 / Too close to your sitting to move it.")
+                raise Conflict(_("已过改约截止时间"))
             else:
                 current.state = SittingBooking.State.CANCELLED
             current.closed_at = now
             current.save(update_fields=["state", "closed_at"])
         if sitting.bookings.filter(state=BOOKED).count() >= sitting.capacity:
-            raise Conflict("该考场已满 / This sitting is full.")
+            raise Conflict(_("该考场已满"))
         try:
             with transaction.atomic():
                 booking = SittingBooking.objects.create(
                     sitting=sitting, exam=exam, candidate=candidate, booked_at=now
                 )
         except IntegrityError as exc:  # the same candidate, at the same moment
-            raise Conflict("你已预约该考试 / You have already booked this exam.") from exc
+            raise Conflict(_("你已预约该考试")) from exc
         audit_record(
             actor=candidate,
             action="sitting.move" if current is not None else "sitting.book",
@@ -174,7 +173,7 @@ def sitting_cancel(
         if booking is None:
             return None
         if now >= sitting_cutoff(booking.sitting):
-            raise Conflict("已过取消截止时间 / Too close to your sitting to cancel it.")
+            raise Conflict(_("已过取消截止时间"))
         booking.state = SittingBooking.State.CANCELLED
         booking.closed_at = now
         booking.save(update_fields=["state", "closed_at"])
@@ -190,16 +189,12 @@ def sitting_admit(*, candidate: User, exam: Exam, now: datetime) -> None:
         return
     booking = sitting_booking_for_candidate(candidate=candidate, exam=exam)
     if booking is None:
-        raise Conflict(
-            "本考试须先预约考场 / Book a sitting for this exam first.", extra={"reason": "unbooked"}
-        )
+        raise Conflict(_("本考试须先预约考场"), extra={"reason": "unbooked"})
     sitting = booking.sitting
     if now < sitting.starts_at:
-        raise Conflict(
-            "你预约的考场尚未开始 / Your sitting has not started yet.", extra={"reason": "early"}
-        )
+        raise Conflict(_("你预约的考场尚未开始"), extra={"reason": "early"})
     if now >= sitting.ends_at:
         raise Conflict(
-            "你预约的考场已结束，请预约新的考场 / Your sitting is over: book another one.",
+            _("你预约的考场已结束，请预约新的考场"),
             extra={"reason": "late"},
         )

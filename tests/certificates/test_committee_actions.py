@@ -263,7 +263,7 @@ def test_study_after_certification_counts_toward_renewal(issued, settings):
     assert earned.credits == (lessons[0].minutes + 30 + 90) // 60
 
     settings.CERTIFICATE_RENEWAL_CREDITS = earned.credits + 1
-    with pytest.raises(Conflict, match=f"{earned.credits} recorded"):
+    with pytest.raises(Conflict, match=f"已记录 {earned.credits}"):
         certificate_renew(
             actor=issued.committee,
             code=certificate.code,

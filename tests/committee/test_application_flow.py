@@ -110,7 +110,7 @@ def test_an_ineligible_candidate_is_told_why_on_submit(demo, candidate):
     intermediate = intermediate_needs_beginner()
     with pytest.raises(ApplicationError) as refused:
         submit(candidate, intermediate)
-    assert "Requires a valid certificate" in refused.value.message
+    assert "需要有效的" in refused.value.message
     assert refused.value.extra == {"missing": ["beginner-cv"]}
     assert not Application.objects.filter(candidate=candidate).exists()
 

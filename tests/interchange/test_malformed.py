@@ -47,7 +47,7 @@ def test_bad_gift_file_reports_every_problem_with_its_line_and_imports_nothing()
         Problem(21, "no choice is correct (give one '=' or a positive weight)"),
         Problem(23, "'{' inside an answer block: write it as \\{"),
     )
-    assert "7 problem(s)" in raised.value.message
+    assert "有 7 处错误" in raised.value.message
     assert raised.value.extra["problems"] == [
         {"line": p.line, "reason": p.reason} for p in raised.value.problems
     ]
@@ -166,7 +166,7 @@ def test_entity_expansion_and_external_entities_are_refused(fmt: str, payload: b
 
 
 def test_wrong_root_elements_say_what_was_expected() -> None:
-    with pytest.raises(ImportProblems, match="1 problem"):
+    with pytest.raises(ImportProblems, match="有 1 处错误"):
         moodle_xml.parse(b"<assessmentItem/>")
     with pytest.raises(ImportProblems) as raised:
         qti.parse(b"<questestinterop/>")

@@ -205,7 +205,7 @@ def test_a_package_without_manifest_imports_every_xml_file() -> None:
 
 
 def test_a_broken_zip_is_refused() -> None:
-    with pytest.raises(ImportProblems, match="1 problem"):
+    with pytest.raises(ImportProblems, match="有 1 处错误"):
         qti.parse(b"PK\x03\x04 not really a zip")
 
 

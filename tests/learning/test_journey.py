@@ -200,7 +200,7 @@ def test_a_certification_may_require_its_completed_curriculum(programme, candida
     certification.requires_curriculum = True
     certification.save(update_fields=["requires_curriculum"])
     values = {"full_name": "A", "learning_history": "-", "project_experience": "-"}
-    with pytest.raises(ApplicationError, match="curriculum"):
+    with pytest.raises(ApplicationError, match="需要学完课程"):
         applications.application_submit(candidate=candidate, certification=certification, **values)
     for lesson in Lesson.objects.filter(curriculum__slug="beginner-cv", is_published=True):
         learning.lesson_complete(candidate=candidate, lesson_id=lesson.pk)

@@ -167,9 +167,9 @@ def test_infrastructure_failure_requeues_and_never_costs_the_quota(task, candida
 @pytest.mark.parametrize(
     "name,content,reason",
     [
-        ("model.pt", b"x", "Python"),
+        ("model.pt", b"x", "solution.py"),
         ("solution.py", b"\xff\xfe\x00", "UTF-8"),
-        ("solution.py", b"   ", "empty"),
+        ("solution.py", b"   ", "文件为空"),
     ],
 )
 def test_bad_uploads_are_refused_and_nothing_is_stored(task, candidate, name, content, reason):

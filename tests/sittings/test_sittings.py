@@ -142,12 +142,12 @@ def test_a_race_for_the_last_seats_never_overbooks(demo) -> None:
 def test_the_exam_starts_only_within_the_booked_window(exam, demo) -> None:
     alice = approved("alice", demo)
     booked = sitting(exam, demo["committee"])
-    with pytest.raises(Conflict, match="Book a sitting"):
+    with pytest.raises(Conflict, match="本考试须先预约考场"):
         exams.attempt_start(candidate=alice, exam=exam, now=DAY + timedelta(minutes=5))
     sittings.sitting_book(candidate=alice, slug=SLUG, sitting_id=booked.pk, now=BEFORE)
-    with pytest.raises(Conflict, match="not started yet"):
+    with pytest.raises(Conflict, match="尚未开始"):
         exams.attempt_start(candidate=alice, exam=exam, now=DAY - timedelta(minutes=1))
-    with pytest.raises(Conflict, match="is over"):
+    with pytest.raises(Conflict, match="已结束"):
         exams.attempt_start(candidate=alice, exam=exam, now=booked.ends_at)
     assert not Attempt.objects.exists()
     attempt = exams.attempt_start(candidate=alice, exam=exam, now=DAY + timedelta(minutes=5))

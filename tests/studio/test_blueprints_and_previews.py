@@ -99,7 +99,7 @@ def test_bad_sections_are_refused_with_the_input_kept(bank) -> None:
     response = client.post(reverse("studio-blueprint-new"), form)
     page = response.content.decode()
     assert response.status_code == 422 and not Exam.objects.filter(title="Broken").exists()
-    assert "topic:nope" in page and "Unknown tags" in page and "must add up" in page
+    assert "topic:nope" in page and "没有这些标签" in page and "难度数量之和须等于抽题数" in page
     live = client.post(
         reverse("studio-capacity"),
         json.dumps({"sections": [{"count": "x"}]}),
