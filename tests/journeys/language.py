@@ -5,7 +5,8 @@ A page in English must not show any Chinese UI string (a msgid of the English
 catalogue, a translation of the Chinese one); a page in Chinese must not show any
 English one. Content (lesson texts, questions, names) is not UI: an element that says
 its language (``lang="zh-Hans"`` on a Chinese lesson inside an English page) is left
-out, as are strings both catalogues spell the same (``PDF``, ``PyTorch``)."""
+out, as are strings both catalogues spell the same (``PDF``, ``PyTorch``), code
+and formulas (``<code>``, ``<pre>``, MathML: ``\\min`` is not English)."""
 
 import re
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ SEGMENTS = """() => {
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
-    if (!parent || parent.closest('script,style,template,noscript,[hidden]')) continue;
+    if (!parent || parent.closest('script,style,template,noscript,[hidden],code,pre,kbd,samp,math,.math')) continue;
     const text = node.textContent.replace(/\\s+/g, ' ').trim();
     if (text) out.push([text, langOf(parent)]);
   }

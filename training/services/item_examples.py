@@ -4,6 +4,8 @@ from (``training.services.item_rules`` accepts every one)."""
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from training.models import QuestionVersion, Rubric
 
 Kind = QuestionVersion.Kind
@@ -21,19 +23,19 @@ def version_example(*, kind: str) -> dict[str, Any]:
     rubric = Rubric.objects.order_by("pk").values_list("pk", flat=True).first()
     parts: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
         Kind.SINGLE_CHOICE: (
-            "题干",
+            _("题干"),
             {"choices": choices, "shuffle": True},
             {"fractions": {"a": 1.0}},
         ),
         Kind.MULTIPLE_CHOICE: (
-            "题干",
+            _("题干"),
             {"choices": choices, "shuffle": True},
             {"fractions": {"a": 0.5, "b": 0.5}},
         ),
-        Kind.TRUE_FALSE: ("题干", {}, {"correct": True}),
-        Kind.FILL_IN: ("题干 [[1]]", {"blanks": ["1"]}, {"blanks": {"1": [rule]}}),
+        Kind.TRUE_FALSE: (_("题干"), {}, {"correct": True}),
+        Kind.FILL_IN: (_("题干") + " [[1]]", {"blanks": ["1"]}, {"blanks": {"1": [rule]}}),
         Kind.MATCHING: (
-            "题干",
+            _("题干"),
             {
                 "prompts": [{"id": "p1", "text": "提示"}],
                 "options": [{"id": "o1", "text": "选项 1"}, {"id": "o2", "text": "选项 2"}],
@@ -41,12 +43,12 @@ def version_example(*, kind: str) -> dict[str, Any]:
             {"pairs": {"p1": "o1"}},
         ),
         Kind.ORDERING: (
-            "题干",
+            _("题干"),
             {"items": [{"id": "i1", "text": "第一步"}, {"id": "i2", "text": "第二步"}]},
             {"order": ["i1", "i2"]},
         ),
-        Kind.SHORT_ANSWER: ("题干", {}, {"model_answer": "", "rubric": rubric}),
-        Kind.CASE_ANALYSIS: ("题干", {}, {"model_answer": "", "rubric": rubric}),
+        Kind.SHORT_ANSWER: (_("题干"), {}, {"model_answer": "", "rubric": rubric}),
+        Kind.CASE_ANALYSIS: (_("题干"), {}, {"model_answer": "", "rubric": rubric}),
         Kind.PROGRAMMING: (
             "实现 `solve(x)`：返回 x + 1。",
             {
