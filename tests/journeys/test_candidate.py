@@ -11,17 +11,14 @@ grading in Docker), books her interview, reads her result and its breakdown, app
 receives her certificate, downloads the PDF, shares it to LinkedIn, and anyone
 verifies it signed out. On a phone in English, Lin walks the same key pages."""
 
-import os
 import re
 import subprocess
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
@@ -38,7 +35,6 @@ from certification.models import (
 )
 from core.roles import Role
 from grading.models import Submission
-from grading.workers import worker_env, worker_start, worker_stop
 from tests.conftest import authenticator_for, make_user
 from tests.factories import correct_response
 from tests.journeys import standards
@@ -46,7 +42,13 @@ from tests.journeys.standards import check
 from tests.test_browser import answer_in_page, browser  # noqa: F401 - the shared Chromium
 from tests.test_e2e import Browser as Http
 from tests.test_e2e import login, wait_for
-from tests.test_programme_walk import best_levels, examiners_score_the_manual_items, walk_response
+from tests.test_programme_walk import (
+    best_levels,
+    examiners_score_the_manual_items,
+    practise,
+    walk_response,
+    worker,  # noqa: F401 - the Celery worker fixture
+)
 from training.bundles.paths import bundle_paths
 from training.models import PracticalTask, QuestionVersion
 
@@ -62,19 +64,6 @@ PASSWORD = "a-long-unusual-passphrase"
 # The smallest PDF the attachment check accepts (it reads the type from the content).
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 OBJECTIVE = ("single_choice", "multiple_choice", "true_false", "fill_in", "matching")
-
-
-@pytest.fixture
-def worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
-    process = worker_start(
-        hostname=f"journey-{os.getpid()}@%h",
-        pool="solo",
-        purge=True,
-        output=subprocess.PIPE,
-        env=worker_env(REDIS_URL=settings.CELERY_BROKER_URL),
-    )
-    yield process
-    worker_stop(process, timeout=20)
 
 
 # --- Steps --------------------------------------------------------------------------
@@ -134,20 +123,7 @@ def study_and_practise(page: Page, base: str) -> None:
     page.goto(f"{base}/curricula/{SLUG}/")
     assert page.locator("ol.lessons > li").count() >= 6
     check(page, JOURNEY, "06-curriculum")
-    page.locator("form[action*='/practice/'] button").first.click()
-    page.wait_for_url("**/attempts/**")
-    practice = Attempt.objects.filter(candidate__username="mei").order_by("-pk").first()
-    assert practice is not None and practice.exam.mode == "practice"
-    item = next(
-        i
-        for i in practice.items.select_related("version").order_by("position")
-        if i.version.kind in ("single_choice", "true_false", "multiple_choice")
-    )
-    answer_in_page(page, item)
-    page.locator(f"fieldset[data-item='{item.pk}'] button.check").click()
-    expect(page.locator(f"fieldset[data-item='{item.pk}'] .practice-feedback")).to_contain_text(
-        "得分 100%"
-    )
+    practise(page, "mei")
     check(page, JOURNEY, "07-practice")
 
 
@@ -236,7 +212,7 @@ def written_exam(page: Page, base: str) -> tuple[Attempt, Page]:
     return attempt, page
 
 
-def practical(page: Page, base: str, application: Application, worker: subprocess.Popen) -> None:
+def practical(page: Page, base: str, application: Application, worker: subprocess.Popen) -> None:  # noqa: F811
     """Uploads the solution and watches its stages move without reloading."""
     task = application.certification.practical_task
     assert task is not None
@@ -347,7 +323,7 @@ def verify_signed_out(
 def test_the_candidates_journey_on_a_desktop_and_a_phone(
     browser: Browser,  # noqa: F811
     live_server,
-    worker,
+    worker,  # noqa: F811
     tmp_path: Path,
 ) -> None:
     started = time.monotonic()
