@@ -109,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.roles",
+                "core.context_processors.content_language",
                 "csp.context_processors.nonce",
             ],
         },
@@ -176,6 +177,10 @@ OTP_RECOVERY_CODES = 10
 # --- Languages --------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+# The language the programme's content (lessons, questions, tasks) is written in: pages
+# mark content with it, so a screen reader reads a Chinese question on an English page
+# in a Chinese voice (WCAG 3.1.2). docs/i18n.md.
+CONTENT_LANGUAGE = "zh-Hans"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

@@ -1,5 +1,7 @@
-"""The signed-in user's roles, for the templates' navigation."""
+"""What every template may use: the signed-in user's roles (navigation) and the
+language the content is written in (its ``lang`` attribute)."""
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from core.roles import Role, user_roles
@@ -13,3 +15,7 @@ def roles(request: HttpRequest) -> dict[str, object]:
         "is_examiner": Role.EXAMINER in held,
         "is_instructor": Role.INSTRUCTOR in held,
     }
+
+
+def content_language(request: HttpRequest) -> dict[str, object]:
+    return {"CONTENT_LANG": settings.CONTENT_LANGUAGE}
