@@ -39,7 +39,9 @@ class AttemptOut(serializers.ModelSerializer[Attempt]):
     items = serializers.SerializerMethodField()
     seconds_left = serializers.SerializerMethodField()
     score = serializers.SerializerMethodField()
-    max_score = serializers.DecimalField(max_digits=7, decimal_places=2, read_only=True)
+    max_score = serializers.DecimalField(
+        max_digits=7, decimal_places=2, read_only=True, allow_null=True
+    )
     percent = serializers.SerializerMethodField()
     save_token = serializers.SerializerMethodField()
 
