@@ -213,7 +213,7 @@ REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", BUNDLE_MAX_BYTES + 10
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "certification.accounts.authentication.VerifiedSessionAuthentication",
-        "knox.auth.TokenAuthentication",
+        "certification.accounts.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -478,6 +478,7 @@ WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
 # Task modules outside an app's top-level tasks.py (autodiscovery finds only those).
 # Task names are explicit and stable: queued messages and the schedule below use them.
 CELERY_IMPORTS = [
+    "certification.accounts.tasks",
     "certification.credentials.tasks",
     "certification.exams.tasks",
     "certification.interviews.tasks",
@@ -485,6 +486,10 @@ CELERY_IMPORTS = [
     "certification.sessions.tasks",
 ]
 CELERY_BEAT_SCHEDULE = {
+    "expired-api-tokens": {
+        "task": "certification.accounts_tasks.api_tokens_expired_delete_task",
+        "schedule": 24 * 60 * 60,
+    },
     "study-plans": {
         "task": "certification.learning_tasks.study_plans_refresh_task",
         "schedule": 24 * 60 * 60,
