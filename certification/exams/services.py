@@ -14,8 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,7 +35,6 @@ from certification.models import (
     AttemptItem,
     Exam,
     ExamSection,
-    ExamSitting,
 )
 from certification.sittings.services import sitting_admit
 from core.errors import Conflict, NotFound
@@ -85,42 +84,50 @@ class StartFacts:
     extra_minutes: int
 
 
+# What starting decides on, for one candidate (%(c)s) and exam (%(e)s). SQL, not the
+# ORM: compiling the same five subqueries took Django more time than the database
+# took to run them (docs/benchmarks.md, "Exam delivery").
+_START_FACTS = """
+SELECT
+  (SELECT a.id FROM certification_application a
+     JOIN certification_certification c ON c.id = a.certification_id
+    WHERE a.candidate_id = %(c)s AND a.state = %(approved)s AND c.written_exam_id = %(e)s
+    ORDER BY a.created_at DESC LIMIT 1),
+  (SELECT count(*) FROM certification_attempt t
+    WHERE t.candidate_id = %(c)s AND t.exam_id = %(e)s),
+  (SELECT t.id FROM certification_attempt t
+    WHERE t.candidate_id = %(c)s AND t.exam_id = %(e)s AND t.state IN (%(s1)s, %(s2)s)
+    LIMIT 1),
+  EXISTS (SELECT 1 FROM certification_examsitting s WHERE s.exam_id = %(e)s),
+  (SELECT m.extra_minutes FROM certification_accommodation m
+    WHERE m.candidate_id = %(c)s AND (m.exam_id = %(e)s OR m.exam_id IS NULL)
+    ORDER BY m.exam_id IS NULL, m.exam_id LIMIT 1)
+"""
+
+
 def _start_facts(*, candidate: User, exam: Exam) -> StartFacts:
     """Everything starting decides on, in one query (an exam start storm is the
-    exam's second hottest path, docs/benchmarks.md)."""
-    mine = Attempt.objects.filter(candidate_id=candidate.pk, exam_id=OuterRef("pk"))
-    row = (
-        Exam.objects.filter(pk=exam.pk)
-        .annotate(
-            application_id=Subquery(
-                Application.objects.filter(
-                    candidate_id=candidate.pk,
-                    state=Application.State.APPROVED,
-                    certification__written_exam=OuterRef("pk"),
-                )
-                .order_by("-created_at")
-                .values("pk")[:1]
-            ),
-            attempts_so_far=Subquery(
-                mine.order_by().values("exam_id").annotate(n=Count("pk")).values("n")
-            ),
-            active_id=Subquery(mine.filter(state__in=Attempt.ACTIVE_STATES).values("pk")[:1]),
-            has_sittings=Exists(ExamSitting.objects.filter(exam_id=OuterRef("pk"))),
-            extra_minutes=Subquery(
-                _accommodations(candidate_id=candidate.pk, exam_id=OuterRef("pk")).values(
-                    "extra_minutes"
-                )[:1]
-            ),
+    exam's second hottest path after autosave). An exam-specific accommodation wins
+    over a general one, as in ``_accommodations``."""
+    active = [str(state) for state in Attempt.ACTIVE_STATES]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _START_FACTS,
+            {
+                "c": candidate.pk,
+                "e": exam.pk,
+                "approved": str(Application.State.APPROVED),
+                "s1": active[0],
+                "s2": active[1],
+            },
         )
-        .values("application_id", "attempts_so_far", "active_id", "has_sittings", "extra_minutes")
-        .get()
-    )
+        application_id, attempts, active_id, has_sittings, extra_minutes = cursor.fetchone()
     return StartFacts(
-        application_id=row["application_id"],
-        attempts=row["attempts_so_far"] or 0,
-        active_id=row["active_id"],
-        has_sittings=row["has_sittings"],
-        extra_minutes=row["extra_minutes"] or 0,
+        application_id=application_id,
+        attempts=attempts,
+        active_id=active_id,
+        has_sittings=bool(has_sittings),
+        extra_minutes=extra_minutes or 0,
     )
 
 
