@@ -112,6 +112,8 @@ TEMPLATES = [
                 "core.context_processors.content_language",
                 "csp.context_processors.nonce",
             ],
+            # |localize, |unlocalize and {% localize off %} in every template.
+            "builtins": ["django.templatetags.l10n"],
         },
     },
 ]
@@ -184,6 +186,11 @@ CONTENT_LANGUAGE = "zh-Hans"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+# Dates and numbers in the reader's language (config/formats/; docs/i18n.md). Numbers
+# get thousand separators, so a machine value in a template (an id in a URL or form
+# value, a data attribute, SVG geometry) is written |unlocalize (tests/test_formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
+USE_THOUSAND_SEPARATOR = True
 USE_TZ = True
 
 # --- Static and private files -----------------------------------------------------

@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.http import AuthenticatedRequest
 from training import interchange
@@ -93,7 +94,8 @@ def question_import(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         del request.session[_SESSION_KEY]
         messages.success(
             request,
-            _("已导入 %(n)d 道题") % {"n": report.created},
+            ngettext("已导入 %(n)d 道题", "已导入 %(n)d 道题", report.created)
+            % {"n": report.created},
         )
         return redirect("question-import", slug=bank.slug)
     if (

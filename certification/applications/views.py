@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from certification.applications import conflicts, review, selectors
@@ -319,7 +320,11 @@ def review_bulk(request: AuthenticatedRequest) -> HttpResponse:
     except ApplicationError as exc:
         error_show(request, exc)
     else:
-        messages.success(request, _("已处理 %(n)d 份申请") % {"n": len(outcome.decided)})
+        decided = len(outcome.decided)
+        messages.success(
+            request,
+            ngettext("已处理 %(n)d 份申请", "已处理 %(n)d 份申请", decided) % {"n": decided},
+        )
         for pk, message in outcome.skipped.items():
             messages.error(request, f"#{pk}: {message}")
     return redirect_back(request, "committee-applications")
