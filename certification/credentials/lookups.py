@@ -3,13 +3,16 @@
 Signing a credential needs its status entries and the issuer's active key; verifying
 one needs the key its proof names and the status lists it names. Each pair is read in
 one round trip (``UNION ALL`` of two plain selects, only the columns used), on every
-call: nothing here is cached, so a key rotated or revoked, or a bit set in a status
-list, counts for the very next signature or verification. Plain SQL because the
+call: nothing read here is cached (only the parsing of a stored public key, a pure
+function of its value), so a key rotated or revoked, or a bit set in a status list,
+counts for the very next signature or verification. Plain SQL because the
 ORM's compilation of these small queries cost more than the database did.
 """
 
+import functools
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db import connection
 
 from certification.credentials.vc import (
@@ -91,6 +94,13 @@ class CheckInputs:
     status_lists: dict[str, StatusList]  # our lists among the URLs asked for
 
 
+@functools.lru_cache(maxsize=64)
+def _public_key(public_multikey: str) -> Ed25519PublicKey:
+    # A pure function of the stored value (a key's public half never changes; its
+    # state is read on every call).
+    return public_key_from_multikey(multibase=public_multikey)
+
+
 def credential_check_inputs(*, key_url: str | None, list_urls: list[str]) -> CheckInputs:
     """The issuer key at ``key_url`` (any state: the verifier reports a revoked one)
     and the status lists at ``list_urls`` (purpose and bits only), in one query; no
@@ -110,7 +120,7 @@ def credential_check_inputs(*, key_url: str | None, list_urls: list[str]) -> Che
             key = VerificationKey(
                 id=url,
                 controller=column_a,
-                public_key=public_key_from_multikey(multibase=public_multikey),
+                public_key=_public_key(public_multikey),
                 revoked=state == IssuerKey.State.REVOKED,
                 revoked_reason=revoked_reason,
             )

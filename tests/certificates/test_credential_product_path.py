@@ -13,6 +13,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import set_script_prefix
 
 from certification.credentials.documents import (
     achievement_spec,
@@ -20,8 +21,10 @@ from certification.credentials.documents import (
     certificate_credential_signed,
 )
 from certification.credentials.issuer import (
+    issuer_id,
     issuer_key_active,
     issuer_key_revoke,
+    issuer_key_rotate,
     issuer_private_key,
     issuer_profile,
 )
@@ -201,3 +204,31 @@ def test_a_revoked_key_counts_for_the_next_verification_and_signature(issued):
     resigned = certificate_credential_signed(certificate)
     assert resigned["proof"]["verificationMethod"] != old.key_url
     assert credential_check(document=resigned).valid
+
+
+def test_a_rotated_key_signs_the_very_next_credential(issued):
+    # Given a credential signed with the active key
+    certificate = Certificate.objects.get(pk=issued.certificate.pk)
+    first = certificate_credential_signed(certificate)
+    # When the committee rotates the key
+    new = issuer_key_rotate(actor=issued.committee)
+    # Then the next signature in this process uses the new key, and both verify
+    second = certificate_credential_signed(certificate)
+    assert second["proof"]["verificationMethod"] == new.key_url
+    assert first["proof"]["verificationMethod"] != new.key_url
+    assert credential_check(document=first).valid
+    assert credential_check(document=second).valid
+
+
+def test_the_issuer_id_follows_the_site_url_and_the_script_prefix(settings):
+    # The absolute URLs of a credential are memoised per process: on what they depend.
+    settings.SITE_URL = "https://one.example.org"
+    assert issuer_id() == "https://one.example.org/issuer"
+    settings.SITE_URL = "https://two.example.org/"
+    assert issuer_id() == "https://two.example.org/issuer"
+    set_script_prefix("/cert/")
+    try:
+        assert issuer_id() == "https://two.example.org/cert/issuer"
+    finally:
+        set_script_prefix("/")
+    assert issuer_id() == "https://two.example.org/issuer"
