@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 from typing import Any
 
 import pytest
@@ -20,7 +21,12 @@ from certification.credentials.vc import (
     credential_sign,
     document_loader,
 )
-from certification.credentials.vc.canon import _OPTIONS, json_copy
+from certification.credentials.vc.canon import (
+    _OPTIONS,
+    PYLD_ABSOLUTE_IRI_PATTERN,
+    json_copy,
+    pyld_is_absolute_iri,
+)
 from certification.credentials.vc.contexts import _FILES, _SHA256, _context_document
 
 from .conftest import KEY_URL, RESULTS, build_credential, vector_json
@@ -195,3 +201,28 @@ def test_an_inline_context_changed_in_place_is_processed_again() -> None:
 
     assert "vocab#motto" in first
     assert "vocab#slogan" in second
+
+
+def test_pyld_absolute_iri_check_is_pyld_s_own_compiled_once() -> None:
+    # Same pattern as the pyld function it replaces (a pyld upgrade that changes it
+    # fails here), and the same answers on IRIs, blank nodes, terms and non-strings.
+    assert f"re.match(r'{PYLD_ABSOLUTE_IRI_PATTERN}', v)" in inspect.getsource(pyld_is_absolute_iri)
+    values: list[Any] = [
+        "https://www.w3.org/2018/credentials#issuer",
+        "urn:uuid:6b7e2a0c-1c9a-4c4e-9a57-0d1f0f6e1a01",
+        "_:b0",
+        "did:key:z6Mk#z6Mk",
+        "a,b:c",
+        "1http://x",
+        "http://with space",
+        "name",
+        "@type",
+        "",
+        ":",
+        None,
+        7,
+        ["https://example.org"],
+    ]
+    for value in values:
+        assert bool(jsonld._is_absolute_iri(value)) == bool(pyld_is_absolute_iri(value)), value
+    assert jsonld._is_absolute_iri is not pyld_is_absolute_iri

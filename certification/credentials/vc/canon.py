@@ -31,6 +31,22 @@ _OPTIONS: dict[str, Any] = {
 }
 
 
+# pyld asks whether a value is an absolute IRI a few hundred times per credential,
+# each time with ``re.match`` on a pattern string: the look-up in ``re``'s cache cost
+# more than the match, a tenth of canonicalising. The same test with the same pattern,
+# compiled once (``tests/credentials/test_canon.py`` checks it is still pyld's).
+PYLD_ABSOLUTE_IRI_PATTERN = r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$"
+_pyld_absolute_iri = re.compile(PYLD_ABSOLUTE_IRI_PATTERN)
+pyld_is_absolute_iri = jsonld._is_absolute_iri  # pyld's own, for the test
+
+
+def _is_absolute_iri(value: Any) -> Any:
+    return isinstance(value, str) and _pyld_absolute_iri.match(value)
+
+
+jsonld._is_absolute_iri = _is_absolute_iri
+
+
 @dataclass(frozen=True)
 class Canonical:
     """A canonical N-Quads string and what JSON-LD processing had to leave out of it."""
