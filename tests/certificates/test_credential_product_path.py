@@ -28,6 +28,7 @@ from certification.credentials.issuer import (
     issuer_private_key,
     issuer_profile,
 )
+from certification.credentials.lookups import _CHECK_SQL, MAX_STATUS_ENTRIES
 from certification.credentials.services import certificate_revoke
 from certification.credentials.status_lists import status_entries_for
 from certification.credentials.vc import (
@@ -35,6 +36,7 @@ from certification.credentials.vc import (
     LocalizedText,
     credential_sign,
     open_badge_credential_build,
+    status_bit_set,
 )
 from certification.credentials.verification import credential_check
 from certification.models import (
@@ -168,6 +170,52 @@ def test_signing_and_verifying_read_one_query_each(issued):
         report = credential_check(document=signed)
     assert report.valid, report.to_json()
     assert (len(signing), len(checking)) == (1, 1)
+
+
+def test_the_check_statement_has_a_place_for_each_status_entry():
+    assert _CHECK_SQL.count("(%s, %s::integer)") == MAX_STATUS_ENTRIES
+
+
+def _list_bits_set(url: str, indexes: list[int]) -> None:
+    """Sets bits straight in the stored list (as another process's revocation would)."""
+    status_list = CredentialStatusList.objects.get(url=url)
+    bits = bytearray(bytes(status_list.bits))
+    for index in indexes:
+        status_bit_set(bits=bits, index=index, value=True)
+    CredentialStatusList.objects.filter(pk=status_list.pk).update(bits=bytes(bits))
+
+
+def test_the_status_check_reads_the_bit_of_the_credential_not_its_neighbours(issued):
+    # Given a credential that verifies, and every other bit of the byte holding its
+    # revocation index set, and the bytes on either side
+    signed = certificate_credential_signed(Certificate.objects.get(pk=issued.certificate.pk))
+    entry = next(e for e in signed["credentialStatus"] if e["statusPurpose"] == "revocation")
+    url, index = entry["statusListCredential"], int(entry["statusListIndex"])
+    first = index - index % 8
+    neighbours = [i for i in range(first - 8, first + 16) if i != index and 0 <= i < 131_072]
+    _list_bits_set(url, neighbours)
+    # Then it still verifies
+    report = credential_check(document=signed)
+    assert report.valid, report.to_json()
+    # When its own bit is set
+    _list_bits_set(url, [index])
+    # Then the very next verification says it is revoked
+    report = credential_check(document=signed)
+    assert report.status == "revoked", report.to_json()
+
+
+def test_a_status_index_outside_the_list_fails_the_check(issued):
+    # Given a credential whose revocation index is changed to one past the list's end
+    signed = certificate_credential_signed(Certificate.objects.get(pk=issued.certificate.pk))
+    for entry in signed["credentialStatus"]:
+        if entry["statusPurpose"] == "revocation":
+            entry["statusListIndex"] = str(10**30)
+    # When it is checked
+    report = credential_check(document=signed)
+    # Then the revocation check fails on the range (and the signature on the change)
+    failures = {failure.check.value: failure.reason for failure in report.failures}
+    assert "outside the list (0..131071)" in failures["revocation"]
+    assert "proof" in failures
 
 
 def test_the_hot_path_statements_name_the_models_tables():
