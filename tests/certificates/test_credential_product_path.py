@@ -28,12 +28,17 @@ from certification.credentials.issuer import (
     issuer_private_key,
     issuer_profile,
 )
-from certification.credentials.lookups import _CHECK_SQL, MAX_STATUS_ENTRIES
+from certification.credentials.lookups import (
+    _CHECK_SQL,
+    MAX_STATUS_ENTRIES,
+    credential_check_inputs,
+)
 from certification.credentials.services import certificate_revoke
 from certification.credentials.status_lists import status_entries_for
 from certification.credentials.vc import (
     ComponentResult,
     LocalizedText,
+    StatusEntry,
     credential_sign,
     open_badge_credential_build,
     status_bit_set,
@@ -202,6 +207,31 @@ def test_the_status_check_reads_the_bit_of_the_credential_not_its_neighbours(iss
     # Then the very next verification says it is revoked
     report = credential_check(document=signed)
     assert report.status == "revoked", report.to_json()
+
+
+def test_the_check_reads_a_key_alone_and_two_entries_of_one_list(issued):
+    key = issuer_key_active()
+    url = status_entries_for(
+        certificate=issued.certificate, credential_id=issued.certificate.credential_id
+    )[0].list_credential
+    _list_bits_set(url, [9])
+    with CaptureQueriesContext(connection) as alone:
+        inputs = credential_check_inputs(key_url=key.key_url, status_entries=[])
+    assert len(alone) == 1
+    assert inputs.key is not None and inputs.key.id == key.key_url
+    assert inputs.status_lists == {}
+    entries = [
+        StatusEntry(list_credential=url, index=index, purpose="revocation")
+        for index in (8, 9, 131_071)
+    ]
+    entries.append(
+        StatusEntry(list_credential="https://elsewhere.example/1", index=1, purpose="revocation")
+    )
+    inputs = credential_check_inputs(key_url=None, status_entries=entries)
+    assert inputs.key is None
+    assert list(inputs.status_lists) == [url]
+    excerpt = inputs.status_lists[url]
+    assert (excerpt.is_set(8), excerpt.is_set(9), excerpt.is_set(131_071)) == (False, True, False)
 
 
 def test_a_status_index_outside_the_list_fails_the_check(issued):
