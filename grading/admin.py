@@ -25,6 +25,7 @@ class GradingRunInline(admin.TabularInline[GradingRun, Submission]):
         "requested_by",
         "state",
         "verdict",
+        "shown_message",
         "dev_score",
         "test_score",
         "test_ci_low",
@@ -37,6 +38,10 @@ class GradingRunInline(admin.TabularInline[GradingRun, Submission]):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=gettext_lazy("评测消息"))
+    def shown_message(self, run: GradingRun) -> str:
+        return run.message_text
 
 
 @admin.register(Submission)
@@ -57,9 +62,19 @@ class SubmissionAdmin(admin.ModelAdmin[Submission]):
         "created_at",
     ]
     list_filter = ["purpose", "state", "verdict", "task"]
-    readonly_fields = [f.name for f in Submission._meta.fields]
+    # Every field, and the message in the reader's language next to its stored text
+    # (rows graded before message codes only), code and parameters.
+    readonly_fields = [
+        name
+        for f in Submission._meta.fields
+        for name in ((f.name, "shown_message") if f.name == "message" else (f.name,))
+    ]
     inlines = [GradingRunInline]
     actions = ["rerun"]
+
+    @admin.display(description=gettext_lazy("评测消息"))
+    def shown_message(self, submission: Submission) -> str:
+        return submission.message_text
 
     @admin.action(description=gettext_lazy("重新评测（保留历史）"))
     def rerun(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from grading.evaluation import EvaluationReport, GradingSpec, practical_evaluate
+from grading.messages import message_text
 from training.bundles.manifest import BundleRefused, Manifest
 from training.bundles.paths import BundlePaths, bundle_files
 from training.bundles.storage import TrialReport
@@ -60,7 +61,11 @@ def bundle_trial(*, root: Path, manifest: Manifest) -> TrialReport:
     if any(report["verdict"] == "sandbox_error" for report in reports.values()):
         raise BundleRefused(
             "trial run could not start (infrastructure); try again: "
-            + next(r["message"] for r in reports.values() if r["verdict"] == "sandbox_error")
+            + next(
+                message_text(r["message"])
+                for r in reports.values()
+                if r["verdict"] == "sandbox_error"
+            )
         )
     for reference in references:
         if reference["passed"] is not True:
@@ -68,7 +73,7 @@ def bundle_trial(*, root: Path, manifest: Manifest) -> TrialReport:
                 f"the reference solution must pass ({reference['framework']}): "
                 f"{reference['verdict']}, "
                 f"score {reference['test_score']} vs threshold {manifest.pass_threshold}. "
-                f"{reference['message']} {reference['train_log'][-500:]}"
+                f"{message_text(reference['message'])} {reference['train_log'][-500:]}"
             )
     if baseline["verdict"] != "ok" or baseline["passed"] is not False:
         raise BundleRefused(

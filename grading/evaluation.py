@@ -28,6 +28,7 @@ from django.conf import settings
 
 import sandbox
 from grading.harness_files import harness_dir
+from grading.messages import GradingMessage, message
 from grading.metrics import METRICS, Metric, bootstrap_ci
 from grading.models import Submission
 from grading.predictions import (
@@ -70,12 +71,14 @@ class Scores(TypedDict):
 
 
 class EvaluationReport(TypedDict):
-    """What ``practical_evaluate`` found (``framework``: the image's). Scores are None
-    until scored; ``passed`` is None when the infrastructure failed or only the dev set
-    was scored (nothing was decided)."""
+    """What ``practical_evaluate`` found (``framework``: the image's; ``message``: a
+    code and its parameters, rendered in the reader's language by
+    ``grading.messages.message_render``). Scores are None until scored; ``passed`` is
+    None when the infrastructure failed or only the dev set was scored (nothing was
+    decided)."""
 
     verdict: str
-    message: str
+    message: GradingMessage
     metric: str
     framework: str
     dev_score: float | None
@@ -246,7 +249,7 @@ def _evaluate(
     report["stages"]["train"] = _stage_report(train)
     report["train_log"] = _truncate_log(train.stdout + train.stderr)
     if train.verdict != sandbox.Verdict.OK:
-        return _failed(report, train, stage="train")
+        return _failed(report, train, stage="train", memory_mb=spec.train_memory_mb)
 
     notify("predict")
     predict = sandbox.run(_predict_spec(spec, image, bundle, workspace, labels, splits))
@@ -256,7 +259,7 @@ def _evaluate(
     if predict.verdict != sandbox.Verdict.OK:
         # For operators only (the worker's log), never for the candidate.
         logger.info("predict stage %s: %s", predict.verdict, predict.stderr[-2000:])
-        return _failed(report, predict, stage="predict")
+        return _failed(report, predict, stage="predict", memory_mb=spec.predict_memory_mb)
 
     notify("score")
     return _score(report, spec=spec, bundle=bundle, output_dir=workspace.output, splits=splits)
@@ -284,16 +287,14 @@ def evaluation_infra_error(spec: GradingSpec, detail: str) -> EvaluationReport:
     """The report of an evaluation the infrastructure prevented (nothing decided)."""
     report = _report_new(spec)
     report["verdict"] = Submission.Verdict.SANDBOX_ERROR
-    report["message"] = (
-        f"评测系统暂时不可用，将自动重试，不计入次数 / Infrastructure error: {detail}"
-    )
+    report["message"] = message("infra_retry", detail=detail)
     return report
 
 
 def _report_new(spec: GradingSpec) -> EvaluationReport:
     return {
         "verdict": "",
-        "message": "",
+        "message": {"code": "", "params": {}},
         "metric": spec.metric.name,
         "framework": spec.framework,
         "dev_score": None,
@@ -399,36 +400,30 @@ def _stage_report(result: sandbox.RunResult) -> StageReport:
     }
 
 
-_FAILURE_MESSAGES = {
-    sandbox.Verdict.TIME_LIMIT: "{stage} 阶段超时，请减少训练轮数或数据量 / The {stage} stage "
-    "ran out of time ({seconds} s); train for fewer epochs or on less data.",
-    sandbox.Verdict.MEMORY_LIMIT: "{stage} 阶段内存超限，请减小批量或模型 / The {stage} stage "
-    "ran out of memory ({memory} MB); use smaller batches or a smaller model.",
-    sandbox.Verdict.OUTPUT_LIMIT: "{stage} 阶段输出过多（日志或文件）/ The {stage} stage wrote "
-    "too much (log or files); print less and keep the model small.",
-    sandbox.Verdict.RUNTIME_ERROR: "{stage} 阶段出错退出，请查看训练日志 / The {stage} stage "
-    "failed (exit code {exit_code}); see the training log.",
-}
-
-
-def _failed(report: EvaluationReport, result: sandbox.RunResult, *, stage: str) -> EvaluationReport:
+def _failed(
+    report: EvaluationReport, result: sandbox.RunResult, *, stage: str, memory_mb: int
+) -> EvaluationReport:
+    """Records a stage that did not finish. ``memory_mb``: the stage's memory limit."""
     if result.verdict == sandbox.Verdict.SANDBOX_ERROR:
         report["verdict"] = Submission.Verdict.SANDBOX_ERROR
-        report["message"] = (
-            f"评测系统暂时不可用，将自动重试，不计入次数 / Infrastructure error: {result.detail}"
-        )
+        report["message"] = message("infra_retry", detail=result.detail)
         return report
     report["verdict"] = str(result.verdict)
-    report["message"] = _FAILURE_MESSAGES[result.verdict].format(
-        stage=stage,
-        seconds=int(report["stages"][stage]["wall_seconds"]),
-        memory=report["stages"][stage]["peak_memory_mb"],
-        exit_code=result.exit_code,
-    )
-    if stage == "predict" and result.verdict == sandbox.Verdict.RUNTIME_ERROR:
-        report["message"] += " (predict 阶段的输出不显示 / the predict stage's output is not shown)"
+    report["message"] = _failure_message(result, stage=stage, memory_mb=memory_mb)
     report["passed"] = False
     return report
+
+
+def _failure_message(result: sandbox.RunResult, *, stage: str, memory_mb: int) -> GradingMessage:
+    if result.verdict == sandbox.Verdict.TIME_LIMIT:
+        return message("stage_timeout", stage=stage, seconds=int(result.wall_seconds))
+    if result.verdict == sandbox.Verdict.MEMORY_LIMIT:
+        return message("stage_out_of_memory", stage=stage, memory_mb=memory_mb)
+    if result.verdict == sandbox.Verdict.OUTPUT_LIMIT:
+        return message("stage_output_limit", stage=stage)
+    if stage == "predict":  # its output is never shown: it could carry the hidden inputs
+        return message("predict_crashed", exit_code=result.exit_code)
+    return message("train_crashed", exit_code=result.exit_code)
 
 
 def predictions_score(
@@ -489,7 +484,7 @@ def _score(
         scores = predictions_score(spec=spec, bundle=bundle, files=files, splits=splits)
     except (InvalidPredictions, sandbox.OutputFileError) as exc:
         report["verdict"] = Submission.Verdict.INVALID_OUTPUT
-        report["message"] = f"预测结果无效 / Invalid predictions: {exc}"
+        report["message"] = message("invalid_predictions", detail=str(exc))
         report["passed"] = False
         return report
     report["dev_score"] = scores["dev_score"]
@@ -499,13 +494,7 @@ def _score(
     report["passed"] = scores["passed"]
     report["verdict"] = Submission.Verdict.OK
     if "test" not in splits:
-        report["message"] = (
-            f"开发集评测完成：{scores['dev_score']} / Scored on the dev set: {scores['dev_score']}."
-        )
+        report["message"] = message("scored_dev", score=scores["dev_score"])
         return report
-    report["message"] = (
-        "评测完成：通过 / Graded: passed."
-        if report["passed"]
-        else "评测完成：未达合格线 / Graded: below the pass threshold."
-    )
+    report["message"] = message("graded_passed" if report["passed"] else "graded_below_threshold")
     return report

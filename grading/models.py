@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from grading.messages import message_render
 from training.models import BundleVersion, Framework, PracticalTask
 
 
@@ -57,7 +58,12 @@ class Submission(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
     stage = models.CharField(max_length=16, blank=True, help_text=_("train / predict / score"))
     verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
+    # The worker's message as a code of grading.messages and its parameters, shown in
+    # the reader's language (``message_text``). ``message`` holds the finished text of
+    # rows graded before codes existed (migration 0006); it is shown as it is.
     message = models.TextField(blank=True)
+    message_code = models.CharField(max_length=40, blank=True)
+    message_params = models.JSONField(default=dict, blank=True)
     dev_score = models.FloatField(null=True, blank=True)
     test_score = models.FloatField(null=True, blank=True)
     test_ci_low = models.FloatField(null=True, blank=True)
@@ -102,6 +108,14 @@ class Submission(models.Model):
     def is_final(self) -> bool:
         return self.state in {self.State.DONE, self.State.FAILED}
 
+    @property
+    def message_text(self) -> str:
+        """The worker's message in the active language (the request's); a row graded
+        before migration 0006 shows its stored text as it is."""
+        return message_render(
+            code=self.message_code, params=self.message_params, legacy=self.message
+        )
+
 
 class GradingRun(models.Model):
     """One attempt at grading a submission. Created when a worker claims the
@@ -127,7 +141,9 @@ class GradingRun(models.Model):
     state = models.CharField(max_length=12, choices=State.choices, default=State.RUNNING)
     worker = models.CharField(max_length=200, blank=True)
     verdict = models.CharField(max_length=20, choices=Submission.Verdict.choices, blank=True)
-    message = models.TextField(blank=True)
+    message = models.TextField(blank=True)  # as on Submission: legacy text only
+    message_code = models.CharField(max_length=40, blank=True)
+    message_params = models.JSONField(default=dict, blank=True)
     dev_score = models.FloatField(null=True, blank=True)
     test_score = models.FloatField(null=True, blank=True)
     test_ci_low = models.FloatField(null=True, blank=True)
@@ -146,3 +162,11 @@ class GradingRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission_id} #{self.number} {self.state}"
+
+    @property
+    def message_text(self) -> str:
+        """The worker's message in the active language (the request's); a row graded
+        before migration 0006 shows its stored text as it is."""
+        return message_render(
+            code=self.message_code, params=self.message_params, legacy=self.message
+        )

@@ -49,6 +49,7 @@ from grading.evaluation import (
     evaluation_infra_error,
     practical_evaluate,
 )
+from grading.messages import GradingMessage, message
 from grading.models import GradingRun, Submission
 from training.bundles.paths import BundlePaths, bundle_files
 from training.models import PracticalTask
@@ -70,7 +71,8 @@ class InvalidSubmission(ApplicationError):
 
 
 class SandboxUnavailable(Exception):
-    """The infrastructure failed (engine down, image missing): retry, never charge."""
+    """The infrastructure failed (engine down, image missing): retry, never charge.
+    Its text is the technical detail, not prose for the candidate."""
 
 
 def submission_dir(submission: Submission) -> Path:
@@ -304,10 +306,10 @@ def submission_grade(*, submission_id: int, worker: str = "") -> None:
                 state=Submission.State.QUEUED,
                 stage="",
                 infra_failures=F("infra_failures") + 1,
-                message=outcome["message"],
+                **_message_fields(outcome["message"]),
             )
             _run_close(run, GradingRun.State.INFRA_ERROR, outcome)
-        raise SandboxUnavailable(outcome["message"])
+        raise SandboxUnavailable(outcome["message"]["params"].get("detail", ""))
     results = _result_fields(outcome)
     with transaction.atomic():
         scored = Submission.objects.filter(
@@ -355,7 +357,7 @@ def _result_fields(outcome: EvaluationReport) -> dict[str, Any]:
     """The part of an evaluation report stored on both the submission and its run."""
     return {
         "verdict": outcome["verdict"],
-        "message": outcome["message"],
+        **_message_fields(outcome["message"]),
         "dev_score": outcome["dev_score"],
         "test_score": outcome["test_score"],
         "test_ci_low": outcome["test_ci_low"],
@@ -366,6 +368,13 @@ def _result_fields(outcome: EvaluationReport) -> dict[str, Any]:
     }
 
 
+def _message_fields(stored: GradingMessage) -> dict[str, Any]:
+    """A message as the row stores it: its code and parameters, shown in the reader's
+    language; the text of a row graded before codes existed is cleared, so that a
+    re-run of an old row shows only its new message."""
+    return {"message": "", "message_code": stored["code"], "message_params": stored["params"]}
+
+
 def _run_close(run: GradingRun, state: str, outcome: EvaluationReport) -> None:
     GradingRun.objects.filter(pk=run.pk, state=GradingRun.State.RUNNING).update(
         state=state,
@@ -374,9 +383,10 @@ def _run_close(run: GradingRun, state: str, outcome: EvaluationReport) -> None:
     )
 
 
-def submission_fail_infrastructure(*, submission_id: int, message: str) -> None:
-    """Gives up after repeated infrastructure failures. FAILED never counts against
-    the candidate's quota; the committee can re-run it."""
+def submission_fail_infrastructure(*, submission_id: int, detail: str) -> None:
+    """Gives up after repeated infrastructure failures (``detail``: the last one's
+    technical text, kept as it is in the message). FAILED never counts against the
+    candidate's quota; the committee can re-run it. Safe to call twice."""
     Submission.objects.filter(
         pk=submission_id, state__in=[Submission.State.QUEUED, Submission.State.RUNNING]
     ).update(
@@ -384,7 +394,7 @@ def submission_fail_infrastructure(*, submission_id: int, message: str) -> None:
         stage="",
         verdict=Submission.Verdict.SANDBOX_ERROR,
         finished_at=timezone.now(),
-        message=message,
+        **_message_fields(message("infra_gave_up", detail=detail)),
     )
 
 
@@ -439,8 +449,7 @@ def submissions_reap(*, now: datetime | None = None) -> dict[str, list[int]]:
                     verdict=Submission.Verdict.SANDBOX_ERROR,
                     finished_at=now,
                     infra_failures=F("infra_failures") + 1,
-                    message="评测多次中断，已停止，不计入提交次数 / Grading kept being "
-                    "interrupted; not counted against your quota.",
+                    **_message_fields(message("grading_interrupted")),
                 )
                 if moved:
                     failed.append(submission.pk)

@@ -37,11 +37,7 @@ def submission_grade_task(self: Task[[int], None], submission_id: int) -> None:
         practical.submission_grade(submission_id=submission_id, worker=self.request.hostname or "")
     except practical.SandboxUnavailable as exc:
         if self.request.retries >= practical.MAX_INFRA_RETRIES:
-            practical.submission_fail_infrastructure(
-                submission_id=submission_id,
-                message="评测系统多次失败，已停止重试，不计入提交次数 / "
-                f"Infrastructure kept failing; not counted against your quota. ({exc})",
-            )
+            practical.submission_fail_infrastructure(submission_id=submission_id, detail=str(exc))
             return
         base = getattr(settings, "PRACTICAL_RETRY_BASE_SECONDS", 10)
         raise self.retry(exc=exc, countdown=min(300, base * 2**self.request.retries)) from exc

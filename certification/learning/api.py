@@ -234,6 +234,17 @@ class ProjectRunOut(serializers.ModelSerializer[Submission]):
 
     id = serializers.UUIDField(source="public_id")
     task = serializers.CharField(source="task.slug")
+    message = serializers.CharField(
+        source="message_text",
+        help_text="The grading message in the request's language (Accept-Language or the "
+        "language cookie); empty while there is none. Rows graded before message codes "
+        "existed carry their stored text, as it was written.",
+    )
+    message_code = serializers.CharField(
+        help_text="The message's stable code (e.g. stage_timeout, infra_retry, "
+        "graded_passed; see grading/messages.py), for clients that word it themselves; "
+        "empty for no message and for rows graded before codes existed.",
+    )
 
     class Meta:
         model = Submission
@@ -245,6 +256,7 @@ class ProjectRunOut(serializers.ModelSerializer[Submission]):
             "stage",
             "verdict",
             "message",
+            "message_code",
             "dev_score",
             "stages",
             "train_log",

@@ -33,6 +33,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from grading import practical
 from grading.evaluation import GradingSpec, practical_evaluate
 from grading.harness_files import harness_dir
+from grading.messages import message_text
 from grading.metrics import METRICS, bootstrap_ci
 from grading.models import GradingRun, Submission
 from grading.predictions import predictions_parse
@@ -105,7 +106,7 @@ def overhead_benchmark(bundle: Path, runs: int, *, pool_size: int = 1) -> dict[s
             spec=spec, bundle=BundlePaths(bundle), solution=solution, scratch=scratch
         )
         if report["verdict"] != "ok":
-            raise BenchmarkFailed(f"pipeline run failed: {report['message']}")
+            raise BenchmarkFailed(f"pipeline run failed: {message_text(report['message'])}")
 
     def bare() -> None:
         bare_run(image, bundle, solution, work / f"b{next(counter)}")

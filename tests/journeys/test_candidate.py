@@ -235,7 +235,7 @@ def practical(page: Page, base: str, application: Application, worker: subproces
         what="practical graded",
         seconds=300,
     )
-    assert (submission.verdict, submission.passed) == ("ok", True), submission.message
+    assert (submission.verdict, submission.passed) == ("ok", True), submission.message_text
     # The page reloads itself once the run is over: let it.
     expect(row).to_have_attribute("data-final", "1", timeout=30_000)
     expect(page.locator("td.passed").first).to_contain_text("通过")

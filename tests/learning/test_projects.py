@@ -294,10 +294,10 @@ def test_a_project_run_is_graded_on_the_dev_set(learner, task):
     run = projects.project_run_create(candidate=learner, slug=SLUG, upload=upload(SNOOP))
     practical.submission_grade(submission_id=run.pk)
     run.refresh_from_db()
-    assert (run.state, run.verdict) == ("done", "ok"), (run.message, run.train_log)
+    assert (run.state, run.verdict) == ("done", "ok"), (run.message_text, run.train_log)
     assert run.dev_score == dev_zero_share(task)
     assert (run.test_score, run.test_ci_low, run.test_ci_high, run.passed) == (None,) * 4
-    assert "dev set" in run.message
+    assert (run.message_code, run.message_params) == ("scored_dev", {"score": run.dev_score})
     assert set(run.stages) == {"train", "predict"}
     [grading_run] = run.runs.all()
     assert (grading_run.state, grading_run.test_score) == ("done", None)

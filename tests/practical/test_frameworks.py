@@ -261,7 +261,7 @@ def test_a_tensorflow_submission_runs_in_the_tensorflow_image_and_is_scored(
     )
     practical.submission_grade(submission_id=submission.pk)
     submission.refresh_from_db()
-    assert (submission.verdict, submission.passed) == ("ok", True), submission.message
+    assert (submission.verdict, submission.passed) == ("ok", True), submission.message_text
     tensorflow = evaluation.GradingSpec.from_task(task, framework="tensorflow").resolved_image()
     assert images == [tensorflow, tensorflow] and "tensorflow" in tensorflow
     assert submission.test_score >= 0.80

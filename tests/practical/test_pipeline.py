@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.errors import Conflict
 from grading import evaluation, practical
+from grading.messages import message_text
 from grading.models import Submission
 from tests.conftest import broker_take
 from training.bundles.paths import bundle_paths
@@ -116,7 +117,8 @@ def test_a_crash_is_a_final_verdict_with_the_log(task, candidate):
     )
     assert "boom in training" in submission.train_log
     assert "predict" not in submission.stages
-    assert "see the training log" in submission.message
+    assert submission.message_code == "train_crashed"
+    assert submission.message_params == {"exit_code": submission.stages["train"]["exit_code"]}
 
 
 def test_hidden_labels_are_not_reachable_from_the_predict_stage(task, candidate):
@@ -132,11 +134,12 @@ def test_pickled_predictions_are_refused_not_loaded(task, candidate):
     practical.submission_grade(submission_id=submission.pk)
     submission.refresh_from_db()
     assert submission.verdict == "invalid_output", (
-        submission.message,
+        submission.message_text,
         submission.stages,
         submission.train_log,
     )
-    assert "Invalid predictions" in submission.message
+    assert submission.message_code == "invalid_predictions"
+    assert "pickle" in submission.message_params["detail"]  # the reason, as data
 
 
 def test_second_delivery_finds_nothing_to_claim(task, candidate):
@@ -158,8 +161,15 @@ def test_infrastructure_failure_requeues_and_never_costs_the_quota(task, candida
     submission.refresh_from_db()
     assert (submission.state, submission.infra_failures, submission.verdict) == ("queued", 1, "")
     assert [r.state for r in submission.runs.all()] == ["infra_error"]
+    assert submission.message_code == submission.runs.get().message_code == "infra_retry"
+    assert "no-such-image" in submission.message_params["detail"]
 
-    practical.submission_fail_infrastructure(submission_id=submission.pk, message="gave up")
+    practical.submission_fail_infrastructure(submission_id=submission.pk, detail="gave up")
+    submission.refresh_from_db()
+    assert (submission.message_code, submission.message_params) == (
+        "infra_gave_up",
+        {"detail": "gave up"},
+    )
     assert practical.submissions_used(task=task, candidate=candidate) == 0
     submit(task, candidate, CRASH)  # the quota is still there
 
@@ -259,6 +269,7 @@ def test_reaper_gives_up_after_repeated_interruptions_without_costing_the_quota(
         practical.submissions_reap(now=later)
     submission.refresh_from_db()
     assert (submission.state, submission.verdict) == ("failed", "sandbox_error")
+    assert submission.message_code == "grading_interrupted"
     assert practical.submissions_used(task=task, candidate=candidate) == 0
 
 
@@ -324,5 +335,7 @@ def test_every_candidate_verdict_has_a_helpful_message():
             stderr="",
         )
         report = {"stages": {"train": evaluation._stage_report(result)}}
-        message = evaluation._failed(report, result, stage="train")["message"]
-        assert "train" in message and len(message) > 40
+        stored = evaluation._failed(report, result, stage="train", memory_mb=2048)["message"]
+        with translation.override("en"):
+            shown = message_text(stored)
+        assert "training" in shown and len(shown) > 40

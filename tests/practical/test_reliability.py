@@ -334,6 +334,6 @@ def test_docker_engine_unreachable_then_back_runs_wait_retry_and_complete(
         proxy.wait(timeout=10)
         down.unlink(missing_ok=True)
     done = Submission.objects.get(pk=submission.pk)
-    assert (done.state, done.verdict) == ("done", "ok"), done.message
+    assert (done.state, done.verdict) == ("done", "ok"), done.message_text
     states = [r.state for r in done.runs.order_by("number")]
     assert states[-1] == "done" and set(states[:-1]) == {"infra_error"}

@@ -69,7 +69,7 @@ def test_dev_history_and_a_message_per_verdict(page, candidate):
         dev_score=0.5,
         test_score=0.51,
         passed=False,
-        message="评测完成：未达合格线 / Graded: below the pass threshold.",
+        message_code="graded_below_threshold",
         stages={"train": {"wall_seconds": 3.2, "peak_memory_mb": 200.0}},
     )
     graded(
@@ -77,7 +77,8 @@ def test_dev_history_and_a_message_per_verdict(page, candidate):
         candidate,
         verdict="time_limit",
         passed=False,
-        message="train 阶段超时 / The train stage ran out of time (180 s); train for fewer epochs or on less data.",
+        message_code="stage_timeout",
+        message_params={"stage": "train", "seconds": 180},
     )
     graded(
         task,
@@ -86,14 +87,14 @@ def test_dev_history_and_a_message_per_verdict(page, candidate):
         dev_score=0.95,
         test_score=0.96,
         passed=True,
-        message="评测完成：通过 / Graded: passed.",
+        message_code="graded_passed",
     )
     html = client.get(url).content.decode()
     history = json.loads(
         re.search(r'id="dev-history" type="application/json">(.*?)</script>', html).group(1)
     )
     assert [point["dev"] for point in history] == [0.5, 0.95]
-    assert "ran out of time" in html and "超时" in html and "below the pass threshold" in html
+    assert "训练阶段超时（180 秒）" in html and "评测完成：未达合格线" in html
     assert "train: 3.2 s, 200.0 MB" in html
     assert "0.96" not in html  # the hidden-set score is not shown for this task
     task.show_test_score = True

@@ -5,7 +5,7 @@
 BUNDLE is a bundle folder, .tar.gz or .zip (validated like an upload); SUBMISSION is
 a ``solution.py``, run with ``--framework`` (pytorch or tensorflow: one the task
 offers; default the task's own, PyTorch for a task whose framework is "any"). Prints
-one JSON report: verdict, message, stages with resources, metric, framework, score
+one JSON report: verdict, message (and its message_code), stages with resources, metric, framework, score
 (hidden set), dev_score, the bootstrap interval, pass_threshold, passed. Exits 0
 whatever the verdict, 2 when the bundle is refused or does not offer the framework, 3
 on an infrastructure failure.
@@ -20,6 +20,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from grading.evaluation import GradingSpec, practical_evaluate
+from grading.messages import message_text
 from training.bundles.archive import bundle_extract
 from training.bundles.manifest import BundleRefused
 from training.bundles.paths import BundlePaths
@@ -78,6 +79,8 @@ class Command(BaseCommand):
         output: dict[str, Any] = dict(report)
         output["score"] = output.pop("test_score")
         output["task"] = manifest.slug
+        output["message"] = message_text(report["message"])
+        output["message_code"] = report["message"]["code"]
         if options["json"]:
             self.stdout.write(json.dumps(output, ensure_ascii=False))
         else:
