@@ -55,10 +55,12 @@ def test_a_candidate_runs_a_project_and_sees_the_dev_score(
         stage="",
         verdict="ok",
         dev_score=0.42,
-        message="开发集评测完成：0.42 / Scored on the dev set: 0.42.",
+        message_code="scored_dev",
+        message_params={"score": 0.42},
         stages={"train": {"wall_seconds": 1.2, "peak_memory_mb": 80.0}},
     )
     expect(page.locator("tr.run .dev").first).to_have_text("0.42", timeout=10_000)
+    expect(page.locator("tr.run .message").first).to_have_text("开发集评测完成：0.42")
     expect(page.locator("#best-dev")).to_have_text("0.42")
     expect(page.locator("#dev-chart svg circle")).to_have_count(1)
     expect(page.locator('tr.run li[data-step="done"]').first).to_have_class("done")
