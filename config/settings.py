@@ -112,8 +112,9 @@ TEMPLATES = [
                 "core.context_processors.content_language",
                 "csp.context_processors.nonce",
             ],
-            # |localize, |unlocalize and {% localize off %} in every template.
-            "builtins": ["django.templatetags.l10n"],
+            # |localize, |unlocalize and {% localize off %} in every template; |content and
+            # |name_lang mark authored content with its language.
+            "builtins": ["django.templatetags.l10n", "training.templatetags.content_tags"],
         },
     },
 ]

@@ -75,11 +75,15 @@ def _cache_clean() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _language_reset() -> None:
-    """Each test starts in the site's language: a test-client request in English
-    leaves English active in the thread (LocaleMiddleware activates, nothing resets),
-    and a later test on the same worker then read its messages in English."""
+def _language_reset() -> Iterator[None]:
+    """Each test runs in the site's language (zh-hans) and leaves none behind: a
+    test-client request in English leaves English active in the thread
+    (LocaleMiddleware activates, nothing resets), and a later test on the same worker
+    would read its messages in English. Activation is per thread (and per asyncio
+    context); each xdist worker is a process of its own, so this holds there too."""
     translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 _force_login = Client.force_login

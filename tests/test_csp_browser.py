@@ -3,22 +3,21 @@ Content-Security-Policy (docs/security.md): a page that breaks the policy (an in
 script or event handler, an inline style, a resource from elsewhere) fails the test.
 
 The pages are walked once for every standard, in tests/journeys/test_every_page.py,
-with this module's list (``pages_by_role``) and watcher (``watch``). A violation is
-caught three ways: the page's ``securitypolicyviolation`` event (a listener added by
-an init script, which runs outside the page's policy), the console message Chromium
-writes for it, and the report Chromium posts to /csp-report/ (its log line). The
-control here, a deliberate violation, proves that all three channels work.
+with the list of tests/pages.py (``pages_by_role``) and this module's watcher
+(``watch``). A violation is caught three ways: the page's ``securitypolicyviolation``
+event (a listener added by an init script, which runs outside the page's policy), the
+console message Chromium writes for it, and the report Chromium posts to /csp-report/
+(its log line). The control here, a deliberate violation, proves that all three
+channels work.
 """
 
 import logging
 import time
-from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response
 
 from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
-from tests.test_permissions import PAGES, ROLES, World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,41 +26,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
   console.error(`csp-event ${e.effectiveDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
 });
 """
-# Pages of PAGES that are downloads, not documents.
-DOWNLOADS = {
-    "bank export",
-    "item analysis csv",
-    "audit csv",
-    "attachment",
-    "session calendar",
-    "sitting calendar",
-}
-# Pages PAGES does not hold: public ones, and a few whose objects the demo data has.
-EXTRA: dict[str, Callable[[str], list[str]]] = {
-    "anonymous": lambda code: [
-        "/",
-        "/accounts/login/",
-        "/accounts/register/",
-        "/curricula/beginner-cv/",
-        "/verifier/",
-        f"/verify/{code}/",
-        "/api/docs/",
-    ],
-    "committee": lambda code: ["/", "/committee/certificates/", "/api/docs/"],
-    "holder": lambda code: ["/", f"/certificates/{code}/"],
-}
-
-
-def pages_by_role(w: World, code: str) -> dict[str, list[str]]:
-    assert set(PAGES) >= DOWNLOADS
-    pages: dict[str, list[str]] = {role: [] for role in [*ROLES, "holder"]}
-    for name, (method, url, allowed, *_) in PAGES.items():
-        if method == "get" and name not in DOWNLOADS:
-            for role in allowed:
-                pages[role].append(url(w))
-    for role, extra in EXTRA.items():
-        pages[role] += extra(code)
-    return pages
 
 
 def watch(page: Page, role: str, seen: list[str]) -> dict[str, str]:

@@ -45,3 +45,27 @@ def test_code_blocks_and_tables():
 
 def test_inline_rendering_drops_the_paragraph():
     assert str(render_inline("**bold** $x^2$")).startswith("<strong>bold</strong> <math")
+
+
+def test_english_blocks_of_bilingual_content_say_their_language():
+    """Programme content is a Chinese block, then the same in English: the English
+    blocks are marked, the Chinese ones inherit the content language of the page."""
+    html = render_markdown(
+        "## 1. 感知机 / The perceptron\n\n1958 年，Rosenblatt 提出感知机。\n\n"
+        "In 1958 Rosenblatt proposed the perceptron, $w^\\top x + b$.\n\n"
+        "- Explain the rule\n- 解释规则\n\n```python\nimport torch\n```\n\n见 `torch.nn`。"
+    )
+    assert "<h2>1. 感知机 / The perceptron</h2>" in html
+    assert "<p>1958 年，Rosenblatt 提出感知机。</p>" in html
+    assert '<p lang="en">In 1958 Rosenblatt proposed the perceptron, <math' in html
+    assert '<li lang="en">Explain the rule</li>' in html and "<li>解释规则</li>" in html
+    # Code is no language's prose: a code block stays as it was, unwrapped.
+    assert (
+        '<pre><code class="language-python">import torch' in html
+        and '<p lang="en"></p>' not in html
+    )
+    assert "<p>见 <code>torch.nn</code>。</p>" in html
+
+
+def test_an_english_phrase_rendered_inline_loses_its_paragraph():
+    assert str(render_inline("Linear layer")) == "Linear layer"

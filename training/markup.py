@@ -3,15 +3,24 @@
 Math (``$…$`` inline, ``$$…$$`` display) is converted on the server to MathML,
 which browsers render natively: no script, nothing fetched. Everything else is
 Markdown; the result is cleaned with nh3 so authored content never carries script.
+
+Content is written in ``settings.CONTENT_LANGUAGE`` (Chinese), and the page marks it
+so; the programme's lessons and items are bilingual, a Chinese block followed by the
+same in English (training/demo/programme/FORMAT.md). A block with no Chinese in it
+(a paragraph, heading, list item or table cell) is marked ``lang="en"`` here, so a
+screen reader reads it in English and the UI language checks know it for content.
 """
 
 import re
+import xml.etree.ElementTree as ET
 from functools import lru_cache
 
 import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 from latex2mathml.converter import convert as latex_to_mathml
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 
 # $$…$$ first, then $…$ that does not start or end with a space (so "$5 and $6"
 # stays text); a backslash-escaped \$ is a literal dollar.
@@ -83,6 +92,46 @@ ALLOWED_ATTRIBUTES = {
     "code": {"class"},
     "span": {"class"},
 }
+# The blocks that say their language when they are written in English.
+LANGUAGE_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "dt", "dd"}
+for _tag in LANGUAGE_BLOCKS:
+    ALLOWED_ATTRIBUTES[_tag] = ALLOWED_ATTRIBUTES.get(_tag, set()) | {"lang"}
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]{2,}")
+
+
+def _prose(element: ET.Element) -> str:
+    """The element's text less code and formulas."""
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag not in {"code", "pre"}:
+            parts.append(_prose(child))
+        parts.append(child.tail or "")
+    # Formulas are still placeholders here, and so are fenced code blocks and inline
+    # HTML (Markdown's stash: STX … ETX).
+    return re.sub(r"\x00MATH\d+\x00|\x02[^\x03]*\x03", " ", "".join(parts))
+
+
+class _EnglishBlocks(Treeprocessor):
+    """Marks each outermost block of English prose (no Chinese, some words) with
+    ``lang="en"``; blocks inside it inherit it."""
+
+    def run(self, root: ET.Element) -> None:
+        self._mark(root)
+
+    def _mark(self, element: ET.Element) -> None:
+        for child in element:
+            if child.tag in LANGUAGE_BLOCKS:
+                text = _prose(child)
+                if not _HAN.search(text) and _LATIN.search(text):
+                    child.set("lang", "en")
+                    continue
+            self._mark(child)
+
+
+class _EnglishBlocksExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.treeprocessors.register(_EnglishBlocks(md), "english_blocks", 0)
 
 
 def _math_to_mathml(source: str, *, display: bool) -> str:
@@ -111,7 +160,9 @@ def render_markdown(text: str) -> SafeString:
     with_placeholders = "".join(
         part if part.startswith("`") else _MATH.sub(stash, part) for part in parts
     )
-    html = markdown.markdown(with_placeholders, extensions=["fenced_code", "tables"])
+    html = markdown.markdown(
+        with_placeholders, extensions=["fenced_code", "tables", _EnglishBlocksExtension()]
+    )
     html = re.sub(r"\x00MATH(\d+)\x00", lambda m: formulas[int(m.group(1))], html)
     return mark_safe(  # noqa: S308 - sanitised by nh3 here
         nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES)
@@ -123,6 +174,7 @@ def render_inline(text: str) -> SafeString:
     """Markdown for a short phrase (a choice, a prompt): without the wrapping <p>.
     Cached as ``render_markdown`` is: an exam start renders every choice."""
     html = str(render_markdown(text)).strip()
-    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
-        html = html[3:-4]
+    paragraph = re.fullmatch(r'<p(?: lang="en")?>(.*)</p>', html, flags=re.S)
+    if paragraph and "<p" not in paragraph.group(1):
+        html = paragraph.group(1)
     return mark_safe(html)  # noqa: S308 - sanitised by render_markdown

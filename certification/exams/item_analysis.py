@@ -22,14 +22,15 @@ def _may_analyse(viewer: User) -> bool:
 
 
 def exams_for_analysis(*, viewer: User) -> list[dict[str, Any]]:
-    """Every exam with what it is used for, its number of graded attempts and how many
-    forms its sections can fill (``exam_capacity``), for the instructors' and the
+    """Every exam with what it is used for (the certifications whose written exam it
+    is, and the curriculum of a practice quiz), its number of graded attempts and how
+    many forms its sections can fill (``exam_capacity``), for the instructors' and the
     committee's list. Raises NotFound for anyone else."""
     if not _may_analyse(viewer):
         raise NotFound("Not found.")
-    used_by: dict[int, list[str]] = {}
+    used_by: dict[int, list[Certification]] = {}
     for certification in Certification.objects.filter(written_exam__isnull=False).order_by("pk"):
-        used_by.setdefault(certification.written_exam_id, []).append(certification.name)  # type: ignore[arg-type]
+        used_by.setdefault(certification.written_exam_id, []).append(certification)  # type: ignore[arg-type]
     exams = list(
         Exam.objects.select_related("curriculum")
         .annotate(graded=Count("attempts", filter=Q(attempts__state=Attempt.State.GRADED)))
@@ -39,8 +40,8 @@ def exams_for_analysis(*, viewer: User) -> list[dict[str, Any]]:
     return [
         {
             "exam": exam,
-            "used_by": used_by.get(exam.pk, [])
-            + ([exam.curriculum.title] if exam.curriculum else []),
+            "certifications": used_by.get(exam.pk, []),
+            "curriculum": exam.curriculum,
             "graded": exam.graded,
             "capacity": capacities[exam.pk],
         }

@@ -166,7 +166,7 @@ def test_entity_expansion_and_external_entities_are_refused(fmt: str, payload: b
 
 
 def test_wrong_root_elements_say_what_was_expected() -> None:
-    with pytest.raises(ImportProblems, match=r"1 problem|有 1 处错误"):
+    with pytest.raises(ImportProblems, match="有 1 处错误"):
         moodle_xml.parse(b"<assessmentItem/>")
     with pytest.raises(ImportProblems) as raised:
         qti.parse(b"<questestinterop/>")

@@ -52,24 +52,52 @@ SEGMENTS = """() => {
 
 
 @dataclass(frozen=True)
-class UiString:
-    text: str
-    whole: re.Pattern[str]
-    inside: re.Pattern[str] | None
+class Catalogue:
+    """The UI strings of one language, arranged for lookups: most are a whole text
+    (a set), a few have placeholders (one pattern, matched whole), and long ones also
+    count inside a longer text."""
+
+    exact: frozenset[str]
+    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    any_pattern: re.Pattern[str] | None
+    inside: tuple[str, ...]
+
+    def match(self, text: str) -> str | None:
+        """The catalogue string ``text`` shows, or None."""
+        if text in self.exact:
+            return text
+        if self.any_pattern is not None and self.any_pattern.fullmatch(text):
+            return next(s for s, pattern in self.patterns if pattern.fullmatch(text))
+        return next((s for s in self.inside if s in text), None)
 
 
-def _ui_string(text: str, *, chinese: bool) -> UiString:
-    text = " ".join(text.split())
-    parts = PLACEHOLDER.split(text)
-    body = ".+?".join(re.escape(part) for part in parts)
-    literal = "".join(parts)
-    long = len(HAN.findall(literal)) >= LONG_HAN if chinese else len(literal.split()) >= LONG_WORDS
-    inside = re.compile(body) if long and len(parts) == 1 else None
-    return UiString(text, re.compile(body), inside)
+def _catalogue(strings: set[str], *, chinese: bool) -> Catalogue:
+    exact: set[str] = set()
+    patterns: list[tuple[str, re.Pattern[str]]] = []
+    inside: list[str] = []
+    for text in sorted(strings):
+        parts = PLACEHOLDER.split(text)
+        literal = "".join(parts)
+        if len(parts) == 1:
+            exact.add(text)
+            long = (
+                len(HAN.findall(literal)) >= LONG_HAN
+                if chinese
+                else len(text.split()) >= LONG_WORDS
+            )
+            if long:
+                inside.append(text)
+        elif re.search(r"\w", literal):  # "%(count)s" alone would match any text
+            body = ".+?".join(re.escape(part) for part in parts)
+            patterns.append((text, re.compile(body)))
+    any_pattern = (
+        re.compile("|".join(f"(?:{p.pattern})" for _, p in patterns)) if patterns else None
+    )
+    return Catalogue(frozenset(exact), tuple(patterns), any_pattern, tuple(inside))
 
 
 @cache
-def ui_strings(language: str) -> tuple[UiString, ...]:
+def ui_strings(language: str) -> Catalogue:
     """The UI strings of ``language`` ("zh-hans" or "en") from both catalogues."""
     chinese = language == "zh-hans"
     strings: set[str] = set()
@@ -80,23 +108,32 @@ def ui_strings(language: str) -> tuple[UiString, ...]:
                 continue  # the same in both languages: not a language's own string
             for text in (msgid, msgstr):
                 if text and bool(HAN.search(text)) == chinese and re.search(r"\w", text):
-                    strings.add(text)
-    return tuple(_ui_string(s, chinese=chinese) for s in sorted(strings))
+                    strings.add(" ".join(text.split()))
+    return _catalogue(strings, chinese=chinese)
+
+
+@cache
+def _other_language_hit(text: str, other: str) -> str | None:
+    return ui_strings(other).match(text)
+
+
+def _marked_other(language: str, page_language: str) -> bool:
+    """Whether an element's ``lang`` says it is written in another language than the
+    page (content, not UI)."""
+    return bool(language) and language.lower()[:2] != page_language.lower()[:2]
 
 
 def other_language_strings(segments: list[tuple[str, str]], page_language: str) -> list[str]:
     """The segments of a page in ``page_language`` that are UI strings of the other
     language, each with the catalogue string it matches."""
-    page_language = page_language.lower()
-    other = "en" if page_language.startswith("zh") else "zh-hans"
+    other = "en" if page_language.lower().startswith("zh") else "zh-hans"
     found: list[str] = []
     for text, language in segments:
-        if language and language.lower()[:2] != page_language[:2]:
+        if _marked_other(language, page_language):
             continue  # content marked as written in another language
-        for ui in ui_strings(other):
-            if ui.whole.fullmatch(text) or (ui.inside and ui.inside.search(text)):
-                found.append(f"{text!r} (catalogue: {ui.text!r})")
-                break
+        hit = _other_language_hit(text, other)
+        if hit is not None:
+            found.append(f"{text!r} (catalogue: {hit!r})")
     return found
 
 
@@ -104,7 +141,8 @@ VOID = {
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
     "track", "wbr",
 }  # fmt: skip
-SKIPPED = {"script", "style", "template", "noscript"}
+# As SEGMENTS: what no one reads as the page's language (code, formulas) or at all.
+SKIPPED = {"script", "style", "template", "noscript", "code", "pre", "kbd", "samp", "math"}
 ATTRIBUTES = ("aria-label", "title", "placeholder", "alt", "aria-description")
 
 
@@ -115,7 +153,8 @@ class _Segments(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.stack: list[tuple[str, str, bool]] = []  # tag, language, skipped
-        self.segments: list[tuple[str, str]] = []
+        self.segments: list[tuple[str, str]] = []  # text nodes
+        self.attributes: list[tuple[str, str]] = []  # attribute values, the title
         self.in_body = False
         self.title: list[str] = []
         self.page_language = ""
@@ -127,7 +166,12 @@ class _Segments(HTMLParser):
         values = {name: value or "" for name, value in attrs}
         language, skipped = self._state()
         language = values.get("lang", language)
-        skipped = skipped or tag in SKIPPED or "hidden" in values
+        skipped = (
+            skipped
+            or tag in SKIPPED
+            or "hidden" in values
+            or "math" in values.get("class", "").split()
+        )
         if tag == "html":
             self.page_language = language
         if tag == "body":
@@ -135,13 +179,13 @@ class _Segments(HTMLParser):
         if self.in_body and not skipped:
             for name in ATTRIBUTES:
                 if values.get(name, "").strip():
-                    self.segments.append((" ".join(values[name].split()), language))
+                    self.attributes.append((" ".join(values[name].split()), language))
             if (
                 tag == "input"
                 and values.get("type") in {"submit", "button"}
                 and values.get("value")
             ):
-                self.segments.append((values["value"].strip(), language))
+                self.attributes.append((values["value"].strip(), language))
         if tag not in VOID:
             self.stack.append((tag, language, skipped))
 
@@ -158,26 +202,64 @@ class _Segments(HTMLParser):
         language, skipped = self._state()
         text = " ".join(data.split())
         if self.in_body and not skipped and text:
-            self.segments.append((text, language))
+            # A choice of a form's select often quotes content in its label, as an
+            # attribute does ("初级 · 计算机视觉 · 1. 感知机"), and cannot mark a part of it.
+            option = any(tag == "option" for tag, _, _ in self.stack)
+            (self.attributes if option else self.segments).append((text, language))
 
 
-def html_segments(page: str) -> tuple[str, list[tuple[str, str]]]:
-    """The page's language and its segments, as ``SEGMENTS`` reads them in a browser
-    (adjacent text nodes stay separate, as they are in the DOM)."""
+@dataclass(frozen=True)
+class HtmlPage:
+    """A served page as ``SEGMENTS`` reads it in a browser (adjacent text nodes stay
+    separate, as they are in the DOM): its text nodes, and apart from them the
+    attribute values, the choices of selects and the title, which cannot mark a part
+    of themselves as content."""
+
+    language: str
+    texts: list[tuple[str, str]]
+    attributes: list[tuple[str, str]]
+
+    @property
+    def segments(self) -> list[tuple[str, str]]:
+        return [*self.texts, *self.attributes]
+
+
+def html_page(page: str) -> HtmlPage:
     parser = _Segments()
     parser.feed(page)
     parser.close()
     title = " ".join("".join(parser.title).split())
-    return parser.page_language, [*parser.segments, (title, parser.page_language)]
+    return HtmlPage(
+        parser.page_language,
+        parser.segments,
+        [*parser.attributes, (title, parser.page_language)],
+    )
 
 
-def untranslated_chinese(segments: list[tuple[str, str]], page_language: str) -> list[str]:
+def untranslated_chinese(
+    page: HtmlPage,
+    *,
+    content: frozenset[str] = frozenset(),
+    names: frozenset[str] = frozenset(),
+) -> list[str]:
     """On an English page: Chinese text not marked as content (an element with a
-    ``lang`` other than English), whether or not the catalogue knows it."""
-    if not page_language.lower().startswith("en"):
+    ``lang`` other than English), whether or not the catalogue knows it. An attribute
+    or the title ("Edit lesson · 感知机") cannot mark the content it quotes: the texts
+    of ``content`` are taken out of them first. People's ``names`` are written as
+    their owners wrote them, in no language of the page's: taken out everywhere."""
+    if not page.language.lower().startswith("en"):
         return []
-    return [
-        text
-        for text, language in segments
-        if HAN.search(text) and not (language and not language.lower().startswith("en"))
-    ]
+    found: list[str] = []
+    for segments, known in ((page.texts, names), (page.attributes, content | names)):
+        for text, language in segments:
+            if _marked_other(language, page.language) or not HAN.search(text):
+                continue
+            if HAN.search(_without(text, known)):
+                found.append(text)
+    return found
+
+
+def _without(text: str, content: frozenset[str]) -> str:
+    for value in sorted((v for v in content if v in text), key=len, reverse=True):
+        text = text.replace(value, " ")
+    return text

@@ -14,8 +14,9 @@ from playwright.sync_api import Browser
 
 from certification.models import Certificate
 from tests.journeys import standards
+from tests.pages import pages_by_role
 from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
-from tests.test_csp_browser import pages_by_role, reported, visit, watch
+from tests.test_csp_browser import reported, visit, watch
 from tests.test_permissions import World, world  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
