@@ -248,3 +248,31 @@ def test_unsupported_qti_interaction_is_shown_as_a_problem(
 
     assert page.context["job"].state == "failed"
     assert "unsupported interaction &lt;gapMatchInteraction&gt;" in page.content.decode()
+
+
+def test_a_run_broken_by_the_server_keeps_the_file_and_a_retry_imports_it(
+    instructor: Any, bank: QuestionBank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = _client_for(instructor)
+    job = _previewed(client, bank, GOOD).context["job"]
+    client.post(_job_url(job), {"action": "confirm"})
+
+    def broken(**_: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("training.services.imports.questions_import", broken)
+        question_import_run(import_id=job.pk)
+    page = client.get(_job_url(job)).content.decode()
+
+    job.refresh_from_db()
+    assert job.state == "failed" and job.confirmed
+    assert "导入因服务器错误中断，未导入任何题目。文件已保存，可以重试。" in page
+    assert not Question.objects.filter(bank=bank).exists()
+
+    client.post(_job_url(job), {"action": "retry"})
+    question_import_run(import_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.state == "done"
+    assert Question.objects.filter(bank=bank).count() == 10
