@@ -31,18 +31,11 @@ from training.services.imports import (
     question_import_upload,
 )
 from training.services.interchange import QUESTION_IMPORT_MAX_BYTES, questions_export
+from training.upload_progress import upload_progress_strings
 
 _FORM_OVERHEAD = 64 * 1024
 # The preview lists this many items (a file at the limit holds thousands).
 PREVIEW_ROWS = 500
-
-
-def _upload_i18n() -> dict[str, str]:
-    return {
-        "sending": gettext("正在上传：%(percent)s%%"),
-        "sent": gettext("已上传，正在处理……"),
-        "failed": gettext("上传失败，未导入任何题目。请检查网络后重试。"),
-    }
 
 
 def _progress_i18n() -> dict[str, str]:
@@ -110,7 +103,7 @@ def question_import(request: AuthenticatedRequest, slug: str) -> HttpResponse:
                 else:
                     return redirect("question-import-job", slug=bank.slug, import_id=record.pk)
     context["imports"] = question_imports_recent(user=request.user, bank=bank)
-    context["upload_i18n"] = _upload_i18n()
+    context["upload_i18n"] = upload_progress_strings()
     return render(request, "training/import.html", context, status=status)
 
 

@@ -1,9 +1,7 @@
-// Bundle uploads: no double submit; follow each unfinished upload until the worker
-// has accepted or refused it.
+// Bundle uploads: follow each unfinished upload until the worker has accepted or
+// refused it (the upload itself: upload_progress.js, which also stops double submits).
 (function () {
   "use strict";
-  const form = document.getElementById("bundle-form");
-  if (form) form.addEventListener("submit", () => (document.getElementById("bundle-button").disabled = true));
   const rows = [...document.querySelectorAll("tr.bundle-upload[data-final='0']")];
   if (!rows.length) return;
   async function poll() {

@@ -86,7 +86,7 @@ def test_the_page_lists_uploads_and_reports_their_state(instructor, tmp_path):
     client = Client()
     client.force_login(instructor)
     response = client.post("/tasks/bundles/", {"archive": SimpleUploadedFile("notes.txt", b"x")})
-    assert response.status_code == 200 and not BundleUpload.objects.exists()
+    assert response.status_code == 400 and not BundleUpload.objects.exists()
     folder = tmp_path / "b"
     folder.mkdir()
     (folder / "task.toml").write_text("nonsense")
