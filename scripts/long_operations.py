@@ -109,6 +109,31 @@ def bulk_decide(count: int) -> None:
     print(f"          ({approved} approved)")
 
 
+def issue() -> None:
+    from django.contrib.auth import get_user_model
+
+    from certification.bench.clients import signed_in
+    from certification.models import Certificate, Certification
+    from tests.factories import approved_application, objective_exam
+    from tests.test_results import graded_practical, graded_written
+
+    certification = Certification.objects.get(slug="beginner-cv")
+    committee = get_user_model().objects.get(username="committee")
+    candidate = get_user_model().objects.create(username="issue-me", email="i@example.org")
+    objective_exam(certification=certification)
+    application = approved_application(
+        candidate=candidate, certification=certification, committee=committee
+    )
+    graded_written(application, None)
+    graded_practical(application, 0.92)
+    client = signed_in("committee")
+    timed(
+        "committee issues one certificate (result, decision, signed credential)",
+        lambda: client.post(f"/committee/results/{application.pk}/issue/"),
+    )
+    assert Certificate.objects.filter(application=application).exists()
+
+
 def item_analysis(attempts: int) -> None:
     from certification.bench.clients import signed_in
     from certification.models import Attempt, AttemptItem
@@ -177,6 +202,7 @@ def main() -> None:
         imports()
         audit_csv(args.audit_events)
         bulk_decide(200)
+        issue()
         item_analysis(args.attempts)
         transaction.set_rollback(True)
 

@@ -516,6 +516,7 @@ class QuestionImport(models.Model):
     report = models.JSONField(default=dict)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

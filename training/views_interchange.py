@@ -28,6 +28,7 @@ from training.services.imports import (
     question_import_confirm,
     question_import_progress,
     question_import_retry,
+    question_import_stalled,
     question_import_upload,
 )
 from training.services.interchange import QUESTION_IMPORT_MAX_BYTES, questions_export
@@ -135,6 +136,7 @@ def question_import_job(request: AuthenticatedRequest, slug: str, import_id: int
             "report": record.report,
             "items": items[:PREVIEW_ROWS],
             "items_hidden": max(0, len(items) - PREVIEW_ROWS),
+            "stalled": not record.is_final and question_import_stalled(record=record),
             "progress_i18n": _progress_i18n(),
         },
     )

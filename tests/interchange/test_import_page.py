@@ -3,13 +3,16 @@ their lines. A refused request imports nothing. The worker's part
 (``question_import_run``) is called here as the worker would
 (tests/interchange/test_import_progress.py runs a real one)."""
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from core.roles import Role
 from tests.conftest import make_user
@@ -276,3 +279,30 @@ def test_a_run_broken_by_the_server_keeps_the_file_and_a_retry_imports_it(
     job.refresh_from_db()
     assert job.state == "done"
     assert Question.objects.filter(bank=bank).count() == 10
+
+
+def test_a_run_whose_worker_died_can_be_retried_once_it_is_stale(
+    instructor: Any, bank: QuestionBank
+) -> None:
+    client = _client_for(instructor)
+    _upload(client, bank, GOOD)
+    job = QuestionImport.objects.get(bank=bank)
+    QuestionImport.objects.filter(pk=job.pk).update(state="running", started_at=timezone.now())
+
+    question_import_run(import_id=job.pk)  # the same message again, while it runs
+    fresh = client.get(_job_url(job)).content.decode()
+    client.post(_job_url(job), {"action": "retry"})
+
+    job.refresh_from_db()
+    assert job.state == "running" and "重试" not in fresh
+
+    QuestionImport.objects.filter(pk=job.pk).update(
+        started_at=timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1)
+    )
+    stale = client.get(_job_url(job)).content.decode()
+    client.post(_job_url(job), {"action": "retry"})
+    question_import_run(import_id=job.pk)
+
+    job.refresh_from_db()
+    assert "处理这个文件的服务器进程已中断" in stale
+    assert job.state == "previewed" and job.report["created"] == 10

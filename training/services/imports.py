@@ -11,13 +11,16 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +41,13 @@ PROGRESS_TTL_SECONDS = 2 * 60 * 60
 PROGRESS_STEPS = 100
 
 State = QuestionImport.State
+
+
+def _claimable() -> Q:
+    """Queued, or running for longer than a task may run: its worker died (the broker
+    hands the message out again; the author may retry too)."""
+    stale = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return Q(state=State.QUEUED) | Q(state=State.RUNNING, started_at__lt=stale)
 
 
 def _progress_key(import_id: int) -> str:
@@ -121,19 +131,26 @@ def question_import_confirm(*, record: QuestionImport) -> bool:
 
 def question_import_retry(*, record: QuestionImport) -> bool:
     """Queues a failed run again, from the stored file (the preview, or the import
-    if it was confirmed). Returns False when the run has not failed: safe to call
-    twice."""
-    return _requeue(record, State.FAILED, confirmed=record.confirmed)
+    if it was confirmed), or a run whose worker died. Returns False when there is
+    nothing to retry: safe to call twice."""
+    stalled = _claimable() & Q(state=State.RUNNING)
+    return _requeue(record, Q(state=State.FAILED) | stalled, confirmed=record.confirmed)
 
 
-def _requeue(record: QuestionImport, expected: str, *, confirmed: bool) -> bool:
+def _requeue(record: QuestionImport, expected: str | Q, *, confirmed: bool) -> bool:
+    when = expected if isinstance(expected, Q) else Q(state=expected)
     with transaction.atomic():
         claimed = QuestionImport.objects.filter(
-            pk=record.pk, state=expected, confirmed=record.confirmed
+            when, pk=record.pk, confirmed=record.confirmed
         ).update(state=State.QUEUED, confirmed=confirmed, done=0, message="", finished_at=None)
         if claimed:
             task_send_on_commit(QUESTION_IMPORT_TASK, record.pk)
     return bool(claimed)
+
+
+def question_import_stalled(*, record: QuestionImport) -> bool:
+    """Whether the run's worker died (running for longer than a task may run)."""
+    return QuestionImport.objects.filter(_claimable(), pk=record.pk, state=State.RUNNING).exists()
 
 
 def question_import_progress(*, record: QuestionImport) -> tuple[int, int]:
@@ -146,12 +163,12 @@ def question_import_progress(*, record: QuestionImport) -> tuple[int, int]:
 
 
 def question_import_run(*, import_id: int) -> None:
-    """The worker's part: claims a queued row, parses the stored file and previews or
+    """The worker's part: claims a queued row (or one whose worker died), parses the stored file and previews or
     imports it, recording the report (or the problems) on the row. Safe to call
     twice: a second call finds nothing to claim. A confirmed import and its row's
     ``done`` state commit together, so an import is never stored twice."""
-    claimed = QuestionImport.objects.filter(pk=import_id, state=State.QUEUED).update(
-        state=State.RUNNING, done=0, total=0
+    claimed = QuestionImport.objects.filter(_claimable(), pk=import_id).update(
+        state=State.RUNNING, done=0, total=0, started_at=timezone.now()
     )
     if not claimed:
         return
