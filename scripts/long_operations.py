@@ -114,12 +114,14 @@ def issue() -> None:
 
     from certification.bench.clients import signed_in
     from certification.models import Certificate, Certification
+    from core.roles import Role, role_grant
     from tests.factories import approved_application, objective_exam
     from tests.test_results import graded_practical, graded_written
 
     certification = Certification.objects.get(slug="beginner-cv")
     committee = get_user_model().objects.get(username="committee")
     candidate = get_user_model().objects.create(username="issue-me", email="i@example.org")
+    role_grant(user=candidate, role=Role.CANDIDATE)
     objective_exam(certification=certification)
     application = approved_application(
         candidate=candidate, certification=certification, committee=committee
@@ -155,7 +157,7 @@ def item_analysis(attempts: int) -> None:
             }
         )
         clone.public_id = uuid.uuid4()
-        clone.number = 1000 + n
+        clone.number = 1000 + n // len(graded)  # unique per candidate (a smallint)
         clones.append((source.pk, clone))
     Attempt.objects.bulk_create([c for _, c in clones], batch_size=2000)
     rows = []

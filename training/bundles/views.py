@@ -16,7 +16,7 @@ from training.bundles.selectors import (
     bundle_uploads_recent,
     practical_tasks_with_versions,
 )
-from training.bundles.uploads import bundle_upload_receive
+from training.bundles.uploads import bundle_upload_receive, bundle_upload_stage_label
 from training.upload_progress import upload_progress_strings
 
 
@@ -60,6 +60,10 @@ def bundle_upload_status(request: AuthenticatedRequest, upload_id: int) -> JsonR
         {
             "state": upload.state,
             "state_label": upload.get_state_display(),
+            "stage": upload.stage,
+            "stage_label": bundle_upload_stage_label(upload),
+            "done": upload.done,
+            "total": upload.total,
             "message": upload.message,
             "final": upload.is_final,
         }
