@@ -11,7 +11,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 # The sandbox reaches Docker only through its socket proxy (docs/sandbox.md), in tests too.
 SANDBOX_PROXY_SOCKET ?= /run/cert-engine/docker-proxy.sock
 
-.PHONY: run test lint typecheck pytest venv lock services sandbox-image sandbox-image-tensorflow messages clean
+.PHONY: run test bench lint typecheck pytest venv lock services sandbox-image sandbox-image-tensorflow messages clean
 
 ## venv: create .venv and install the locked dependencies (only when the lock changed)
 venv: .venv/.installed
@@ -67,6 +67,14 @@ pytest: venv node_modules/.installed
 
 ## test: everything the tests need, then ruff, mypy and every test
 test: venv services node_modules/.installed sandbox-image sandbox-image-tensorflow lint typecheck pytest
+
+## bench: every benchmark beside its baseline in one run, quick sizes (docs/benchmarks.md);
+## BENCH_ARGS="--only exam" for one suite, BENCH_ARGS= for the full sizes
+BENCH_ARGS ?= --quick
+bench: venv services sandbox-image
+	command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SANDBOX_BACKEND=docker \
+	  $(PY) manage.py benchmark $(BENCH_ARGS)
 
 ## messages: refresh and compile the translations (zh-hans, en)
 messages: venv

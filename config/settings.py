@@ -112,6 +112,8 @@ TEMPLATES = [
                 "core.context_processors.content_language",
                 "csp.context_processors.nonce",
             ],
+            # |localize, |unlocalize and {% localize off %} in every template.
+            "builtins": ["django.templatetags.l10n"],
         },
     },
 ]
@@ -184,6 +186,11 @@ CONTENT_LANGUAGE = "zh-Hans"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+# Dates and numbers in the reader's language (config/formats/; docs/i18n.md). Numbers
+# get thousand separators, so a machine value in a template (an id in a URL or form
+# value, a data attribute, SVG geometry) is written |unlocalize (tests/test_formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
+USE_THOUSAND_SEPARATOR = True
 USE_TZ = True
 
 # --- Static and private files -----------------------------------------------------
@@ -213,7 +220,7 @@ REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", BUNDLE_MAX_BYTES + 10
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "certification.accounts.authentication.VerifiedSessionAuthentication",
-        "knox.auth.TokenAuthentication",
+        "certification.accounts.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -479,6 +486,7 @@ WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
 # Task modules outside an app's top-level tasks.py (autodiscovery finds only those).
 # Task names are explicit and stable: queued messages and the schedule below use them.
 CELERY_IMPORTS = [
+    "certification.accounts.tasks",
     "certification.credentials.tasks",
     "certification.exams.tasks",
     "certification.interviews.tasks",
@@ -486,6 +494,10 @@ CELERY_IMPORTS = [
     "certification.sessions.tasks",
 ]
 CELERY_BEAT_SCHEDULE = {
+    "expired-api-tokens": {
+        "task": "certification.accounts_tasks.api_tokens_expired_delete_task",
+        "schedule": 24 * 60 * 60,
+    },
     "study-plans": {
         "task": "certification.learning_tasks.study_plans_refresh_task",
         "schedule": 24 * 60 * 60,

@@ -5,6 +5,7 @@ them); sizes are in the viewBox's units and the SVG scales to its box."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 WIDTH, HEIGHT, AXIS = 600, 180, 20
 
@@ -87,3 +88,10 @@ def histogram(
             Mark(label=label, value=value, x=x_of(value)) for label, value in (marks or {}).items()
         ],
     )
+
+
+def waiting_days(since: Iterable[datetime], *, now: datetime, weeks: int = 2) -> Histogram:
+    """A queue's load: how long its entries have waited, in days, one bar per day up to
+    ``weeks`` weeks (older ones in the last bar)."""
+    days = [(now - moment).total_seconds() / 86_400 for moment in since]
+    return histogram(days, low=0, high=7 * weeks, bins=7 * weeks)

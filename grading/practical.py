@@ -36,6 +36,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.errors import ApplicationError, Conflict, NotFound
 from core.file_cache import CacheCorrupt, cached_files
@@ -152,10 +153,19 @@ def _quota_check(*, task: PracticalTask, candidate: User, purpose: str) -> None:
         per_day = settings.PROJECT_RUNS_PER_DAY
         if project_runs_today(task=task, candidate=candidate) >= per_day:
             raise Conflict(
-                _("今天的项目运行次数已用完（每个任务每天 %(n)d 次），请明天再试") % {"n": per_day}
+                ngettext(
+                    "今天的项目运行次数已用完（每个任务每天 %(n)d 次），请明天再试",
+                    "今天的项目运行次数已用完（每个任务每天 %(n)d 次），请明天再试",
+                    per_day,
+                )
+                % {"n": per_day}
             )
     elif submissions_used(task=task, candidate=candidate) >= task.submission_quota:
-        raise Conflict(_("提交次数已用完（%(n)d 次）") % {"n": task.submission_quota})
+        quota = task.submission_quota
+        raise Conflict(
+            ngettext("提交次数已用完（%(n)d 次）", "提交次数已用完（%(n)d 次）", quota)
+            % {"n": quota}
+        )
 
 
 def submission_create(

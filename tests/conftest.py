@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import Client
+from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -71,6 +72,14 @@ def _cache_clean() -> None:
     keys = list(client.scan_iter(match=f"{cache['KEY_PREFIX']}:*", count=1000))
     if keys:
         client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _language_reset() -> None:
+    """Each test starts in the site's language: a test-client request in English
+    leaves English active in the thread (LocaleMiddleware activates, nothing resets),
+    and a later test on the same worker then read its messages in English."""
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 _force_login = Client.force_login

@@ -1,8 +1,10 @@
 """core.charts: the histogram's counts and geometry."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from core.charts import HEIGHT, WIDTH, histogram
+from core.charts import HEIGHT, WIDTH, histogram, waiting_days
 
 
 def test_values_fall_into_equal_bins_and_the_top_value_into_the_last() -> None:
@@ -28,3 +30,11 @@ def test_values_outside_the_range_are_clamped_and_no_values_draw_nothing() -> No
     assert all(b.height == 0 for b in histogram([], bins=4).bars)
     with pytest.raises(ValueError):
         histogram([1], low=5, high=5)
+
+
+def test_a_queues_load_counts_days_waited_with_the_oldest_in_the_last_bar() -> None:
+    now = datetime(2026, 12, 5, 12, tzinfo=UTC)
+    waited = [now - timedelta(hours=h) for h in (1, 23, 25, 24 * 13 + 1, 24 * 40)]
+    chart = waiting_days(waited, now=now)
+    assert len(chart.bars) == 14 and chart.total == 5
+    assert [bar.count for bar in chart.bars] == [2, 1] + [0] * 11 + [2]

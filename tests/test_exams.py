@@ -103,6 +103,34 @@ def test_deadline_gets_extra_time_and_is_capped_by_the_close_time(exam, candidat
     assert Accommodation.objects.count() == 1
 
 
+def test_an_exam_specific_accommodation_wins_over_a_general_one(exam, candidate, committee):
+    """Whatever order the database sorts a null exam in (PostgreSQL puts nulls last
+    going up, first going down; SQLite the other way)."""
+    for target, minutes in ((None, 10), (exam, 25)):
+        accommodations.accommodation_grant(
+            candidate=candidate,
+            exam=target,
+            extra_minutes=minutes,
+            reason="-",
+            granted_by=committee,
+        )
+    attempt = exams.attempt_start(candidate=candidate, exam=exam)
+    limit = timedelta(minutes=exam.time_limit_minutes)
+    assert attempt.deadline - attempt.started_at == limit + timedelta(minutes=25)
+
+
+def test_a_start_reads_what_it_decides_on_in_one_query(
+    exam, candidate, django_assert_num_queries, settings
+):
+    """Exam start storms (docs/benchmarks.md): the application, the attempts so far,
+    sittings and extra time in one query, then the attempt and its items in one
+    transaction (BEGIN, two INSERTs, COMMIT); the draw's inputs are cached."""
+    settings.EXAM_BLUEPRINT_CACHE_SECONDS = 60
+    exams.blueprint_inputs_cached(exam=exam)
+    with django_assert_num_queries(5):
+        exams.attempt_start(candidate=candidate, exam=exam)
+
+
 def test_only_the_committee_grants_extra_time(exam, candidate, other_candidate):
     with pytest.raises(NotFound):
         accommodations.accommodation_grant(

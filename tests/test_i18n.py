@@ -319,7 +319,7 @@ BILINGUAL_ON_PURPOSE = {
 # Not converted yet: the grading worker stores these in Submission.message with no
 # reader's language at hand; they need a msgid and its parameters stored apart, read
 # at display time (a field the grading app does not have yet).
-BILINGUAL_NOT_YET = {"grading/evaluation.py", "grading/tasks.py", "grading/practical.py:432"}
+BILINGUAL_NOT_YET = {"grading/evaluation.py", "grading/tasks.py", "grading/practical.py:442"}
 
 
 def test_no_entry_is_fuzzy_or_untranslated_in_either_catalogue() -> None:

@@ -118,8 +118,10 @@ def render_markdown(text: str) -> SafeString:
     )
 
 
+@lru_cache(maxsize=16384)
 def render_inline(text: str) -> SafeString:
-    """Markdown for a short phrase (a choice, a prompt): without the wrapping <p>."""
+    """Markdown for a short phrase (a choice, a prompt): without the wrapping <p>.
+    Cached as ``render_markdown`` is: an exam start renders every choice."""
     html = str(render_markdown(text)).strip()
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]

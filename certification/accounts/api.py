@@ -4,7 +4,6 @@ preferences (the time zone one reads times in)."""
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from knox.auth import TokenAuthentication
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -13,6 +12,7 @@ from rest_framework.views import APIView
 
 from certification.accounts import services as accounts
 from certification.accounts import tokens
+from certification.accounts.authentication import TokenAuthentication
 from certification.accounts.middleware import time_zone_remember
 from certification.accounts.selectors import user_zone_name
 from core.api import AuthenticatedApiRequest

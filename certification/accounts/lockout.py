@@ -19,7 +19,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 # Keys in the order of settings.AXES_LOCKOUT_PARAMETERS: (account, address), account, address.
 LIMIT_SETTINGS = (
@@ -84,9 +84,12 @@ def lockout_response(
     time to wait counts from now."""
     cool_off = get_cool_off(request)
     seconds = int(cool_off.total_seconds()) if cool_off else 0
-    message = _("登录失败次数过多，账户已暂时锁定。请在 %(minutes)d 分钟后再试。") % {
-        "minutes": max(1, round(seconds / 60))
-    }
+    minutes = max(1, round(seconds / 60))
+    message = ngettext(
+        "登录失败次数过多，账户已暂时锁定。请在 %(minutes)d 分钟后再试。",
+        "登录失败次数过多，账户已暂时锁定。请在 %(minutes)d 分钟后再试。",
+        minutes,
+    ) % {"minutes": minutes}
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse(
             {"error": {"code": "locked_out", "message": message}}, status=429

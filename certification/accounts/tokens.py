@@ -105,3 +105,11 @@ def api_tokens_issue_many(*, users: list[Any]) -> list[str]:
         for user, digest, token in issued
     )
     return [token for _, _, token in issued]
+
+
+def api_tokens_expired_delete(*, now: datetime | None = None) -> int:
+    """Deletes every expired token (knox did it on each request, for the requester's
+    other tokens; ``TokenAuthentication`` leaves it to this daily sweep). Expired
+    tokens are refused either way. Returns how many were deleted."""
+    deleted, _ = AuthToken.objects.filter(expiry__lt=now or timezone.now()).delete()
+    return int(deleted)

@@ -165,6 +165,18 @@ def with_eligibility(queryset: QuerySet[Application]) -> QuerySet[Application]:
     )
 
 
+def review_queue_waiting(*, reviewer: User) -> list[datetime]:
+    """When each application waiting for a decision (submitted, not one the reviewer
+    is in conflict with) was submitted: the queue's load, whatever the filters."""
+    _require_committee(reviewer)
+    submitted = (
+        Application.objects.filter(state=Application.State.SUBMITTED)
+        .exclude(candidate_id__in=conflicted_candidate_ids(staff=reviewer))
+        .values_list("submitted_at", flat=True)
+    )
+    return [moment for moment in submitted if moment is not None]
+
+
 def review_queue(*, reviewer: User, filters: QueueFilters | None = None) -> QuerySet[Application]:
     """Applications the committee member may review: never drafts, never their own
     or those of candidates they trained (conflict of interest), oldest submission

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from certification.applications.conflicts import has_conflict
 from certification.applications.selectors import eligibility_check
@@ -226,7 +226,10 @@ def attachment_add(
         if application.state not in (Application.State.DRAFT, Application.State.SUBMITTED):
             raise Conflict(_("该申请已处理"))
         if application.attachments.count() >= ATTACHMENT_MAX_COUNT:
-            raise ApplicationError(_("最多 %(n)d 个附件") % {"n": ATTACHMENT_MAX_COUNT})
+            raise ApplicationError(
+                ngettext("最多 %(n)d 个附件", "最多 %(n)d 个附件", ATTACHMENT_MAX_COUNT)
+                % {"n": ATTACHMENT_MAX_COUNT}
+            )
         # Written before the row: a rollback may leave an orphan file, never a row
         # without its file.
         private_save(storage_name, data)

@@ -10,13 +10,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from certification.applications import conflicts, review, selectors
 from certification.applications import services as applications
 from certification.applications.selectors import application_draft_get
 from certification.models import Application, Certification, TrainingRelation
+from core.charts import waiting_days
 from core.errors import ApplicationError, NotFound
 from core.http import PAGE_SIZE, AuthenticatedRequest, error_show, redirect_back, role_required
 from core.ratelimit import page_throttle
@@ -289,7 +292,14 @@ def review_queue(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "applications/committee_applications.html",
-        {"form": form, "page": page, "queue": page.object_list},
+        {
+            "form": form,
+            "page": page,
+            "queue": page.object_list,
+            "load": waiting_days(
+                selectors.review_queue_waiting(reviewer=request.user), now=timezone.now()
+            ),
+        },
     )
 
 
@@ -310,7 +320,11 @@ def review_bulk(request: AuthenticatedRequest) -> HttpResponse:
     except ApplicationError as exc:
         error_show(request, exc)
     else:
-        messages.success(request, _("已处理 %(n)d 份申请") % {"n": len(outcome.decided)})
+        decided = len(outcome.decided)
+        messages.success(
+            request,
+            ngettext("已处理 %(n)d 份申请", "已处理 %(n)d 份申请", decided) % {"n": decided},
+        )
         for pk, message in outcome.skipped.items():
             messages.error(request, f"#{pk}: {message}")
     return redirect_back(request, "committee-applications")

@@ -8,10 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.urls import reverse
 
 from certification.credentials.issuer import (
-    absolute_url,
+    absolute_reverse,
     issuer_id,
     issuer_key_active,
     issuer_private_key_unseal,
@@ -130,7 +129,7 @@ def _certification_achievement(cert: Certification, cut_score: Decimal | None) -
     level, domain = cert.level, cert.domain
     cut = _percent_text(cut_score or Decimal(0))
     return AchievementSpec(
-        id=absolute_url(reverse("credential-achievement", args=[cert.slug])),
+        id=absolute_reverse("credential-achievement", cert.slug),
         name=LocalizedText(cert.name, cert.name_en),
         description=LocalizedText(
             cert.description or f"{level.name}{domain.name}人工智能技能认证",

@@ -22,8 +22,9 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
-from django.urls import reverse
+from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from certification.audit.services import audit_record
@@ -51,9 +52,34 @@ def absolute_url(path: str) -> str:
     return f"{site_url()}{path}"
 
 
+def absolute_reverse(name: str, *args: str) -> str:
+    """``absolute_url(reverse(name, args=args))``, memoised per process on everything
+    that ``reverse`` reads (the URL resolver in use, the script prefix, the active
+    language) and ``SITE_URL``: a credential names three such URLs, and ``reverse``
+    cost more than the rest of building it."""
+    return _absolute_reverse(
+        settings.SITE_URL,
+        # The resolver object itself (kept alive by the memo, so never confused with
+        # a later one): overriding ROOT_URLCONF or clearing the URL caches gives a
+        # new one.
+        get_resolver(get_urlconf()),
+        get_script_prefix(),
+        get_language(),
+        name,
+        args,
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _absolute_reverse(
+    site: str, resolver: object, prefix: str, language: str | None, name: str, args: tuple[str, ...]
+) -> str:
+    return f"{site.rstrip('/')}{reverse(name, args=args)}"
+
+
 def issuer_id() -> str:
     """The issuer id: the URL that serves the issuer's controller document (its keys)."""
-    return absolute_url(reverse("credential-issuer"))
+    return absolute_reverse("credential-issuer")
 
 
 def issuer_profile() -> IssuerProfile:

@@ -1,20 +1,25 @@
 """The reads on the credential hot path, one statement each.
 
 Signing a credential needs its status entries and the issuer's active key; verifying
-one needs the key its proof names and the status lists it names. Each pair is read in
-one round trip (``UNION ALL`` of two plain selects, only the columns used), on every
-call: nothing here is cached, so a key rotated or revoked, or a bit set in a status
-list, counts for the very next signature or verification. Plain SQL because the
-ORM's compilation of these small queries cost more than the database did.
+one needs the key its proof names and, in each status list it names, the byte that
+holds its index (not the whole 16 KiB list). Each pair is read in one round trip
+(``UNION ALL`` of two plain selects, only the columns used), on every call: nothing
+read here is cached (only the parsing of a stored public key, a pure function of its
+value), so a key rotated or revoked, or a bit set in a status list, counts for the
+very next signature or verification. Plain SQL because the ORM's compilation of these
+small queries cost more than the database did.
 """
 
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db import connection
 
 from certification.credentials.vc import (
     StatusEntry,
-    StatusList,
+    StatusListExcerpt,
     VerificationKey,
     public_key_from_multikey,
 )
@@ -25,9 +30,12 @@ _PURPOSE_ORDER = {
     CredentialStatusList.Purpose.REVOCATION.value: 0,
     CredentialStatusList.Purpose.SUSPENSION.value: 1,
 }
-# At most this many status list URLs are looked up for one credential (a hostile
+# At most this many status entries are looked up for one credential (a hostile
 # document cannot make the statement large).
-MAX_LIST_URLS = 8
+MAX_STATUS_ENTRIES = 8
+# get_byte takes an integer offset; a larger index is outside any list (the size
+# read tells the verifier so).
+_MAX_OCTET = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -52,14 +60,19 @@ SELECT k.key_url, NULL, NULL, k.secret_encrypted
  WHERE k.issuer_id = %s AND k.state = %s
 """
 
+# One (url, byte offset) place per status entry: MAX_STATUS_ENTRIES of them.
 _CHECK_SQL = """
-SELECT 'key', k.key_url, k.issuer_id, k.public_multikey, k.state, k.revoked_reason, NULL
+SELECT 'key', k.key_url, k.issuer_id, k.public_multikey, k.state, k.revoked_reason,
+       NULL, NULL, NULL
   FROM certification_issuerkey k
  WHERE k.key_url = %s
 UNION ALL
-SELECT 'list', l.url, l.purpose, NULL, NULL, NULL, l.bits
+SELECT 'list', l.url, l.purpose, NULL, NULL, NULL, octet_length(l.bits), e.octet,
+       CASE WHEN e.octet < octet_length(l.bits) THEN get_byte(l.bits, e.octet) END
   FROM certification_credentialstatuslist l
- WHERE l.url IN (%s, %s, %s, %s, %s, %s, %s, %s)
+  JOIN (VALUES (%s, %s::integer), (%s, %s::integer), (%s, %s::integer), (%s, %s::integer),
+               (%s, %s::integer), (%s, %s::integer), (%s, %s::integer), (%s, %s::integer)
+       ) AS e(url, octet) ON l.url = e.url
 """
 
 
@@ -88,32 +101,60 @@ class CheckInputs:
     """What verifying one credential reads from the database."""
 
     key: VerificationKey | None  # the key the proof names, if it is one of ours
-    status_lists: dict[str, StatusList]  # our lists among the URLs asked for
+    status_lists: dict[str, StatusListExcerpt]  # our lists among those asked for
 
 
-def credential_check_inputs(*, key_url: str | None, list_urls: list[str]) -> CheckInputs:
+@functools.lru_cache(maxsize=64)
+def _public_key(public_multikey: str) -> Ed25519PublicKey:
+    # A pure function of the stored value (a key's public half never changes; its
+    # state is read on every call).
+    return public_key_from_multikey(multibase=public_multikey)
+
+
+def credential_check_inputs(
+    *, key_url: str | None, status_entries: Sequence[StatusEntry]
+) -> CheckInputs:
     """The issuer key at ``key_url`` (any state: the verifier reports a revoked one)
-    and the status lists at ``list_urls`` (purpose and bits only), in one query; no
-    query when there is nothing to look up."""
-    urls = list(dict.fromkeys(list_urls))[:MAX_LIST_URLS]
-    if key_url is None and not urls:
+    and, for each of the first 8 ``status_entries`` whose list is ours, the list's
+    purpose, size and the byte that holds the entry's index, in one query; no query
+    when there is nothing to look up. An index beyond the first 8 entries is not read
+    (the excerpt says so when asked: the check fails rather than pass unread)."""
+    entries = list(status_entries)[:MAX_STATUS_ENTRIES]
+    if key_url is None and not entries:
         return CheckInputs(key=None, status_lists={})
+    params: list[str | int | None] = [key_url]
+    for entry in entries:
+        octet = entry.index // 8
+        params += [entry.list_credential, octet if octet <= _MAX_OCTET else None]
     # Unused places hold NULL, which matches no row.
-    params: list[str | None] = [key_url, *urls, *[None] * (MAX_LIST_URLS - len(urls))]
+    params += [None, None] * (MAX_STATUS_ENTRIES - len(entries))
     with connection.cursor() as cursor:
         cursor.execute(_CHECK_SQL, params)
         rows = cursor.fetchall()
     key: VerificationKey | None = None
-    status_lists: dict[str, StatusList] = {}
-    for kind, url, column_a, public_multikey, state, revoked_reason, bits in rows:
+    lists: dict[str, tuple[str, int]] = {}
+    octets: dict[str, dict[int, int]] = {}
+    for kind, url, column_a, public_multikey, state, reason, size, offset, value in rows:
         if kind == "key":
             key = VerificationKey(
                 id=url,
                 controller=column_a,
-                public_key=public_key_from_multikey(multibase=public_multikey),
+                public_key=_public_key(public_multikey),
                 revoked=state == IssuerKey.State.REVOKED,
-                revoked_reason=revoked_reason,
+                revoked_reason=reason,
             )
-        else:
-            status_lists[url] = StatusList(url=url, purpose=column_a, bits=bytes(bits))
+            continue
+        lists[url] = (column_a, size * 8)
+        read = octets.setdefault(url, {})
+        if value is not None:
+            read[offset] = value
+    status_lists = {
+        url: StatusListExcerpt(
+            url=url,
+            purpose=purpose,  # type: ignore[arg-type]  # a Purpose value
+            size=size,
+            octets=octets[url],
+        )
+        for url, (purpose, size) in lists.items()
+    }
     return CheckInputs(key=key, status_lists=status_lists)

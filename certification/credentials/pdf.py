@@ -8,12 +8,14 @@ reader happens to have the font. ``CERTIFICATE_FONT_PATH`` overrides the search.
 """
 
 import io
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
 import qrcode
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import translation
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
@@ -23,6 +25,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from certification.models import Certificate
+from core.dates import date_text
 
 FONT_NAME = "CertCJK"
 FONT_CANDIDATES = (
@@ -96,6 +99,16 @@ def _frame_and_title(
     pdf.drawCentredString(centre, height - 126 * mm, cert.name_en)
 
 
+def _bilingual_date(value: datetime) -> str:
+    """The date in Chinese, then in English: the certificate is one document for every
+    reader, so it does not follow the language of whoever downloads it."""
+    texts = []
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            texts.append(date_text(value, fmt="DATE_FORMAT"))
+    return " / ".join(texts)
+
+
 def certificate_pdf_render(*, certificate: Certificate, verify_url: str, issuer_name: str) -> bytes:
     """The certificate as a one-page A4 landscape PDF (bytes). Pure apart from reading
     the font file."""
@@ -113,8 +126,8 @@ def certificate_pdf_render(*, certificate: Certificate, verify_url: str, issuer_
     left = 30 * mm
     lines = [
         f"证书编号 Certificate no.: {certificate.code}",
-        f"签发日期 Issued: {certificate.issued_at:%Y-%m-%d}",
-        f"有效期至 Valid until: {certificate.valid_until:%Y-%m-%d}",
+        f"签发日期 Issued: {_bilingual_date(certificate.issued_at)}",
+        f"有效期至 Valid until: {_bilingual_date(certificate.valid_until)}",
         f"签发机构 Issuer: {issuer_name}",
     ]
     for number, line in enumerate(lines):

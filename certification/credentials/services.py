@@ -10,7 +10,6 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from certification.audit.notifications import recipient_languages
@@ -30,6 +29,7 @@ from certification.learning.credits import continuing_education
 from certification.models import Application, Certificate
 from certification.results.selectors import blueprint_for_application, result_for_application
 from certification.results.services import decision_for_issue
+from core.dates import date_text
 from core.errors import Conflict, NotFound
 from core.roles import Role, has_role
 
@@ -373,7 +373,7 @@ def certificate_expiry_reminders_send(*, now: datetime | None = None, within_day
             verify_url = absolute_url(reverse("verify", args=[certificate.code]))
             language = recipient_languages(user_ids=[certificate.holder_id])[certificate.holder_id]
             with translation.override(language):
-                expires = date_format(certificate.valid_until, "DATE_FORMAT")
+                expires = date_text(certificate.valid_until, fmt="DATE_FORMAT")
                 subject = _("证书将于 %(date)s 到期") % {"date": expires}
                 message = _(
                     "%(holder)s：\n\n您的证书「%(certification)s」将于 %(date)s 到期。"

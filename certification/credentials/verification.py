@@ -10,6 +10,7 @@ from certification.credentials.issuer import issuer_id, key_resolve
 from certification.credentials.lookups import credential_check_inputs
 from certification.credentials.vc import (
     ProofError,
+    StatusEntry,
     StatusListError,
     VerificationKey,
     VerificationReport,
@@ -32,11 +33,11 @@ class PayloadTooLarge(ApplicationError):
 def credential_check(*, document: Any, now: datetime | None = None) -> VerificationReport:
     """Runs every check on ``document`` (any JSON value): contexts, terms, proof, key,
     issuer (only this site's issuer is trusted), dates, revocation, suspension. Keys and
-    status lists are resolved from this site's database, on every call (a revoked key
+    status bits are resolved from this site's database, on every call (a revoked key
     or a new revocation counts at once), in one query; nothing is fetched. Never
     raises for a bad credential."""
     key_url = _verification_method(document)
-    inputs = credential_check_inputs(key_url=key_url, list_urls=_status_list_urls(document))
+    inputs = credential_check_inputs(key_url=key_url, status_entries=_status_entries(document))
 
     def key_resolver(verification_method: str) -> VerificationKey | None:
         # The verifier asks for the method read above (it reads the same proof).
@@ -63,14 +64,12 @@ def _verification_method(document: Any) -> str | None:
         return None
 
 
-def _status_list_urls(document: Any) -> list[str]:
-    """The list URLs of the credential's status entries, read the way the verifier
-    reads them (a malformed entry gives none: the verifier reports it). At most 8, so
-    that a hostile document cannot make the query large."""
+def _status_entries(document: Any) -> list[StatusEntry]:
+    """The credential's status entries, read the way the verifier reads them (a
+    malformed entry gives none: the verifier reports it)."""
     if not isinstance(document, Mapping):
         return []
     try:
-        entries = status_entries_parse(document=document)
+        return status_entries_parse(document=document)
     except StatusListError:
         return []
-    return [entry.list_credential for entry in entries[:8]]

@@ -78,9 +78,19 @@ class Client:
 NO_CLIENT = Client()
 
 
+@dataclass(frozen=True)
+class AttemptKey:
+    """What a save needs of its attempt, for the hot path: building an ``Attempt``
+    model instance (about 30 field defaults and a uuid4) would cost more than the
+    rest of the save's Python."""
+
+    pk: int
+    candidate_id: int
+
+
 def answer_save(
     *,
-    attempt: Attempt,
+    attempt: Attempt | AttemptKey,
     item_id: int,
     response: Any,
     revision: int,
@@ -206,7 +216,7 @@ def answer_save_by_claim(
 ) -> SaveResult:
     """``answer_save`` for the holder of a verified save token (``save_token_claim``).
     Raises TakenOver for a page's token once another page took the attempt over."""
-    attempt = Attempt(pk=claim["a"], candidate_id=claim["c"])
+    attempt = AttemptKey(pk=claim["a"], candidate_id=claim["c"])
     client = Client(session=claim.get("s"), ip=ip, device=device_hash(user_agent))
     return answer_save(
         attempt=attempt, item_id=item_id, response=response, revision=revision, client=client
@@ -261,7 +271,9 @@ def _store_grouped(saves: list[_Save]) -> list[Outcome | BaseException]:
     order = sorted(range(len(saves)), key=lambda i: saves[i].attempt_id)
     ordered = [saves[i] for i in order]
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        # One statement in autocommit: its own transaction, without BEGIN and COMMIT
+        # round trips.
+        with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT outcome, applied, late FROM certification_answer_save_many("
                 "%s, %s, %s, %s::jsonb[], %s, %s, %s::text[], %s::inet[], %s::text[], %s)",

@@ -29,39 +29,28 @@ from grading.programming import ProgrammingInfrastructureError, programming_samp
 from training.models import Framework
 
 
-class AttemptOut(serializers.ModelSerializer[Attempt]):
+# Fields declared, not read off the model: a ModelSerializer builds its fields again
+# for every attempt it shows, which was a tenth of an exam start.
+class AttemptOut(serializers.Serializer[Attempt]):
     """The candidate's view of an attempt (certification/exams/presentation.py): items in
     the attempt's order, choices in its shuffle, never a key; score and feedback
     only when the exam's review options allow."""
 
     id = serializers.UUIDField(source="public_id")
     exam = serializers.CharField(source="exam.title")
-    items = serializers.SerializerMethodField()
+    number = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=Attempt.State.choices)
+    started_at = serializers.DateTimeField()
+    deadline = serializers.DateTimeField(help_text=Attempt._meta.get_field("deadline").help_text)
     seconds_left = serializers.SerializerMethodField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
     score = serializers.SerializerMethodField()
     max_score = serializers.DecimalField(
         max_digits=7, decimal_places=2, read_only=True, allow_null=True
     )
     percent = serializers.SerializerMethodField()
     save_token = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Attempt
-        fields = [
-            "id",
-            "exam",
-            "number",
-            "state",
-            "started_at",
-            "deadline",
-            "seconds_left",
-            "submitted_at",
-            "score",
-            "max_score",
-            "percent",
-            "save_token",
-            "items",
-        ]
+    items = serializers.SerializerMethodField()
 
     def get_save_token(self, attempt: Attempt) -> str:
         """A capability for autosave (``X-Attempt-Token``): only the owner sees it."""

@@ -40,7 +40,7 @@ def manual_queue(*, examiner: User) -> list[AttemptItem]:
         )
         .exclude(attempt__candidate_id__in=conflicted_candidate_ids(staff=examiner))
         .exclude(manual_grades__examiner=examiner)
-        .select_related("version", "answer")
+        .select_related("version", "answer", "attempt")
     )
     return sorted(items, key=lambda item: _shuffle_key(item.pk, examiner.pk))
 

@@ -14,8 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,27 +50,84 @@ PROGRAMMING_ITEM_GRADE_TASK = "certification.tasks.programming_item_grade_task"
 # --- Starting -------------------------------------------------------------------
 
 
-def attempt_deadline(*, exam: Exam, candidate: User, start: datetime) -> datetime:
-    extra = (
-        Accommodation.objects.filter(candidate=candidate)
-        .filter(Q(exam=exam) | Q(exam__isnull=True))
-        .order_by("exam_id")  # an exam-specific accommodation wins over a general one
-        .values_list("extra_minutes", flat=True)
-        .last()
-    ) or 0
-    deadline = start + timedelta(minutes=exam.time_limit_minutes + extra)
+def attempt_deadline(
+    *, exam: Exam, candidate: User, start: datetime, extra_minutes: int | None = None
+) -> datetime:
+    """``extra_minutes``: the candidate's accommodation when the caller has read it
+    already (``_start_facts``); otherwise it is read here."""
+    if extra_minutes is None:
+        extra_minutes = (
+            _accommodations(candidate_id=candidate.pk, exam_id=exam.pk)
+            .values_list("extra_minutes", flat=True)
+            .first()
+        ) or 0
+    deadline = start + timedelta(minutes=exam.time_limit_minutes + extra_minutes)
     return min(deadline, exam.closes_at) if exam.closes_at else deadline
 
 
-def _application_for(candidate: User, exam: Exam) -> Application | None:
+def _accommodations(*, candidate_id: Any, exam_id: Any) -> QuerySet[Accommodation]:
+    """The candidate's accommodations that apply to the exam, the one that counts
+    first: an exam-specific one wins over a general one (``exam`` null)."""
     return (
-        Application.objects.filter(
-            candidate=candidate,
-            state=Application.State.APPROVED,
-            certification__written_exam=exam,
+        Accommodation.objects.filter(candidate_id=candidate_id)
+        .filter(Q(exam_id=exam_id) | Q(exam__isnull=True))
+        .order_by(F("exam_id").asc(nulls_last=True))
+    )
+
+
+@dataclass(frozen=True)
+class StartFacts:
+    application_id: int | None  # the newest approved application for the exam
+    attempts: int  # the candidate's attempts so far
+    active_id: int | None  # the attempt in progress, if any
+    has_sittings: bool
+    extra_minutes: int
+
+
+# What starting decides on, for one candidate (%(c)s) and exam (%(e)s). SQL, not the
+# ORM: compiling the same five subqueries took Django more time than the database
+# took to run them (docs/benchmarks.md, "Exam delivery").
+_START_FACTS = """
+SELECT
+  (SELECT a.id FROM certification_application a
+     JOIN certification_certification c ON c.id = a.certification_id
+    WHERE a.candidate_id = %(c)s AND a.state = %(approved)s AND c.written_exam_id = %(e)s
+    ORDER BY a.created_at DESC LIMIT 1),
+  (SELECT count(*) FROM certification_attempt t
+    WHERE t.candidate_id = %(c)s AND t.exam_id = %(e)s),
+  (SELECT t.id FROM certification_attempt t
+    WHERE t.candidate_id = %(c)s AND t.exam_id = %(e)s AND t.state IN (%(s1)s, %(s2)s)
+    LIMIT 1),
+  EXISTS (SELECT 1 FROM certification_examsitting s WHERE s.exam_id = %(e)s),
+  (SELECT m.extra_minutes FROM certification_accommodation m
+    WHERE m.candidate_id = %(c)s AND (m.exam_id = %(e)s OR m.exam_id IS NULL)
+    ORDER BY m.exam_id IS NULL, m.exam_id LIMIT 1)
+"""
+
+
+def _start_facts(*, candidate: User, exam: Exam) -> StartFacts:
+    """Everything starting decides on, in one query (an exam start storm is the
+    exam's second hottest path after autosave). An exam-specific accommodation wins
+    over a general one, as in ``_accommodations``."""
+    active = [str(state) for state in Attempt.ACTIVE_STATES]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _START_FACTS,
+            {
+                "c": candidate.pk,
+                "e": exam.pk,
+                "approved": str(Application.State.APPROVED),
+                "s1": active[0],
+                "s2": active[1],
+            },
         )
-        .order_by("-created_at")
-        .first()
+        application_id, attempts, active_id, has_sittings, extra_minutes = cursor.fetchone()
+    return StartFacts(
+        application_id=application_id,
+        attempts=attempts,
+        active_id=active_id,
+        has_sittings=bool(has_sittings),
+        extra_minutes=extra_minutes or 0,
     )
 
 
@@ -80,22 +137,20 @@ def attempt_start(*, candidate: User, exam: Exam, now: datetime | None = None) -
     approved application whose certification uses it; a practice quiz does not.
     Raises NotFound, Conflict (window closed, no attempts left) or BlueprintError."""
     now = now or timezone.now()
-    application = None
-    if exam.mode == Exam.Mode.EXAM:
-        application = _application_for(candidate, exam)
-        if application is None:
-            raise NotFound("Not found.")
-    earlier = list(Attempt.objects.filter(candidate=candidate, exam=exam))  # one query
-    active = next((a for a in earlier if a.state in Attempt.ACTIVE_STATES), None)
-    if active is not None:
+    facts = _start_facts(candidate=candidate, exam=exam)
+    if exam.mode == Exam.Mode.EXAM and facts.application_id is None:
+        raise NotFound("Not found.")
+    if facts.active_id is not None:
+        active = Attempt.objects.select_related("exam").get(pk=facts.active_id)
         return attempt_close_if_overdue(attempt=active, now=now)
     if exam.opens_at and now < exam.opens_at:
         raise Conflict(_("考试尚未开放"))
     if exam.closes_at and now >= exam.closes_at:
         raise Conflict(_("考试已关闭"))
-    if len(earlier) >= exam.attempts_allowed:
+    if facts.attempts >= exam.attempts_allowed:
         raise Conflict(_("你已用完作答次数"))
-    sitting_admit(candidate=candidate, exam=exam, now=now)
+    if facts.has_sittings:
+        sitting_admit(candidate=candidate, exam=exam, now=now)
     seed = secrets.randbits(62)
     drawn = blueprint_draw(
         exam=exam,
@@ -103,16 +158,19 @@ def attempt_start(*, candidate: User, exam: Exam, now: datetime | None = None) -
         exposure=exam_exposure(exam=exam, now=now),
         blueprint=blueprint_inputs_cached(exam=exam),
     )
+    deadline = attempt_deadline(
+        exam=exam, candidate=candidate, start=now, extra_minutes=facts.extra_minutes
+    )
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
                 exam=exam,
-                application=application,
+                application_id=facts.application_id if exam.mode == Exam.Mode.EXAM else None,
                 candidate=candidate,
-                number=len(earlier) + 1,
+                number=facts.attempts + 1,
                 seed=seed,
                 started_at=now,
-                deadline=attempt_deadline(exam=exam, candidate=candidate, start=now),
+                deadline=deadline,
             )
             items = AttemptItem.objects.bulk_create(attempt_items(attempt=attempt, drawn=drawn))
     except IntegrityError:

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -26,7 +27,7 @@ from certification.exams.practical import practical_submit
 from certification.exams.presentation import attempt_view
 from certification.exams.selectors import attempt_get_for_candidate
 from certification.models import Attempt, Certification, Exam
-from core.charts import histogram
+from core.charts import histogram, waiting_days
 from core.errors import ApplicationError, NotFound
 from core.http import AuthenticatedRequest, error_show, role_required
 from core.ratelimit import page_throttle
@@ -170,7 +171,12 @@ def practice_start(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
 @role_required(Role.EXAMINER)
 def grading_queue(request: AuthenticatedRequest) -> HttpResponse:
     queue = manual.manual_queue(examiner=request.user)
-    return render(request, "exams/grading_queue.html", {"queue": queue})
+    waiting = [item.attempt.submitted_at for item in queue if item.attempt.submitted_at]
+    return render(
+        request,
+        "exams/grading_queue.html",
+        {"queue": queue, "load": waiting_days(waiting, now=timezone.now())},
+    )
 
 
 class GradeForm(forms.Form):

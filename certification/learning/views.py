@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from certification.exams.forms import SolutionForm
@@ -143,7 +144,9 @@ def plan_practise(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     added = learning.reviews_add(
         candidate=request.user, question_ids=[pk for c in plan.categories for pk in c.items]
     )
-    messages.success(request, _("已加入 %(n)d 道练习题") % {"n": added})
+    messages.success(
+        request, ngettext("已加入 %(n)d 道练习题", "已加入 %(n)d 道练习题", added) % {"n": added}
+    )
     return redirect("learning-reviews")
 
 

@@ -15,6 +15,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,7 +26,8 @@ from certification.learning.services import enrolment_ensure
 from certification.models import LiveSession, SessionRegistration
 from certification.sessions.ics import site_url
 from certification.sessions.selectors import is_session_staff, session_get_for_candidate
-from certification.sessions.times import in_zone, wall_to_instant
+from certification.sessions.times import wall_to_instant
+from core.dates import date_text
 from core.errors import ApplicationError, Conflict, NotFound
 from core.i18n import StrOrPromise, interpolate_lazy
 from core.roles import Role, has_role
@@ -138,13 +140,24 @@ def session_schedule(
 
 def when_text(session: LiveSession, *, zone_name: str = "") -> str:
     """The start in the session's zone, and in the reader's (``zone_name``, blank for
-    the site's) when that differs."""
-    local = in_zone(session.starts_at, session.time_zone)
-    text = f"{local:%Y-%m-%d %H:%M} ({session.time_zone})"
+    the site's) when that differs, in the active language's date format."""
+    text = f"{date_text(session.starts_at, zone=session.time_zone)} ({session.time_zone})"
     viewer = zone_name or str(settings.TIME_ZONE)
     if viewer != session.time_zone:
-        text += f" = {in_zone(session.starts_at, viewer):%Y-%m-%d %H:%M} ({viewer})"
+        text += f" = {date_text(session.starts_at, zone=viewer)} ({viewer})"
     return text
+
+
+# Formatted when read: a notification reads it in its recipient's language.
+when_text_lazy = lazy(when_text, str)
+
+
+def _notification_body(when: StrOrPromise, detail: str) -> StrOrPromise:
+    return (
+        interpolate_lazy("%(when)s\n%(detail)s", {"when": when, "detail": detail})
+        if detail
+        else when
+    )
 
 
 def _notify_registrants(session: LiveSession, *, title: StrOrPromise, detail: str) -> int:
@@ -157,11 +170,11 @@ def _notify_registrants(session: LiveSession, *, title: StrOrPromise, detail: st
     zones = user_zone_names(user_ids=[r.candidate_id for r in registrations])
     link = site_url(reverse("sessions-mine"))
     for registration in registrations:
-        when = when_text(session, zone_name=zones.get(registration.candidate_id, ""))
+        when = when_text_lazy(session, zone_name=zones.get(registration.candidate_id, ""))
         notification_send(
             recipient=registration.candidate,
             title=title,
-            body=f"{when}\n{detail}".strip(),
+            body=_notification_body(when, detail),
             link=link,
         )
     return len(registrations)
@@ -376,13 +389,15 @@ def reminders_send(*, now: datetime | None = None) -> int:
                 pk=pk
             )
             session = registration.session
-            when = when_text(session, zone_name=user_zone_name(user_id=registration.candidate_id))
+            when = when_text_lazy(
+                session, zone_name=user_zone_name(user_id=registration.candidate_id)
+            )
             notification_send(
                 recipient=registration.candidate,
                 title=interpolate_lazy(
                     gettext_lazy("直播课程提醒：%(title)s"), {"title": session.title}
                 ),
-                body=f"{when}\n{session.room or session.online_url}",
+                body=_notification_body(when, session.room or session.online_url),
                 link=link,
             )
             sent += 1

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from certification.sessions import selectors
@@ -112,7 +113,10 @@ def session_detail(request: AuthenticatedRequest, session_id: int) -> HttpRespon
         except ApplicationError as exc:
             error_show(request, exc)
         else:
-            messages.success(request, _("已记录出勤 %(n)d 人") % {"n": changed})
+            messages.success(
+                request,
+                ngettext("已记录出勤 %(n)d 人", "已记录出勤 %(n)d 人", changed) % {"n": changed},
+            )
         return redirect("sessions-staff-detail", session_id=session.pk)
     return render(
         request,

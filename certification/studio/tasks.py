@@ -2,6 +2,7 @@
 baseline (with a button to run them again on the sandbox queue), and the metric's
 distribution over candidates' graded submissions against the pass threshold."""
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -25,9 +26,18 @@ CHART_WIDTH, CHART_HEIGHT = 600, 160
 
 
 def _runs(version: BundleVersion) -> list[dict[str, Any]]:
+    """The version's trial runs, newest first; ``at`` (ISO 8601 in the stored JSON) is
+    a datetime for the template to format in the reader's language, or None."""
     trial = version.trial or {}
     runs = trial.get("runs") or ([{"at": "", **trial}] if trial.get("reference") else [])
-    return list(reversed(runs))
+    return [{**run, "at": _instant(run.get("at"))} for run in reversed(runs)]
+
+
+def _instant(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
 
 
 def histogram(

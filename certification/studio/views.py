@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from certification.exams.authoring import certification_assign
@@ -95,7 +96,10 @@ def review_approve_many(request: AuthenticatedRequest) -> HttpResponse:
             published += 1
         except (ApplicationError, Http404) as error:
             refused.append(str(error))
-    messages.success(request, _("已发布 %(n)d 个版本。") % {"n": published})
+    messages.success(
+        request,
+        ngettext("已发布 %(n)d 个版本。", "已发布 %(n)d 个版本。", published) % {"n": published},
+    )
     for reason in sorted(set(refused)):
         messages.error(request, reason)
     return redirect("studio")

@@ -13,6 +13,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import set_script_prefix
 
 from certification.credentials.documents import (
     achievement_spec,
@@ -20,18 +21,27 @@ from certification.credentials.documents import (
     certificate_credential_signed,
 )
 from certification.credentials.issuer import (
+    issuer_id,
     issuer_key_active,
     issuer_key_revoke,
+    issuer_key_rotate,
     issuer_private_key,
     issuer_profile,
+)
+from certification.credentials.lookups import (
+    _CHECK_SQL,
+    MAX_STATUS_ENTRIES,
+    credential_check_inputs,
 )
 from certification.credentials.services import certificate_revoke
 from certification.credentials.status_lists import status_entries_for
 from certification.credentials.vc import (
     ComponentResult,
     LocalizedText,
+    StatusEntry,
     credential_sign,
     open_badge_credential_build,
+    status_bit_set,
 )
 from certification.credentials.verification import credential_check
 from certification.models import (
@@ -167,6 +177,77 @@ def test_signing_and_verifying_read_one_query_each(issued):
     assert (len(signing), len(checking)) == (1, 1)
 
 
+def test_the_check_statement_has_a_place_for_each_status_entry():
+    assert _CHECK_SQL.count("(%s, %s::integer)") == MAX_STATUS_ENTRIES
+
+
+def _list_bits_set(url: str, indexes: list[int]) -> None:
+    """Sets bits straight in the stored list (as another process's revocation would)."""
+    status_list = CredentialStatusList.objects.get(url=url)
+    bits = bytearray(bytes(status_list.bits))
+    for index in indexes:
+        status_bit_set(bits=bits, index=index, value=True)
+    CredentialStatusList.objects.filter(pk=status_list.pk).update(bits=bytes(bits))
+
+
+def test_the_status_check_reads_the_bit_of_the_credential_not_its_neighbours(issued):
+    # Given a credential that verifies, and every other bit of the byte holding its
+    # revocation index set, and the bytes on either side
+    signed = certificate_credential_signed(Certificate.objects.get(pk=issued.certificate.pk))
+    entry = next(e for e in signed["credentialStatus"] if e["statusPurpose"] == "revocation")
+    url, index = entry["statusListCredential"], int(entry["statusListIndex"])
+    first = index - index % 8
+    neighbours = [i for i in range(first - 8, first + 16) if i != index and 0 <= i < 131_072]
+    _list_bits_set(url, neighbours)
+    # Then it still verifies
+    report = credential_check(document=signed)
+    assert report.valid, report.to_json()
+    # When its own bit is set
+    _list_bits_set(url, [index])
+    # Then the very next verification says it is revoked
+    report = credential_check(document=signed)
+    assert report.status == "revoked", report.to_json()
+
+
+def test_the_check_reads_a_key_alone_and_two_entries_of_one_list(issued):
+    key = issuer_key_active()
+    url = status_entries_for(
+        certificate=issued.certificate, credential_id=issued.certificate.credential_id
+    )[0].list_credential
+    _list_bits_set(url, [9])
+    with CaptureQueriesContext(connection) as alone:
+        inputs = credential_check_inputs(key_url=key.key_url, status_entries=[])
+    assert len(alone) == 1
+    assert inputs.key is not None and inputs.key.id == key.key_url
+    assert inputs.status_lists == {}
+    entries = [
+        StatusEntry(list_credential=url, index=index, purpose="revocation")
+        for index in (8, 9, 131_071)
+    ]
+    entries.append(
+        StatusEntry(list_credential="https://elsewhere.example/1", index=1, purpose="revocation")
+    )
+    inputs = credential_check_inputs(key_url=None, status_entries=entries)
+    assert inputs.key is None
+    assert list(inputs.status_lists) == [url]
+    excerpt = inputs.status_lists[url]
+    assert (excerpt.is_set(8), excerpt.is_set(9), excerpt.is_set(131_071)) == (False, True, False)
+
+
+def test_a_status_index_outside_the_list_fails_the_check(issued):
+    # Given a credential whose revocation index is changed to one past the list's end
+    signed = certificate_credential_signed(Certificate.objects.get(pk=issued.certificate.pk))
+    for entry in signed["credentialStatus"]:
+        if entry["statusPurpose"] == "revocation":
+            entry["statusListIndex"] = str(10**30)
+    # When it is checked
+    report = credential_check(document=signed)
+    # Then the revocation check fails on the range (and the signature on the change)
+    failures = {failure.check.value: failure.reason for failure in report.failures}
+    assert "outside the list (0..131071)" in failures["revocation"]
+    assert "proof" in failures
+
+
 def test_the_hot_path_statements_name_the_models_tables():
     assert [m._meta.db_table for m in (CredentialStatusIndex, CredentialStatusList, IssuerKey)] == [
         "certification_credentialstatusindex",
@@ -201,3 +282,31 @@ def test_a_revoked_key_counts_for_the_next_verification_and_signature(issued):
     resigned = certificate_credential_signed(certificate)
     assert resigned["proof"]["verificationMethod"] != old.key_url
     assert credential_check(document=resigned).valid
+
+
+def test_a_rotated_key_signs_the_very_next_credential(issued):
+    # Given a credential signed with the active key
+    certificate = Certificate.objects.get(pk=issued.certificate.pk)
+    first = certificate_credential_signed(certificate)
+    # When the committee rotates the key
+    new = issuer_key_rotate(actor=issued.committee)
+    # Then the next signature in this process uses the new key, and both verify
+    second = certificate_credential_signed(certificate)
+    assert second["proof"]["verificationMethod"] == new.key_url
+    assert first["proof"]["verificationMethod"] != new.key_url
+    assert credential_check(document=first).valid
+    assert credential_check(document=second).valid
+
+
+def test_the_issuer_id_follows_the_site_url_and_the_script_prefix(settings):
+    # The absolute URLs of a credential are memoised per process: on what they depend.
+    settings.SITE_URL = "https://one.example.org"
+    assert issuer_id() == "https://one.example.org/issuer"
+    settings.SITE_URL = "https://two.example.org/"
+    assert issuer_id() == "https://two.example.org/issuer"
+    set_script_prefix("/cert/")
+    try:
+        assert issuer_id() == "https://two.example.org/cert/issuer"
+    finally:
+        set_script_prefix("/")
+    assert issuer_id() == "https://two.example.org/issuer"

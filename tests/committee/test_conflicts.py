@@ -2,6 +2,8 @@
 examine or decide on them; the system enforces it and says nothing about why."""
 
 import pytest
+from django.test import Client
+from django.utils import timezone
 
 from certification.applications import conflicts, review, selectors
 from certification.applications import services as applications
@@ -117,9 +119,15 @@ def test_the_manual_grading_queue_leaves_out_candidates_the_examiner_trained(
     # Given a submitted attempt with an answer waiting for an examiner,
     version = attempt.items.order_by("position").first().version
     QuestionVersion.objects.filter(pk=version.pk).update(kind=QuestionVersion.Kind.SHORT_ANSWER)
-    Attempt.objects.filter(pk=attempt.pk).update(state=Attempt.State.SUBMITTED)
+    Attempt.objects.filter(pk=attempt.pk).update(
+        state=Attempt.State.SUBMITTED, submitted_at=timezone.now()
+    )
     AttemptItem.objects.filter(attempt=attempt).exclude(version=version).update(points=Decimal(0))
     assert [i.attempt_id for i in manual.manual_queue(examiner=mentor)] == [attempt.pk]
+    page = Client()
+    page.force_login(mentor)
+    load = page.get("/examiner/grading/").content.decode()
+    assert "待评分答卷自交卷起已等待的天数 (n = 1)" in load
 
     # when the examiner turns out to have mentored the candidate,
     declare(mentor, candidate)

@@ -1,5 +1,6 @@
 """The review queue: filters, eligibility, pages, bulk decisions."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -166,3 +167,16 @@ def test_the_queue_shows_eligibility(filed, committee):
     page = client.get("/committee/applications/").content.decode()
     assert page.count("不符合") >= 2  # the filter's choice and the ineligible row
     assert "申请豁免" in page
+
+
+def test_the_queue_shows_its_load_by_days_waited(filed, committee):
+    """Three applications wait: two since today, the oldest for ten days (the
+    histogram's table gives the same counts as its bars)."""
+    client = Client()
+    client.force_login(committee)
+    page = client.get("/committee/applications/?state=approved").content.decode()
+    start = page.index('id="queue-load"')
+    load = page[start : page.index("</details>", start)]
+    assert "3 份申请等待决定" in load  # whatever the filter shows
+    rows = re.findall(r"<tr><td>([\d.]+)–[\d.]+天</td><td>(\d+)</td></tr>", load)
+    assert [(low, n) for low, n in rows if n != "0"] == [("0", "2"), ("10", "1")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 from typing import Any
 
 import pytest
@@ -20,10 +21,15 @@ from certification.credentials.vc import (
     credential_sign,
     document_loader,
 )
-from certification.credentials.vc.canon import _OPTIONS
+from certification.credentials.vc.canon import (
+    _OPTIONS,
+    PYLD_ABSOLUTE_IRI_PATTERN,
+    json_copy,
+    pyld_is_absolute_iri,
+)
 from certification.credentials.vc.contexts import _FILES, _SHA256, _context_document
 
-from .conftest import KEY_URL, build_credential, vector_json
+from .conftest import KEY_URL, RESULTS, build_credential, vector_json
 
 
 def test_loader_serves_pinned_contexts() -> None:
@@ -127,11 +133,14 @@ def test_canonical_form_reports_instead_of_raising() -> None:
 
 
 def test_same_result_as_plain_pyld() -> None:
-    # The context-processing and IRI memos must not change any output: compare with a
-    # fresh, unmemoised pyld processor on several documents, twice (cold and warm).
+    # The context-processing and IRI memos and the copy-free URDNA2015 step must not
+    # change any output: compare with a fresh, unmemoised pyld processor on several
+    # documents, twice (cold and warm). Two identical results are blank nodes that
+    # Hash First Degree Quads cannot tell apart (the N-degree path breaks the tie).
     documents = [
         build_credential(),
         build_credential(holder_name=None, results=(), status_entries=()),
+        build_credential(results=(RESULTS[0], RESULTS[0])),
         vector_json("w3c-vc-di-eddsa/unsigned.json"),
     ]
     for _ in range(2):
@@ -147,6 +156,20 @@ def test_does_not_modify_its_input() -> None:
     canonicalize(document=document)
 
     assert document == before
+
+
+def test_json_copy_shares_no_dict_or_list_with_its_original() -> None:
+    original: dict[str, Any] = {"a": [{"b": "c"}, 1, 2.5, True, None], "d": {"e": "f"}}
+    odd = (1, 2)  # not JSON: copied by deepcopy
+    original["odd"] = [odd]
+
+    copied = json_copy(original)
+    copied["a"][0]["b"] = "changed"
+    copied["d"]["e"] = "changed"
+    copied["a"].append("more")
+
+    assert original == {"a": [{"b": "c"}, 1, 2.5, True, None], "d": {"e": "f"}, "odd": [odd]}
+    assert copied["odd"] == [odd]
 
 
 def test_pinned_context_files_are_the_published_ones() -> None:
@@ -178,3 +201,28 @@ def test_an_inline_context_changed_in_place_is_processed_again() -> None:
 
     assert "vocab#motto" in first
     assert "vocab#slogan" in second
+
+
+def test_pyld_absolute_iri_check_is_pyld_s_own_compiled_once() -> None:
+    # Same pattern as the pyld function it replaces (a pyld upgrade that changes it
+    # fails here), and the same answers on IRIs, blank nodes, terms and non-strings.
+    assert f"re.match(r'{PYLD_ABSOLUTE_IRI_PATTERN}', v)" in inspect.getsource(pyld_is_absolute_iri)
+    values: list[Any] = [
+        "https://www.w3.org/2018/credentials#issuer",
+        "urn:uuid:6b7e2a0c-1c9a-4c4e-9a57-0d1f0f6e1a01",
+        "_:b0",
+        "did:key:z6Mk#z6Mk",
+        "a,b:c",
+        "1http://x",
+        "http://with space",
+        "name",
+        "@type",
+        "",
+        ":",
+        None,
+        7,
+        ["https://example.org"],
+    ]
+    for value in values:
+        assert bool(jsonld._is_absolute_iri(value)) == bool(pyld_is_absolute_iri(value)), value
+    assert jsonld._is_absolute_iri is not pyld_is_absolute_iri

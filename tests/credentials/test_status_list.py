@@ -9,7 +9,9 @@ import pytest
 
 from certification.credentials.vc import (
     MIN_BITS,
+    StatusList,
     StatusListError,
+    StatusListExcerpt,
     canonicalize,
     credential_sign,
     status_bit_get,
@@ -92,6 +94,27 @@ def test_rejects_out_of_range_indexes_and_short_lists() -> None:
         status_bit_get(bits=bits, index=-1)
     with pytest.raises(StatusListError):
         status_bits_new(size=1024)
+
+
+def test_an_excerpt_answers_as_the_whole_list_at_the_indexes_read() -> None:
+    # Given a list with bits set around byte 8190 (indexes 65_520..65_527)
+    bits = status_bits_from_indexes(indexes={65_520, 65_522, 65_527, 65_528})
+    whole = StatusList(url=REVOCATION_URL, purpose="revocation", bits=bytes(bits))
+    # When only the byte holding those indexes is read
+    excerpt = StatusListExcerpt(
+        url=REVOCATION_URL, purpose="revocation", size=MIN_BITS, octets={8190: bits[8190]}
+    )
+    # Then every index in that byte answers the same, and no other index passes
+    for index in range(65_520, 65_528):
+        assert excerpt.is_set(index) == whole.is_set(index), index
+    with pytest.raises(StatusListError, match="not read"):
+        excerpt.is_set(65_528)
+    for index in (MIN_BITS, -1):
+        with pytest.raises(StatusListError, match="outside the list") as raised:
+            excerpt.is_set(index)
+        with pytest.raises(StatusListError) as from_whole:
+            whole.is_set(index)
+        assert str(raised.value) == str(from_whole.value)
 
 
 def test_random_indexes_are_spread_and_in_range() -> None:

@@ -345,7 +345,7 @@ def test_moving_a_session_tells_registrants_and_rearms_reminders(
     session.refresh_from_db()
     assert session.starts_at == datetime(2099, 1, 16, 9, 0, tzinfo=UTC) and session.sequence == 1
     assert not Registration.objects.filter(reminded_at__isnull=False).exists()
-    assert len(mail.outbox) == 2 and "2099-01-16 10:00" in mail.outbox[0].body
+    assert len(mail.outbox) == 2 and "2099年1月16日 10:00" in mail.outbox[0].body
 
 
 # Calendar file ------------------------------------------------------------------
@@ -446,13 +446,13 @@ def test_times_are_shown_in_the_sessions_zone_and_the_viewers(
     page.force_login(candidate)
     html = page.get("/learn/sessions/").content.decode()
     assert f'id="session-{session.pk}"' in html
-    assert "2099-01-15 09:00</time>–10:30" in html and "Europe/Berlin" in html
-    assert "2099-01-15 16:00–17:30" in html and "Asia/Shanghai" in html
+    assert "2099年1月15日 09:00</time>–10:30" in html and "Europe/Berlin" in html
+    assert "2099年1月15日 16:00–17:30" in html and "Asia/Shanghai" in html
     assert session.online_url not in html  # not registered yet
     staff = Client()
     staff.force_login(instructor)
     listing = staff.get("/studio/sessions/").content.decode()
-    assert "2099-01-15 09:00" in listing and "2099-01-15 16:00" in listing
+    assert "2099年1月15日 09:00" in listing and "2099年1月15日 16:00" in listing
     form = staff.get(f"/studio/sessions/{session.pk}/edit/").content.decode()
     assert 'value="2099-01-15T09:00"' in form
     api = APIClient()
@@ -596,7 +596,7 @@ def test_reminders_go_out_once_a_day_ahead(
         assert sessions.reminders_send(now=day_before) == 2
         assert sessions.reminders_send(now=day_before + timedelta(minutes=15)) == 0
     assert sorted(m.to[0] for m in mail.outbox) == sorted([alice.email, bob.email])
-    assert "2099-01-15 09:00 (Europe/Berlin) = 2099-01-15 16:00 (Asia/Shanghai)" in (
+    assert "2099年1月15日 09:00 (Europe/Berlin) = 2099年1月15日 16:00 (Asia/Shanghai)" in (
         mail.outbox[0].body
     )
     assert Notification.objects.filter(title__startswith="直播课程提醒").count() == 2

@@ -18,6 +18,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from certification.accounts.authentication import TokenAuthentication
+from certification.accounts.tasks import api_tokens_expired_delete_task
 from certification.demo.authenticators import DEMO_TOTP_KEY
 from certification.models import AuditEvent
 from core.roles import Role
@@ -170,6 +172,26 @@ def test_tokens_expire(candidate) -> None:
     assert bearer(token).get("/api/v1/applications/").status_code == 200
     AuthToken.objects.update(expiry=timezone.now() - timedelta(seconds=1))
     assert refused(bearer(token).get("/api/v1/applications/"))
+
+
+def test_an_expired_token_is_refused_and_deleted_and_the_sweep_deletes_the_others(
+    candidate, django_assert_num_queries
+) -> None:
+    """A request checks only its own token (one query; knox also read all of the
+    holder's other tokens); the daily task deletes every other expired token."""
+    current = token_for(candidate).json()["token"]
+    expired = token_for(candidate).json()["token"]
+    spare = token_for(candidate).json()["token"]
+    past = timezone.now() - timedelta(seconds=1)
+    AuthToken.objects.filter(token_key__in=[expired[:15], spare[:15]]).update(expiry=past)
+    with django_assert_num_queries(1):
+        TokenAuthentication().authenticate_credentials(current.encode())
+    assert refused(bearer(expired).get("/api/v1/applications/"))
+    assert not AuthToken.objects.filter(token_key=expired[:15]).exists()
+    assert AuthToken.objects.filter(token_key=spare[:15]).exists()  # left to the sweep
+    assert api_tokens_expired_delete_task.apply().get() == 1
+    assert list(AuthToken.objects.values_list("token_key", flat=True)) == [current[:15]]
+    assert bearer(current).get("/api/v1/applications/").status_code == 200
 
 
 def test_rotation_and_revocation(candidate) -> None:

@@ -6,7 +6,6 @@ value is the Ed25519 signature of hashData, multibase base58btc encoded.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from .canon import Canonical, canonical_form, canonicalize
+from .canon import Canonical, canonical_form, canonicalize, json_copy
 from .errors import KeyFormatError, ProofError
 from .multikey import multibase_base58btc_decode, multibase_base58btc_encode
 
@@ -128,7 +127,7 @@ def credential_sign(
     hash_data = proof_hash_data(document=document, proof_config=config)
     proof = {key: value for key, value in config.items() if key != "@context"}
     proof["proofValue"] = multibase_base58btc_encode(private_key.sign(hash_data.combined))
-    signed = copy.deepcopy(dict(document))
+    signed: dict[str, Any] = json_copy(dict(document))
     signed["proof"] = proof
     return signed
 

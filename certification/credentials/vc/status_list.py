@@ -169,6 +169,29 @@ class StatusList:
         return status_bit_get(bits=self.bits, index=index)
 
 
+@dataclass(frozen=True)
+class StatusListExcerpt:
+    """Part of a status list: its size and the bytes that hold some indexes (what a
+    verifier reads from its own database for one credential, instead of the whole
+    16 KiB list). ``is_set`` answers as :class:`StatusList` does at those indexes and
+    raises :class:`StatusListError` at any other, so a check never passes on a bit
+    that was not read."""
+
+    url: str
+    purpose: StatusPurpose
+    size: int  # bits in the whole list
+    octets: Mapping[int, int]  # byte offset -> byte, for the bytes read
+
+    def is_set(self, index: int) -> bool:
+        """True if the credential at ``index`` is revoked/suspended."""
+        if not 0 <= index < self.size:
+            raise StatusListError(f"status index {index} outside the list (0..{self.size - 1})")
+        octet = self.octets.get(index // 8)
+        if octet is None:
+            raise StatusListError(f"status index {index} was not read from the list")
+        return bool(octet & (0x80 >> (index % 8)))
+
+
 def status_list_credential_build(
     *,
     url: str,

@@ -24,6 +24,7 @@ from .status_list import (
     PURPOSES,
     StatusEntry,
     StatusList,
+    StatusListExcerpt,
     StatusPurpose,
     status_entries_parse,
     status_list_from_credential,
@@ -129,7 +130,7 @@ class VerificationKey:
 
 
 KeyResolver = Callable[[str], VerificationKey | None]
-StatusResolver = Callable[[str], StatusList | None]
+StatusResolver = Callable[[str], StatusList | StatusListExcerpt | None]
 
 
 def did_key_resolve(verification_method: str) -> VerificationKey | None:
