@@ -313,6 +313,7 @@ CELERY_TASK_ROUTES = {
     "certification.tasks.programming_item_grade_task": {"queue": "sandbox-cpu"},
     "grading.tasks.bundle_upload_task": {"queue": "sandbox-cpu"},
     "grading.tasks.bundle_trial_rerun_task": {"queue": "sandbox-cpu"},
+    "training.tasks.question_import_task": {"queue": "default"},
 }
 # Infrastructure retries of a practical run back off from this many seconds.
 PRACTICAL_RETRY_BASE_SECONDS = env_int("PRACTICAL_RETRY_BASE_SECONDS", 10)

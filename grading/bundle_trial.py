@@ -16,7 +16,7 @@ from grading.evaluation import EvaluationReport, GradingSpec, practical_evaluate
 from grading.messages import message_text
 from training.bundles.manifest import BundleRefused, Manifest
 from training.bundles.paths import BundlePaths, bundle_files
-from training.bundles.storage import TrialReport
+from training.bundles.storage import StageReport, TrialReport
 from training.models import BundleVersion
 
 # Queued by name (core.tasks) from the studio; grading/tasks.py defines the task.
@@ -35,13 +35,18 @@ def trial_solutions(paths: BundlePaths, manifest: Manifest) -> dict[str, tuple[P
     return solutions
 
 
-def bundle_trial_reports(*, root: Path, manifest: Manifest) -> dict[str, EvaluationReport]:
+def bundle_trial_reports(
+    *, root: Path, manifest: Manifest, progress: StageReport | None = None
+) -> dict[str, EvaluationReport]:
     """Runs the references and the baseline of the unpacked bundle at ``root`` through
     the grading pipeline, each in its framework's image, and returns every report,
-    whatever it says."""
+    whatever it says. ``progress`` hears each solution's name before it runs."""
     paths = BundlePaths(root)
     reports = {}
-    for name, (solution, framework) in trial_solutions(paths, manifest).items():
+    solutions = trial_solutions(paths, manifest)
+    for done, (name, (solution, framework)) in enumerate(solutions.items()):
+        if progress is not None:
+            progress(name, done, len(solutions))
         spec = GradingSpec.from_manifest(manifest, framework=framework)
         with tempfile.TemporaryDirectory(prefix="trial-", dir=_scratch(root)) as scratch:
             reports[name] = practical_evaluate(
@@ -50,12 +55,14 @@ def bundle_trial_reports(*, root: Path, manifest: Manifest) -> dict[str, Evaluat
     return reports
 
 
-def bundle_trial(*, root: Path, manifest: Manifest) -> TrialReport:
+def bundle_trial(
+    *, root: Path, manifest: Manifest, progress: StageReport | None = None
+) -> TrialReport:
     """Runs the references and the baseline of the unpacked bundle at ``root``.
     Returns every report; raises BundleRefused unless each reference passes and the
     baseline runs and fails. Touches no database row; runs the code each time it is
-    called."""
-    reports = bundle_trial_reports(root=root, manifest=manifest)
+    called; ``progress`` hears each solution before it runs."""
+    reports = bundle_trial_reports(root=root, manifest=manifest, progress=progress)
     baseline = reports["baseline"]
     references = [r for name, r in reports.items() if name != "baseline"]
     if any(report["verdict"] == "sandbox_error" for report in reports.values()):

@@ -35,11 +35,14 @@ def test_cohort_feeds_the_item_analysis_and_loads_once(demo):
 
 
 def test_load_demo_adds_the_cohort_unless_asked_not_to(db):
-    out = io.StringIO()
-    call_command("load_demo", "--no-cohort", stdout=out)
+    out, stages = io.StringIO(), io.StringIO()
+    call_command("load_demo", "--no-cohort", stdout=out, stderr=stages)
     assert not Exam.objects.filter(title=MOCK_EXAM).exists()
-    call_command("load_demo", stdout=out)
+    assert stages.getvalue().count("\n") == 2 and "[3/3]" not in stages.getvalue()
+    call_command("load_demo", stdout=out, stderr=stages)
     assert "40 learners" in out.getvalue()
+    # Half a minute of loading says where it is, on stderr (stdout stays the summary).
+    assert [line[:5] for line in stages.getvalue().splitlines()[2:]] == ["[1/3]", "[2/3]", "[3/3]"]
     client = Client()  # the instructor signs in with the password and the demo authenticator
     client.post("/accounts/login/", {"username": "instructor", "password": "instructor-demo-2026"})
     instructor = User.objects.get(username="instructor")

@@ -51,7 +51,7 @@ from tests.conftest import demo_data, make_user
 from tests.factories import approved_application, objective_exam
 from tests.results.world import results_state, results_world
 from tests.security.world import security_world
-from training.models import Curriculum, Lesson
+from training.models import Curriculum, Lesson, QuestionImport
 
 pytestmark = pytest.mark.django_db
 
@@ -807,6 +807,7 @@ def state(w: World) -> tuple:
         ),
         ExamSitting.objects.count(),
         list(SittingBooking.objects.order_by("pk").values_list("pk", "state")),
+        list(QuestionImport.objects.order_by("pk").values_list("pk", "state", "confirmed")),
     )
 
 
@@ -1233,6 +1234,23 @@ PAGES.update(
             "get",
             lambda w: f"/tasks/bundles/{w.security.upload.pk}/status/",
             AUTHORS,
+        ),
+        # A question import and its progress are its requester's, not every author's.
+        "question import": (
+            "get",
+            lambda w: f"/banks/test-bank/imports/{w.security.question_import.pk}/",
+            {"instructor"},
+        ),
+        "question import confirm": (
+            "post",
+            lambda w: f"/banks/test-bank/imports/{w.security.question_import.pk}/",
+            {"instructor"},
+            {"action": "confirm"},
+        ),
+        "question import progress": (
+            "get",
+            lambda w: f"/banks/test-bank/imports/{w.security.question_import.pk}/progress/",
+            {"instructor"},
         ),
         # Operations (ops/): the page and the metrics are the committee's.
         "operations": ("get", lambda w: "/committee/operations/", {"committee"}),

@@ -9,6 +9,9 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+# A model of this app in a module of its own (this one would pass 500 lines).
+from training.question_imports import QuestionImport as QuestionImport
+
 
 class BilingualName(models.Model):
     """A name entered in Chinese (``name``) and in English (``name_en``): content with
@@ -460,6 +463,11 @@ class BundleUpload(models.Model):
     archive = models.CharField(max_length=300, help_text=_("Relative to PRIVATE_STORAGE_DIR."))
     size_bytes = models.BigIntegerField()
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    # While checking: "validate", a trial solution's name ("reference", "baseline"...)
+    # or "store", and how many of the trial's solutions have run (``done`` of ``total``).
+    stage = models.CharField(max_length=40, blank=True)
+    done = models.PositiveSmallIntegerField(default=0)
+    total = models.PositiveSmallIntegerField(default=0)
     message = models.TextField(blank=True)
     version = models.ForeignKey(
         BundleVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -10,7 +10,7 @@ from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 from core.errors import NotFound
 from core.roles import Actor
 from training.access import is_author
-from training.models import Category, Question, QuestionBank, QuestionVersion
+from training.models import Category, Question, QuestionBank, QuestionImport, QuestionVersion
 
 Kind = QuestionVersion.Kind
 
@@ -123,3 +123,23 @@ def bank_get_for_author(*, user: Actor, slug: str) -> QuestionBank:
 def banks_with_item_counts() -> QuerySet[QuestionBank]:
     """Every bank by title, each with ``items``: how many questions it holds."""
     return QuestionBank.objects.annotate(items=Count("questions")).order_by("title")
+
+
+def question_import_get_for_requester(*, user: Actor, slug: str, import_id: int) -> QuestionImport:
+    """The import ``user`` asked for in bank ``slug``. Raises NotFound otherwise (another
+    author's import, another bank's), exactly as for one that does not exist: an
+    import's file and progress are its requester's."""
+    bank = bank_get_for_author(user=user, slug=slug)
+    record = QuestionImport.objects.filter(pk=import_id, bank=bank, requested_by_id=user.pk).first()
+    if record is None:
+        raise NotFound("Not found.")
+    return record
+
+
+def question_imports_recent(
+    *, user: Actor, bank: QuestionBank, limit: int = 10
+) -> list[QuestionImport]:
+    """``user``'s latest imports into ``bank``, newest first (without their reports)."""
+    return list(
+        QuestionImport.objects.filter(bank=bank, requested_by_id=user.pk).defer("report")[:limit]
+    )

@@ -8,6 +8,16 @@ urlpatterns = [
     path("banks/", views_interchange.bank_list, name="banks"),
     path("banks/<slug:slug>/export/<str:fmt>/", views_interchange.bank_export, name="bank-export"),
     path("banks/<slug:slug>/import/", views_interchange.question_import, name="question-import"),
+    path(
+        "banks/<slug:slug>/imports/<int:import_id>/",
+        views_interchange.question_import_job,
+        name="question-import-job",
+    ),
+    path(
+        "banks/<slug:slug>/imports/<int:import_id>/progress/",
+        views_interchange.question_import_status,
+        name="question-import-status",
+    ),
     path("banks/<slug:slug>/items/", views_items.item_list, name="item-list"),
     path("banks/<slug:slug>/items/new/", views_items.item_new, name="item-new"),
     path(

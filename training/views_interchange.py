@@ -1,36 +1,49 @@
 """The instructors' question upload page: upload, preview (a dry run), confirm.
 
 Only authors (instructors and the committee, ``training.access``) may use it; anyone
-else gets the same 404 as a bank that does not exist. The previewed file waits in the
-session until it is confirmed, so the confirmed import is exactly what was previewed."""
+else gets the same 404 as a bank that does not exist. The file is stored at once and
+previewed, then imported, by a worker (``training.services.imports``): the page of an
+import follows its progress, and only its requester may see it."""
 
-import base64
-import hashlib
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.models import User
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
+from core.errors import ApplicationError
 from core.http import AuthenticatedRequest
-from training import interchange
 from training.access import author_required
-from training.interchange import ImportProblems
-from training.models import QuestionBank, ReviewStatus
-from training.selectors import bank_get_for_author, banks_with_item_counts
-from training.services.interchange import (
-    QUESTION_IMPORT_MAX_BYTES,
-    ImportReport,
-    questions_export,
-    questions_import,
+from training.models import QuestionImport
+from training.selectors import (
+    bank_get_for_author,
+    banks_with_item_counts,
+    question_import_get_for_requester,
+    question_imports_recent,
 )
+from training.services.imports import (
+    question_import_confirm,
+    question_import_progress,
+    question_import_retry,
+    question_import_stalled,
+    question_import_upload,
+)
+from training.services.interchange import QUESTION_IMPORT_MAX_BYTES, questions_export
+from training.upload_progress import upload_progress_strings
 
-_SESSION_KEY = "question_import"
 _FORM_OVERHEAD = 64 * 1024
+# The preview lists this many items (a file at the limit holds thousands).
+PREVIEW_ROWS = 500
+
+
+def _progress_i18n() -> dict[str, str]:
+    return {
+        "count": gettext("%(done)s / %(total)s 道题"),
+        "failed": gettext("无法获取进度，正在重试……"),
+    }
 
 
 def _declared_length(request: HttpRequest) -> int:
@@ -44,7 +57,7 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("题目文件"))
     format = forms.ChoiceField(
         label=_("格式"),
-        choices=[("gift", "GIFT"), ("moodle-xml", "Moodle XML"), ("qti", "QTI 2.1")],
+        choices=QuestionImport.Format.choices,
     )
     skip_bad = forms.BooleanField(required=False, label=_("跳过有错误的题目"))
 
@@ -58,79 +71,94 @@ class ImportForm(forms.Form):
         return upload
 
 
-def _run(bank: QuestionBank, pending: dict[str, Any], *, user: User, dry_run: bool) -> ImportReport:
-    data = base64.b64decode(pending["data"])
-    result = interchange.parse(pending["format"], data, skip_bad=pending["skip_bad"])
-    return questions_import(
-        bank=bank,
-        drafts=result.drafts,
-        created_by=user,
-        dry_run=dry_run,
-        categories=result.categories,
-        skipped=result.skipped,
-        status=ReviewStatus.IN_REVIEW,
-    )
-
-
 @author_required
 def question_import(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    """The upload form and the author's recent imports into the bank. A valid upload
+    is stored and queued for its preview; the answer is the import's page."""
     bank = bank_get_for_author(user=request.user, slug=slug)
     context: dict[str, Any] = {"bank": bank, "limit_kib": QUESTION_IMPORT_MAX_BYTES // 1024}
     status = 200
-    if request.method == "POST" and request.POST.get("action") == "confirm":
-        pending = request.session.get(_SESSION_KEY)
-        if (
-            not pending
-            or pending["bank"] != bank.pk
-            or pending["digest"] != request.POST.get("digest")
-        ):
-            messages.error(request, _("请先上传并预览文件"))
-            return redirect("question-import", slug=bank.slug)
-        try:
-            report = _run(bank, pending, user=request.user, dry_run=False)
-        except ImportProblems as error:
-            context.update(form=ImportForm(), problems=error.problems)
-            return render(request, "training/import.html", context, status=400)
-        del request.session[_SESSION_KEY]
-        messages.success(
-            request,
-            ngettext("已导入 %(n)d 道题", "已导入 %(n)d 道题", report.created)
-            % {"n": report.created},
-        )
-        return redirect("question-import", slug=bank.slug)
     if (
         request.method == "POST"
         and _declared_length(request) > QUESTION_IMPORT_MAX_BYTES + _FORM_OVERHEAD
     ):
         # Refused before Django reads (and spools to disk) the body.
         context.update(form=ImportForm(), too_large=True)
-        return render(request, "training/import.html", context, status=413)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
-        if not form.is_valid():
+        status = 413
+    else:
+        form = ImportForm(request.POST or None, request.FILES or None)
+        context["form"] = form
+        if request.method == "POST":
             status = 400
-        else:
-            data = form.cleaned_data["file"].read()
-            pending = {
-                "bank": bank.pk,
-                "format": form.cleaned_data["format"],
-                "skip_bad": form.cleaned_data["skip_bad"],
-                "data": base64.b64encode(data).decode("ascii"),
-                "digest": hashlib.sha256(data).hexdigest(),
-                "filename": form.cleaned_data["file"].name,
-            }
-            try:
-                report = _run(bank, pending, user=request.user, dry_run=True)
-            except ImportProblems as error:
-                context["problems"] = error.problems
-                status = 400
-            else:
-                request.session[_SESSION_KEY] = pending
-                context.update(
-                    report=report, digest=pending["digest"], filename=pending["filename"]
-                )
-    context["form"] = form
+            if form.is_valid():
+                try:
+                    record = question_import_upload(
+                        bank=bank,
+                        requested_by=request.user,
+                        upload=form.cleaned_data["file"],
+                        format=form.cleaned_data["format"],
+                        skip_bad=form.cleaned_data["skip_bad"],
+                    )
+                except ApplicationError as error:
+                    form.add_error("file", error.message)
+                else:
+                    return redirect("question-import-job", slug=bank.slug, import_id=record.pk)
+    context["imports"] = question_imports_recent(user=request.user, bank=bank)
+    context["upload_i18n"] = upload_progress_strings()
     return render(request, "training/import.html", context, status=status)
+
+
+@author_required
+def question_import_job(request: AuthenticatedRequest, slug: str, import_id: int) -> HttpResponse:
+    """One import: its progress, its preview to confirm, its result, or its failure
+    to retry (the file is kept)."""
+    record = question_import_get_for_requester(user=request.user, slug=slug, import_id=import_id)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "confirm" and not question_import_confirm(record=record):
+                messages.info(request, _("这个文件已确认导入，不会重复导入"))
+            elif action == "retry":
+                question_import_retry(record=record)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect("question-import-job", slug=slug, import_id=record.pk)
+    done, total = question_import_progress(record=record)
+    items = record.report.get("items", [])
+    return render(
+        request,
+        "training/import_job.html",
+        {
+            "bank": record.bank,
+            "job": record,
+            "done": done,
+            "total": total,
+            "report": record.report,
+            "items": items[:PREVIEW_ROWS],
+            "items_hidden": max(0, len(items) - PREVIEW_ROWS),
+            "stalled": not record.is_final and question_import_stalled(record=record),
+            "progress_i18n": _progress_i18n(),
+        },
+    )
+
+
+@author_required
+def question_import_status(
+    request: AuthenticatedRequest, slug: str, import_id: int
+) -> JsonResponse:
+    """The import's state and progress, polled by its page."""
+    record = question_import_get_for_requester(user=request.user, slug=slug, import_id=import_id)
+    done, total = question_import_progress(record=record)
+    return JsonResponse(
+        {
+            "state": record.state,
+            "state_label": record.get_state_display(),
+            "confirmed": record.confirmed,
+            "done": done,
+            "total": total,
+            "final": record.is_final,
+        }
+    )
 
 
 @author_required

@@ -1,9 +1,7 @@
-// Bundle uploads: no double submit; follow each unfinished upload until the worker
-// has accepted or refused it.
+// Bundle uploads: follow each unfinished upload, stage by stage (validation, each
+// trial solution, storing), until the worker has accepted or refused it (the upload itself: upload_progress.js, which also stops double submits).
 (function () {
   "use strict";
-  const form = document.getElementById("bundle-form");
-  if (form) form.addEventListener("submit", () => (document.getElementById("bundle-button").disabled = true));
   const rows = [...document.querySelectorAll("tr.bundle-upload[data-final='0']")];
   if (!rows.length) return;
   async function poll() {
@@ -16,6 +14,14 @@
         const span = row.querySelector(".state span");
         span.textContent = upload.state_label;
         if (upload.final) span.removeAttribute("data-stage");
+        const bar = row.querySelector(".stage-bar");
+        if (bar && upload.total && !upload.final) {
+          bar.max = upload.total;
+          bar.value = upload.done;
+          bar.hidden = false;
+        } else if (bar) bar.hidden = true;
+        const stage = row.querySelector(".stage");
+        if (stage) stage.textContent = upload.final ? "" : upload.stage_label;
         row.querySelector(".message").textContent = upload.message;
         if (upload.final) row.dataset.final = "1";
       } catch (e) {

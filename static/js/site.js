@@ -3,6 +3,10 @@
 //   <select data-autosubmit>              submits its form when changed
 //   <input type=checkbox data-check-all=S> ticks or clears every checkbox matching S
 //   <form data-disable-on-submit>         disables its submit buttons once sent
+//   <form data-busy=TEXT>                 once sent, disables its buttons and says TEXT
+//                                         in its .busy box (an indeterminate <progress>
+//                                         and a polite live text): for the few
+//                                         operations that take seconds in the request
 //   <form data-no-submit>                 never submits (the page saves by itself)
 //   <details data-menu>                   the top navigation: always open on a wide
 //                                         screen, a menu to open on a phone
@@ -72,6 +76,16 @@
     } else if (form.matches("form[data-disable-on-submit]")) {
       for (const button of form.querySelectorAll("button[type=submit], input[type=submit]")) {
         button.disabled = true;
+      }
+    } else if (form.matches("form[data-busy]")) {
+      // After the form data is taken: a disabled button would not send its name=value.
+      setTimeout(() => {
+        for (const button of form.querySelectorAll("button, input[type=submit]")) button.disabled = true;
+      });
+      const busy = form.querySelector(".busy");
+      if (busy) {
+        busy.querySelector("progress").hidden = false;
+        busy.querySelector("[aria-live]").textContent = form.dataset.busy;
       }
     }
   });

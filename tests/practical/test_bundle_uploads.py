@@ -86,7 +86,7 @@ def test_the_page_lists_uploads_and_reports_their_state(instructor, tmp_path):
     client = Client()
     client.force_login(instructor)
     response = client.post("/tasks/bundles/", {"archive": SimpleUploadedFile("notes.txt", b"x")})
-    assert response.status_code == 200 and not BundleUpload.objects.exists()
+    assert response.status_code == 400 and not BundleUpload.objects.exists()
     folder = tmp_path / "b"
     folder.mkdir()
     (folder / "task.toml").write_text("nonsense")
@@ -105,3 +105,35 @@ def test_the_page_lists_uploads_and_reports_their_state(instructor, tmp_path):
     assert (status["state"], status["final"]) == ("refused", True)
     page = client.get("/tasks/bundles/").content.decode()
     assert 'data-final="1"' in page and "data-stage" not in page
+
+
+def test_the_status_follows_the_stages_of_the_check(instructor, langid_archive):
+    """Validation, each trial solution, storing: the page's status says which one is
+    running (a trial takes minutes). The trial here stands in for the sandbox's and
+    reads the status the page would read, at each solution."""
+    client = Client()
+    client.force_login(instructor)
+    upload = bundle_upload_receive(
+        upload=SimpleUploadedFile("langid.tar.gz", langid_archive), uploaded_by=instructor
+    )
+    url = f"/tasks/bundles/{upload.pk}/status/"
+    seen = []
+
+    def trial(*, root, manifest, progress=None):
+        seen.append(client.get(url).json())
+        for done, name in enumerate(("reference", "baseline")):
+            progress(name, done, 2)
+            seen.append(client.get(url).json())
+        return {"reference": {"passed": True}, "baseline": {"passed": False}}
+
+    bundle_upload_process(upload_id=upload.pk, trial=trial)
+
+    assert [(s["stage"], s["done"], s["total"]) for s in seen] == [
+        ("validate", 0, 0),
+        ("reference", 0, 2),
+        ("baseline", 1, 2),
+    ]
+    assert seen[0]["stage_label"] == "校验结构与校验和"
+    assert seen[2]["stage_label"] == "试运行 baseline（第 2 个，共 2 个）"
+    final = client.get(url).json()
+    assert final["state"] == "accepted" and final["final"] and final["stage_label"] == ""

@@ -1,6 +1,6 @@
 """Objects of the permission matrix's world (tests/test_permissions.py) that the
 object-URL completeness test (tests/security/test_idor.py) needs: a certificate held
-by the owner, a bundle upload, and two examiners with objects of their own (an answer
+by the owner, a bundle upload, the instructor's question import, and two examiners with objects of their own (an answer
 to grade and an interview to rate that only one of them may reach)."""
 
 from datetime import timedelta
@@ -18,7 +18,7 @@ from certification.models import Application, AttemptItem, Certification, Exam, 
 from core.roles import Role
 from tests.conftest import make_user
 from tests.factories import answer_all, objective_exam, question
-from training.models import BundleUpload, QuestionBank, QuestionVersion, Rubric
+from training.models import BundleUpload, QuestionBank, QuestionImport, QuestionVersion, Rubric
 
 
 def security_world(users: dict[str, Any]) -> SimpleNamespace:
@@ -34,10 +34,21 @@ def security_world(users: dict[str, Any]) -> SimpleNamespace:
         archive="bundles/none.zip",
         size_bytes=1,
     )
+    question_import = QuestionImport.objects.create(
+        bank=QuestionBank.objects.get(slug="test-bank"),
+        requested_by=users["instructor"],
+        file_name="questions.gift",
+        stored_as="question-imports/none/questions.gift",
+        digest="0" * 64,
+        format=QuestionImport.Format.GIFT,
+        state=QuestionImport.State.PREVIEWED,
+        report={"created": 1, "items": [], "new_categories": [], "new_tags": [], "skipped": []},
+    )
     own_item, second_item = _manual_items(users, second)
     return SimpleNamespace(
         certificate=certificate,
         upload=upload,
+        question_import=question_import,
         second_examiner=second,
         manual_item=own_item,
         second_manual_item=second_item,

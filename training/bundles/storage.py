@@ -12,6 +12,7 @@ import shutil
 import tomllib
 import uuid
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -38,31 +39,46 @@ from training.models import BundleVersion, PracticalTask
 TrialReport = dict[str, dict[str, Any]]
 
 
+# Told the stage a bundle upload has reached: ("validate" | a trial solution's name |
+# "store", steps done, steps in all); the steps are the trial's solutions.
+StageReport = Callable[[str, int, int], None]
+
+
 class BundleTrial(Protocol):
     """Runs an unpacked bundle's reference and baseline solutions. Returns their
     reports; raises BundleRefused unless the reference passes and the baseline runs
-    and fails. grading provides it (``grading.bundle_trial.bundle_trial``)."""
+    and fails; tells ``progress`` before each solution runs. grading provides it
+    (``grading.bundle_trial.bundle_trial``)."""
 
-    def __call__(self, *, root: Path, manifest: Manifest) -> TrialReport: ...
+    def __call__(
+        self, *, root: Path, manifest: Manifest, progress: StageReport | None = None
+    ) -> TrialReport: ...
 
 
 def bundle_upload(
-    *, source: Path, uploaded_by: User | None = None, trial: BundleTrial | None
+    *,
+    source: Path,
+    uploaded_by: User | None = None,
+    trial: BundleTrial | None,
+    progress: StageReport | None = None,
 ) -> BundleVersion:
     """Validates the bundle at ``source`` (a folder, .tar.gz or .zip), runs ``trial``
     on it unless that is None, and stores it as the next version of its task (created
     from the manifest when new). Returns the version. Raises BundleRefused with the
     reason; nothing is stored then. Uploading the same content again stores a new
-    version row that reuses the identical folder."""
+    version row that reuses the identical folder. ``progress`` hears each stage."""
+    report_stage = progress or (lambda stage, done, total: None)
     storage = Path(settings.PRIVATE_STORAGE_DIR)
     staging = storage / "bundles" / ".staging" / uuid.uuid4().hex
     staging.mkdir(parents=True)
     try:
+        report_stage("validate", 0, 0)
         bundle_extract(source, staging, max_bytes=getattr(settings, "BUNDLE_MAX_BYTES", 512 << 20))
         manifest, sums = bundle_validate(staging)
         report: TrialReport = {}
         if trial is not None:
-            report = trial(root=staging, manifest=manifest)
+            report = trial(root=staging, manifest=manifest, progress=progress)
+        report_stage("store", len(report), len(report))
         return _store(staging, manifest, sums, report, uploaded_by)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -16,7 +16,7 @@ from core.errors import ApplicationError
 from core.private_storage import private_local_copy, private_save, private_size
 from core.tasks import task_send_on_commit
 from training.bundles.manifest import BundleRefused
-from training.bundles.storage import BundleTrial, bundle_upload
+from training.bundles.storage import BundleTrial, StageReport, bundle_upload
 from training.models import BundleUpload
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
@@ -48,6 +48,33 @@ def bundle_upload_receive(*, upload: UploadedFile, uploaded_by: User) -> BundleU
     return record
 
 
+def _stage_recorder(upload_id: int) -> StageReport:
+    """Records each stage on the row as it starts (no transaction is open: the page
+    polling the row sees it at once)."""
+
+    def record(stage: str, done: int, total: int) -> None:
+        BundleUpload.objects.filter(pk=upload_id, state=BundleUpload.State.CHECKING).update(
+            stage=stage, done=done, total=total
+        )
+
+    return record
+
+
+def bundle_upload_stage_label(upload: BundleUpload) -> str:
+    """The stage of a checking upload in words ("" otherwise)."""
+    if upload.state != BundleUpload.State.CHECKING or not upload.stage:
+        return ""
+    if upload.stage == "validate":
+        return _("校验结构与校验和")
+    if upload.stage == "store":
+        return _("保存新版本")
+    return _("试运行 %(solution)s（第 %(n)d 个，共 %(total)d 个）") % {
+        "solution": upload.stage,
+        "n": upload.done + 1,
+        "total": upload.total,
+    }
+
+
 def bundle_upload_process(*, upload_id: int, trial: BundleTrial) -> None:
     """Claims a queued upload, validates it, runs ``trial`` on it, and records the
     outcome (the new bundle version, or the reason it was refused). Safe to call
@@ -62,7 +89,12 @@ def bundle_upload_process(*, upload_id: int, trial: BundleTrial) -> None:
     scratch = Path(settings.PRIVATE_STORAGE_DIR) / "scratch"
     try:
         with private_local_copy(record.archive, scratch=scratch) as source:
-            version = bundle_upload(source=source, uploaded_by=record.uploaded_by, trial=trial)
+            version = bundle_upload(
+                source=source,
+                uploaded_by=record.uploaded_by,
+                trial=trial,
+                progress=_stage_recorder(upload_id),
+            )
     except BundleRefused as exc:
         BundleUpload.objects.filter(pk=upload_id).update(
             state=BundleUpload.State.REFUSED, message=exc.message, finished_at=timezone.now()

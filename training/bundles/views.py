@@ -16,7 +16,8 @@ from training.bundles.selectors import (
     bundle_uploads_recent,
     practical_tasks_with_versions,
 )
-from training.bundles.uploads import bundle_upload_receive
+from training.bundles.uploads import bundle_upload_receive, bundle_upload_stage_label
+from training.upload_progress import upload_progress_strings
 
 
 class BundleForm(forms.Form):
@@ -27,6 +28,8 @@ class BundleForm(forms.Form):
 @page_throttle("upload")
 def bundle_uploads(request: AuthenticatedRequest) -> HttpResponse:
     form = BundleForm(request.POST or None, request.FILES or None)
+    # A refused upload answers 400, so the page's upload script shows the errors.
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             bundle_upload_receive(upload=form.cleaned_data["archive"], uploaded_by=request.user)
@@ -42,7 +45,9 @@ def bundle_uploads(request: AuthenticatedRequest) -> HttpResponse:
             "form": form,
             "uploads": bundle_uploads_recent(),
             "tasks": practical_tasks_with_versions(),
+            "upload_i18n": upload_progress_strings(),
         },
+        status=status,
     )
 
 
@@ -55,6 +60,10 @@ def bundle_upload_status(request: AuthenticatedRequest, upload_id: int) -> JsonR
         {
             "state": upload.state,
             "state_label": upload.get_state_display(),
+            "stage": upload.stage,
+            "stage_label": bundle_upload_stage_label(upload),
+            "done": upload.done,
+            "total": upload.total,
             "message": upload.message,
             "final": upload.is_final,
         }

@@ -1,7 +1,7 @@
 """Storing imported items in a bank and exporting a bank: the database side of
 ``training.interchange`` (which parses and writes files and touches no database)."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -99,6 +99,7 @@ def questions_import(
     categories: Iterable[tuple[str, ...]] = (),
     skipped: Sequence[Problem] = (),
     status: str = ReviewStatus.PUBLISHED,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Creates, in one transaction, the categories (by path, also the empty ones in
     ``categories``), the tags and, per draft, a Question with its version 1. A dry run
@@ -110,7 +111,10 @@ def questions_import(
 
     ``status``: the instructors' import page sends items to review (``in_review``), so
     a second author approves them as for items written in the studio; the operators'
-    command line (``import_questions``) publishes them."""
+    command line (``import_questions``) publishes them.
+
+    ``progress(done, total)`` is called after each draft is stored (inside the
+    transaction: what it records must live outside the database to be seen)."""
     problems = _validate(drafts)
     if problems:
         raise ImportProblems(problems)
@@ -134,6 +138,8 @@ def questions_import(
                     None if dry_run else question.pk,
                 )
             )
+            if progress is not None:
+                progress(len(items), len(drafts))
         if dry_run:
             transaction.set_rollback(True)
     return ImportReport(

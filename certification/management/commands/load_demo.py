@@ -26,10 +26,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("Refusing to load demo accounts on a production site.")
+        # Stage lines on stderr: the whole load takes about half a minute.
+        self.stderr.write("[1/3] accounts, curricula, banks and task bundles ...")
         summary = demo_load()
+        self.stderr.write("[2/3] the programme's written exams ...")
         exams = programme_exams_load(author=User.objects.get(username="instructor"))
         self.stdout.write(f"Programme: {len(exams)} certifications with written exams.")
         if not options["no_cohort"]:
+            self.stderr.write("[3/3] a cohort of 40 learners sitting the mock exam ...")
             created = demo_cohort_load()
             if created:
                 self.stdout.write(f"Demo cohort: {created} learners sat the mock exam.")
