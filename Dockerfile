@@ -12,4 +12,5 @@ RUN DJANGO_SECRET_KEY=build DATABASE_URL=sqlite:////tmp/build.sqlite3 python man
 RUN useradd --system --uid 10001 app && mkdir -p /var/lib/cert-engine && chown app /var/lib/cert-engine
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-class", "gthread", "--threads", "16", "--timeout", "60"]
+# config/serve.py: granian with WEB_WORKERS processes (3) of WEB_THREADS threads (16).
+CMD ["python", "-m", "config.serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -9,6 +9,6 @@ from certification.exams.fastpath import autosave_fast_path  # noqa: E402 - need
 from config.warmup import warm_up  # noqa: E402 - needs Django set up
 
 application = autosave_fast_path(django_application)
-# Each worker imports this module before it accepts a request (gunicorn without
-# --preload), so the work of a first request is done here, not in a candidate's.
+# Each web server process (config/serve.py) imports this module before it accepts a
+# request, so the work of a first request is done here, not in a candidate's.
 warm_up()

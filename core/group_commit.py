@@ -3,7 +3,8 @@ process share one flush (one transaction, one COMMIT), and each returns only aft
 the flush that carried its row has finished. There is no timer: while one flush runs,
 the rows that arrive queue up, and the first of them to get the lock flushes them all
 next (the leader), on its own thread and database connection. With one thread per
-process (gunicorn's sync worker) every batch holds one row and nothing changes."""
+process every batch holds one row and nothing changes; the web server runs
+``WEB_THREADS`` per process (config/serve.py)."""
 
 import threading
 from collections.abc import Callable, Sequence

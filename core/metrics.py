@@ -2,7 +2,7 @@
 
 Only what the database does not already record is counted here: autosaves (the
 answer log would cost a count over millions of rows per scrape) and credential
-verifications (not stored at all). Under gunicorn every worker process has its own
+verifications (not stored at all). Every web server process has its own
 counters; with ``PROMETHEUS_MULTIPROC_DIR`` set, prometheus-client writes them to
 shared files and /metrics sums them (ops/metrics.py). Facts that the database or
 Redis hold (exam starts, sandbox runs, queue depths, certificates issued) are read

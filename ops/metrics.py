@@ -3,8 +3,8 @@
 Two kinds of figures, chosen by where the truth lives:
 
 - Per-process events of the web processes (request latency by view from
-  django-prometheus's middleware, autosaves, verifications: core/metrics.py). Under
-  gunicorn each worker process counts its own; with ``PROMETHEUS_MULTIPROC_DIR`` set
+  django-prometheus's middleware, autosaves, verifications: core/metrics.py). Each web
+  server process (config/serve.py) counts its own; with ``PROMETHEUS_MULTIPROC_DIR`` set
   prometheus-client's multiprocess mode sums them across the processes of one web
   container.
 - Everything the database or Redis holds is derived at scrape time by

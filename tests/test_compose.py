@@ -28,7 +28,7 @@ def test_services_are_the_production_set(compose) -> None:
         "redis",
         "docker-proxy",
     }
-    assert "gunicorn config.wsgi:application" in compose["services"]["web"]["command"]
+    assert "python -m config.serve --host 0.0.0.0" in compose["services"]["web"]["command"]
     assert compose["services"]["beat"]["command"].startswith("celery -A config beat")
 
 

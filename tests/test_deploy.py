@@ -78,7 +78,7 @@ def test_each_host_has_its_services(compose: dict[str, dict[str, Any]]) -> None:
     gpu = set(compose["compose.worker-gpu.yml"]["services"]) - {"docker-proxy"}
     assert gpu and all(re.fullmatch(r"gpu\d+", name) for name in gpu)
     web = compose["compose.web.yml"]["services"]
-    assert "gunicorn config.wsgi:application" in web["web"]["command"]
+    assert "python -m config.serve --host 0.0.0.0" in web["web"]["command"]
     assert web["beat"]["command"].startswith("celery -A config beat")
     # A multi-host site brings its own database and broker: those two are optional.
     assert web["postgres"]["profiles"] == web["redis"]["profiles"] == ["single-site"]

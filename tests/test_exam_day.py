@@ -1,4 +1,4 @@
-"""The exam-day simulation at a small size, as CI runs it: the site under gunicorn,
+"""The exam-day simulation at a small size, as CI runs it: the site under its web server,
 two worker processes standing for two hosts, the first killed with SIGKILL while its
 first practical run is in flight. Nothing acknowledged may be lost and every
 practical submission must be scored exactly once."""

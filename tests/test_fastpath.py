@@ -1,5 +1,5 @@
 """The autosave fast path (certification/fastpath.py) in front of Django, called as
-the WSGI application gunicorn serves, and the ORM path SQLite uses instead of the
+the WSGI application the web server serves, and the ORM path SQLite uses instead of the
 PostgreSQL function: both must behave exactly like the service promises."""
 
 import io

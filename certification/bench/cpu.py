@@ -10,7 +10,7 @@ TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def process_tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (e.g. gunicorn's master and workers)."""
+    """``pid`` and its descendants (e.g. the web server's main process and workers)."""
     found, queue = [], [pid]
     while queue:
         current = queue.pop()

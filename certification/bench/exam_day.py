@@ -1,5 +1,5 @@
 """A whole exam day on this machine, scaled down, with the real parts: PostgreSQL, the
-site under gunicorn, Redis, two Celery worker processes standing for two worker
+site under its web server (config/serve.py), Redis, two Celery worker processes standing for two worker
 hosts, the Docker sandbox. ``manage.py exam_day`` runs it (docs/operations.md).
 
 N candidates start the written exam, autosave every item, submit; some of them then
@@ -30,6 +30,7 @@ from django.db import close_old_connections, connection
 from certification.bench.exam_day_client import Candidate, Tally, thread_session, web_start
 from certification.bench.exam_day_setup import Day, exam_day_setup
 from certification.models import Answer, AnswerEvent, Attempt
+from config import serve
 from grading.bench.fleet import (
     Fleet,
     duplicates_deliver,
@@ -118,8 +119,7 @@ def exam_day_run(
         control.stop.set()
         control.join(timeout=30)
         fleet.stop()
-        web.terminate()
-        web.wait(timeout=30)
+        serve.stop(web)
     orphans = orphans_remove(ids)
     report = {
         "label": label,

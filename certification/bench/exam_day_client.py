@@ -1,4 +1,4 @@
-"""The candidates' side of the exam-day simulation: the site served by gunicorn on
+"""The candidates' side of the exam-day simulation: the site served by granian on
 loopback, and each candidate's day through the REST API as the exam page does it
 (start, autosave every item with a growing revision using the attempt's save token,
 submit, then upload a practical solution for some). Every answer the server
@@ -6,7 +6,6 @@ acknowledged is remembered, to check later that none was lost."""
 
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -15,6 +14,8 @@ from typing import IO, Any
 
 import requests
 from django.conf import settings
+
+from config import serve
 
 SOLUTION = b"""import numpy as np
 
@@ -50,15 +51,13 @@ def free_port() -> int:
 def web_start(
     *, env: Mapping[str, str], workers: int, output: IO[bytes]
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """gunicorn with the production WSGI application (autosave fast path included) on
-    a free loopback port; returns the process and its base URL once it answers."""
+    """The production web server (config/serve.py, autosave fast path included) on a
+    free loopback port; returns the process and its base URL once it answers."""
     port = free_port()
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "gunicorn", "config.wsgi:application"),
-            *("--bind", f"127.0.0.1:{port}", "--workers", str(workers)),
-            *("--timeout", "60", "--log-level", "warning"),
-        ],
+    process = serve.spawn(
+        host="127.0.0.1",
+        port=port,
+        workers=workers,
         cwd=settings.BASE_DIR,
         env=dict(env),
         stdout=output,
@@ -74,8 +73,8 @@ def web_start(
             if process.poll() is not None:
                 break
             time.sleep(0.3)
-    process.kill()
-    raise RuntimeError("gunicorn did not answer within 60 s")
+    serve.stop(process, timeout=5)
+    raise RuntimeError("the web server did not answer within 60 s")
 
 
 class Candidate:

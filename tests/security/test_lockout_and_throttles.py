@@ -148,7 +148,9 @@ def attempt(demo, candidate, committee, settings):
     return exams.attempt_start(candidate=candidate, exam=exam)
 
 
-@pytest.mark.django_db(transaction=True)  # the fast path closes the connection, as in gunicorn
+@pytest.mark.django_db(
+    transaction=True
+)  # the fast path closes the connection, as in the web server
 def test_autosave_is_throttled_per_candidate_across_both_paths(settings, attempt) -> None:
     rates(settings, autosave="3/min")
     item = attempt.items.order_by("position").first()

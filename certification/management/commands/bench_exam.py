@@ -1,4 +1,4 @@
-"""Benchmark of the exam engine on PostgreSQL behind gunicorn.
+"""Benchmark of the exam engine on PostgreSQL behind the web server (config/serve.py).
 
 1. N candidates start the same exam through the API, arriving evenly over a window
    (default 1,000 in 60 s): errors, p50/p99 from each planned arrival.
@@ -41,13 +41,14 @@ from certification.accounts.tokens import api_tokens_issue_many
 from certification.bench import cpu
 from certification.demo.programme import demo_load
 from certification.models import Application, Certification, Exam
+from config import serve
 from core.roles import Role
 from training.models import Question, QuestionBank, QuestionVersion
 
 ROOT = Path(settings.BASE_DIR)
 # The server the benchmark starts (docs/benchmarks.md, "Exam delivery"): threads, so
 # that concurrent saves in one process share a commit (certification/exams/answers.py).
-WORKER_CLASS, WORKERS, THREADS = "gthread", 2, 16
+WORKERS, THREADS = 2, 16
 LUA = Path(__file__).resolve().parents[2] / "bench" / "autosave.lua"
 
 
@@ -63,7 +64,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 class Command(BaseCommand):
-    help = "Benchmarks exam start and autosave on gunicorn + PostgreSQL, beside pgbench -N."
+    help = "Benchmarks exam start and autosave on the web server + PostgreSQL, beside pgbench -N."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--database", default="certengine_bench")
@@ -76,12 +77,9 @@ class Command(BaseCommand):
             default=10.0,
             help="seconds over which the candidates arrive to start the exam",
         )
-        parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn workers")
+        parser.add_argument("--workers", type=int, default=WORKERS, help="web server processes")
         parser.add_argument("--connections", type=int, default=32, help="wrk connections")
-        parser.add_argument("--worker-class", default=WORKER_CLASS, help="gunicorn worker class")
-        parser.add_argument(
-            "--threads", type=int, default=THREADS, help="gunicorn threads per worker"
-        )
+        parser.add_argument("--threads", type=int, default=THREADS, help="threads per process")
         parser.add_argument(
             "--json",
             action="store_true",
@@ -143,23 +141,11 @@ class Command(BaseCommand):
                 stdout=sys.stderr,
             )
             port = _free_port()
-            server = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "config.wsgi:application",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--workers",
-                    str(options["workers"]),
-                    "--worker-class",
-                    options["worker_class"],
-                    "--threads",
-                    str(options["threads"]),
-                    "--log-level",
-                    "warning",
-                ],
+            server = serve.spawn(
+                host="127.0.0.1",
+                port=port,
+                workers=options["workers"],
+                threads=options["threads"],
                 cwd=ROOT,
                 env=env,
                 stdout=sys.stderr,
@@ -169,13 +155,12 @@ class Command(BaseCommand):
                 start = self._starts(port, rows, options)
                 autosave = self._autosave(port, rows, options, server.pid)
             finally:
-                server.terminate()
-                server.wait(timeout=30)
+                serve.stop(server)
             lost = self._lost_saves(bench_url, autosave["ok"])
             pg = self._pgbench(bench_url, options)
         report = {
             "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg()},
-            "server": {k: options[k] for k in ("workers", "worker_class", "threads")},
+            "server": {k: options[k] for k in ("workers", "threads")},
             "start": start,
             "autosave": {**autosave, **lost},
             "pgbench_tps": pg,
@@ -255,7 +240,7 @@ class Command(BaseCommand):
                 return
             except requests.RequestException:
                 time.sleep(0.5)
-        raise CommandError("gunicorn did not start")
+        raise CommandError("the web server did not start")
 
     def _starts(self, port: int, rows: Path, options: dict[str, Any]) -> dict[str, Any]:
         """The candidates arrive spread evenly over ``--start-window`` seconds (the
@@ -310,11 +295,11 @@ class Command(BaseCommand):
     def _autosave(
         self, port: int, rows: Path, options: dict[str, Any], server: int
     ) -> dict[str, Any]:
-        """wrk against the fast path, and where the CPU went meanwhile: wrk, gunicorn,
+        """wrk against the fast path, and where the CPU went meanwhile: wrk, the web server,
         the PostgreSQL backends of the scratch database, and the rest of the machine."""
         backends = cpu.processes_named(f" {options['database']} ")
-        gunicorn = cpu.process_tree(server)
-        before = (cpu.cpu_seconds(gunicorn), cpu.cpu_seconds(backends), cpu.machine())
+        web = cpu.process_tree(server)
+        before = (cpu.cpu_seconds(web), cpu.cpu_seconds(backends), cpu.machine())
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         result = subprocess.run(
             [
@@ -335,16 +320,16 @@ class Command(BaseCommand):
         )
         wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         backends = cpu.processes_named(f" {options['database']} ")  # new ones count whole
-        after = (cpu.cpu_seconds(gunicorn), cpu.cpu_seconds(backends), cpu.machine())
+        after = (cpu.cpu_seconds(web), cpu.cpu_seconds(backends), cpu.machine())
         used = {
             "wrk": (wrk_after.ru_utime + wrk_after.ru_stime)
             - (children.ru_utime + children.ru_stime),
-            "gunicorn": cpu.used_between(before[0], after[0]),
+            "web": cpu.used_between(before[0], after[0]),
             "postgres": cpu.used_between(before[1], after[1]),
             "machine_busy": after[2].busy - before[2].busy,
             "machine_total": after[2].total - before[2].total,
         }
-        used["others"] = used["machine_busy"] - used["wrk"] - used["gunicorn"] - used["postgres"]
+        used["others"] = used["machine_busy"] - used["wrk"] - used["web"] - used["postgres"]
         text = result.stdout
         (self.stderr if options["json"] else self.stdout).write(text)
 
