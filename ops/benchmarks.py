@@ -306,7 +306,7 @@ def suites() -> list[Suite]:
                 "--candidates",
                 "300",
                 "--seconds",
-                "5",
+                "10",  # 5 s was mostly each process's first save of each attempt
                 "--start-window",
                 "3",
             ),
