@@ -6,6 +6,7 @@ simulation (tests/test_exam_day.py) drives starts and autosaves through it."""
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,6 +44,24 @@ def test_the_command_is_granian_over_the_wsgi_application_with_threads() -> None
     assert argv[argv.index("--workers") + 1] == "2"
     assert argv[argv.index("--blocking-threads") + 1] == "8"
     assert argv[argv.index("--host") + 1] == "127.0.0.1"
+
+
+def test_the_server_s_database_sessions_cancel_a_statement_after_the_timeout() -> None:
+    env = {**worker_env(), "DATABASE_STATEMENT_TIMEOUT": "1234ms"}
+    shown = subprocess.run(
+        [
+            *(sys.executable, "manage.py", "shell", "-c"),
+            "from django.db import connection; c = connection.cursor(); "
+            "c.execute('SHOW statement_timeout'); print(c.fetchone()[0])",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout.strip().splitlines()[-1] == "1234ms"
+    assert serve.STATEMENT_TIMEOUT == "60s"
 
 
 def test_it_serves_pages_and_the_api(site: tuple[Any, str]) -> None:
