@@ -19,7 +19,7 @@ from django.test import Client
 
 from certification.audit.services import audit_record
 from certification.bench.exam_day_client import web_start
-from config import serve
+from core import web_server
 from grading.workers import worker_env
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the server reads committed rows
@@ -32,11 +32,11 @@ def site(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
         try:
             yield process, base
         finally:
-            serve.stop(process)
+            web_server.stop(process)
 
 
 def test_the_command_is_granian_over_the_wsgi_application_with_threads() -> None:
-    argv = serve.command(host="127.0.0.1", port=8123, workers=2, threads=8)
+    argv = web_server.command(host="127.0.0.1", port=8123, workers=2, threads=8)
 
     assert argv[1:3] == ["-m", "granian"]
     assert "config.wsgi:application" in argv
@@ -61,7 +61,7 @@ def test_the_server_s_database_sessions_cancel_a_statement_after_the_timeout() -
         check=True,
     )
     assert shown.stdout.strip().splitlines()[-1] == "1234ms"
-    assert serve.STATEMENT_TIMEOUT == "60s"
+    assert web_server.STATEMENT_TIMEOUT == "60s"
 
 
 def test_it_serves_pages_and_the_api(site: tuple[Any, str]) -> None:

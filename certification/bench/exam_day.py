@@ -30,7 +30,7 @@ from django.db import close_old_connections, connection
 from certification.bench.exam_day_client import Candidate, Tally, thread_session, web_start
 from certification.bench.exam_day_setup import Day, exam_day_setup
 from certification.models import Answer, AnswerEvent, Attempt
-from config import serve
+from core import web_server
 from grading.bench.fleet import (
     Fleet,
     duplicates_deliver,
@@ -119,7 +119,7 @@ def exam_day_run(
         control.stop.set()
         control.join(timeout=30)
         fleet.stop()
-        serve.stop(web)
+        web_server.stop(web)
     orphans = orphans_remove(ids)
     report = {
         "label": label,

@@ -15,7 +15,7 @@ from typing import IO, Any
 import requests
 from django.conf import settings
 
-from config import serve
+from core import web_server
 
 SOLUTION = b"""import numpy as np
 
@@ -54,7 +54,7 @@ def web_start(
     """The production web server (config/serve.py, autosave fast path included) on a
     free loopback port; returns the process and its base URL once it answers."""
     port = free_port()
-    process = serve.spawn(
+    process = web_server.spawn(
         host="127.0.0.1",
         port=port,
         workers=workers,
@@ -73,7 +73,7 @@ def web_start(
             if process.poll() is not None:
                 break
             time.sleep(0.3)
-    serve.stop(process, timeout=5)
+    web_server.stop(process, timeout=5)
     raise RuntimeError("the web server did not answer within 60 s")
 
 

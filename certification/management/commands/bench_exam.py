@@ -41,7 +41,7 @@ from certification.accounts.tokens import api_tokens_issue_many
 from certification.bench import cpu
 from certification.demo.programme import demo_load
 from certification.models import Application, Certification, Exam
-from config import serve
+from core import web_server
 from core.roles import Role
 from training.models import Question, QuestionBank, QuestionVersion
 
@@ -146,7 +146,7 @@ class Command(BaseCommand):
                 stdout=sys.stderr,
             )
             port = _free_port()
-            server = serve.spawn(
+            server = web_server.spawn(
                 host="127.0.0.1",
                 port=port,
                 workers=options["workers"],
@@ -160,7 +160,7 @@ class Command(BaseCommand):
                 start = self._starts(port, rows, options)
                 autosave = self._autosave(port, rows, options, server.pid)
             finally:
-                serve.stop(server)
+                web_server.stop(server)
             lost = self._lost_saves(bench_url, autosave["ok"])
             pg = self._pgbench(bench_url, options)
         report = {
