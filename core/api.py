@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound, Throttled
 from core.roles import Role, has_role
 
 PAGE_SIZE = 50
@@ -23,7 +23,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body: dict[str, Any] = {"code": exc.code, "message": exc.message}
         if exc.extra:
             body["extra"] = exc.extra
-        return Response({"error": body}, status=exc.status_code)
+        headers = {"Retry-After": str(exc.wait)} if isinstance(exc, Throttled) else None
+        return Response({"error": body}, status=exc.status_code, headers=headers)
     if isinstance(exc, (exceptions.NotAuthenticated, exceptions.PermissionDenied)):
         # Forbidden answers exactly like missing, so probing reveals nothing.
         exc = exceptions.NotFound() if isinstance(exc, exceptions.PermissionDenied) else exc

@@ -1,6 +1,8 @@
 """The one domain error type. Services raise these; the API's exception handler and
 the HTML views turn them into one JSON shape or a readable message."""
 
+from django.utils.translation import gettext_lazy as _
+
 from core.i18n import StrOrPromise
 
 
@@ -17,6 +19,17 @@ class ApplicationError(Exception):
         super().__init__(message)
         self.message = message
         self.extra = extra or {}
+
+
+class Throttled(ApplicationError):
+    """Over an allowance; ``wait`` seconds until it renews (the Retry-After header)."""
+
+    status_code = 429
+    code = "throttled"
+
+    def __init__(self, wait: int) -> None:
+        super().__init__(_("请求过于频繁"))
+        self.wait = wait
 
 
 class NotFound(ApplicationError):

@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 from certification.exams.integrity import EVENT_CAP, client_changes, device_hash, events_add
 from certification.exams.services import TakenOver, attempt_grace_end
 from certification.models import Answer, AnswerEvent, Attempt, AttemptItem
-from core.errors import ApplicationError, Conflict, NotFound
+from core.errors import ApplicationError, Conflict, NotFound, Throttled
 from core.group_commit import GroupCommit
 from core.metrics import AUTOSAVES
+from core.ratelimit import scope_rate
 from grading.objective import response_validate
 from training.models import QuestionVersion
 
@@ -139,6 +140,8 @@ def answer_save(
         raise Conflict(_("试卷已提交，答案未保存"))
     if outcome == "time_up":
         raise Conflict(_("考试时间已到，答案未保存"))
+    if outcome == "throttled":
+        raise Throttled(_retry_after(now))
     if outcome == "taken_over":
         raise TakenOver(
             _("本次作答已在另一浏览器中打开，此页面已停止保存；未发送的答案保留在本浏览器中")
@@ -237,11 +240,24 @@ class _Save:
 Outcome = tuple[str, bool, bool]  # (outcome, applied, late), as the SQL function returns
 
 
+def _allowance() -> tuple[int | None, int | None]:
+    """The autosave allowance (limit, window seconds), or (None, None) for none. The
+    save counts it under the attempt's row lock (migration 0019): per attempt, the
+    same count for the fast path and the API, without a round trip of its own."""
+    return scope_rate("autosave") or (None, None)
+
+
+def _retry_after(now: datetime) -> int:
+    """Seconds until the current window of the allowance ends (Retry-After)."""
+    _limit, window = _allowance()
+    return max(1, int((window or 1) - now.timestamp() % (window or 1)) + 1)
+
+
 def _store_sql(save: _Save) -> Outcome:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT outcome, applied, late FROM certification_answer_save("
-            "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [
                 save.attempt_id,
                 save.candidate_id,
@@ -253,6 +269,7 @@ def _store_sql(save: _Save) -> Outcome:
                 save.client.ip,
                 save.client.device,
                 EVENT_CAP,
+                *_allowance(),
             ],
         )
         outcome, applied, late = cursor.fetchone()
@@ -276,7 +293,8 @@ def _store_grouped(saves: list[_Save]) -> list[Outcome | BaseException]:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT outcome, applied, late FROM certification_answer_save_many("
-                "%s, %s, %s, %s::jsonb[], %s, %s, %s::text[], %s::inet[], %s::text[], %s)",
+                "%s, %s, %s, %s::jsonb[], %s, %s, %s::text[], %s::inet[], %s::text[], %s, "
+                "%s, %s)",
                 [
                     [s.attempt_id for s in ordered],
                     [s.candidate_id for s in ordered],
@@ -288,6 +306,7 @@ def _store_grouped(saves: list[_Save]) -> list[Outcome | BaseException]:
                     [s.client.ip for s in ordered],
                     [s.client.device for s in ordered],
                     EVENT_CAP,
+                    *_allowance(),
                 ],
             )
             rows = cursor.fetchall()
@@ -325,6 +344,8 @@ def _store_orm(save: _Save) -> Outcome:
                 "session_token",
                 "client_ip",
                 "client_device",
+                "saves_window",
+                "saves_in_window",
             )
             .filter(pk=attempt_id, candidate_id=candidate_id)
             .first()
@@ -339,6 +360,8 @@ def _store_orm(save: _Save) -> Outcome:
             return "taken_over", False, False
         if not AttemptItem.objects.filter(pk=item_id, attempt_id=attempt_id).exists():
             return "not_found", False, False
+        if not _allowance_counted(locked, now):
+            return "throttled", False, False
         _client_seen(locked, client, now)
         late = now > locked.deadline
         fields: dict[str, Any] = {"response": response, "saved_at": now, "revision": revision}
@@ -363,6 +386,21 @@ def _store_orm(save: _Save) -> Outcome:
             applied=applied,
         )
     return "ok", applied, late
+
+
+def _allowance_counted(locked: Attempt, now: datetime) -> bool:
+    """ORM twin of the allowance in ``certification_answer_save``: counts this save
+    on the locked attempt, or returns False when the window's allowance is spent."""
+    limit, window = _allowance()
+    if limit is None or window is None:
+        return True
+    current = int(now.timestamp() // window)
+    if locked.saves_window == current and locked.saves_in_window >= limit:
+        return False
+    locked.saves_in_window = locked.saves_in_window + 1 if locked.saves_window == current else 1
+    locked.saves_window = current
+    locked.save(update_fields=["saves_window", "saves_in_window"])
+    return True
 
 
 def _client_seen(locked: Attempt, client: Client, now: datetime) -> None:

@@ -241,7 +241,8 @@ class AnswerSaveApi(APIView):
     """Autosave without the fast path in front (and for API clients). With the exam
     page's ``X-Attempt-Token`` it answers exactly as the fast path does."""
 
-    throttle_scope = "autosave"  # the same allowance as the fast path's (fastpath.py)
+    # No throttle_scope: answer_save counts the attempt's autosave allowance itself,
+    # for this endpoint and the fast path alike (migration 0019).
 
     @extend_schema(request=AnswerIn, responses=AnswerOut)
     def put(self, request: AuthenticatedApiRequest, attempt_id: str, item_id: int) -> Response:

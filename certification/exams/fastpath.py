@@ -2,8 +2,8 @@
 ``PUT /api/v1/attempts/<id>/answers/<item>/`` carrying an attempt's save token
 (``X-Attempt-Token``, see ``attempt_save_token``). It calls the same service as the
 REST endpoint, without Django's middleware stack and DRF, because autosave is the
-exam's hottest path (docs/benchmarks.md), and counts the save against the same
-per-candidate allowance as the REST endpoint's throttle (scope "autosave"). Everything
+exam's hottest path (docs/benchmarks.md); the service counts the save against the
+attempt's autosave allowance, whichever path it came by. Everything
 else, and any request without the token, goes to Django unchanged."""
 
 import json
@@ -15,8 +15,7 @@ from typing import Any
 from django.db import close_old_connections
 
 from certification.exams.answers import answer_save_by_claim, save_token_claim
-from core.errors import ApplicationError
-from core.ratelimit import rate_hit
+from core.errors import ApplicationError, Throttled
 
 logger = logging.getLogger(__name__)
 
@@ -55,17 +54,6 @@ def _error(
     return _reply(start_response, status, {"error": {"code": code, "message": message}}, headers)
 
 
-def _throttled(start_response: Callable[..., Any], wait: int) -> list[bytes]:
-    """429 with Retry-After, as DRF's throttles answer on the REST path."""
-    return _error(
-        start_response,
-        "429 Too Many Requests",
-        "throttled",
-        f"Request was throttled. Expected available in {wait} seconds.",
-        (("Retry-After", str(wait)),),
-    )
-
-
 def autosave_fast_path(django_app: WSGIApp) -> WSGIApp:
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         token = environ.get("HTTP_X_ATTEMPT_TOKEN")
@@ -101,9 +89,6 @@ def _save(
         )
     try:
         claim = save_token_claim(token=token, attempt_public_id=match.group(1))
-        wait = rate_hit(scope="autosave", who=f"user-{claim['c']}")
-        if wait is not None:
-            return _throttled(start_response, wait)
         saved = answer_save_by_claim(
             claim=claim,
             item_id=int(match.group(2)),
@@ -112,6 +97,9 @@ def _save(
             ip=environ.get("REMOTE_ADDR") or None,
             user_agent=environ.get("HTTP_USER_AGENT", ""),
         )
+    except Throttled as exc:
+        headers = (("Retry-After", str(exc.wait)),)
+        return _error(start_response, "429 Too Many Requests", exc.code, exc.message, headers)
     except ApplicationError as exc:
         reason = {400: "400 Bad Request", 404: "404 Not Found", 409: "409 Conflict"}.get(
             exc.status_code, "400 Bad Request"

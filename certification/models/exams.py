@@ -200,6 +200,10 @@ class Attempt(models.Model):
     session_browser = models.CharField(max_length=16, blank=True, default="")
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     client_device = models.CharField(max_length=16, blank=True, default="")
+    # The autosave allowance (THROTTLE_AUTOSAVE), counted under the save's own row
+    # lock: saves in the current fixed window (its number: epoch seconds // window).
+    saves_window = models.BigIntegerField(default=0)
+    saves_in_window = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-started_at"]

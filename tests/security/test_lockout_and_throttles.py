@@ -4,7 +4,7 @@ per candidate (REST endpoint and fast path share one allowance), uploads per per
 Counts live in the shared cache; each test starts with none (tests/conftest.py)."""
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from certification.applications import services as applications
 from certification.exams import answers
 from certification.exams import services as exams
 from certification.models import AnswerEvent, ApplicationAttachment
+from core.errors import Throttled
 from core.ratelimit import scope_rate
 from tests.conftest import make_user
 from tests.factories import approved_application, objective_exam
@@ -151,7 +152,7 @@ def attempt(demo, candidate, committee, settings):
 @pytest.mark.django_db(
     transaction=True
 )  # the fast path closes the connection, as in the web server
-def test_autosave_is_throttled_per_candidate_across_both_paths(settings, attempt) -> None:
+def test_autosave_is_throttled_per_attempt_across_both_paths(settings, attempt) -> None:
     rates(settings, autosave="3/min")
     item = attempt.items.order_by("position").first()
     api = APIClient()
@@ -173,6 +174,39 @@ def test_autosave_is_throttled_per_candidate_across_both_paths(settings, attempt
     status, body = fast_put(path, {"response": {"choice": "d"}, "revision": 4}, token)
     assert status.startswith("429") and body["error"]["code"] == "throttled"
     assert AnswerEvent.objects.filter(item=item).count() == 3  # nothing more was saved
+
+
+@pytest.mark.parametrize("store", ["_store_sql", "_store_orm"])
+def test_both_stores_count_the_allowance_alike_and_renew_it_each_window(
+    settings, attempt, store, monkeypatch
+) -> None:
+    """The PostgreSQL function and the ORM path (SQLite) count the same allowance under
+    the attempt's lock; refused saves change nothing and are not counted."""
+    chosen = getattr(answers, store)
+    monkeypatch.setattr(answers, "_store_sql", chosen)
+    monkeypatch.setattr(answers, "_store_orm", chosen)
+    rates(settings, autosave="2/min")
+    item = attempt.items.order_by("position").first()
+    window_start = (int(time.time()) // 60 + 1) * 60  # the next minute, whole
+
+    def save(revision: int, second: int) -> Any:
+        now = datetime.fromtimestamp(window_start + second, tz=UTC)
+        return answers.answer_save(
+            attempt=attempt,
+            item_id=item.pk,
+            response={"choice": "a"},
+            revision=revision,
+            now=now,
+        )
+
+    assert save(1, 0).applied and save(2, 30).applied
+    for revision in (3, 4):
+        with pytest.raises(Throttled) as refused:
+            save(revision, 50)
+        assert refused.value.wait == 11  # the window ends in 10 s, Retry-After rounds up
+    assert save(5, 60).applied  # a new window, a new allowance
+    events = AnswerEvent.objects.filter(item=item).order_by("pk")
+    assert list(events.values_list("revision", flat=True)) == [1, 2, 5]
 
 
 def test_the_default_autosave_allowance_leaves_room_for_a_fast_typist(settings) -> None:

@@ -79,6 +79,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--workers", type=int, default=WORKERS, help="web server processes")
         parser.add_argument("--connections", type=int, default=32, help="wrk connections")
+        parser.add_argument(
+            "--no-redis", action="store_true", help="count the autosave allowance in memory"
+        )
         parser.add_argument("--threads", type=int, default=THREADS, help="threads per process")
         parser.add_argument(
             "--json",
@@ -111,7 +114,9 @@ class Command(BaseCommand):
             "DATABASE_URL": bench_url,
             "DJANGO_DEBUG": "0",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "REDIS_URL": "",
+            # As in production, the autosave allowance is counted in Redis (one round
+            # trip per save) when there is one; --no-redis counts in process memory.
+            "REDIS_URL": "" if options["no_redis"] else os.environ.get("REDIS_URL", ""),
             "LOG_LEVEL": "WARNING",
         }
         with tempfile.TemporaryDirectory() as scratch:
@@ -160,6 +165,7 @@ class Command(BaseCommand):
             pg = self._pgbench(bench_url, options)
         report = {
             "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg()},
+            "redis": bool(env["REDIS_URL"]),
             "server": {k: options[k] for k in ("workers", "threads")},
             "start": start,
             "autosave": {**autosave, **lost},
