@@ -1,5 +1,6 @@
 """Roles are Django groups. Every permission decision asks these helpers."""
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
@@ -21,9 +22,16 @@ def user_roles(user: Actor) -> frozenset[Role]:
     cached: frozenset[Role] | None = getattr(user, "_cert_roles", None)
     if cached is None:
         names = user.groups.values_list("name", flat=True)  # type: ignore[attr-defined]
-        cached = frozenset(Role(name) for name in names if name in Role._value2member_map_)
-        setattr(user, "_cert_roles", cached)  # noqa: B010 - a per-request cache on the user
+        cached = user_roles_known(user, names=names)
     return cached
+
+
+def user_roles_known(user: Actor, *, names: Iterable[str]) -> frozenset[Role]:
+    """Hands ``user_roles`` the names of the user's groups, read already (with the
+    API token, certification/accounts/authentication.py), for this request."""
+    roles = frozenset(Role(name) for name in names if name in Role._value2member_map_)
+    setattr(user, "_cert_roles", roles)  # noqa: B010 - a per-request cache on the user
+    return roles
 
 
 def has_role(user: Actor, role: Role) -> bool:

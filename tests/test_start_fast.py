@@ -1,19 +1,35 @@
 """The faster exam start (certification/exams/services.py): the draw reads its inputs
 once (``draw.blueprint_inputs``, cached per exam for a few seconds), and the new attempt's
 page is built from the items just inserted. Both must give exactly what the old path
-gave: the same items, versions, order and choice shuffle for the same seed."""
+gave: the same items, versions, order and choice shuffle for the same seed. The
+attempt and its items are written in one statement, and what a candidate sees of a
+version is rendered once per version."""
 
 import random
+import threading
+import time
+from contextlib import nullcontext
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+from rest_framework.test import APIClient
 
+from certification.accounts.tokens import api_tokens_issue_many
 from certification.exams import draw
 from certification.exams import services as exams
-from certification.exams.presentation import attempt_view
+from certification.exams.presentation import (
+    attempt_view,
+    feedback_html,
+    item_view,
+    review_rights,
+)
 from certification.exams.selectors import section_pool
-from certification.models import Attempt, Exam
+from certification.models import Answer, Attempt, AttemptItem, Exam
 from tests.factories import approved_application, choices, question
+from training.markup import render_inline, render_markdown
 from training.models import Category, QuestionBank, QuestionVersion, ReviewStatus, Tag
 
 Kind = QuestionVersion.Kind
@@ -145,3 +161,219 @@ def test_the_cached_blueprint_takes_a_new_version_after_its_time(drawn_exam, set
     assert draw.blueprint_inputs_cached(exam=drawn_exam) is not draw.blueprint_inputs_cached(
         exam=drawn_exam
     )
+
+
+# --- One statement per start, pages rendered once per version --------------------
+# (docs/benchmarks.md, "Exam delivery", fourth round)
+
+
+def _old_item_view(item: Any, rights: Any = None) -> dict[str, Any]:
+    """``presentation.item_view`` as it was before versions were rendered once (commit
+    fe3ba80): the reference the cached one must equal."""
+    version = item.version
+    data = dict(version.data)
+    field = QuestionVersion.SHUFFLED_FIELD.get(version.kind)
+    if field and item.choice_order:
+        by_id = {str(entry["id"]): entry for entry in data.get(field, [])}
+        data[field] = [by_id[i] for i in item.choice_order if i in by_id]
+    answer = getattr(item, "answer", None)
+    if version.kind == "ordering" and answer is not None:
+        by_id = {str(entry["id"]): entry for entry in data.get("items", [])}
+        data["items"] = [by_id[i] for i in answer.response.get("order", []) if i in by_id]
+    for key in ("choices", "items", "options", "prompts"):
+        if key in data:
+            data[key] = [
+                {"id": str(e["id"]), "text": e["text"], "html": render_inline(str(e["text"]))}
+                for e in data[key]
+            ]
+    view = {
+        "id": item.pk,
+        "position": item.position,
+        "kind": version.kind,
+        "kind_label": version.get_kind_display(),
+        "stem": version.stem,
+        "stem_html": render_markdown(version.stem),
+        "points": str(version.points),
+        "data": data,
+        "answer": {"response": answer.response, "revision": answer.revision} if answer else None,
+    }
+    if rights and rights.score:
+        view["score"] = None if item.points is None else str(item.points)
+    if rights and rights.answers:
+        view["feedback"] = version.feedback
+        view["feedback_html"] = feedback_html(version.feedback)
+    return view
+
+
+@pytest.fixture
+def varied_exam(demo, candidate, committee) -> Exam:
+    """One item of every kind whose lists an attempt shuffles or renders, with
+    markup in stems and choices; the demo certification's written exam."""
+    bank = QuestionBank.objects.create(slug="varied", title="varied")
+    entries = [{"id": i, "text": f"**{i}** $x^{n}$"} for n, i in enumerate("pqrs")]
+    made = [
+        question(bank, Kind.SINGLE_CHOICE, {"choices": choices()}, {"fractions": {"a": 1}}),
+        question(
+            bank,
+            Kind.MULTIPLE_CHOICE,
+            {"choices": entries, "shuffle": False},
+            {"fractions": {"p": 1}},
+            stem="Pick *all*: $\\frac{1}{2}$\n\n```python\nprint(1)\n```",
+        ),
+        question(bank, Kind.ORDERING, {"items": entries}, {"order": list("pqrs")}),
+        question(
+            bank,
+            Kind.MATCHING,
+            {"prompts": entries[:2], "options": choices(3)},
+            {"pairs": {"p": "a", "q": "b"}},
+        ),
+        question(bank, Kind.TRUE_FALSE, {}, {"correct": True}, "2.50"),
+    ]
+    exam = Exam.objects.create(title="varied", shuffle_questions=False, shuffle_choices=True)
+    section = exam.sections.create(position=1)
+    for position, q in enumerate(made, start=1):
+        section.fixed_items.create(question=q, position=position)
+    demo["certification"].written_exam = exam
+    demo["certification"].save(update_fields=["written_exam"])
+    approved_application(
+        candidate=candidate, certification=demo["certification"], committee=committee
+    )
+    return exam
+
+
+def test_an_item_shows_as_the_uncached_view_showed_it(varied_exam, candidate):
+    """New (items in memory) and read back, before and after answers, twice (the
+    second time from the per-version cache): what the candidate sees is unchanged."""
+    attempt = exams.attempt_start(candidate=candidate, exam=varied_exam)
+    ordering = attempt.items.get(version__kind=Kind.ORDERING)
+    Answer.objects.create(
+        item=ordering, response={"order": list("srqp")}, saved_at=attempt.started_at
+    )
+    for _time in range(2):
+        fresh = list(attempt.items.all())
+        read = list(attempt.items.select_related("version", "answer").order_by("position"))
+        for item in fresh + read:
+            rights = review_rights(attempt)
+            assert item_view(item, rights=rights) == _old_item_view(item, rights)
+    shown = item_view(read[2])["data"]["items"]
+    assert [entry["id"] for entry in shown] == list("srqp")
+    assert read[1].choice_order == list("pqrs")  # the version says: do not shuffle
+    assert "<strong>" in shown[0]["html"] and "<math" in shown[0]["html"]
+
+
+def test_the_new_attempt_is_stored_as_shown(varied_exam, candidate):
+    """The attempt's row and its items, written in one statement, read back as the
+    start returned them: every column, the drawn order and each choice shuffle."""
+    attempt = exams.attempt_start(candidate=candidate, exam=varied_exam)
+    stored = Attempt.objects.get(pk=attempt.pk)
+    for field in Attempt._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(attempt, field.attname), field.name
+    rng = random.Random(attempt.seed ^ 0x5EED)
+    expected = [
+        (position, section.pk, version.pk, draw._choice_order(version, shuffle=True, rng=rng))
+        for position, (section, version) in enumerate(
+            exams.blueprint_draw(exam=varied_exam, seed=attempt.seed), start=1
+        )
+    ]
+    rows = attempt.items.order_by("position").values_list(
+        "position", "section_id", "version_id", "choice_order", "points"
+    )
+    assert [(*row, None) for row in expected] == list(rows)
+    in_memory = [
+        (i.pk, i.attempt_id, i.position, i.version_id, i.section_id, i.choice_order, i.points)
+        for i in attempt.items.all()
+    ]
+    assert in_memory == list(
+        attempt.items.order_by("position").values_list(
+            "pk", "attempt_id", "position", "version_id", "section_id", "choice_order", "points"
+        )
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_start_is_one_query_and_one_statement(
+    varied_exam, candidate, django_assert_num_queries, settings
+):
+    """In autocommit (as the web server runs): what the start decides on, then the
+    attempt and its items in one INSERT, which is its own transaction: no BEGIN,
+    no COMMIT. Through the API, the token with its holder and the holder's roles
+    comes first, and the exam is read with what the start decides on. The draw's
+    inputs are cached."""
+    settings.EXAM_BLUEPRINT_CACHE_SECONDS = 60
+    exams.blueprint_inputs_cached(exam=varied_exam)
+    with django_assert_num_queries(2):
+        first = exams.attempt_start(candidate=candidate, exam=varied_exam)
+    first.state = Attempt.State.ABANDONED
+    first.save(update_fields=["state"])
+    varied_exam.attempts_allowed = 2
+    varied_exam.save(update_fields=["attempts_allowed"])
+    [token] = api_tokens_issue_many(users=[candidate])
+    client = APIClient()
+    with django_assert_num_queries(3):
+        response = client.post(
+            f"/api/v1/exams/{varied_exam.pk}/attempts/", HTTP_AUTHORIZATION=f"Token {token}"
+        )
+    assert response.status_code == 201
+    assert response.json()["number"] == 2 and len(response.json()["items"]) == 5
+
+
+def test_the_start_api_answers_404_for_an_exam_that_does_not_exist(varied_exam, candidate):
+    client = APIClient()
+    client.force_authenticate(candidate)
+    for exam_id in (varied_exam.pk + 1000, 2**63, 10**30):
+        assert client.post(f"/api/v1/exams/{exam_id}/attempts/").status_code == 404
+    assert not Attempt.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("in_transaction", [False, True], ids=["autocommit", "in-transaction"])
+def test_two_starts_at_the_same_moment_give_one_attempt(varied_exam, candidate, in_transaction):
+    """Another request inserts the candidate's attempt between this start's read and
+    its INSERT: the INSERT waits for it, fails on the one-active-attempt constraint
+    and writes nothing, and the start returns the other's attempt. Inside a caller's
+    transaction that transaction stays usable."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    inserted = threading.Event()
+    other: list[Any] = []
+
+    def other_start() -> None:
+        try:
+            with transaction.atomic():
+                other.append(
+                    Attempt.objects.create(
+                        exam=varied_exam,
+                        candidate=candidate,
+                        seed=1,
+                        started_at=timezone.now(),
+                        deadline=timezone.now() + timedelta(hours=1),
+                    )
+                )
+                inserted.set()
+                with connection.cursor() as cursor:
+                    for _poll in range(200):  # until our INSERT waits on its row lock
+                        cursor.execute(
+                            "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid]
+                        )
+                        if cursor.fetchone()[0] == "Lock":
+                            break
+                        time.sleep(0.05)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_start)
+    thread.start()
+    assert inserted.wait(timeout=30)
+    with transaction.atomic() if in_transaction else nullcontext():
+        started = exams.attempt_start(candidate=candidate, exam=varied_exam)
+        assert Attempt.objects.filter(candidate=candidate).count() == 1  # still usable
+    thread.join(timeout=30)
+    assert started.pk == other[0].pk
+    assert not AttemptItem.objects.exists()  # the losing INSERT wrote no items
+
+
+def test_attempt_items_are_built_in_field_order():
+    """``_attempt_insert`` builds the saved items with ``from_db`` from values in the
+    model's field order."""
+    assert [f.attname for f in AttemptItem._meta.concrete_fields] == exams._ITEM_FIELDS

@@ -226,10 +226,7 @@ class AttemptStartApi(APIView):
     @extend_schema(request=None, responses={201: AttemptOut})
     def post(self, request: AuthenticatedApiRequest, exam_id: int) -> Response:
         require_role(request.user, Role.CANDIDATE)
-        exam = Exam.objects.filter(pk=exam_id).first()
-        if exam is None:
-            raise NotFound("Not found.")
-        attempt = exams.attempt_start(candidate=request.user, exam=exam)
+        attempt = exams.attempt_start_by_exam_id(candidate=request.user, exam_id=exam_id)
         return Response(AttemptOut(attempt).data, status=status.HTTP_201_CREATED)
 
 

@@ -55,28 +55,65 @@ def _kind_label(kind: str, language: str | None) -> str:
     return str(QuestionVersion.Kind(kind).label)
 
 
+@dataclass(frozen=True)
+class _Shown:
+    """What a candidate sees of a version before the attempt's shuffle and answer:
+    rendered once per version (versions are immutable: an edit makes a new one)."""
+
+    data: dict[str, Any]  # ``data`` with HTML added to each list entry, the author's order
+    by_id: dict[str, dict[str, dict[str, Any]]]  # those entries by id, per list
+    stem_html: str
+    points: str
+
+
+_SHOWN: dict[int, _Shown] = {}
+_SHOWN_MAX = 4096  # versions kept per process; beyond, the cache starts again
+
+
+def _shown(version: QuestionVersion) -> _Shown:
+    shown = _SHOWN.get(version.pk) if version.pk is not None else None
+    if shown is None:
+        data = dict(version.data)
+        _lists_html(data)
+        shown = _Shown(
+            data=data,
+            by_id={
+                key: {entry["id"]: entry for entry in data[key]} for key in _LISTS if key in data
+            },
+            stem_html=render_markdown(version.stem),
+            points=str(version.points),
+        )
+        if version.pk is not None:
+            if len(_SHOWN) >= _SHOWN_MAX:
+                _SHOWN.clear()
+            _SHOWN[version.pk] = shown
+    return shown
+
+
 def item_view(item: AttemptItem, *, rights: ReviewRights | None = None) -> dict[str, Any]:
     """The item as the candidate sees it. ``data`` lists are reordered by the
-    attempt's shuffle; feedback and points only with review rights."""
+    attempt's shuffle; feedback and points only with review rights. The list
+    entries are shared with other views of the same version: read them, do not
+    change them."""
     version: QuestionVersion = item.version
-    data = dict(version.data)
+    shown = _shown(version)
+    data = {key: list(value) if key in shown.by_id else value for key, value in shown.data.items()}
     field = QuestionVersion.SHUFFLED_FIELD.get(version.kind)
     if field and item.choice_order:
-        by_id = {str(entry["id"]): entry for entry in data.get(field, [])}
+        by_id = shown.by_id.get(field, {})
         data[field] = [by_id[i] for i in item.choice_order if i in by_id]
     answer = getattr(item, "answer", None)
     if version.kind == "ordering" and answer is not None:
-        by_id = {str(entry["id"]): entry for entry in data.get("items", [])}
+        by_id = {entry["id"]: entry for entry in data.get("items", [])}
         data["items"] = [by_id[i] for i in answer.response.get("order", []) if i in by_id]
-    _lists_html(data)
     view: dict[str, Any] = {
         "id": item.pk,
         "position": item.position,
         "kind": version.kind,
         "kind_label": _kind_label(version.kind, translation.get_language()),
         "stem": version.stem,
-        "stem_html": render_markdown(version.stem),
-        "points": str(version.points),
+        "stem_html": shown.stem_html,
+        "points": shown.points,
         "data": data,
         "answer": {"response": answer.response, "revision": answer.revision} if answer else None,
     }
@@ -88,9 +125,12 @@ def item_view(item: AttemptItem, *, rights: ReviewRights | None = None) -> dict[
     return view
 
 
+_LISTS = ("choices", "items", "options", "prompts")
+
+
 def _lists_html(data: dict[str, Any]) -> None:
     """Adds rendered HTML to each entry of the item's lists, in place."""
-    for key in ("choices", "items", "options", "prompts"):
+    for key in _LISTS:
         if key in data:
             data[key] = [
                 {"id": str(e["id"]), "text": e["text"], "html": render_inline(str(e["text"]))}

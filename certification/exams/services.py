@@ -6,8 +6,10 @@ The deadline is the server's: ``min(start + time limit + extra time, close time)
 answers arrive until the end of the exam's grace period after it.
 """
 
+import json
 import random
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -87,8 +89,7 @@ class StartFacts:
 # What starting decides on, for one candidate (%(c)s) and exam (%(e)s). SQL, not the
 # ORM: compiling the same five subqueries took Django more time than the database
 # took to run them (docs/benchmarks.md, "Exam delivery").
-_START_FACTS = """
-SELECT
+_START_FACTS_COLUMNS = """
   (SELECT a.id FROM certification_application a
      JOIN certification_certification c ON c.id = a.certification_id
     WHERE a.candidate_id = %(c)s AND a.state = %(approved)s AND c.written_exam_id = %(e)s
@@ -103,25 +104,29 @@ SELECT
     WHERE m.candidate_id = %(c)s AND (m.exam_id = %(e)s OR m.exam_id IS NULL)
     ORDER BY m.exam_id IS NULL, m.exam_id LIMIT 1)
 """
+_START_FACTS = f"SELECT {_START_FACTS_COLUMNS}"
+# The exam's row and the facts together: the start API has only the exam's id.
+_EXAM_FIELDS = [field.attname for field in Exam._meta.concrete_fields]
+_EXAM_AND_START_FACTS = (  # names from the model's metadata; values are bound
+    "SELECT "  # noqa: S608
+    + ", ".join(f'e."{field.column}"' for field in Exam._meta.concrete_fields)
+    + f", {_START_FACTS_COLUMNS} FROM certification_exam e WHERE e.id = %(e)s"
+)
 
 
-def _start_facts(*, candidate: User, exam: Exam) -> StartFacts:
-    """Everything starting decides on, in one query (an exam start storm is the
-    exam's second hottest path after autosave). An exam-specific accommodation wins
-    over a general one, as in ``_accommodations``."""
+def _start_facts_params(*, candidate_id: Any, exam_id: Any) -> dict[str, Any]:
     active = [str(state) for state in Attempt.ACTIVE_STATES]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _START_FACTS,
-            {
-                "c": candidate.pk,
-                "e": exam.pk,
-                "approved": str(Application.State.APPROVED),
-                "s1": active[0],
-                "s2": active[1],
-            },
-        )
-        application_id, attempts, active_id, has_sittings, extra_minutes = cursor.fetchone()
+    return {
+        "c": candidate_id,
+        "e": exam_id,
+        "approved": str(Application.State.APPROVED),
+        "s1": active[0],
+        "s2": active[1],
+    }
+
+
+def _facts(row: tuple[Any, ...]) -> StartFacts:
+    application_id, attempts, active_id, has_sittings, extra_minutes = row
     return StartFacts(
         application_id=application_id,
         attempts=attempts,
@@ -131,13 +136,58 @@ def _start_facts(*, candidate: User, exam: Exam) -> StartFacts:
     )
 
 
+def _start_facts(*, candidate: User, exam: Exam) -> StartFacts:
+    """Everything starting decides on, in one query (an exam start storm is the
+    exam's second hottest path after autosave). An exam-specific accommodation wins
+    over a general one, as in ``_accommodations``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _START_FACTS, _start_facts_params(candidate_id=candidate.pk, exam_id=exam.pk)
+        )
+        return _facts(cursor.fetchone())
+
+
+def _exam_and_start_facts(*, candidate: User, exam_id: Any) -> tuple[Exam, StartFacts]:
+    """The exam and ``_start_facts`` in one query. Raises NotFound without such an exam."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _EXAM_AND_START_FACTS, _start_facts_params(candidate_id=candidate.pk, exam_id=exam_id)
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound("Not found.")
+    count = len(_EXAM_FIELDS)
+    exam = Exam.from_db(connection.alias, _EXAM_FIELDS, row[:count])
+    return exam, _facts(row[count:])
+
+
 def attempt_start(*, candidate: User, exam: Exam, now: datetime | None = None) -> Attempt:
     """Starts the candidate's next attempt, or returns the active one (a closed
     browser resumes where it was; two tabs get the same attempt). An exam needs an
     approved application whose certification uses it; a practice quiz does not.
-    Raises NotFound, Conflict (window closed, no attempts left) or BlueprintError."""
-    now = now or timezone.now()
+    Raises NotFound, Conflict (window closed, no attempts left) or BlueprintError.
+    Safe to call twice: the second call returns the attempt the first started."""
     facts = _start_facts(candidate=candidate, exam=exam)
+    return _attempt_start(candidate=candidate, exam=exam, facts=facts, now=now)
+
+
+def attempt_start_by_exam_id(
+    *, candidate: User, exam_id: int, now: datetime | None = None
+) -> Attempt:
+    """``attempt_start`` for the exam with this id, read in the same query as what
+    starting decides on (the start API's path: one round trip fewer in a start
+    storm). Raises NotFound when there is no such exam, and whatever
+    ``attempt_start`` raises."""
+    if not 0 < exam_id < 2**63:  # beyond bigint: no such exam, not a database error
+        raise NotFound("Not found.")
+    exam, facts = _exam_and_start_facts(candidate=candidate, exam_id=exam_id)
+    return _attempt_start(candidate=candidate, exam=exam, facts=facts, now=now)
+
+
+def _attempt_start(
+    *, candidate: User, exam: Exam, facts: StartFacts, now: datetime | None
+) -> Attempt:
+    now = now or timezone.now()
     if exam.mode == Exam.Mode.EXAM and facts.application_id is None:
         raise NotFound("Not found.")
     if facts.active_id is not None:
@@ -158,26 +208,97 @@ def attempt_start(*, candidate: User, exam: Exam, now: datetime | None = None) -
         exposure=exam_exposure(exam=exam, now=now),
         blueprint=blueprint_inputs_cached(exam=exam),
     )
-    deadline = attempt_deadline(
-        exam=exam, candidate=candidate, start=now, extra_minutes=facts.extra_minutes
+    attempt = Attempt(
+        exam=exam,
+        application_id=facts.application_id if exam.mode == Exam.Mode.EXAM else None,
+        candidate=candidate,
+        number=facts.attempts + 1,
+        seed=seed,
+        started_at=now,
+        deadline=attempt_deadline(
+            exam=exam, candidate=candidate, start=now, extra_minutes=facts.extra_minutes
+        ),
     )
     try:
-        with transaction.atomic():
-            attempt = Attempt.objects.create(
-                exam=exam,
-                application_id=facts.application_id if exam.mode == Exam.Mode.EXAM else None,
-                candidate=candidate,
-                number=facts.attempts + 1,
-                seed=seed,
-                started_at=now,
-                deadline=deadline,
-            )
-            items = AttemptItem.objects.bulk_create(attempt_items(attempt=attempt, drawn=drawn))
+        items = _attempt_insert(attempt=attempt, drawn=drawn)
     except IntegrityError:
         # Another request started it at the same moment: the database kept one.
         return Attempt.objects.get(candidate=candidate, exam=exam, state__in=Attempt.ACTIVE_STATES)
     _items_known(attempt, items)
     return attempt
+
+
+# The new attempt's row and its items in one statement: in autocommit a statement is
+# its own transaction, so a start needs no BEGIN and COMMIT round trips, and the
+# items go in as arrays, not as 20 model instances through the ORM's bulk insert
+# (docs/benchmarks.md, "Exam delivery", fourth round).
+_ATTEMPT_FIELDS = [f for f in Attempt._meta.local_concrete_fields if f is not Attempt._meta.pk]
+_ITEM_FIELDS = [
+    "id",
+    "attempt_id",
+    "position",
+    "version_id",
+    "section_id",
+    "choice_order",
+    "points",
+]
+_ATTEMPT_INSERT = (  # names from the model's metadata; values are bound
+    'WITH attempt AS (INSERT INTO "certification_attempt" ('  # noqa: S608
+    + ", ".join(f'"{field.column}"' for field in _ATTEMPT_FIELDS)
+    + ") VALUES ("
+    + ", ".join("%s" for _field in _ATTEMPT_FIELDS)
+    + ') RETURNING "id")'
+    """
+INSERT INTO "certification_attemptitem"
+  ("attempt_id", "position", "version_id", "section_id", "choice_order")
+SELECT attempt."id", item.position, item.version_id, item.section_id,
+       (%s::jsonb) -> (item.position::int - 1)
+  FROM attempt,
+       unnest(%s::bigint[], %s::bigint[]) WITH ORDINALITY AS item(version_id, section_id, position)
+RETURNING "attempt_id", "id", "position"
+"""
+)
+
+
+def _attempt_insert(
+    *, attempt: Attempt, drawn: list[tuple[ExamSection, QuestionVersion]]
+) -> list[AttemptItem]:
+    """Inserts the unsaved ``attempt`` and its items, in the drawn order with each
+    choice list in the attempt's shuffle, all or nothing. Sets ``attempt.pk`` and
+    returns the items, saved, with their versions attached. Raises IntegrityError
+    (and writes nothing) when the candidate has an active attempt already."""
+    orders = choice_orders(attempt=attempt, drawn=drawn)
+    params = [
+        field.get_db_prep_save(field.pre_save(attempt, True), connection)
+        for field in _ATTEMPT_FIELDS
+    ]
+    params += [  # the choice orders as one JSON array, the n-th for position n
+        json.dumps(orders),
+        [version.pk for _section, version in drawn],
+        [section.pk for section, _version in drawn],
+    ]
+    # Inside a caller's transaction a failed INSERT must not spoil it: a savepoint.
+    # Alone, the one statement is a transaction of its own.
+    savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    with savepoint, connection.cursor() as cursor:
+        cursor.execute(_ATTEMPT_INSERT, params)
+        rows = cursor.fetchall()
+    attempt.pk = rows[0][0]
+    attempt._state.adding, attempt._state.db = False, connection.alias
+    ids = {position: pk for _attempt_id, pk, position in rows}
+    version_field = AttemptItem._meta.get_field("version")
+    attempt_field = AttemptItem._meta.get_field("attempt")
+    items = []
+    for position, ((section, version), order) in enumerate(zip(drawn, orders, strict=True), 1):
+        item = AttemptItem.from_db(  # values in the fields' order: Django's fast path
+            connection.alias,
+            _ITEM_FIELDS,
+            (ids[position], attempt.pk, position, version.pk, section.pk, order, None),
+        )
+        version_field.set_cached_value(item, version)
+        attempt_field.set_cached_value(item, attempt)
+        items.append(item)
+    return items
 
 
 def _items_known(attempt: Attempt, items: list[AttemptItem]) -> None:
@@ -190,23 +311,14 @@ def _items_known(attempt: Attempt, items: list[AttemptItem]) -> None:
     attempt._prefetched_objects_cache = {"items": known}  # type: ignore[attr-defined]
 
 
-def attempt_items(
+def choice_orders(
     *, attempt: Attempt, drawn: list[tuple[ExamSection, QuestionVersion]]
-) -> list[AttemptItem]:
-    """The items of a new attempt, in the drawn order, with each choice list in the
-    attempt's shuffle (seeded from the attempt's seed)."""
+) -> list[list[str]]:
+    """Each drawn item's choice list in the attempt's shuffle (seeded from the
+    attempt's seed), in the drawn order; empty for kinds without choices."""
     shuffle = attempt.exam.shuffle_choices
     rng = random.Random(attempt.seed ^ 0x5EED)  # noqa: S311
-    return [
-        AttemptItem(
-            attempt=attempt,
-            position=position,
-            version=version,
-            section=section,
-            choice_order=_choice_order(version, shuffle=shuffle, rng=rng),
-        )
-        for position, (section, version) in enumerate(drawn, start=1)
-    ]
+    return [_choice_order(version, shuffle=shuffle, rng=rng) for _section, version in drawn]
 
 
 # --- Saving answers -------------------------------------------------------------
