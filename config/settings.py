@@ -322,6 +322,7 @@ CELERY_TASK_ROUTES = {
     "grading.tasks.bundle_upload_task": {"queue": "sandbox-cpu"},
     "grading.tasks.bundle_trial_rerun_task": {"queue": "sandbox-cpu"},
     "training.tasks.question_import_task": {"queue": "default"},
+    "certification.tasks.item_analysis_refresh_task": {"queue": "default"},
 }
 # Infrastructure retries of a practical run back off from this many seconds.
 PRACTICAL_RETRY_BASE_SECONDS = env_int("PRACTICAL_RETRY_BASE_SECONDS", 10)

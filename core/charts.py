@@ -53,6 +53,15 @@ def histogram(
     equal to ``high`` falls into the last bin; values outside are clamped) and lays
     the bars out in a WIDTH × HEIGHT viewBox, the tallest bar reaching the top.
     ``marks``: labelled vertical lines (a cut score) at values on the same axis."""
+    counts = histogram_counts(values, low=low, high=high, bins=bins)
+    return histogram_of_counts(counts, low=low, high=high, marks=marks)
+
+
+def histogram_counts(
+    values: Iterable[float], *, low: float = 0, high: float = 100, bins: int = 10
+) -> list[int]:
+    """How many of ``values`` fall into each of ``bins`` equal bins (as ``histogram``
+    counts them): what a stored chart keeps instead of every value."""
     if bins < 1 or high <= low:
         raise ValueError("a histogram needs at least one bin over a non-empty range")
     span = (high - low) / bins
@@ -60,6 +69,22 @@ def histogram(
     for value in values:
         index = int((float(value) - low) // span)
         counts[min(max(index, 0), bins - 1)] += 1
+    return counts
+
+
+def histogram_of_counts(
+    counts: list[int],
+    *,
+    low: float = 0,
+    high: float = 100,
+    marks: dict[str, float] | None = None,
+) -> Histogram:
+    """The chart of bins already counted (``histogram_counts``) from ``low`` to
+    ``high``."""
+    bins = len(counts)
+    if bins < 1 or high <= low:
+        raise ValueError("a histogram needs at least one bin over a non-empty range")
+    span = (high - low) / bins
     tallest = max(counts) or 1
     room = HEIGHT - AXIS - 4
     step = WIDTH / bins

@@ -12,6 +12,7 @@ from tests.test_permissions import PAGES, ROLES, World
 DOWNLOADS = {
     "bank export",
     "item analysis csv",
+    "item analysis progress",  # JSON, polled by the page
     "audit csv",
     "attachment",
     "session calendar",

@@ -85,7 +85,7 @@ def test_exam_autosaves_survives_reload_and_network_drop_and_submits_once(
     second = page.locator("fieldset[data-kind=true_false]")
     second.locator("input[value=false]").check()
     expect(second.locator(".save-state")).to_have_text("未保存，网络恢复后自动重发")
-    expect(page.locator("#connection")).to_contain_text("有答案待发送")
+    expect(page.locator("#connection")).to_contain_text("个答案待发送")
     attempt = Attempt.objects.get(candidate=candidate)
     assert Answer.objects.filter(item__attempt=attempt).count() == 2
     page.context.set_offline(False)
@@ -109,7 +109,7 @@ def test_unsent_answers_survive_a_closed_tab(logged_in: Page, demo, candidate) -
     url = page.url
     page.context.set_offline(True)
     page.locator("fieldset[data-kind=fill_in] input").fill("CNN")
-    expect(page.locator("#connection")).to_contain_text("有答案待发送")
+    expect(page.locator("#connection")).to_contain_text("个答案待发送")
     context = page.context
     page.close()  # the tab closes before the network comes back
 

@@ -921,6 +921,11 @@ PAGES = {
         lambda w: f"/exams/{w.attempt.exam_id}/analysis.csv",
         {"instructor", "committee"},
     ),
+    "item analysis progress": (
+        "get",
+        lambda w: f"/exams/{w.attempt.exam_id}/analysis/progress/",
+        {"instructor", "committee"},
+    ),
     "practice start": (
         "post",
         lambda w: f"/exams/{w.practice.pk}/practice/",

@@ -10,8 +10,10 @@ class QuestionImport(models.Model):
     """An instructor's question file for a bank, previewed (a dry run) and then
     imported by a worker (``training.tasks.question_import_task``): a file at the size
     limit takes seconds each way. The file stays in private storage, so a failed run
-    can be retried. One row per bank and file digest: uploading or confirming the same
-    file again reaches this row, never a second import."""
+    can be retried. One open row (not yet done) per bank and file digest: uploading or
+    confirming the same file again while it is open reaches this row, never a second
+    import. Once done, the same file is imported again only when the author asks for
+    it explicitly (``question_import_again``): a new row, from the stored copy."""
 
     class State(models.TextChoices):
         QUEUED = "queued", _("排队中")
@@ -51,7 +53,11 @@ class QuestionImport(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["bank", "digest"], name="question_import_once")
+            models.UniqueConstraint(
+                fields=["bank", "digest"],
+                condition=~models.Q(state="done"),
+                name="question_import_open_once",
+            )
         ]
 
     def __str__(self) -> str:

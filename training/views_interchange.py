@@ -11,11 +11,12 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
 from core.http import AuthenticatedRequest
+from core.plurals import plural_forms
 from training.access import author_required
 from training.models import QuestionImport
 from training.selectors import (
@@ -25,6 +26,8 @@ from training.selectors import (
     question_imports_recent,
 )
 from training.services.imports import (
+    AlreadyImported,
+    question_import_again,
     question_import_confirm,
     question_import_progress,
     question_import_retry,
@@ -39,9 +42,12 @@ _FORM_OVERHEAD = 64 * 1024
 PREVIEW_ROWS = 500
 
 
-def _progress_i18n() -> dict[str, str]:
+def _progress_i18n() -> dict[str, Any]:
+    """The words of static/js/job_progress.js on this page."""
     return {
-        "count": gettext("%(done)s / %(total)s 道题"),
+        "count": plural_forms(
+            lambda n: ngettext("%(done)s / %(total)s 道题", "%(done)s / %(total)s 道题", n)
+        ),
         "failed": gettext("无法获取进度，正在重试……"),
     }
 
@@ -71,13 +77,29 @@ class ImportForm(forms.Form):
         return upload
 
 
+class AgainForm(forms.Form):
+    """The explicit "import again" of a file already imported (its digest)."""
+
+    digest = forms.RegexField(regex=r"^[0-9a-f]{64}$")
+    format = forms.ChoiceField(choices=QuestionImport.Format.choices)
+    skip_bad = forms.BooleanField(required=False)
+
+
 @author_required
 def question_import(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """The upload form and the author's recent imports into the bank. A valid upload
-    is stored and queued for its preview; the answer is the import's page."""
+    is stored and queued for its preview; the answer is the import's page. A file
+    already imported is not imported again silently: the answer (409) says when and
+    how many items, and offers "import again" (``action=again``)."""
     bank = bank_get_for_author(user=request.user, slug=slug)
     context: dict[str, Any] = {"bank": bank, "limit_kib": QUESTION_IMPORT_MAX_BYTES // 1024}
     status = 200
+    if request.method == "POST" and request.POST.get("action") == "again":
+        again = AgainForm(request.POST)
+        if not again.is_valid():
+            raise Http404
+        record = question_import_again(bank=bank, requested_by=request.user, **again.cleaned_data)
+        return redirect("question-import-job", slug=bank.slug, import_id=record.pk)
     if (
         request.method == "POST"
         and _declared_length(request) > QUESTION_IMPORT_MAX_BYTES + _FORM_OVERHEAD
@@ -99,6 +121,13 @@ def question_import(request: AuthenticatedRequest, slug: str) -> HttpResponse:
                         format=form.cleaned_data["format"],
                         skip_bad=form.cleaned_data["skip_bad"],
                     )
+                except AlreadyImported as already:
+                    context["already"] = already.record
+                    context["again"] = {
+                        "format": form.cleaned_data["format"],
+                        "skip_bad": form.cleaned_data["skip_bad"],
+                    }
+                    status = 409
                 except ApplicationError as error:
                     form.add_error("file", error.message)
                 else:

@@ -26,6 +26,7 @@ from certification.exams.views import (
     grading_queue,
     item_analysis_csv,
     item_analysis_page,
+    item_analysis_progress_view,
     practical_page,
     practice_start,
 )
@@ -37,6 +38,11 @@ urlpatterns = [
     path("exams/", exam_list, name="exam-list"),
     path("exams/<int:exam_id>/analysis/", item_analysis_page, name="item-analysis"),
     path("exams/<int:exam_id>/analysis.csv", item_analysis_csv, name="item-analysis-csv"),
+    path(
+        "exams/<int:exam_id>/analysis/progress/",
+        item_analysis_progress_view,
+        name="item-analysis-progress",
+    ),
     path("certifications/<slug:slug>/exam/", exam_start, name="exam-start"),
     path("certifications/<slug:slug>/practical/", practical_page, name="practical"),
     path("attempts/<uuid:attempt_id>/", attempt_page, name="attempt"),

@@ -7,9 +7,10 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -17,19 +18,21 @@ from certification.applications.selectors import approved_application
 from certification.exams import answers, integrity
 from certification.exams import manual_grading as manual
 from certification.exams import services as exams
-from certification.exams.forms import SolutionForm
-from certification.exams.item_analysis import (
-    exam_item_analysis,
-    exam_score_percents,
-    exams_for_analysis,
+from certification.exams.analysis_snapshots import (
+    AnalysisNow,
+    item_analysis_now,
+    item_analysis_progress,
 )
+from certification.exams.forms import SolutionForm
+from certification.exams.item_analysis import exams_for_analysis
 from certification.exams.practical import practical_submit
 from certification.exams.presentation import attempt_view
 from certification.exams.selectors import attempt_get_for_candidate
 from certification.models import Attempt, Certification, Exam
-from core.charts import histogram, waiting_days
+from core.charts import histogram_of_counts, waiting_days
 from core.errors import ApplicationError, NotFound
 from core.http import AuthenticatedRequest, error_show, role_required
+from core.plurals import plural_forms
 from core.ratelimit import page_throttle
 from core.roles import Role
 from grading import practical
@@ -82,8 +85,19 @@ def attempt_page(request: AuthenticatedRequest, attempt_id: str) -> HttpResponse
             "save_token": answers.attempt_save_token(attempt, session=session or None),
             "active": attempt.state in Attempt.ACTIVE_STATES,
             "practice": attempt.exam.mode == Exam.Mode.PRACTICE,
+            "plurals": _attempt_plurals(),
         },
     )
+
+
+def _attempt_plurals() -> dict[str, Any]:
+    """The count messages of static/js/attempt.js, by plural form."""
+    return {
+        "minutesLeft": plural_forms(lambda n: ngettext("还剩 %(n)s 分钟", "还剩 %(n)s 分钟", n)),
+        "pending": plural_forms(
+            lambda n: ngettext("有 %(n)s 个答案待发送", "有 %(n)s 个答案待发送", n)
+        ),
+    }
 
 
 @role_required(Role.CANDIDATE)
@@ -227,12 +241,24 @@ CHART_ROW = 14
 CHART_BAR = 220
 
 
-def _analysis(request: AuthenticatedRequest, exam_id: int) -> tuple[Exam, Any]:
+def _analysis(request: AuthenticatedRequest, exam_id: int) -> tuple[Exam, AnalysisNow]:
     exam = get_object_or_404(Exam, pk=exam_id)
     try:
-        return exam, exam_item_analysis(exam=exam, viewer=request.user)
+        return exam, item_analysis_now(exam=exam, viewer=request.user)
     except NotFound as exc:
         raise Http404 from exc
+
+
+def _analysis_progress_i18n() -> dict[str, Any]:
+    """The words of static/js/job_progress.js on the item analysis page."""
+    return {
+        "count": plural_forms(
+            lambda n: ngettext(
+                "已读取 %(done)s / %(total)s 份答卷", "已读取 %(done)s / %(total)s 份答卷", n
+            )
+        ),
+        "failed": gettext("无法获取进度，正在重试……"),
+    }
 
 
 @login_required
@@ -246,16 +272,20 @@ def exam_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def item_analysis_page(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
-    exam, result = _analysis(request, exam_id)
+    """The exam's stored item analysis, with when it was computed; while a worker
+    refreshes it, its progress (static/js/job_progress.js reloads when it is done)."""
+    exam, now = _analysis(request, exam_id)
+    stored = now.stored
     rows = []
-    if result is not None:
-        analysis, labels = result
-        for index, stats in enumerate(analysis.items):
+    if stored is not None:
+        for index, (stats, label) in enumerate(
+            zip(stored.analysis.items, stored.labels, strict=True)
+        ):
             discrimination = stats.discrimination_index
             rows.append(
                 {
                     "stats": stats,
-                    "label": labels.get(int(stats.item_id), str(stats.item_id)),
+                    "label": label,
                     # Bar chart geometry (SVG units): a header row, then one
                     # 14-unit row per item.
                     "y": (index + 1) * CHART_ROW,
@@ -269,24 +299,39 @@ def item_analysis_page(request: AuthenticatedRequest, exam_id: int) -> HttpRespo
         "exams/item_analysis.html",
         {
             "exam": exam,
-            "analysis": result[0] if result else None,
+            "now": now,
+            "snapshot": now.snapshot,
+            "analysis": stored.analysis if stored else None,
+            "computed_at": stored.computed_at if stored else None,
             "rows": rows,
             "chart_height": (len(rows) + 1) * CHART_ROW + 10,
-            "distribution": histogram(exam_score_percents(exam=exam, viewer=request.user))
-            if result
-            else None,
+            "distribution": histogram_of_counts(stored.distribution) if stored else None,
+            "progress_i18n": _analysis_progress_i18n(),
         },
     )
 
 
 @login_required
+def item_analysis_progress_view(request: AuthenticatedRequest, exam_id: int) -> JsonResponse:
+    """The refresh's state and progress, polled by the item analysis page."""
+    exam = get_object_or_404(Exam, pk=exam_id)
+    try:
+        return JsonResponse(item_analysis_progress(exam=exam, viewer=request.user))
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+@login_required
 def item_analysis_csv(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
-    exam, result = _analysis(request, exam_id)
+    """The page's figures (the same stored snapshot) as CSV: the items, then the test
+    and when it was computed."""
+    exam, now = _analysis(request, exam_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="item-analysis-exam-{exam.pk}.csv"'
     writer = csv.writer(response)
-    if result is not None:
-        writer.writerows(result[0].to_rows())
+    if now.stored is not None:
+        writer.writerows(now.stored.analysis.to_rows())
         writer.writerow([])
-        writer.writerows(result[0].test.to_rows())
+        writer.writerows(now.stored.analysis.test.to_rows())
+        writer.writerow(["computed_at", now.stored.computed_at.isoformat()])
     return response

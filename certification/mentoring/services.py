@@ -180,10 +180,15 @@ def message_post(*, author: User, thread_id: int, body: str) -> MentorMessage:
 
 
 def _notify(*, thread: MentorThread, recipient: User, author: User) -> None:
+    # The title is UI text in the recipient's language (notification_send writes it
+    # then); the subject inside it is quoted as its author wrote it (docs/i18n.md).
     name = author.get_full_name() or author.username
     notification_send(
         recipient=recipient,
-        title=f"{name}：{thread.subject}"[:200],
+        title=interpolate_lazy(
+            gettext_lazy("%(name)s 回复了“%(subject)s”"),
+            {"name": name, "subject": thread.subject[:150]},
+        ),
         body=gettext_lazy("导师答疑有新消息"),
         link=reverse("mentor-thread", args=[thread.pk]),
     )

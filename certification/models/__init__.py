@@ -1,6 +1,7 @@
 """Models of the certification app, one module per area (see each module's docstring)."""
 
 from certification.models.accounts import EmailAddress, Preference
+from certification.models.analysis import ItemAnalysisSnapshot
 from certification.models.applications import (
     Application,
     ApplicationAttachment,
@@ -84,6 +85,7 @@ __all__ = [
     "InterviewRating",
     "InterviewSlot",
     "IssuerKey",
+    "ItemAnalysisSnapshot",
     "ItemStatistic",
     "LessonProgress",
     "LiveSession",

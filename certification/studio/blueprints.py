@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from certification.exams.authoring import (
@@ -21,6 +22,7 @@ from certification.exams.authoring import (
 from certification.exams.selectors import ExamCapacity, draws_capacity
 from certification.models import Certification, Exam
 from core.http import AuthenticatedRequest
+from core.plurals import plural_forms
 from training.access import author_required
 from training.models import Curriculum, QuestionBank, Tag
 from training.selectors import category_paths
@@ -90,6 +92,15 @@ def _page(
             "modes": Exam.Mode.choices,
             "difficulties": DIFFICULTIES,
             "certifications": Certification.objects.order_by("pk"),
+            "plurals": {
+                "forms": plural_forms(
+                    lambda n: ngettext(
+                        "题库可组成 %(n)s 份互不重复的试卷。",
+                        "题库可组成 %(n)s 份互不重复的试卷。",
+                        n,
+                    )
+                )
+            },
         },
         status=422 if problems else 200,
     )

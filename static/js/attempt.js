@@ -7,6 +7,8 @@
   if (!root || root.dataset.active !== "1") return;
 
   const t = JSON.parse(document.getElementById("i18n").textContent);
+  // Messages with a count, by plural form (window.pluralText in site.js).
+  const plurals = JSON.parse(document.getElementById("i18n-plural").textContent);
   const attemptId = root.dataset.attempt;
   const api = root.dataset.api;
   const csrf = root.querySelector("input[name=csrfmiddlewaretoken]").value;
@@ -34,7 +36,7 @@
       el.textContent = t.allSaved;
       el.className = "conn ok";
     } else {
-      el.textContent = `${t.pending} (${pending.size})`;
+      el.textContent = window.pluralText(plurals.pending, pending.size);
       el.className = "conn warn";
     }
   }
@@ -216,8 +218,7 @@
       const at = minutes * 60;
       if (shownLeft !== null && shownLeft > at && left <= at && !announced.has(minutes)) {
         announced.add(minutes);
-        document.getElementById("timer-announce").textContent =
-          minutes === 1 ? t.oneMinuteLeft : t.minutesLeft.replace("{n}", minutes);
+        document.getElementById("timer-announce").textContent = window.pluralText(plurals.minutesLeft, minutes);
       }
     }
     shownLeft = left;

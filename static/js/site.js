@@ -12,8 +12,23 @@
 //                                         screen, a menu to open on a phone
 //   .table-scroll, pre                    while it overflows its box, a tab stop
 //                                         (the keyboard scrolls what it can focus)
+// and window.pluralText(forms, n, values), the plural form of a count for the page
+// scripts (see there).
 (function () {
   "use strict";
+  // A count's message in the page's language: ``forms`` is a plural message's forms
+  // by CLDR plural category ({"one": "1 question", "other": "%(n)s questions"}, from
+  // core/plurals.py), the form is the one Intl.PluralRules picks for ``n`` in the
+  // page's language (Chinese: always "other"), and each %(name)s is replaced by
+  // ``values[name]`` (numbers grouped as the language groups them), %(n)s by n.
+  const lang = document.documentElement.lang || "zh-Hans";
+  const rules = new Intl.PluralRules(lang);
+  const shown = (value) => (typeof value === "number" ? value.toLocaleString(lang) : String(value));
+  window.pluralText = (forms, n, values) => {
+    const form = forms[rules.select(n)] ?? forms.other;
+    const all = Object.assign({ n }, values || {});
+    return form.replace(/%\((\w+)\)s/g, (whole, name) => (name in all ? shown(all[name]) : whole)).replace("%%", "%");
+  };
   document.addEventListener("change", (event) => {
     const el = event.target;
     if (el.matches("select[data-autosubmit]") && el.form) el.form.submit();

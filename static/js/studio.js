@@ -22,6 +22,9 @@
   }
   const i18n = document.getElementById("studio-i18n");
   const t = i18n ? JSON.parse(i18n.textContent) : {};
+  // Messages with a count, by plural form (window.pluralText in site.js).
+  const pluralsBlock = document.getElementById("studio-plurals");
+  const plurals = pluralsBlock ? JSON.parse(pluralsBlock.textContent) : {};
 
   // --- the lesson editor's live preview -------------------------------------------
   const lesson = document.getElementById("lesson-form");
@@ -123,7 +126,7 @@
         return;
       }
       summary.className = "";
-      summary.textContent = body.forms === null ? t.none : t.forms.replace("%s", body.forms) + (body.forms < 2 ? " " + t.few : "");
+      summary.textContent = body.forms === null ? t.none : window.pluralText(plurals.forms, body.forms) + (body.forms < 2 ? " " + t.few : "");
       body.sections.forEach((section) => {
         const tr = rows()[used[section.position - 1][1]];
         const available = Object.entries(section.available).map(([d, n]) => `${d || "*"}: ${n}`).join(", ");

@@ -57,7 +57,7 @@ def test_upload_preview_and_import_with_progress_in_the_browser(
         expect(page.locator("#import-bar")).to_be_visible()
         check(page, "question-import", "progress")
         expect(page.locator("#import-text")).to_have_text(
-            re.compile(r"\d+ / \d+ 道题"), timeout=60_000
+            re.compile(r"[\d,]+ / [\d,]+ 道题"), timeout=60_000
         )
 
         expect(page.locator("#preview")).to_be_visible(timeout=120_000)

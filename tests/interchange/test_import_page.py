@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from core.roles import Role
 from tests.conftest import make_user
@@ -137,22 +138,85 @@ def test_preview_shows_what_would_be_imported_then_confirm_imports_it(
     assert 'id="result"' in result and "已导入 10 道题" in result
 
 
-def test_a_second_confirm_or_upload_of_the_same_file_imports_nothing_more(
-    instructor: Any, bank: QuestionBank
-) -> None:
+def test_a_second_confirm_imports_nothing_more(instructor: Any, bank: QuestionBank) -> None:
     client = _client_for(instructor)
     job = _previewed(client, bank, GOOD).context["job"]
     _confirm(client, job)
 
     again = client.post(_job_url(job), {"action": "confirm"}, follow=True)
     question_import_run(import_id=job.pk)
-    upload = _upload(client, bank, GOOD)
-    question_import_run(import_id=job.pk)
 
     assert "这个文件已确认导入，不会重复导入" in again.content.decode()
-    assert upload["Location"] == _job_url(job)
     assert QuestionImport.objects.filter(bank=bank).count() == 1
     assert Question.objects.filter(bank=bank).count() == 10
+
+
+def test_a_repeated_upload_while_the_import_is_pending_lands_on_the_same_import(
+    instructor: Any, bank: QuestionBank
+) -> None:
+    client = _client_for(instructor)
+
+    first = _upload(client, bank, GOOD)  # queued, not yet run
+    second = _upload(client, bank, GOOD)  # a double click
+    job = QuestionImport.objects.get(bank=bank)
+    question_import_run(import_id=job.pk)
+    third = _upload(client, bank, GOOD)  # previewed: previewed again, the same row
+    question_import_run(import_id=job.pk)
+    _confirm(client, QuestionImport.objects.get(pk=job.pk))
+
+    assert first["Location"] == second["Location"] == third["Location"] == _job_url(job)
+    assert QuestionImport.objects.filter(bank=bank).count() == 1
+    assert Question.objects.filter(bank=bank).count() == 10
+
+
+def test_a_file_already_imported_says_when_and_offers_to_import_it_again(
+    instructor: Any, bank: QuestionBank
+) -> None:
+    client = _client_for(instructor)
+    job = _previewed(client, bank, GOOD).context["job"]
+    _confirm(client, job)
+    job.refresh_from_db()
+
+    upload = _upload(client, bank, GOOD, skip_bad="on")
+
+    assert upload.status_code == 409  # the upload script shows the answer in place
+    html = upload.content.decode()
+    assert 'id="already-imported"' in html and 'role="alert"' in html
+    when = date_format(timezone.localtime(job.finished_at), "SHORT_DATETIME_FORMAT")
+    assert f"已于 {when} 导入此题库，共 10 道题" in html
+    assert _job_url(job) in html  # the earlier import, to look at
+    assert 'name="action" value="again"' in html and f'value="{job.digest}"' in html
+    assert QuestionImport.objects.filter(bank=bank).count() == 1  # nothing started
+    assert Question.objects.filter(bank=bank).count() == 10
+
+    again = {"action": "again", "digest": job.digest, "format": "gift", "skip_bad": "on"}
+    first = client.post(_url(bank), again)
+    second = client.post(_url(bank), again)  # a double click
+    fresh = QuestionImport.objects.exclude(pk=job.pk).get(bank=bank)
+    assert first["Location"] == second["Location"] == _job_url(fresh)
+    assert (fresh.stored_as, fresh.skip_bad, fresh.confirmed) == (job.stored_as, True, False)
+    question_import_run(import_id=fresh.pk)
+    _confirm(client, fresh)
+
+    assert QuestionImport.objects.get(pk=fresh.pk).state == "done"
+    assert Question.objects.filter(bank=bank).count() == 20  # imported again, as asked
+
+
+def test_import_again_needs_a_finished_import_of_that_file(
+    instructor: Any, bank: QuestionBank
+) -> None:
+    client = _client_for(instructor)
+    _upload(client, bank, GOOD)
+    job = QuestionImport.objects.get(bank=bank)  # queued: not done
+
+    unknown = {"action": "again", "digest": "0" * 64, "format": "gift"}
+    malformed = {"action": "again", "digest": "../x", "format": "gift"}
+    pending = {"action": "again", "digest": job.digest, "format": "gift"}
+
+    assert client.post(_url(bank), unknown).status_code == 404
+    assert client.post(_url(bank), malformed).status_code == 404
+    assert client.post(_url(bank), pending)["Location"] == _job_url(job)  # the open one
+    assert QuestionImport.objects.filter(bank=bank).count() == 1
 
 
 def test_a_bad_file_shows_each_problem_with_its_line_and_imports_nothing(

@@ -144,9 +144,14 @@ def test_preview_and_import_report_rising_progress_through_a_worker(
     _rises_to_total(imported)
     total = imported[-1]["total"]
     assert Question.objects.filter(bank=bank).count() == total
-    # A second delivery or a late confirm finds nothing to do.
+    # A second delivery or a late confirm finds nothing to do; the same file again
+    # is answered "already imported" (importing it again is an explicit choice).
     client.post(_job_url(job), {"action": "confirm"})
-    _upload(client, bank, file_at_limit(SIZE))
+    upload = SimpleUploadedFile("big.gift", file_at_limit(SIZE), content_type="text/plain")
+    again = client.post(
+        reverse("question-import", args=[bank.slug]), {"file": upload, "format": "gift"}
+    )
+    assert again.status_code == 409 and 'id="already-imported"' in again.content.decode()
     time.sleep(1)
     assert Question.objects.filter(bank=bank).count() == total
     assert QuestionImport.objects.filter(bank=bank).count() == 1

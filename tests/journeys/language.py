@@ -5,7 +5,8 @@ A page in English must not show any Chinese UI string (a msgid of the English
 catalogue, a translation of the Chinese one); a page in Chinese must not show any
 English one. Content (lesson texts, questions, names) is not UI: an element that says
 its language (``lang="zh-Hans"`` on a Chinese lesson inside an English page) is left
-out, as are strings both catalogues spell the same (``PDF``, ``PyTorch``), code
+out, as is text people wrote, marked ``lang=""`` (language unknown), as are strings
+both catalogues spell the same (``PDF``, ``PyTorch``), code
 and formulas (``<code>``, ``<pre>``, MathML: ``\\min`` is not English)."""
 
 import re
@@ -21,6 +22,8 @@ from tests.test_i18n import po_entries
 LOCALE = Path(settings.BASE_DIR) / "locale"
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sdfr]|%[sdfr]|\{[a-z_]*\}")
+# BCP 47's "undetermined": what an element marked lang="" (language unknown) is in.
+UNKNOWN = "und"
 # Long strings also count when they appear inside a longer text; short ones only when
 # they are a whole text or attribute, so that "提交" inside a question is not a hit.
 LONG_HAN, LONG_WORDS = 8, 4
@@ -29,7 +32,7 @@ LONG_HAN, LONG_WORDS = 8, 4
 # of their nearest [lang] ancestor, from the page itself.
 SEGMENTS = """() => {
   const out = [];
-  const langOf = (el) => (el && el.closest('[lang]') ? el.closest('[lang]').lang : '');
+  const langOf = (el) => (el && el.closest('[lang]') ? el.closest('[lang]').lang || 'und' : '');
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
@@ -118,8 +121,12 @@ def _other_language_hit(text: str, other: str) -> str | None:
 
 
 def _marked_other(language: str, page_language: str) -> bool:
-    """Whether an element's ``lang`` says it is written in another language than the
-    page (content, not UI)."""
+    """Whether an element's ``lang`` says it is not the page's UI: written in another
+    language than the page (content), or ``lang=""``, in a language nobody knows
+    (text people wrote: the ``user_text`` filter), which both readers report as
+    ``UNKNOWN``."""
+    if language == UNKNOWN:
+        return True
     return bool(language) and language.lower()[:2] != page_language.lower()[:2]
 
 
@@ -165,7 +172,8 @@ class _Segments(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
         language, skipped = self._state()
-        language = values.get("lang", language)
+        if "lang" in values:
+            language = values["lang"] or UNKNOWN
         skipped = (
             skipped
             or tag in SKIPPED

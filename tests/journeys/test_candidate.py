@@ -178,7 +178,7 @@ def written_exam(page: Page, base: str) -> tuple[Attempt, Page]:
     choice = correct_response(offline.version)["choice"]  # type: ignore[index]
     fieldset.locator(f"input[value={choice}]").check()
     expect(fieldset.locator(".save-state")).to_have_text("未保存，网络恢复后自动重发")
-    expect(page.locator("#connection")).to_contain_text("有答案待发送")
+    expect(page.locator("#connection")).to_contain_text("个答案待发送")
     page.close()
     context.set_offline(False)
 

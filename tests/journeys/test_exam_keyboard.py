@@ -181,3 +181,33 @@ def test_the_timer_is_announced_politely_at_a_few_thresholds(
         "said": ["还剩 30 分钟", "还剩 10 分钟", "还剩 5 分钟", "还剩 1 分钟"],
         "shown": "00:30",
     }
+
+
+def test_the_timer_and_the_save_status_count_in_english(
+    logged_in: Page,  # noqa: F811
+    demo,
+) -> None:
+    """The script's count messages take the plural form of the page's language
+    (window.pluralText): "1 minute left", "5 minutes left"; numbers grouped."""
+    page = logged_in
+    objective_exam(certification=demo["certification"])
+    start_exam(page)
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": page.url}])
+    page.reload()
+    assert page.evaluate(COUNTDOWN)["said"] == [
+        "30 minutes left",
+        "10 minutes left",
+        "5 minutes left",
+        "1 minute left",
+    ]
+    pending = page.evaluate(
+        """() => {
+          const forms = JSON.parse(document.getElementById('i18n-plural').textContent).pending;
+          return [1, 2, 1234].map((n) => window.pluralText(forms, n));
+        }"""
+    )
+    assert pending == [
+        "1 answer waiting to be sent",
+        "2 answers waiting to be sent",
+        "1,234 answers waiting to be sent",
+    ]

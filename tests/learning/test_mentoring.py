@@ -187,3 +187,38 @@ def test_a_question_about_a_practical_task_through_the_page(people):
     assert sent.status_code == 302 and thread.task == lesson.practical_task
     page = client.get(f"/mentor/threads/{thread.pk}/").content.decode()
     assert lesson.practical_task.title in page
+
+
+def test_what_people_write_is_marked_language_unknown_and_titles_are_ui(people):
+    """A thread's subject and messages are in whatever language their author wrote:
+    marked ``lang=""`` (unknown), so a screen reader does not read them in the page's
+    voice and the one-language check leaves them out. The notification's title is UI
+    text in the recipient's language, quoting the subject."""
+    from certification.accounts.services import preference_language_set
+    from tests.journeys.language import html_page, other_language_strings, untranslated_chinese
+
+    _assigned(people)
+    preference_language_set(user=people["candidate"], language="en")
+    thread = mentoring.thread_open(
+        candidate=people["candidate"], subject="推理时的批归一化", body="评估模式用哪些统计量？"
+    )
+    mentoring.message_post(author=people["mentor"], thread_id=thread.pk, body="训练时的滑动平均。")
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(people["candidate"])
+    for url in (f"/mentor/threads/{thread.pk}/", "/mentoring/"):
+        served = client.get(url).content.decode()
+        assert '<span lang="">推理时的批归一化</span>' in served, url
+        page = html_page(served)
+        # The page title cannot mark a part of itself: what it quotes is taken out.
+        assert untranslated_chinese(page, content=frozenset({thread.subject})) == [], url
+        assert other_language_strings(page.segments, page.language) == [], url
+    assert (
+        '<p lang="">训练时的滑动平均。</p>'
+        in client.get(f"/mentor/threads/{thread.pk}/").content.decode()
+    )
+
+    title = Notification.objects.get(
+        recipient=people["candidate"], link__contains=str(thread.pk)
+    ).title
+    assert title == "mona replied to “推理时的批归一化”"

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import ApplicationError, Conflict
+from core.errors import ApplicationError, Conflict, NotFound
 from core.private_storage import private_open, private_save
 from core.tasks import task_send_on_commit
 from training import interchange
@@ -54,46 +54,109 @@ def _progress_key(import_id: int) -> str:
     return f"question-import:{import_id}:done"
 
 
+class AlreadyImported(Conflict):
+    """The file was imported into the bank before and nothing of it is open: a new
+    import of it is the author's explicit choice (``question_import_again``).
+    ``record`` is the latest finished import of it."""
+
+    code = "already_imported"
+
+    def __init__(self, record: QuestionImport) -> None:
+        super().__init__(_("这个文件已导入过此题库"))
+        self.record = record
+
+
 def question_import_upload(
     *, bank: QuestionBank, requested_by: User, upload: UploadedFile, format: str, skip_bad: bool
 ) -> QuestionImport:
     """Stores the file privately and queues its preview after commit; returns the row.
 
-    Idempotent on (bank, file digest): the same file again returns the row it already
-    has. A preview or a failed preview is run again with the options now given (a
-    wrong format chosen, say); a confirmed import is never queued a second time.
-    Raises Conflict when another author already uploaded this file to this bank."""
+    Idempotent on (bank, file digest) while an import of the file is open (queued,
+    running, previewed or failed): the same file again returns that row, so a double
+    click or a repeated upload doubles nothing. A preview or a failed preview is run
+    again with the options now given (a wrong format chosen, say); a confirmed import
+    is never queued a second time. Raises AlreadyImported when the file's import is
+    done (a new one is ``question_import_again``), Conflict when another author's
+    import of this file into this bank is open."""
     data = upload.read()
     digest = hashlib.sha256(data).hexdigest()
-    existing = _existing(bank=bank, digest=digest, requested_by=requested_by)
+    existing = _open(bank=bank, digest=digest, requested_by=requested_by)
     if existing is not None:
         return _preview_again(existing, format=format, skip_bad=skip_bad)
+    done = question_import_last_done(bank=bank, digest=digest)
+    if done is not None:
+        raise AlreadyImported(done)
     name = Path(upload.name or "questions").name
     stored_as = (Path("question-imports") / uuid.uuid4().hex / name).as_posix()
     private_save(stored_as, data)
+    return _create(
+        bank=bank,
+        requested_by=requested_by,
+        file_name=name,
+        stored_as=stored_as,
+        digest=digest,
+        format=format,
+        skip_bad=skip_bad,
+    )
+
+
+def question_import_again(
+    *, bank: QuestionBank, requested_by: User, digest: str, format: str, skip_bad: bool
+) -> QuestionImport:
+    """Imports a file whose import into ``bank`` is done once more, from its stored
+    copy: a new row, queued for its preview like any upload (the author confirms it
+    as usual). Returns the row. Safe to call twice: while that import is open, a
+    second call (a double click) returns it. Raises NotFound when no import of
+    ``digest`` into ``bank`` is done, Conflict as ``question_import_upload``."""
+    existing = _open(bank=bank, digest=digest, requested_by=requested_by)
+    if existing is not None:
+        return existing
+    done = question_import_last_done(bank=bank, digest=digest)
+    if done is None:
+        raise NotFound(_("没有找到这个文件之前的导入"))
+    return _create(
+        bank=bank,
+        requested_by=requested_by,
+        file_name=done.file_name,
+        stored_as=done.stored_as,  # the same bytes: the digest names them
+        digest=digest,
+        format=format,
+        skip_bad=skip_bad,
+    )
+
+
+def question_import_last_done(*, bank: QuestionBank, digest: str) -> QuestionImport | None:
+    """The latest finished import of the file ``digest`` into ``bank``, if any."""
+    return (
+        QuestionImport.objects.filter(bank=bank, digest=digest, state=State.DONE)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
+def _create(
+    *, bank: QuestionBank, requested_by: User, digest: str, **fields: Any
+) -> QuestionImport:
     try:
         with transaction.atomic():
             record = QuestionImport.objects.create(
-                bank=bank,
-                requested_by=requested_by,
-                file_name=name,
-                stored_as=stored_as,
-                digest=digest,
-                format=format,
-                skip_bad=skip_bad,
+                bank=bank, requested_by=requested_by, digest=digest, **fields
             )
             task_send_on_commit(QUESTION_IMPORT_TASK, record.pk)
     except IntegrityError:
         # The same file sent twice at once (a double click): the first one won.
-        found = _existing(bank=bank, digest=digest, requested_by=requested_by)
+        found = _open(bank=bank, digest=digest, requested_by=requested_by)
         if found is None:
             raise
         return found
     return record
 
 
-def _existing(*, bank: QuestionBank, digest: str, requested_by: User) -> QuestionImport | None:
-    found = QuestionImport.objects.filter(bank=bank, digest=digest).first()
+def _open(*, bank: QuestionBank, digest: str, requested_by: User) -> QuestionImport | None:
+    """The file's import into the bank that is not done yet (at most one)."""
+    found = (
+        QuestionImport.objects.filter(bank=bank, digest=digest).exclude(state=State.DONE).first()
+    )
     if found is not None and found.requested_by_id != requested_by.pk:
         raise Conflict(_("另一位作者已将这个文件上传到此题库"))
     return found
