@@ -164,8 +164,8 @@ def test_memos_stay_bounded() -> None:
         assert pyld_speedups.is_absolute_iri(f"urn:x:{n}")
         assert not pyld_speedups.is_numeric(f"x{n}")
 
-    assert len(pyld_speedups._absolute_iris) <= MEMO_MAX_ENTRIES
-    assert len(pyld_speedups._numerics) <= MEMO_MAX_ENTRIES
+    assert len(pyld_speedups.is_absolute_iri.known) <= MEMO_MAX_ENTRIES
+    assert len(pyld_speedups.is_numeric.known) <= MEMO_MAX_ENTRIES
     long_iri = "urn:x:" + "y" * MEMO_MAX_LENGTH
     assert pyld_speedups.is_absolute_iri(long_iri)
-    assert long_iri not in pyld_speedups._absolute_iris
+    assert long_iri not in pyld_speedups.is_absolute_iri.known

@@ -23,6 +23,10 @@ from .errors import CanonicalizationError, ContextNotPinnedError, UndefinedTermE
 
 # RFC 3987 scheme ":" ... (what pyld itself calls absolute), or a blank node label.
 _ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*|_):[^\s]*$")
+_is_absolute = pyld_speedups.StringMemo(
+    original=lambda value: isinstance(value, str) and _ABSOLUTE_IRI.match(value) is not None,
+    test=lambda value: _ABSOLUTE_IRI.match(value) is not None,
+)
 
 pyld_speedups.install()
 
@@ -283,8 +287,8 @@ def _relative_iris(expanded: Any) -> list[tuple[str, str]]:
 
 
 def _collect_relative_iris(expanded: Any, found: list[tuple[str, str]]) -> None:
-    # Recursion into lists and objects only (a plain function, not a generator per
-    # value: this walk is on every canonicalisation).
+    # A plain recursion into lists and node objects, value objects checked in place:
+    # this walk is part of every canonicalisation.
     if isinstance(expanded, list):
         for item in expanded:
             if isinstance(item, (list, dict)):
@@ -293,19 +297,31 @@ def _collect_relative_iris(expanded: Any, found: list[tuple[str, str]]) -> None:
     if not isinstance(expanded, dict):
         return
     if "@value" in expanded:
-        datatype = expanded.get("@type")
-        if isinstance(datatype, str) and datatype != "@json" and not _ABSOLUTE_IRI.match(datatype):
-            found.append(("type", datatype))
+        _collect_relative_datatype(expanded, found)
         return
     node_id = expanded.get("@id")
-    if isinstance(node_id, str) and not _ABSOLUTE_IRI.match(node_id):
+    if isinstance(node_id, str) and not _is_absolute(node_id):
         found.append(("id", node_id))
     for node_type in expanded.get("@type", ()):
-        if isinstance(node_type, str) and not _ABSOLUTE_IRI.match(node_type):
+        if isinstance(node_type, str) and not _is_absolute(node_type):
             found.append(("type", node_type))
     for key, value in expanded.items():
-        if key not in ("@id", "@type") and isinstance(value, (list, dict)):
+        if key == "@id" or key == "@type":
+            continue
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict) and "@value" in item:
+                    _collect_relative_datatype(item, found)
+                elif isinstance(item, (list, dict)):
+                    _collect_relative_iris(item, found)
+        elif isinstance(value, dict):
             _collect_relative_iris(value, found)
+
+
+def _collect_relative_datatype(value: dict[str, Any], found: list[tuple[str, str]]) -> None:
+    datatype = value.get("@type")
+    if isinstance(datatype, str) and datatype != "@json" and not _is_absolute(datatype):
+        found.append(("type", datatype))
 
 
 def _paths(node: Any, prefix: str = "") -> Iterator[tuple[str, str, Any]]:

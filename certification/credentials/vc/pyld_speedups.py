@@ -52,40 +52,46 @@ _absolute_iri_match = re.compile(PYLD_ABSOLUTE_IRI_PATTERN).match
 MEMO_MAX_LENGTH = 256
 MEMO_MAX_ENTRIES = 4096
 
-_absolute_iris: dict[str, bool] = {}
-_numerics: dict[str, bool] = {}
 _KEYWORDS = frozenset(jsonld.KEYWORDS)
 _pyld_is_numeric = PYLD_ORIGINALS["_is_numeric"]
 _pyld_is_integer = PYLD_ORIGINALS["_is_integer"]
 _pyld_is_double = PYLD_ORIGINALS["_is_double"]
 
 
-def is_absolute_iri(value: Any) -> bool:
-    if type(value) is str and len(value) <= MEMO_MAX_LENGTH:
-        known = _absolute_iris.get(value)
+class StringMemo:
+    """A predicate whose answer for a plain ``str`` is ``test(value)``, a pure function
+    of the value, memoised for strings of at most :data:`MEMO_MAX_LENGTH` characters;
+    for anything else (``str`` subclasses included) it is ``original(value)``."""
+
+    def __init__(self, *, original: Callable[[Any], Any], test: Callable[[str], bool]) -> None:
+        self._original = original
+        self._test = test
+        self.known: dict[str, bool] = {}
+
+    def __call__(self, value: Any) -> bool:
+        if type(value) is not str:
+            return bool(self._original(value))
+        known = self.known.get(value)
         if known is None:
-            if len(_absolute_iris) >= MEMO_MAX_ENTRIES:
-                _absolute_iris.clear()
-            known = _absolute_iris[value] = _absolute_iri_match(value) is not None
+            known = self._test(value)
+            if len(value) <= MEMO_MAX_LENGTH:
+                if len(self.known) >= MEMO_MAX_ENTRIES:
+                    self.known.clear()
+                self.known[value] = known
         return known
-    return isinstance(value, str) and _absolute_iri_match(value) is not None
+
+
+is_absolute_iri = StringMemo(
+    original=PYLD_ORIGINALS["_is_absolute_iri"],
+    test=lambda value: _absolute_iri_match(value) is not None,
+)
+is_numeric = StringMemo(original=_pyld_is_numeric, test=_pyld_is_numeric)
 
 
 def is_keyword(value: Any) -> bool:
     if type(value) is str:
         return value in _KEYWORDS
     return isinstance(value, str) and value in jsonld.KEYWORDS
-
-
-def is_numeric(value: Any) -> bool:
-    if type(value) is str and len(value) <= MEMO_MAX_LENGTH:
-        known = _numerics.get(value)
-        if known is None:
-            if len(_numerics) >= MEMO_MAX_ENTRIES:
-                _numerics.clear()
-            known = _numerics[value] = _pyld_is_numeric(value)
-        return known
-    return bool(_pyld_is_numeric(value))
 
 
 def is_integer(value: Any) -> bool:
