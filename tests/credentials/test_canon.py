@@ -21,13 +21,9 @@ from certification.credentials.vc import (
     credential_sign,
     document_loader,
 )
-from certification.credentials.vc.canon import (
-    _OPTIONS,
-    PYLD_ABSOLUTE_IRI_PATTERN,
-    json_copy,
-    pyld_is_absolute_iri,
-)
+from certification.credentials.vc.canon import _OPTIONS, _relative_iris, json_copy
 from certification.credentials.vc.contexts import _FILES, _SHA256, _context_document
+from certification.credentials.vc.pyld_speedups import PYLD_ABSOLUTE_IRI_PATTERN, PYLD_ORIGINALS
 
 from .conftest import KEY_URL, RESULTS, build_credential, vector_json
 
@@ -206,6 +202,7 @@ def test_an_inline_context_changed_in_place_is_processed_again() -> None:
 def test_pyld_absolute_iri_check_is_pyld_s_own_compiled_once() -> None:
     # Same pattern as the pyld function it replaces (a pyld upgrade that changes it
     # fails here), and the same answers on IRIs, blank nodes, terms and non-strings.
+    pyld_is_absolute_iri = PYLD_ORIGINALS["_is_absolute_iri"]
     assert f"re.match(r'{PYLD_ABSOLUTE_IRI_PATTERN}', v)" in inspect.getsource(pyld_is_absolute_iri)
     values: list[Any] = [
         "https://www.w3.org/2018/credentials#issuer",
@@ -226,3 +223,32 @@ def test_pyld_absolute_iri_check_is_pyld_s_own_compiled_once() -> None:
     for value in values:
         assert bool(jsonld._is_absolute_iri(value)) == bool(pyld_is_absolute_iri(value)), value
     assert jsonld._is_absolute_iri is not pyld_is_absolute_iri
+
+
+def test_relative_iris_are_found_everywhere_in_document_order() -> None:
+    # Node ids and types, value datatypes (in property lists, @list and nested
+    # nodes), at any depth; "@json" and absolute IRIs are not relative.
+    vocab = "https://example.org/v#"
+    expanded = [
+        {
+            "@id": "top",
+            "@type": [f"{vocab}T", "LocalType"],
+            f"{vocab}a": [
+                {"@value": "1", "@type": "myInt"},
+                {"@value": {"x": 1}, "@type": "@json"},
+                {"@value": "2", "@type": f"{vocab}int"},
+            ],
+            f"{vocab}b": [{"@list": [{"@value": "3", "@type": "listType"}, {"@id": "in-list"}]}],
+            f"{vocab}c": [{"@id": "_:b0", f"{vocab}d": [{"@id": "deep", "@type": ["DeepType"]}]}],
+        }
+    ]
+
+    assert _relative_iris(expanded) == [
+        ("id", "top"),
+        ("type", "LocalType"),
+        ("type", "myInt"),
+        ("type", "listType"),
+        ("id", "in-list"),
+        ("id", "deep"),
+        ("type", "DeepType"),
+    ]

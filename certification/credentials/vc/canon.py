@@ -17,11 +17,18 @@ from typing import Any
 from pyld import jsonld
 from pyld.canon import URDNA2015
 
+from . import pyld_speedups
 from .contexts import document_loader
 from .errors import CanonicalizationError, ContextNotPinnedError, UndefinedTermError
 
 # RFC 3987 scheme ":" ... (what pyld itself calls absolute), or a blank node label.
 _ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*|_):[^\s]*$")
+_is_absolute = pyld_speedups.StringMemo(
+    original=lambda value: isinstance(value, str) and _ABSOLUTE_IRI.match(value) is not None,
+    test=lambda value: _ABSOLUTE_IRI.match(value) is not None,
+)
+
+pyld_speedups.install()
 
 _OPTIONS: dict[str, Any] = {
     "algorithm": "URDNA2015",
@@ -29,22 +36,6 @@ _OPTIONS: dict[str, Any] = {
     "base": None,
     "documentLoader": document_loader,
 }
-
-
-# pyld asks whether a value is an absolute IRI a few hundred times per credential,
-# each time with ``re.match`` on a pattern string: the look-up in ``re``'s cache cost
-# more than the match, a tenth of canonicalising. The same test with the same pattern,
-# compiled once (``tests/credentials/test_canon.py`` checks it is still pyld's).
-PYLD_ABSOLUTE_IRI_PATTERN = r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$"
-_pyld_absolute_iri = re.compile(PYLD_ABSOLUTE_IRI_PATTERN)
-pyld_is_absolute_iri = jsonld._is_absolute_iri  # pyld's own, for the test
-
-
-def _is_absolute_iri(value: Any) -> Any:
-    return isinstance(value, str) and _pyld_absolute_iri.match(value)
-
-
-jsonld._is_absolute_iri = _is_absolute_iri
 
 
 @dataclass(frozen=True)
@@ -287,28 +278,50 @@ def _describe(exc: BaseException) -> str:
     return " <- ".join(messages)
 
 
-def _relative_iris(expanded: Any) -> Iterator[tuple[str, str]]:
-    """Yield ``("id"|"type", value)`` for every non-absolute IRI in expanded JSON-LD."""
+def _relative_iris(expanded: Any) -> list[tuple[str, str]]:
+    """``("id"|"type", value)`` for every non-absolute IRI in expanded JSON-LD, in
+    document order."""
+    found: list[tuple[str, str]] = []
+    _collect_relative_iris(expanded, found)
+    return found
+
+
+def _collect_relative_iris(expanded: Any, found: list[tuple[str, str]]) -> None:
+    # A plain recursion into lists and node objects, value objects checked in place:
+    # this walk is part of every canonicalisation.
     if isinstance(expanded, list):
         for item in expanded:
-            yield from _relative_iris(item)
+            if isinstance(item, (list, dict)):
+                _collect_relative_iris(item, found)
         return
     if not isinstance(expanded, dict):
         return
     if "@value" in expanded:
-        datatype = expanded.get("@type")
-        if isinstance(datatype, str) and datatype != "@json" and not _ABSOLUTE_IRI.match(datatype):
-            yield "type", datatype
+        _collect_relative_datatype(expanded, found)
         return
     node_id = expanded.get("@id")
-    if isinstance(node_id, str) and not _ABSOLUTE_IRI.match(node_id):
-        yield "id", node_id
+    if isinstance(node_id, str) and not _is_absolute(node_id):
+        found.append(("id", node_id))
     for node_type in expanded.get("@type", ()):
-        if isinstance(node_type, str) and not _ABSOLUTE_IRI.match(node_type):
-            yield "type", node_type
+        if isinstance(node_type, str) and not _is_absolute(node_type):
+            found.append(("type", node_type))
     for key, value in expanded.items():
-        if key not in ("@id", "@type"):
-            yield from _relative_iris(value)
+        if key == "@id" or key == "@type":
+            continue
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict) and "@value" in item:
+                    _collect_relative_datatype(item, found)
+                elif isinstance(item, (list, dict)):
+                    _collect_relative_iris(item, found)
+        elif isinstance(value, dict):
+            _collect_relative_iris(value, found)
+
+
+def _collect_relative_datatype(value: dict[str, Any], found: list[tuple[str, str]]) -> None:
+    datatype = value.get("@type")
+    if isinstance(datatype, str) and datatype != "@json" and not _is_absolute(datatype):
+        found.append(("type", datatype))
 
 
 def _paths(node: Any, prefix: str = "") -> Iterator[tuple[str, str, Any]]:
