@@ -4,6 +4,10 @@ certification.exams.answers).
 
 The deadline is the server's: ``min(start + time limit + extra time, close time)``;
 answers arrive until the end of the exam's grace period after it.
+
+Long: an attempt's life (start in one statement, submit, close, regrade) shares its
+rules and its SQL, so it reads in one place; the draw, the answers and the
+presentation are their own modules already.
 """
 
 import json

@@ -74,6 +74,23 @@ class Catalogue:
         return next((s for s in self.inside if s in text), None)
 
 
+# Placeholders that always stand for a count: they match figures only, so that
+# "%(done)s / %(total)s question" does not match any "A / B ... question" sentence.
+COUNTS = frozenset({"n", "done", "total", "count", "used", "seats", "quota", "passed"})
+
+
+def _pattern_body(text: str) -> str:
+    body, end = [], 0
+    for match in PLACEHOLDER.finditer(text):
+        body.append(re.escape(text[end : match.start()]))
+        name = match.group()[2:-2] if match.group().startswith("%(") else ""
+        numeric = name in COUNTS or match.group().endswith(("d", "f"))
+        body.append(r"[\d.,\s]+?" if numeric else ".+?")
+        end = match.end()
+    body.append(re.escape(text[end:]))
+    return "".join(body)
+
+
 def _catalogue(strings: set[str], *, chinese: bool) -> Catalogue:
     exact: set[str] = set()
     patterns: list[tuple[str, re.Pattern[str]]] = []
@@ -91,7 +108,7 @@ def _catalogue(strings: set[str], *, chinese: bool) -> Catalogue:
             if long:
                 inside.append(text)
         elif re.search(r"\w", literal):  # "%(count)s" alone would match any text
-            body = ".+?".join(re.escape(part) for part in parts)
+            body = _pattern_body(text)
             patterns.append((text, re.compile(body)))
     any_pattern = (
         re.compile("|".join(f"(?:{p.pattern})" for _, p in patterns)) if patterns else None
