@@ -239,7 +239,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         # Per address: obtaining a token with a password.
         "auth_token": env_str("THROTTLE_AUTH_TOKEN", "20/min"),
-        # Per candidate: the exam page saves every few seconds, faster while typing.
+        # Per attempt, counted by the save itself (migration 0019): the exam page saves
+        # every few seconds, faster while typing.
         "autosave": env_str("THROTTLE_AUTOSAVE", "240/min"),
         # Per person: solutions, application attachments, task bundles.
         "upload": env_str("THROTTLE_UPLOAD", "30/hour"),

@@ -1,9 +1,10 @@
 """Rate limits by scope (``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``), counted in the
 shared cache so that every web process sees the same count: a DRF throttle for API
-views, a decorator for pages, and ``rate_hit`` itself for the autosave fast path.
+views and a decorator for pages, both over ``rate_hit`` (autosave counts its own
+allowance in PostgreSQL: certification/exams/answers.py).
 
 Fixed windows: one counter per (scope, who, window), one Redis round trip per
-request, cheaper on the autosave path than DRF's sliding history (a list read and
+request, cheaper than DRF's sliding history (a list read and
 rewritten on every request, two round trips). The price is that a client may spend up to twice its allowance
 across a window's edge; the allowances below are set with that in mind."""
 

@@ -26,6 +26,7 @@ from certification.credentials.vc.contexts import _FILES, _SHA256, _context_docu
 from certification.credentials.vc.pyld_speedups import PYLD_ABSOLUTE_IRI_PATTERN, PYLD_ORIGINALS
 
 from .conftest import KEY_URL, RESULTS, build_credential, vector_json
+from .test_pyld_speedups import VALUES
 
 
 def test_loader_serves_pinned_contexts() -> None:
@@ -204,23 +205,7 @@ def test_pyld_absolute_iri_check_is_pyld_s_own_compiled_once() -> None:
     # fails here), and the same answers on IRIs, blank nodes, terms and non-strings.
     pyld_is_absolute_iri = PYLD_ORIGINALS["_is_absolute_iri"]
     assert f"re.match(r'{PYLD_ABSOLUTE_IRI_PATTERN}', v)" in inspect.getsource(pyld_is_absolute_iri)
-    values: list[Any] = [
-        "https://www.w3.org/2018/credentials#issuer",
-        "urn:uuid:6b7e2a0c-1c9a-4c4e-9a57-0d1f0f6e1a01",
-        "_:b0",
-        "did:key:z6Mk#z6Mk",
-        "a,b:c",
-        "1http://x",
-        "http://with space",
-        "name",
-        "@type",
-        "",
-        ":",
-        None,
-        7,
-        ["https://example.org"],
-    ]
-    for value in values:
+    for value in VALUES:  # the speedups' tricky values: IRIs, keywords, non-strings
         assert bool(jsonld._is_absolute_iri(value)) == bool(pyld_is_absolute_iri(value)), value
     assert jsonld._is_absolute_iri is not pyld_is_absolute_iri
 
